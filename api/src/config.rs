@@ -1,0 +1,279 @@
+//! Configuration: the built-in defaults (`config/default.toml`), then an optional file, then
+//! environment variables. Secrets are wrapped in [`Secret`] so they never reach a log line.
+
+use serde::Deserialize;
+use std::{fmt, net::IpAddr, path::PathBuf};
+
+const DEFAULTS: &str = include_str!("../config/default.toml");
+/// A signing secret shorter than this is refused: HS256 wants at least 256 bits.
+pub const MIN_SECRET_BYTES: usize = 32;
+
+/// A value that must never be printed: `Debug` and `Display` show `[redacted]`.
+#[derive(Clone, Deserialize, Default)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub auth: AuthSettings,
+    pub app: AppSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ServerSettings {
+    pub host: IpAddr,
+    pub port: u16,
+    pub web_dist: PathBuf,
+    pub json_limit: usize,
+    pub public_url: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DatabaseSettings {
+    pub url: Secret,
+    pub pool_size: usize,
+    pub acquire_timeout_ms: u64,
+    pub run_migrations: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AuthSettings {
+    pub jwt_secret: Option<Secret>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AppSettings {
+    pub demo: bool,
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// Why the configuration cannot be used; printed at start-up, then the process exits.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("invalid configuration: {0}")]
+    Parse(String),
+    #[error("environment variable {name}: {message}")]
+    Env { name: &'static str, message: String },
+    #[error(
+        "JWT_SECRET is not set: set it to a random string of at least {MIN_SECRET_BYTES} bytes \
+         (e.g. `openssl rand -base64 48`), or run in demo mode (DEMO_MODE=1)"
+    )]
+    MissingSecret,
+    #[error("JWT_SECRET is too short: at least {MIN_SECRET_BYTES} bytes are required")]
+    WeakSecret,
+}
+
+impl Settings {
+    /// Defaults, then `file` if given, then the process environment.
+    pub fn load(file: Option<&std::path::Path>) -> Result<Settings, ConfigError> {
+        Settings::load_from(file, |name| std::env::var(name).ok())
+    }
+
+    /// As [`Settings::load`], with the environment supplied by `env` (tests).
+    pub fn load_from(
+        file: Option<&std::path::Path>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Settings, ConfigError> {
+        let mut merged: toml::Table =
+            toml::from_str(DEFAULTS).map_err(|e| ConfigError::Parse(e.to_string()))?;
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                path: path.to_path_buf(),
+                source,
+            })?;
+            let overlay: toml::Table =
+                toml::from_str(&text).map_err(|e| ConfigError::Parse(e.to_string()))?;
+            merge(&mut merged, overlay);
+        }
+        let mut settings: Settings = toml::Value::Table(merged)
+            .try_into()
+            .map_err(|e: toml::de::Error| ConfigError::Parse(e.to_string()))?;
+        settings.apply_env(env)?;
+        if settings.database.pool_size == 0 {
+            return Err(ConfigError::Parse(
+                "database.pool_size must be at least 1".into(),
+            ));
+        }
+        Ok(settings)
+    }
+
+    fn apply_env(&mut self, env: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        fn parsed<T: std::str::FromStr>(name: &'static str, value: String) -> Result<T, ConfigError>
+        where
+            T::Err: fmt::Display,
+        {
+            value.trim().parse().map_err(|e: T::Err| ConfigError::Env {
+                name,
+                message: e.to_string(),
+            })
+        }
+        if let Some(v) = env("DATABASE_URL") {
+            self.database.url = Secret::new(v);
+        }
+        if let Some(v) = env("JWT_SECRET").filter(|v| !v.is_empty()) {
+            self.auth.jwt_secret = Some(Secret::new(v));
+        }
+        if let Some(v) = env("HOST") {
+            self.server.host = parsed("HOST", v)?;
+        }
+        if let Some(v) = env("PORT") {
+            self.server.port = parsed("PORT", v)?;
+        }
+        if let Some(v) = env("WEB_DIST") {
+            self.server.web_dist = PathBuf::from(v);
+        }
+        if let Some(v) = env("PUBLIC_URL") {
+            self.server.public_url = v;
+        }
+        if let Some(v) = env("DB_POOL_SIZE") {
+            self.database.pool_size = parsed("DB_POOL_SIZE", v)?;
+        }
+        if let Some(v) = env("DEMO_MODE") {
+            self.app.demo = matches!(v.trim(), "1" | "true" | "yes" | "on");
+        }
+        if let Some(v) = env("LOG_FORMAT") {
+            self.app.log_format = match v.trim() {
+                "json" => LogFormat::Json,
+                "pretty" => LogFormat::Pretty,
+                other => {
+                    return Err(ConfigError::Env {
+                        name: "LOG_FORMAT",
+                        message: format!("expected `pretty` or `json`, got `{other}`"),
+                    });
+                }
+            };
+        }
+        Ok(())
+    }
+
+    /// Makes sure a signing secret is present (the server needs one; `migrate` does not):
+    /// outside demo mode a missing or short secret is an error, in demo mode one is generated.
+    pub fn require_secret(&mut self) -> Result<(), ConfigError> {
+        match &self.auth.jwt_secret {
+            Some(secret) if secret.expose().len() < MIN_SECRET_BYTES => {
+                Err(ConfigError::WeakSecret)
+            }
+            Some(_) => Ok(()),
+            None if self.app.demo => {
+                self.auth.jwt_secret = Some(Secret::new(random_secret()));
+                Ok(())
+            }
+            None => Err(ConfigError::MissingSecret),
+        }
+    }
+
+    /// The signing secret, once [`Settings::require_secret`] succeeded.
+    pub fn jwt_secret(&self) -> Option<&Secret> {
+        self.auth.jwt_secret.as_ref()
+    }
+}
+
+/// A fresh 256-bit secret for demo mode (tokens do not survive a restart, which is fine there).
+fn random_secret() -> String {
+    format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    )
+}
+
+/// Deep-merges `overlay` into `base`: tables merge key by key, other values replace.
+fn merge(base: &mut toml::Table, overlay: toml::Table) {
+    for (key, value) in overlay {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(inner)), toml::Value::Table(over)) => merge(inner, over),
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn load(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let mut settings = Settings::load_from(None, |name| vars.get(name).cloned())?;
+        settings.require_secret()?;
+        Ok(settings)
+    }
+
+    #[test]
+    fn missing_secret_outside_demo_is_an_error() {
+        let error = load(&[]).unwrap_err();
+        assert!(matches!(error, ConfigError::MissingSecret));
+        assert!(error.to_string().contains("JWT_SECRET"));
+    }
+
+    #[test]
+    fn demo_mode_generates_a_secret() {
+        let settings = load(&[("DEMO_MODE", "1")]).unwrap();
+        assert!(settings.jwt_secret().unwrap().expose().len() >= MIN_SECRET_BYTES);
+    }
+
+    #[test]
+    fn short_secret_is_refused() {
+        assert!(matches!(
+            load(&[("JWT_SECRET", "short")]),
+            Err(ConfigError::WeakSecret)
+        ));
+    }
+
+    #[test]
+    fn environment_overrides_defaults_and_secrets_do_not_print() {
+        let secret = "s".repeat(40);
+        let settings = load(&[
+            ("JWT_SECRET", &secret),
+            ("PORT", "9999"),
+            ("DATABASE_URL", "postgres://user:hunter2@db/x"),
+        ])
+        .unwrap();
+        assert_eq!(settings.server.port, 9999);
+        let printed = format!("{settings:?}");
+        assert!(
+            !printed.contains("hunter2") && !printed.contains(&secret),
+            "{printed}"
+        );
+    }
+
+    #[test]
+    fn bad_port_names_the_variable() {
+        let error = load(&[("JWT_SECRET", &"s".repeat(40)), ("PORT", "eighty")]).unwrap_err();
+        assert!(error.to_string().contains("PORT"), "{error}");
+    }
+}

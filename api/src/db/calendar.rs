@@ -1,0 +1,46 @@
+//! The working-day calendar's exceptions.
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use shared::calendar::{CalendarDay, DayKind};
+use shared::page::PageRequest;
+
+use super::schema::calendar_days;
+
+/// One page of the exceptions between `from` and `to` (inclusive), by date, and their count.
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    from: NaiveDate,
+    to: NaiveDate,
+    page: PageRequest,
+) -> QueryResult<(Vec<CalendarDay>, u64)> {
+    let total: i64 = calendar_days::table
+        .filter(calendar_days::date.between(from, to))
+        .count()
+        .get_result(conn)
+        .await?;
+    let rows: Vec<(NaiveDate, String, String)> = calendar_days::table
+        .filter(calendar_days::date.between(from, to))
+        .order(calendar_days::date)
+        .select((
+            calendar_days::date,
+            calendar_days::kind,
+            calendar_days::name,
+        ))
+        .offset(page.offset())
+        .limit(page.limit())
+        .load(conn)
+        .await?;
+    let days = rows
+        .into_iter()
+        .filter_map(|(date, kind, name)| {
+            Some(CalendarDay {
+                date,
+                kind: DayKind::parse(&kind)?,
+                name,
+            })
+        })
+        .collect();
+    Ok((days, total.max(0) as u64))
+}

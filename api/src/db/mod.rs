@@ -1,0 +1,93 @@
+//! Database access: the connection pool, the embedded migrations, and one module per resource
+//! holding functions that take a connection and return domain types.
+
+pub mod calendar;
+pub mod schema;
+pub mod school;
+
+use diesel_async::{
+    AsyncConnection, AsyncPgConnection,
+    async_connection_wrapper::AsyncConnectionWrapper,
+    pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod, deadpool},
+};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use std::time::Duration;
+
+use crate::error::AppError;
+
+/// Every migration under `migrations/`, compiled into the binary.
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations");
+
+pub type DbPool = deadpool::Pool<AsyncPgConnection>;
+pub type DbConn = deadpool::Object<AsyncPgConnection>;
+
+/// The pool with how long a request may wait for one of its connections.
+#[derive(Clone)]
+pub struct Database {
+    pool: DbPool,
+    acquire_timeout: Duration,
+}
+
+impl Database {
+    /// Builds the pool; connects lazily, so the server starts even while PostgreSQL is down and
+    /// recovers by itself when it comes back.
+    pub fn new(url: &str, size: usize, acquire_timeout: Duration) -> Database {
+        // `Fast` recycling: a dropped server connection is noticed by `is_closed`, so the extra
+        // `SELECT 1` round trip of `Verified` on every checkout buys nothing.
+        let mut config = ManagerConfig::default();
+        config.recycling_method = RecyclingMethod::Fast;
+        let manager =
+            AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(url, config);
+        let pool = deadpool::Pool::builder(manager)
+            .max_size(size)
+            .build()
+            .expect("no runtime-dependent options set");
+        Database {
+            pool,
+            acquire_timeout,
+        }
+    }
+
+    /// A connection from the pool, or 503 `database_unavailable` after the acquire timeout.
+    pub async fn conn(&self) -> Result<DbConn, AppError> {
+        match tokio::time::timeout(self.acquire_timeout, self.pool.get()).await {
+            Ok(Ok(conn)) => Ok(conn),
+            Ok(Err(error)) => Err(AppError::unavailable(error.to_string())),
+            Err(_) => Err(AppError::unavailable(
+                "timed out waiting for a database connection",
+            )),
+        }
+    }
+
+    /// Connections open in the pool, and how many of them are idle.
+    pub fn occupancy(&self) -> (u32, u32) {
+        let status = self.pool.status();
+        (status.size as u32, status.available as u32)
+    }
+}
+
+/// Runs every pending migration on `url`; returns the versions applied.
+pub async fn migrate(url: &str) -> Result<Vec<String>, MigrateError> {
+    let url = url.to_owned();
+    // The migration harness is synchronous: drive it from a blocking thread over the async
+    // connection, so no libpq is needed.
+    tokio::task::spawn_blocking(move || {
+        let mut conn: AsyncConnectionWrapper<AsyncPgConnection> =
+            diesel::Connection::establish(&url).map_err(|e| MigrateError(e.to_string()))?;
+        let applied = conn
+            .run_pending_migrations(MIGRATIONS)
+            .map_err(|e| MigrateError(e.to_string()))?;
+        Ok(applied.iter().map(|version| version.to_string()).collect())
+    })
+    .await
+    .map_err(|e| MigrateError(e.to_string()))?
+}
+
+/// Opens one connection outside the pool (CLI commands).
+pub async fn connect(url: &str) -> Result<AsyncPgConnection, diesel::ConnectionError> {
+    AsyncPgConnection::establish(url).await
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("migration failed: {0}")]
+pub struct MigrateError(String);

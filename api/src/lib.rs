@@ -1,0 +1,126 @@
+//! The Second Classroom Transcript API server. Read top-down: [`config`] → [`Application`]
+//! (the HTTP server) → [`routes`] (the URL table) → one module per resource → [`db`].
+
+pub mod calendar;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod health;
+pub mod openapi;
+pub mod request_id;
+pub mod routes;
+pub mod school;
+pub mod seed;
+pub mod telemetry;
+pub mod web_app;
+
+use actix_web::{
+    App, HttpResponse, HttpServer,
+    dev::Server,
+    middleware::{Compress, from_fn},
+    web,
+};
+use std::{
+    net::TcpListener,
+    sync::Arc,
+    time::{Duration, Instant},
+};
+use utoipa_actix_web::service_config::ServiceConfig;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::{config::Settings, db::Database, web_app::KnownRoutes};
+
+/// What every handler can reach.
+pub struct AppState {
+    pub db: Database,
+    pub settings: Arc<Settings>,
+    pub started: Instant,
+}
+
+/// The OpenAPI document, serialised once.
+struct OpenApiJson(String);
+
+/// A bound, configured server, not yet running.
+pub struct Application {
+    server: Server,
+    port: u16,
+}
+
+impl Application {
+    /// Binds the listener (port 0 picks a free port) and builds the server.
+    pub fn build(settings: Settings) -> std::io::Result<Application> {
+        let listener = TcpListener::bind((settings.server.host, settings.server.port))?;
+        let port = listener.local_addr()?.port();
+        let db = Database::new(
+            settings.database.url.expose(),
+            settings.database.pool_size,
+            Duration::from_millis(settings.database.acquire_timeout_ms),
+        );
+        let settings = Arc::new(settings);
+        let state = web::Data::new(AppState {
+            db,
+            settings: settings.clone(),
+            started: Instant::now(),
+        });
+        let document = openapi::document();
+        let known_routes = web::Data::new(KnownRoutes::from_document(&document));
+        let document_json = web::Data::new(OpenApiJson(openapi::document_json()));
+
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .app_data(known_routes.clone())
+                .app_data(document_json.clone())
+                .app_data(
+                    web::JsonConfig::default()
+                        .limit(settings.server.json_limit)
+                        .error_handler(error::json_error),
+                )
+                .app_data(web::QueryConfig::default().error_handler(error::query_error))
+                .app_data(web::PathConfig::default().error_handler(error::path_error))
+                .wrap(Compress::default())
+                .wrap(from_fn(request_id::middleware))
+                .service(
+                    SwaggerUi::new("/docs/{_:.*}")
+                        .config(utoipa_swagger_ui::Config::from("/api/openapi.json")),
+                )
+                .route(
+                    "/docs",
+                    web::get().to(|| async {
+                        HttpResponse::PermanentRedirect()
+                            .insert_header(("location", "/docs/"))
+                            .finish()
+                    }),
+                )
+                .configure(|cfg| routes::root(&mut ServiceConfig::new(cfg)))
+                .service(
+                    web::scope("/api")
+                        .route("/openapi.json", web::get().to(openapi_json))
+                        .configure(|cfg| routes::api(&mut ServiceConfig::new(cfg)))
+                        .default_service(web::to(web_app::no_route)),
+                )
+                .service(web_app::files(&settings.server.web_dist))
+                .default_service(web::to(web_app::no_route))
+        })
+        .listen(listener)?
+        .shutdown_timeout(10)
+        .run();
+        Ok(Application { server, port })
+    }
+
+    /// The port actually bound.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGINT/SIGTERM, then drains in-flight requests (graceful shutdown).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+async fn openapi_json(doc: web::Data<OpenApiJson>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(doc.0.clone())
+}

@@ -1,0 +1,138 @@
+//! The `api` command: `serve`, `migrate`, `seed-demo`, `openapi`.
+
+use api::{Application, config::Settings, db, openapi, seed, telemetry};
+use clap::{Parser, Subcommand};
+use std::{path::PathBuf, process::ExitCode, time::Duration};
+
+/// 第二课堂成绩单 — the Second Classroom Transcript API server.
+#[derive(Parser)]
+#[command(version, about, long_about = None)]
+struct Cli {
+    /// Configuration file (TOML) layered over the built-in defaults.
+    #[arg(long, global = true, env = "APP_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Migrate the database, then serve the API and the web app.
+    Serve {
+        /// Port to listen on (overrides PORT and the config file; 0 picks a free one).
+        #[arg(long)]
+        port: Option<u16>,
+        /// Address to listen on (overrides HOST).
+        #[arg(long)]
+        host: Option<std::net::IpAddr>,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Load the demo university (idempotent) and print its accounts as role<TAB>username<TAB>password.
+    SeedDemo,
+    /// Print the OpenAPI document (the committed openapi/openapi.json is this output).
+    Openapi,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Command::Openapi = cli.command {
+        print!("{}", openapi::document_json());
+        return ExitCode::SUCCESS;
+    }
+    let mut settings = match Settings::load(cli.config.as_deref()) {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(settings.app.log_format);
+    let outcome = match cli.command {
+        Command::Serve { port, host } => {
+            if let Some(port) = port {
+                settings.server.port = port;
+            }
+            if let Some(host) = host {
+                settings.server.host = host;
+            }
+            serve(settings).await
+        }
+        Command::Migrate => migrate(&settings).await,
+        Command::SeedDemo => seed_demo(&settings).await,
+        Command::Openapi => unreachable!("handled above"),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+type CliResult = Result<(), Box<dyn std::error::Error>>;
+
+async fn serve(mut settings: Settings) -> CliResult {
+    settings.require_secret()?;
+    if settings.database.run_migrations {
+        let url = settings.database.url.expose().to_owned();
+        // Start serving even when PostgreSQL is down: /healthz says so, and the migrations
+        // are retried in the background until the database answers.
+        if let Err(error) = run_migrations(&url).await {
+            tracing::error!(%error, "migrations failed; retrying in the background");
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(Duration::from_secs(5)).await;
+                    if run_migrations(&url).await.is_ok() {
+                        break;
+                    }
+                }
+            });
+        }
+    }
+    let app = Application::build(settings.clone())?;
+    let url = format!("http://{}:{}", settings.server.host, app.port());
+    tracing::info!(%url, demo = settings.app.demo, web_dist = %settings.server.web_dist.display(), "listening");
+    // Scripts (the xtask, the e2e runner) read the address from this line.
+    println!("listening on {url}");
+    app.run_until_stopped().await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn run_migrations(url: &str) -> Result<(), db::MigrateError> {
+    let applied = db::migrate(url).await?;
+    if !applied.is_empty() {
+        tracing::info!(?applied, "migrations applied");
+    }
+    Ok(())
+}
+
+async fn migrate(settings: &Settings) -> CliResult {
+    let applied = db::migrate(settings.database.url.expose()).await?;
+    eprintln!("{} migration(s) applied", applied.len());
+    Ok(())
+}
+
+async fn seed_demo(settings: &Settings) -> CliResult {
+    db::migrate(settings.database.url.expose()).await?;
+    let mut conn = db::connect(settings.database.url.expose()).await?;
+    let report = seed::seed_demo(&mut conn).await?;
+    eprintln!(
+        "demo university {}",
+        if report.school_created {
+            "loaded"
+        } else {
+            "already loaded; left as it is"
+        }
+    );
+    for account in &report.accounts {
+        println!(
+            "{}\t{}\t{}",
+            account.role, account.username, account.password
+        );
+    }
+    Ok(())
+}

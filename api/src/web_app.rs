@@ -1,0 +1,119 @@
+//! Serving the web app and answering what no route matched: static files from the built web app,
+//! `index.html` for client-side routes (deep links and reloads), and JSON 404/405 for the API.
+
+use actix_files::{Files, NamedFile};
+use actix_web::{
+    HttpRequest, HttpResponse,
+    dev::{ResourceDef, ServiceRequest, ServiceResponse, fn_service},
+    guard,
+    http::{Method, header},
+    web,
+};
+use shared::{ApiError, ErrorCode};
+use std::path::{Path, PathBuf};
+use utoipa::openapi::OpenApi;
+
+/// The API's routes and their methods, read from the OpenAPI document, to tell a wrong method
+/// (405 with `Allow`) from an unknown URL (404).
+pub struct KnownRoutes(Vec<(ResourceDef, Vec<Method>)>);
+
+impl KnownRoutes {
+    pub fn from_document(doc: &OpenApi) -> KnownRoutes {
+        let routes = doc
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let methods = [
+                    (Method::GET, item.get.is_some()),
+                    (Method::PUT, item.put.is_some()),
+                    (Method::POST, item.post.is_some()),
+                    (Method::DELETE, item.delete.is_some()),
+                    (Method::PATCH, item.patch.is_some()),
+                ]
+                .into_iter()
+                .filter_map(|(method, present)| present.then_some(method))
+                .collect();
+                (ResourceDef::new(path.as_str()), methods)
+            })
+            .collect();
+        KnownRoutes(routes)
+    }
+
+    fn methods_for(&self, path: &str) -> Option<&[Method]> {
+        self.0
+            .iter()
+            .find(|(def, _)| def.is_match(path))
+            .map(|(_, methods)| methods.as_slice())
+    }
+}
+
+/// What answers when no route matched: 405 for a known URL with another method, else 404.
+pub async fn no_route(req: HttpRequest, routes: web::Data<KnownRoutes>) -> HttpResponse {
+    match routes.methods_for(req.path()) {
+        Some(methods) => {
+            let allow = methods
+                .iter()
+                .map(Method::as_str)
+                .collect::<Vec<_>>()
+                .join(", ");
+            HttpResponse::MethodNotAllowed()
+                .insert_header((header::ALLOW, allow.clone()))
+                .json(ApiError::new(
+                    ErrorCode::MethodNotAllowed,
+                    format!(
+                        "{} is not allowed on {}; use {allow}",
+                        req.method(),
+                        req.path()
+                    ),
+                ))
+        }
+        None => HttpResponse::NotFound().json(ApiError::new(
+            ErrorCode::RouteNotFound,
+            format!("no route for {} {}", req.method(), req.path()),
+        )),
+    }
+}
+
+/// Static files of the web app at `/`, falling back to `index.html` for client-side routes.
+pub fn files(dist: &Path) -> Files {
+    let index = dist.join("index.html");
+    Files::new("/", dist)
+        .index_file("index.html")
+        .guard(guard::Any(guard::Get()).or(guard::Head()))
+        .default_handler(fn_service(move |req: ServiceRequest| {
+            let index = index.clone();
+            async move {
+                let (req, _) = req.into_parts();
+                let response = app_shell(&req, index).await;
+                Ok(ServiceResponse::new(req, response))
+            }
+        }))
+}
+
+/// `index.html` with no caching, so a new build is picked up at once.
+async fn app_shell(req: &HttpRequest, index: PathBuf) -> HttpResponse {
+    if req.path().starts_with("/api/") || req.path() == "/api" {
+        return HttpResponse::NotFound().json(ApiError::new(
+            ErrorCode::RouteNotFound,
+            format!("no route for {} {}", req.method(), req.path()),
+        ));
+    }
+    match NamedFile::open_async(&index).await {
+        Ok(file) => {
+            let mut response = file.use_etag(true).into_response(req);
+            response.headers_mut().insert(
+                header::CACHE_CONTROL,
+                header::HeaderValue::from_static("no-cache"),
+            );
+            response
+        }
+        Err(_) => HttpResponse::ServiceUnavailable()
+            .content_type("text/html; charset=utf-8")
+            .body(
+                "<!doctype html><meta charset=utf-8><title>第二课堂成绩单</title>\
+             <p>The web app has not been built. Run <code>cargo xtask demo</code>, or set WEB_DIST \
+             to the folder holding index.html. The API is at <a href=/docs/>/docs/</a>.",
+            ),
+    }
+}

@@ -1,0 +1,148 @@
+//! The working-day calendar (工作日): weekends and public holidays are off, adjusted working days
+//! (调休, a weekend day made a workday) are on. Deadlines in the notice count working days.
+
+use chrono::{Datelike, Duration, NaiveDate, Weekday};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// How a listed date departs from the ordinary week.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum DayKind {
+    /// A day off (放假), whatever the weekday.
+    Holiday,
+    /// A weekend day that is worked (调休上班).
+    Workday,
+}
+
+impl DayKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DayKind::Holiday => "holiday",
+            DayKind::Workday => "workday",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<DayKind> {
+        match text {
+            "holiday" => Some(DayKind::Holiday),
+            "workday" => Some(DayKind::Workday),
+            _ => None,
+        }
+    }
+}
+
+/// One exception to the ordinary Monday–Friday week.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::ToSchema),
+    schema(example = json!({"date": "2026-10-01", "kind": "holiday", "name": "国庆节"}))
+)]
+pub struct CalendarDay {
+    pub date: NaiveDate,
+    pub kind: DayKind,
+    /// The festival it belongs to, e.g. 国庆节 or 春节调休.
+    pub name: String,
+}
+
+/// A calendar built from the exceptions; dates not listed follow the ordinary week.
+#[derive(Debug, Clone, Default)]
+pub struct WorkCalendar {
+    exceptions: HashMap<NaiveDate, DayKind>,
+}
+
+impl WorkCalendar {
+    pub fn new<'a>(days: impl IntoIterator<Item = &'a CalendarDay>) -> Self {
+        WorkCalendar {
+            exceptions: days.into_iter().map(|day| (day.date, day.kind)).collect(),
+        }
+    }
+
+    /// Whether `date` is a working day.
+    pub fn is_working_day(&self, date: NaiveDate) -> bool {
+        match self.exceptions.get(&date) {
+            Some(DayKind::Holiday) => false,
+            Some(DayKind::Workday) => true,
+            None => !matches!(date.weekday(), Weekday::Sat | Weekday::Sun),
+        }
+    }
+
+    /// The date on which `n` working days have passed after `date` (the day itself not
+    /// counted): the deadline "within n working days after `date`". `n = 0` gives `date`.
+    pub fn add_working_days(&self, date: NaiveDate, n: u32) -> NaiveDate {
+        let mut day = date;
+        let mut left = n;
+        while left > 0 {
+            day += Duration::days(1);
+            if self.is_working_day(day) {
+                left -= 1;
+            }
+        }
+        day
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn national_day_2026() -> WorkCalendar {
+        let mut days: Vec<CalendarDay> = (1..=7)
+            .map(|d| CalendarDay {
+                date: date(2026, 10, d),
+                kind: DayKind::Holiday,
+                name: "国庆节".into(),
+            })
+            .collect();
+        days.push(CalendarDay {
+            date: date(2026, 9, 20),
+            kind: DayKind::Workday,
+            name: "国庆节调休".into(),
+        });
+        days.push(CalendarDay {
+            date: date(2026, 10, 10),
+            kind: DayKind::Workday,
+            name: "国庆节调休".into(),
+        });
+        WorkCalendar::new(&days)
+    }
+
+    #[test]
+    fn ordinary_weeks_skip_weekends() {
+        let calendar = WorkCalendar::default();
+        // Friday 2026-11-27 + 1 working day = Monday 2026-11-30.
+        assert_eq!(
+            calendar.add_working_days(date(2026, 11, 27), 1),
+            date(2026, 11, 30)
+        );
+        assert_eq!(
+            calendar.add_working_days(date(2026, 11, 23), 10),
+            date(2026, 12, 7)
+        );
+        assert_eq!(
+            calendar.add_working_days(date(2026, 11, 28), 0),
+            date(2026, 11, 28)
+        );
+    }
+
+    #[test]
+    fn holidays_are_skipped_and_adjusted_saturdays_count() {
+        let calendar = national_day_2026();
+        assert!(!calendar.is_working_day(date(2026, 10, 5)));
+        assert!(
+            calendar.is_working_day(date(2026, 10, 10)),
+            "Saturday 10-10 is a 调休 workday"
+        );
+        // Wednesday 2026-09-30 + 5 working days: 10-08 (Thu), 10-09, 10-10 (Sat, 调休), 10-12, 10-13.
+        assert_eq!(
+            calendar.add_working_days(date(2026, 9, 30), 5),
+            date(2026, 10, 13)
+        );
+    }
+}

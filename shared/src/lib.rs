@@ -1,0 +1,12 @@
+//! What the API server and the web app must agree on: request and response types, error codes,
+//! and (as they land) the pure domain rules. No I/O, no Diesel, no actix: this crate compiles to
+//! WASM so the browser computes exactly what the server will.
+
+pub mod calendar;
+pub mod error;
+pub mod health;
+pub mod page;
+pub mod school;
+
+pub use error::{ApiError, ErrorCode};
+pub use page::{Page, PageParams};
