@@ -1,11 +1,11 @@
 //! The working-day calendar: public holidays and adjusted working days (调休).
 
-use actix_web::{get, web};
+use actix_web::{get, post, web};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use shared::{
     ApiError, ErrorCode, Page,
-    calendar::CalendarDay,
+    calendar::{CalendarDay, Deadline, DeadlineRequest, WorkCalendar},
     page::{PageParams, PageRequest},
 };
 use utoipa::IntoParams;
@@ -66,6 +66,47 @@ pub async fn list_days(
     let mut conn = state.db.conn().await?;
     let (days, total) = db::calendar::list(&mut conn, from, to, page).await?;
     Ok(web::Json(Page::new(days, page, total)))
+}
+
+/// Count working days
+///
+/// The date on which `working_days` working days have passed after `start` (the start day not
+/// counted), skipping weekends and holidays and counting adjusted working days (调休). This is
+/// how the platform's deadlines are computed: results within 10 working days after an activity
+/// ends, make-up check-in within 5. No authentication.
+#[utoipa::path(
+    tag = "calendar",
+    request_body = DeadlineRequest,
+    responses(
+        (status = 200, description = "The deadline", body = Deadline),
+        (status = 400, description = "Malformed JSON", body = ApiError,
+            example = json!({"code": "malformed_json", "message": "invalid JSON body: missing field `start` at line 1 column 21", "field": "start"})),
+        (status = 422, description = "A value out of range", body = ApiError,
+            example = json!({"code": "validation_failed", "message": "working_days must be between 0 and 500", "field": "working_days"})),
+    ),
+    security(()),
+)]
+#[post("/calendar/deadline")]
+pub async fn deadline(
+    state: web::Data<AppState>,
+    body: web::Json<DeadlineRequest>,
+) -> Result<web::Json<Deadline>, AppError> {
+    let request = body.into_inner();
+    request.validate()?;
+    let mut conn = state.db.conn().await?;
+    let exceptions = db::calendar::from(&mut conn, request.start).await?;
+    let deadline =
+        WorkCalendar::new(&exceptions).add_working_days(request.start, request.working_days);
+    let exceptions = exceptions
+        .into_iter()
+        .filter(|day| day.date > request.start && day.date <= deadline)
+        .collect();
+    Ok(web::Json(Deadline {
+        start: request.start,
+        working_days: request.working_days,
+        deadline,
+        exceptions,
+    }))
 }
 
 fn first_day(year: i32) -> NaiveDate {

@@ -17,6 +17,7 @@ pub mod web_app;
 use actix_web::{
     App, HttpResponse, HttpServer,
     dev::Server,
+    guard,
     middleware::{Compress, from_fn},
     web,
 };
@@ -98,6 +99,12 @@ impl Application {
                         .route("/openapi.json", web::get().to(openapi_json))
                         .configure(|cfg| routes::api(&mut ServiceConfig::new(cfg)))
                         .default_service(web::to(web_app::no_route)),
+                )
+                .route(
+                    "/",
+                    web::route()
+                        .guard(guard::Any(guard::Get()).or(guard::Head()))
+                        .to(web_app::root),
                 )
                 .service(web_app::files(&settings.server.web_dist))
                 .default_service(web::to(web_app::no_route))

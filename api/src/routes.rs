@@ -12,5 +12,7 @@ pub fn root(cfg: &mut ServiceConfig) {
 
 /// Endpoints under `/api`.
 pub fn api(cfg: &mut ServiceConfig) {
-    cfg.service(school::get_school).service(calendar::list_days);
+    cfg.service(school::get_school)
+        .service(calendar::list_days)
+        .service(calendar::deadline);
 }

@@ -78,8 +78,8 @@ pub async fn no_route(req: HttpRequest, routes: web::Data<KnownRoutes>) -> HttpR
 /// Static files of the web app at `/`, falling back to `index.html` for client-side routes.
 pub fn files(dist: &Path) -> Files {
     let index = dist.join("index.html");
+    // No `index_file`: `/` reaches the default handler too, which adds the no-cache header.
     Files::new("/", dist)
-        .index_file("index.html")
         .guard(guard::Any(guard::Get()).or(guard::Head()))
         .default_handler(fn_service(move |req: ServiceRequest| {
             let index = index.clone();
@@ -89,6 +89,11 @@ pub fn files(dist: &Path) -> Files {
                 Ok(ServiceResponse::new(req, response))
             }
         }))
+}
+
+/// `GET /`: the app shell.
+pub async fn root(req: HttpRequest, state: web::Data<crate::AppState>) -> HttpResponse {
+    app_shell(&req, state.settings.server.web_dist.join("index.html")).await
 }
 
 /// `index.html` with no caching, so a new build is picked up at once.

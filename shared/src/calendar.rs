@@ -47,6 +47,52 @@ pub struct CalendarDay {
     pub name: String,
 }
 
+/// The most working days a deadline may be counted over (two years' worth).
+pub const MAX_WORKING_DAYS: u32 = 500;
+
+/// `POST /api/calendar/deadline`: "`working_days` working days after `start`".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::ToSchema),
+    schema(example = json!({"start": "2026-09-30", "working_days": 5}))
+)]
+pub struct DeadlineRequest {
+    /// The day the count starts after (e.g. the day an activity ended); not itself counted.
+    pub start: NaiveDate,
+    /// How many working days, 0–500.
+    pub working_days: u32,
+}
+
+impl DeadlineRequest {
+    /// The same rule the server applies; the web app checks forms with it as the user types.
+    pub fn validate(&self) -> Result<(), crate::ApiError> {
+        if self.working_days > MAX_WORKING_DAYS {
+            return Err(crate::ApiError::invalid(
+                "working_days",
+                format!("working_days must be between 0 and {MAX_WORKING_DAYS}"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The answer: the last day of the period, and the holidays and adjusted days it crossed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::ToSchema),
+    schema(example = json!({"start": "2026-09-30", "working_days": 5, "deadline": "2026-10-13", "exceptions": []}))
+)]
+pub struct Deadline {
+    pub start: NaiveDate,
+    pub working_days: u32,
+    /// The last day of the period (inclusive).
+    pub deadline: NaiveDate,
+    /// Calendar exceptions between `start` and `deadline` that moved it.
+    pub exceptions: Vec<CalendarDay>,
+}
+
 /// A calendar built from the exceptions; dates not listed follow the ordinary week.
 #[derive(Debug, Clone, Default)]
 pub struct WorkCalendar {
@@ -87,6 +133,18 @@ impl WorkCalendar {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deadline_request_bounds() {
+        let request = |working_days| DeadlineRequest {
+            start: date(2026, 1, 1),
+            working_days,
+        };
+        assert!(request(0).validate().is_ok());
+        assert!(request(MAX_WORKING_DAYS).validate().is_ok());
+        let error = request(MAX_WORKING_DAYS + 1).validate().unwrap_err();
+        assert_eq!(error.field.as_deref(), Some("working_days"));
+    }
 
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()

@@ -42,11 +42,13 @@ pub enum ErrorCode {
     DatabaseUnavailable,
     /// An unexpected server fault; it has been logged with the request id.
     Internal,
+    /// Client side only, never sent by the server: the server could not be reached at all.
+    Unreachable,
 }
 
 impl ErrorCode {
     /// All codes, in declaration order (documentation and exhaustive tests).
-    pub const ALL: [ErrorCode; 15] = [
+    pub const ALL: [ErrorCode; 16] = [
         ErrorCode::MalformedJson,
         ErrorCode::UnsupportedMediaType,
         ErrorCode::PayloadTooLarge,
@@ -62,6 +64,7 @@ impl ErrorCode {
         ErrorCode::RateLimited,
         ErrorCode::DatabaseUnavailable,
         ErrorCode::Internal,
+        ErrorCode::Unreachable,
     ];
 
     /// The HTTP status that always accompanies this code.
@@ -77,7 +80,7 @@ impl ErrorCode {
             ErrorCode::Forbidden => 403,
             ErrorCode::Conflict => 409,
             ErrorCode::RateLimited => 429,
-            ErrorCode::DatabaseUnavailable => 503,
+            ErrorCode::DatabaseUnavailable | ErrorCode::Unreachable => 503,
             ErrorCode::Internal => 500,
         }
     }
@@ -100,6 +103,7 @@ impl ErrorCode {
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::DatabaseUnavailable => "database_unavailable",
             ErrorCode::Internal => "internal",
+            ErrorCode::Unreachable => "unreachable",
         }
     }
 }

@@ -44,3 +44,27 @@ pub async fn list(
         .collect();
     Ok((days, total.max(0) as u64))
 }
+
+/// Every exception on or after `from`, by date (the table holds a few dozen rows a year).
+pub async fn from(conn: &mut AsyncPgConnection, from: NaiveDate) -> QueryResult<Vec<CalendarDay>> {
+    let rows: Vec<(NaiveDate, String, String)> = calendar_days::table
+        .filter(calendar_days::date.ge(from))
+        .order(calendar_days::date)
+        .select((
+            calendar_days::date,
+            calendar_days::kind,
+            calendar_days::name,
+        ))
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().filter_map(day).collect())
+}
+
+/// A row as a domain value (the table's CHECK constraint admits only known kinds).
+fn day((date, kind, name): (NaiveDate, String, String)) -> Option<CalendarDay> {
+    Some(CalendarDay {
+        date,
+        kind: DayKind::parse(&kind)?,
+        name,
+    })
+}

@@ -1,0 +1,214 @@
+//! The API contract common to every endpoint: JSON errors with typed codes, 404/405, body
+//! limits, malformed input.
+
+use crate::helpers::{assert_error, spawn_app, spawn_app_on};
+use serde_json::json;
+
+#[tokio::test]
+async fn unknown_api_route_is_a_json_404() {
+    let app = spawn_app().await;
+    let body = assert_error(app.get("/api/no/such/thing").await, 404, "route_not_found").await;
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("/api/no/such/thing")
+    );
+    assert_error(
+        app.client
+            .delete(app.url("/api/nothing"))
+            .send()
+            .await
+            .unwrap(),
+        404,
+        "route_not_found",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn wrong_method_is_405_with_allow() {
+    let app = spawn_app().await;
+
+    let response = app
+        .client
+        .delete(app.url("/api/school"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["allow"], "GET");
+    assert_error(response, 405, "method_not_allowed").await;
+
+    let response = app
+        .client
+        .get(app.url("/api/calendar/deadline"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["allow"], "POST");
+    assert_error(response, 405, "method_not_allowed").await;
+
+    let response = app.client.post(app.url("/healthz")).send().await.unwrap();
+    assert_error(response, 405, "method_not_allowed").await;
+}
+
+#[tokio::test]
+async fn malformed_json_is_400_naming_the_field_when_it_can() {
+    let app = spawn_app().await;
+    let post = |body: &'static str| {
+        app.client
+            .post(app.url("/api/calendar/deadline"))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+
+    assert_error(post("{not json").await.unwrap(), 400, "malformed_json").await;
+    let body = assert_error(
+        post(r#"{"working_days": 3}"#).await.unwrap(),
+        400,
+        "malformed_json",
+    )
+    .await;
+    assert_eq!(body["field"], "start");
+    let body = assert_error(
+        post(r#"{"start": "2026-13-40", "working_days": 3}"#)
+            .await
+            .unwrap(),
+        400,
+        "malformed_json",
+    )
+    .await;
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("invalid JSON body"),
+        "{body}"
+    );
+    assert_error(
+        post(r#"{"start": "2026-01-05", "working_days": -1}"#)
+            .await
+            .unwrap(),
+        400,
+        "malformed_json",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn wrong_content_type_is_415() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .post(app.url("/api/calendar/deadline"))
+        .header("content-type", "text/plain")
+        .body(r#"{"start": "2026-01-05", "working_days": 3}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_error(response, 415, "unsupported_media_type").await;
+}
+
+#[tokio::test]
+async fn oversized_body_is_413_and_the_limit_is_configurable() {
+    let name = crate::helpers::create_database().await;
+    let app = spawn_app_on(name, |settings| settings.server.json_limit = 1024).await;
+    let padding = "x".repeat(2048);
+    let response = app
+        .post_json(
+            "/api/calendar/deadline",
+            &json!({"start": "2026-01-05", "working_days": 3, "pad": padding}),
+        )
+        .await;
+    assert_error(response, 413, "payload_too_large").await;
+}
+
+#[tokio::test]
+async fn bad_query_parameters_are_400() {
+    let app = spawn_app().await;
+    let body = assert_error(
+        app.get("/api/calendar/days?per_page=0").await,
+        400,
+        "invalid_query",
+    )
+    .await;
+    assert_eq!(body["field"], "per_page");
+    let body = assert_error(
+        app.get("/api/calendar/days?page=0").await,
+        400,
+        "invalid_query",
+    )
+    .await;
+    assert_eq!(body["field"], "page");
+    assert_error(
+        app.get("/api/calendar/days?page=two").await,
+        400,
+        "invalid_query",
+    )
+    .await;
+    let body = assert_error(
+        app.get("/api/calendar/days?year=1800").await,
+        400,
+        "invalid_query",
+    )
+    .await;
+    assert_eq!(body["field"], "year");
+}
+
+#[tokio::test]
+async fn client_routes_get_the_app_shell_and_files_are_served() {
+    // Arrange: a web app build of one page.
+    let dist = std::env::temp_dir().join(format!("scs-dist-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(dist.join("pkg")).unwrap();
+    std::fs::write(
+        dist.join("index.html"),
+        "<!doctype html><title>shell</title>",
+    )
+    .unwrap();
+    std::fs::write(dist.join("pkg/web.js"), "export default 1;").unwrap();
+    let name = crate::helpers::create_database().await;
+    let app = spawn_app_on(name, |settings| settings.server.web_dist = dist.clone()).await;
+
+    // Deep links and reloads on any client route get index.html, uncached.
+    for path in ["/", "/status", "/calendar?year=2026", "/a/deep/link"] {
+        let response = app.get(path).await;
+        assert_eq!(response.status().as_u16(), 200, "{path}");
+        assert_eq!(response.headers()["cache-control"], "no-cache", "{path}");
+        assert!(
+            response
+                .text()
+                .await
+                .unwrap()
+                .contains("<title>shell</title>"),
+            "{path}"
+        );
+    }
+    let script = app.get("/pkg/web.js").await;
+    assert_eq!(script.status().as_u16(), 200);
+    assert_eq!(script.text().await.unwrap(), "export default 1;");
+    // …but API paths never fall back to the shell.
+    assert_error(app.get("/api/missing").await, 404, "route_not_found").await;
+    std::fs::remove_dir_all(dist).unwrap();
+}
+
+#[tokio::test]
+async fn without_a_web_build_the_root_says_how_to_build_it() {
+    let app = spawn_app().await;
+    let response = app.get("/").await;
+    assert_eq!(response.status().as_u16(), 503);
+    assert!(response.text().await.unwrap().contains("cargo xtask demo"));
+}
+
+#[tokio::test]
+async fn responses_are_compressed_when_the_client_accepts_it() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .get(app.url("/api/openapi.json"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["content-encoding"], "gzip");
+}

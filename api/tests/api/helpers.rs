@@ -1,0 +1,232 @@
+//! `spawn_app()`: a fresh database cloned from the migrated template, the server on port 0.
+//!
+//! The admin connection comes from `TEST_DATABASE_URL` (else `DATABASE_URL`, else the local
+//! PostgreSQL at 127.0.0.1:5432). `cargo xtask test` migrates the template and names it in
+//! `TEST_TEMPLATE_DB`; without it (plain `cargo test`) the first test builds one under an
+//! advisory lock.
+
+use api::{Application, config::Settings};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub db_name: String,
+    pub db_url: String,
+    admin_url: String,
+}
+
+pub fn admin_url() -> String {
+    std::env::var("TEST_DATABASE_URL")
+        .or_else(|_| std::env::var("DATABASE_URL"))
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+/// `url` with its database name replaced by `name` (keeps `?host=/socket/dir` and the like).
+pub fn database_url(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, format!("?{query}")),
+        None => (url, String::new()),
+    };
+    let authority_start = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let path_start = base[authority_start..]
+        .find('/')
+        .map(|i| authority_start + i)
+        .unwrap_or(base.len());
+    format!("{}/{name}{query}", &base[..path_start])
+}
+
+async fn admin() -> AsyncPgConnection {
+    AsyncPgConnection::establish(&admin_url())
+        .await
+        .expect("connect to the admin database (TEST_DATABASE_URL)")
+}
+
+async fn execute(conn: &mut AsyncPgConnection, sql: &str) {
+    diesel::sql_query(sql)
+        .execute(conn)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+const LOCAL_TEMPLATE: &str = "scs_template_cargo_test";
+const TEMPLATE_LOCK: i64 = 727_001;
+
+/// Creates an empty database cloned from the migrated template and returns its name.
+pub async fn create_database() -> String {
+    let name = format!("scs_test_{}", uuid::Uuid::new_v4().simple());
+    let mut conn = admin().await;
+    if let Ok(template) = std::env::var("TEST_TEMPLATE_DB") {
+        execute(
+            &mut conn,
+            &format!("CREATE DATABASE \"{name}\" TEMPLATE \"{template}\""),
+        )
+        .await;
+        return name;
+    }
+    // Plain `cargo test`: keep a template of our own up to date. Under the lock, so no process
+    // copies the template while another one is migrating it.
+    execute(
+        &mut conn,
+        &format!("SELECT pg_advisory_lock({TEMPLATE_LOCK})"),
+    )
+    .await;
+    #[derive(diesel::QueryableByName)]
+    struct Exists {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        exists: bool,
+    }
+    let exists: Exists = diesel::sql_query(format!(
+        "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = '{LOCAL_TEMPLATE}') AS exists"
+    ))
+    .get_result(&mut conn)
+    .await
+    .expect("query pg_database");
+    if !exists.exists {
+        execute(&mut conn, &format!("CREATE DATABASE \"{LOCAL_TEMPLATE}\"")).await;
+    }
+    api::db::migrate(&database_url(&admin_url(), LOCAL_TEMPLATE))
+        .await
+        .expect("migrate the template");
+    execute(
+        &mut conn,
+        &format!("CREATE DATABASE \"{name}\" TEMPLATE \"{LOCAL_TEMPLATE}\""),
+    )
+    .await;
+    execute(
+        &mut conn,
+        &format!("SELECT pg_advisory_unlock({TEMPLATE_LOCK})"),
+    )
+    .await;
+    name
+}
+
+/// Settings of a test server: port 0, the given database, a fixed secret, no web app build.
+pub fn test_settings(db_url: &str) -> Settings {
+    let mut settings = Settings::load_from(None, |name| match name {
+        "JWT_SECRET" => Some("test-secret-test-secret-test-secret-0123".to_owned()),
+        _ => None,
+    })
+    .expect("default settings load");
+    settings.require_secret().expect("secret set");
+    settings.server.port = 0;
+    settings.database.url = api::config::Secret::new(db_url);
+    settings.database.pool_size = 2;
+    settings.database.acquire_timeout_ms = 1500;
+    settings.server.web_dist = std::env::temp_dir().join("scs-no-web-dist");
+    settings
+}
+
+pub async fn spawn_app() -> TestApp {
+    let db_name = create_database().await;
+    spawn_app_on(db_name, |_| {}).await
+}
+
+/// Starts a server on `db_name` (which need not exist yet), after `adjust` edits its settings.
+pub async fn spawn_app_on(db_name: String, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    if std::env::var("TEST_LOG").is_ok() {
+        api::telemetry::init(api::config::LogFormat::Pretty);
+    }
+    let admin_url = admin_url();
+    let db_url = database_url(&admin_url, &db_name);
+    let mut settings = test_settings(&db_url);
+    adjust(&mut settings);
+    let app = Application::build(settings).expect("build the server");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    TestApp {
+        address,
+        client,
+        db_name,
+        db_url,
+        admin_url,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// A direct connection to this test's database.
+    pub async fn db(&self) -> AsyncPgConnection {
+        AsyncPgConnection::establish(&self.db_url)
+            .await
+            .expect("connect to the test database")
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Drop the database from a thread of its own: Drop cannot await.
+        let (admin_url, name) = (self.admin_url.clone(), self.db_name.clone());
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async {
+                if let Ok(mut conn) = AsyncPgConnection::establish(&admin_url).await {
+                    let _ = diesel::sql_query(format!(
+                        "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                    ))
+                    .execute(&mut conn)
+                    .await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// Asserts the response is the JSON error with this status and code; returns the body.
+pub async fn assert_error(
+    response: reqwest::Response,
+    status: u16,
+    code: &str,
+) -> serde_json::Value {
+    assert_eq!(
+        response.status().as_u16(),
+        status,
+        "status of {}",
+        response.url()
+    );
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    assert!(
+        content_type.starts_with("application/json"),
+        "content-type {content_type}"
+    );
+    let body: serde_json::Value = response.json().await.expect("a JSON body");
+    assert_eq!(body["code"], code, "{body}");
+    assert!(
+        body["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
+    body
+}

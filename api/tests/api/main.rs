@@ -1,0 +1,9 @@
+//! API integration tests: the real server on port 0 against its own PostgreSQL database, cloned
+//! from a migrated template, so tests run in parallel.
+
+mod calendar;
+mod contract;
+mod health;
+mod helpers;
+mod openapi;
+mod school;

@@ -1,0 +1,50 @@
+//! The landing page: which school this is and where to go next.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+use shared::{ApiError, school::School};
+
+use crate::{components::error::ErrorNotice, i18n::use_i18n};
+
+#[component]
+pub fn Home() -> impl IntoView {
+    let i18n = use_i18n();
+    let school = expect_context::<LocalResource<Result<School, ApiError>>>();
+
+    view! {
+        <section class="hero">
+            <Suspense fallback=move || view! { <p class="muted">{move || i18n.t("加载中…", "Loading…")}</p> }>
+                {move || school.get().map(|result| match result {
+                    Ok(school) => view! {
+                        <h1 class="hero-title">{move || if i18n.locale() == crate::i18n::Locale::En { school.name_en.clone() } else { school.name.clone() }}</h1>
+                        <p class="hero-sub">{school.league_committee.clone()}</p>
+                    }.into_any(),
+                    Err(error) => view! {
+                        <h1 class="hero-title">{move || i18n.t("第二课堂成绩单", "Second Classroom Transcript")}</h1>
+                        <ErrorNotice error=error retry=Callback::new(move |_| school.refetch()) />
+                    }.into_any(),
+                })}
+            </Suspense>
+            <p class="hero-text">
+                {move || i18n.t(
+                    "记录讲座、竞赛、志愿服务、社会实践、学生干部与培训经历，认定积分，生成可验证的成绩单。",
+                    "Lectures, competitions, volunteer service, social practice, cadre positions and training — recognised as points on a transcript anyone can verify.",
+                )}
+            </p>
+        </section>
+        <section class="cards">
+            <A href="/calendar" attr:class="card card-link">
+                <h2>{move || i18n.t("校历与工作日", "Calendar and working days")}</h2>
+                <p class="muted">{move || i18n.t("法定节假日与调休安排；补录与认定期限按工作日计算。", "Public holidays and adjusted working days; make-up and recognition deadlines count working days.")}</p>
+            </A>
+            <A href="/status" attr:class="card card-link">
+                <h2>{move || i18n.t("系统状态", "System status")}</h2>
+                <p class="muted">{move || i18n.t("服务器与数据库是否正常。", "Whether the server and its database answer.")}</p>
+            </A>
+            <a href="/docs/" class="card card-link" rel="external">
+                <h2>{move || i18n.t("接口文档", "API documentation")}</h2>
+                <p class="muted">{move || i18n.t("供校内系统对接的 REST API（OpenAPI）。", "The REST API (OpenAPI) for campus systems.")}</p>
+            </a>
+        </section>
+    }
+}
