@@ -1,14 +1,19 @@
 //! The typed API client: one function per endpoint, each returning the shared error type.
 
-use serde::de::DeserializeOwned;
-use shared::{ApiError, ErrorCode, Page, calendar::CalendarDay, health::Health, school::School};
-use wasm_bindgen::JsCast;
+use serde::{Serialize, de::DeserializeOwned};
+use shared::{
+    ApiError, ErrorCode, Page,
+    calendar::{CalendarDay, Deadline, DeadlineRequest},
+    health::Health,
+    school::School,
+};
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Request, RequestInit, Response};
 
 /// `GET /healthz`. A 503 still carries a health report, so it is a report, not an error.
 pub async fn health() -> Result<Health, ApiError> {
-    let (status, body) = send("GET", "/healthz").await?;
+    let (status, body) = send("GET", "/healthz", None).await?;
     match status {
         200 | 503 => parse(&body),
         _ => Err(error_from(status, &body)),
@@ -26,27 +31,33 @@ pub async fn calendar_days(
     page: u32,
     per_page: u32,
 ) -> Result<Page<CalendarDay>, ApiError> {
-    get(&format!(
-        "/api/calendar/days?year={year}&page={page}&per_page={per_page}"
-    ))
-    .await
+    get(&format!("/api/calendar/days?year={year}&page={page}&per_page={per_page}")).await
+}
+
+/// `POST /api/calendar/deadline`.
+pub async fn deadline(request: &DeadlineRequest) -> Result<Deadline, ApiError> {
+    post("/api/calendar/deadline", request).await
 }
 
 async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
-    let (status, body) = send("GET", path).await?;
-    if (200..300).contains(&status) {
-        parse(&body)
-    } else {
-        Err(error_from(status, &body))
-    }
+    let (status, body) = send("GET", path, None).await?;
+    answer(status, &body)
+}
+
+async fn post<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, ApiError> {
+    let json = serde_json::to_string(body)
+        .map_err(|e| ApiError::new(ErrorCode::MalformedJson, e.to_string()))?;
+    let (status, body) = send("POST", path, Some(json)).await?;
+    answer(status, &body)
+}
+
+fn answer<T: DeserializeOwned>(status: u16, body: &str) -> Result<T, ApiError> {
+    if (200..300).contains(&status) { parse(body) } else { Err(error_from(status, body)) }
 }
 
 fn parse<T: DeserializeOwned>(body: &str) -> Result<T, ApiError> {
     serde_json::from_str(body).map_err(|e| {
-        ApiError::new(
-            ErrorCode::Internal,
-            format!("unexpected response from the server: {e}"),
-        )
+        ApiError::new(ErrorCode::Internal, format!("unexpected response from the server: {e}"))
     })
 }
 
@@ -62,23 +73,28 @@ fn error_from(status: u16, body: &str) -> ApiError {
 }
 
 /// One request; any failure to reach the server becomes `unreachable`.
-async fn send(method: &str, path: &str) -> Result<(u16, String), ApiError> {
-    let unreachable = |detail: String| ApiError::new(ErrorCode::Unreachable, detail);
-    let window = web_sys::window().ok_or_else(|| unreachable("no window".into()))?;
+async fn send(
+    method: &str,
+    path: &str,
+    json: Option<String>,
+) -> Result<(u16, String), ApiError> {
+    let unreachable = |detail: JsValue| {
+        ApiError::new(ErrorCode::Unreachable, format!("{detail:?}"))
+    };
+    let window = web_sys::window().ok_or_else(|| unreachable(JsValue::from_str("no window")))?;
     let init = RequestInit::new();
     init.set_method(method);
-    let request =
-        Request::new_with_str_and_init(path, &init).map_err(|e| unreachable(format!("{e:?}")))?;
-    let _ = request.headers().set("Accept", "application/json");
-    let response = JsFuture::from(window.fetch_with_request(&request))
-        .await
-        .map_err(|e| unreachable(format!("{e:?}")))?;
-    let response: Response = response
-        .dyn_into()
-        .map_err(|e| unreachable(format!("{e:?}")))?;
-    let text = response.text().map_err(|e| unreachable(format!("{e:?}")))?;
-    let text = JsFuture::from(text)
-        .await
-        .map_err(|e| unreachable(format!("{e:?}")))?;
+    if let Some(json) = &json {
+        init.set_body(&JsValue::from_str(json));
+    }
+    let request = Request::new_with_str_and_init(path, &init).map_err(unreachable)?;
+    let headers = request.headers();
+    let _ = headers.set("Accept", "application/json");
+    if json.is_some() {
+        let _ = headers.set("Content-Type", "application/json");
+    }
+    let response = JsFuture::from(window.fetch_with_request(&request)).await.map_err(unreachable)?;
+    let response: Response = response.dyn_into().map_err(unreachable)?;
+    let text = JsFuture::from(response.text().map_err(unreachable)?).await.map_err(unreachable)?;
     Ok((response.status(), text.as_string().unwrap_or_default()))
 }

@@ -1,4 +1,5 @@
 //! Pieces reused across pages.
 
+pub mod deadline;
 pub mod error;
 pub mod layout;

@@ -6,7 +6,12 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use shared::calendar::DayKind;
 
-use crate::{api, components::error::ErrorNotice, format, i18n::use_i18n};
+use crate::{
+    api,
+    components::{deadline::DeadlineCalculator, error::ErrorNotice},
+    format,
+    i18n::use_i18n,
+};
 
 const PER_PAGE: u32 = 50;
 
@@ -46,6 +51,7 @@ pub fn CalendarPage() -> impl IntoView {
             "周一至周五为工作日；下列日期为法定节假日或调休上班日。补录（5个工作日）和成绩认定（10个工作日）期限按此计算。",
             "Monday to Friday are working days, except the holidays below; the adjusted working days below are worked. Make-up (5 working days) and recognition (10 working days) deadlines count these.",
         )}</p>
+        <DeadlineCalculator />
         <div class="toolbar">
             <label>
                 {move || i18n.t("年份", "Year")}
