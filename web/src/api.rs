@@ -31,7 +31,10 @@ pub async fn calendar_days(
     page: u32,
     per_page: u32,
 ) -> Result<Page<CalendarDay>, ApiError> {
-    get(&format!("/api/calendar/days?year={year}&page={page}&per_page={per_page}")).await
+    get(&format!(
+        "/api/calendar/days?year={year}&page={page}&per_page={per_page}"
+    ))
+    .await
 }
 
 /// `POST /api/calendar/deadline`.
@@ -52,12 +55,19 @@ async fn post<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result
 }
 
 fn answer<T: DeserializeOwned>(status: u16, body: &str) -> Result<T, ApiError> {
-    if (200..300).contains(&status) { parse(body) } else { Err(error_from(status, body)) }
+    if (200..300).contains(&status) {
+        parse(body)
+    } else {
+        Err(error_from(status, body))
+    }
 }
 
 fn parse<T: DeserializeOwned>(body: &str) -> Result<T, ApiError> {
     serde_json::from_str(body).map_err(|e| {
-        ApiError::new(ErrorCode::Internal, format!("unexpected response from the server: {e}"))
+        ApiError::new(
+            ErrorCode::Internal,
+            format!("unexpected response from the server: {e}"),
+        )
     })
 }
 
@@ -73,14 +83,9 @@ fn error_from(status: u16, body: &str) -> ApiError {
 }
 
 /// One request; any failure to reach the server becomes `unreachable`.
-async fn send(
-    method: &str,
-    path: &str,
-    json: Option<String>,
-) -> Result<(u16, String), ApiError> {
-    let unreachable = |detail: JsValue| {
-        ApiError::new(ErrorCode::Unreachable, format!("{detail:?}"))
-    };
+async fn send(method: &str, path: &str, json: Option<String>) -> Result<(u16, String), ApiError> {
+    let unreachable =
+        |detail: JsValue| ApiError::new(ErrorCode::Unreachable, format!("{detail:?}"));
     let window = web_sys::window().ok_or_else(|| unreachable(JsValue::from_str("no window")))?;
     let init = RequestInit::new();
     init.set_method(method);
@@ -93,8 +98,12 @@ async fn send(
     if json.is_some() {
         let _ = headers.set("Content-Type", "application/json");
     }
-    let response = JsFuture::from(window.fetch_with_request(&request)).await.map_err(unreachable)?;
+    let response = JsFuture::from(window.fetch_with_request(&request))
+        .await
+        .map_err(unreachable)?;
     let response: Response = response.dyn_into().map_err(unreachable)?;
-    let text = JsFuture::from(response.text().map_err(unreachable)?).await.map_err(unreachable)?;
+    let text = JsFuture::from(response.text().map_err(unreachable)?)
+        .await
+        .map_err(unreachable)?;
     Ok((response.status(), text.as_string().unwrap_or_default()))
 }

@@ -1,1 +1,113 @@
-fn main() {}
+//! The project's own build, run and test steps, run as `cargo xtask <task>`:
+//!
+//! - `demo [--port N]`: build everything, load the demo university, serve it until Ctrl-C;
+//! - `test`: the workspace tests, then the end-to-end suite in headless Chromium;
+//! - `build-web [--debug]`: the web app into `web/dist/`;
+//! - `openapi`: regenerate `openapi/openapi.json`;
+//! - `pg start|stop|status|url`: the private PostgreSQL cluster, by hand.
+//!
+//! Without `DATABASE_URL` the tasks use a private PostgreSQL cluster (see [`pg`]). Cargo
+//! children build into `CARGO_TARGET_DIR`, by default `~/.cache/second-classroom/target`.
+
+mod demo;
+mod pg;
+mod test;
+mod tools;
+mod util;
+mod web;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask <task>
+
+  demo [--port N]         build, load the demo data and serve on N (PORT, else 8080)
+  test                    workspace tests and the e2e suite
+  build-web [--debug]     build the web app into web/dist/ (release unless --debug)
+  openapi                 regenerate openapi/openapi.json
+  pg start|stop|status|url  manage the private PostgreSQL cluster";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let outcome = match args.as_slice() {
+        ["demo", rest @ ..] => demo_port(rest).and_then(demo::run),
+        ["test"] => test::run(),
+        ["build-web"] => build_web(true),
+        ["build-web", "--debug"] => build_web(false),
+        ["openapi"] => openapi(),
+        ["pg", action] => pg_task(action),
+        ["help" | "--help" | "-h"] => {
+            println!("{USAGE}");
+            Ok(ExitCode::SUCCESS)
+        }
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("xtask: error: {error}");
+            if util::interrupted() {
+                ExitCode::from(130)
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+    }
+}
+
+/// `--port N`, else `PORT`, else 8080.
+fn demo_port(args: &[&str]) -> util::Result<u16> {
+    let text = match args {
+        [] => std::env::var("PORT").unwrap_or_else(|_| "8080".into()),
+        ["--port", port] => (*port).to_owned(),
+        _ => return Err(format!("unexpected arguments {args:?}\n{USAGE}")),
+    };
+    text.trim()
+        .parse()
+        .map_err(|_| format!("invalid port {text:?}"))
+}
+
+fn build_web(release: bool) -> util::Result<ExitCode> {
+    tools::ensure_wasm_target()?;
+    let wasm_bindgen = tools::ensure_wasm_bindgen()?;
+    web::build(release, &wasm_bindgen)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes `api openapi`'s output to openapi/openapi.json.
+fn openapi() -> util::Result<ExitCode> {
+    let document = util::output(util::cargo().args(["run", "-q", "-p", "api", "--", "openapi"]))?;
+    let path = util::repo_root().join("openapi/openapi.json");
+    std::fs::write(&path, document).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    util::step(format!("wrote {}", path.display()));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn pg_task(action: &str) -> util::Result<ExitCode> {
+    let cluster = pg::Cluster::locate()?;
+    match action {
+        "start" => {
+            if !cluster.start()? {
+                util::step("PostgreSQL is already running");
+            }
+            pg::ensure_database(&cluster.psql(), &cluster.url("postgres"), pg::DEMO_DATABASE)?;
+            println!("{}", cluster.url(pg::DEMO_DATABASE));
+        }
+        "stop" => {
+            if cluster.is_running() {
+                cluster.stop()?;
+                util::step("PostgreSQL stopped");
+            } else {
+                util::step("PostgreSQL is not running");
+            }
+        }
+        "status" => cluster.print_status(),
+        "url" => println!("{}", cluster.url(pg::DEMO_DATABASE)),
+        _ => return Err(format!("unknown pg action {action:?}\n{USAGE}")),
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -13,13 +13,25 @@ pub fn DeadlineCalculator() -> impl IntoView {
     let start = RwSignal::new(chrono::Local::now().date_naive().to_string());
     let days = RwSignal::new("10".to_owned());
     // The request as typed, or the field error to show next to the input.
-    let request = Memo::new(move |_| -> Result<DeadlineRequest, (&'static str, String)> {
-        let start = NaiveDate::parse_from_str(&start.get(), "%Y-%m-%d").map_err(|_| ("start", String::new()))?;
-        let working_days = days.get().trim().parse::<u32>().map_err(|_| ("working_days", String::new()))?;
-        let request = DeadlineRequest { start, working_days };
-        request.validate().map_err(|e| ("working_days", e.message))?;
-        Ok(request)
-    });
+    let request = Memo::new(
+        move |_| -> Result<DeadlineRequest, (&'static str, String)> {
+            let start = NaiveDate::parse_from_str(&start.get(), "%Y-%m-%d")
+                .map_err(|_| ("start", String::new()))?;
+            let working_days = days
+                .get()
+                .trim()
+                .parse::<u32>()
+                .map_err(|_| ("working_days", String::new()))?;
+            let request = DeadlineRequest {
+                start,
+                working_days,
+            };
+            request
+                .validate()
+                .map_err(|e| ("working_days", e.message))?;
+            Ok(request)
+        },
+    );
     let compute = Action::new_local(|request: &DeadlineRequest| {
         let request = request.clone();
         async move { api::deadline(&request).await }

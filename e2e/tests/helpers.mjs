@@ -1,0 +1,78 @@
+// Shared helpers of the end-to-end tests (run by `cargo xtask test`, see e2e/src/main.rs).
+//
+// Environment: BASE_URL (the server under test), SCREENSHOT_DIR (where PNGs go) and
+// DEMO_ACCOUNTS (`role<TAB>username<TAB>password` lines printed by `api seed-demo`).
+
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+/** The server under test, without a trailing slash. */
+export const baseUrl = (process.env.BASE_URL ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
+
+/** A phone-sized viewport (the students' app). */
+export const PHONE = { width: 390, height: 844 };
+
+/** A desktop viewport (the organisations' console). */
+export const DESKTOP = { width: 1280, height: 800 };
+
+const screenshotDir = process.env.SCREENSHOT_DIR ?? path.resolve('e2e/screenshots');
+
+/** Headless Chromium from the system; playwright-core gives it a fresh profile each time. */
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/**
+ * A page in a fresh context (own storage) at `viewport`, in Chinese, the app's default
+ * language. Uncaught page errors (a wasm panic, say) are collected in `page.errors`.
+ */
+export async function newPage(browser, viewport) {
+  const phone = viewport.width < 600;
+  const context = await browser.newContext({
+    viewport,
+    locale: 'zh-CN',
+    isMobile: phone,
+    hasTouch: phone,
+  });
+  const page = await context.newPage();
+  page.errors = [];
+  page.on('pageerror', (error) => page.errors.push(error));
+  return page;
+}
+
+/** Waits until an element matching `selector` is visible and contains `text`. */
+export async function waitForText(page, selector, text, timeout = 15_000) {
+  await page.locator(selector, { hasText: text }).first().waitFor({ state: 'visible', timeout });
+}
+
+/** Saves a full-page PNG named `name` under SCREENSHOT_DIR; returns its path. */
+export async function screenshot(page, name) {
+  mkdirSync(screenshotDir, { recursive: true });
+  const file = path.join(screenshotDir, name.endsWith('.png') ? name : `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+/** The demo accounts as `{ role, username, password }` objects. */
+export function demoAccounts() {
+  return (process.env.DEMO_ACCOUNTS ?? '')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => {
+      const [role, username, password] = line.split('\t');
+      return { role, username, password };
+    });
+}
