@@ -1,16 +1,22 @@
 //! The Second Classroom Transcript API server. Read top-down: [`config`] → [`Application`]
 //! (the HTTP server) → [`routes`] (the URL table) → one module per resource → [`db`].
 
+pub mod accounts;
+pub mod audit;
+pub mod auth;
 pub mod calendar;
 pub mod config;
 pub mod db;
 pub mod error;
 pub mod health;
+pub mod me;
 pub mod openapi;
+pub mod organizations;
 pub mod request_id;
 pub mod routes;
 pub mod school;
 pub mod seed;
+pub mod sessions;
 pub mod telemetry;
 pub mod web_app;
 
@@ -34,6 +40,7 @@ use crate::{config::Settings, db::Database, web_app::KnownRoutes};
 /// What every handler can reach.
 pub struct AppState {
     pub db: Database,
+    pub auth: auth::Auth,
     pub settings: Arc<Settings>,
     pub started: Instant,
 }
@@ -57,9 +64,14 @@ impl Application {
             settings.database.pool_size,
             Duration::from_millis(settings.database.acquire_timeout_ms),
         );
+        let secret = settings.jwt_secret().ok_or_else(|| {
+            std::io::Error::other("no JWT secret: call Settings::require_secret first")
+        })?;
+        let auth = auth::Auth::new(secret.expose().as_bytes());
         let settings = Arc::new(settings);
         let state = web::Data::new(AppState {
             db,
+            auth,
             settings: settings.clone(),
             started: Instant::now(),
         });

@@ -122,7 +122,7 @@ async fn seed_demo(settings: &Settings) -> CliResult {
     let report = seed::seed_demo(&mut conn).await?;
     eprintln!(
         "demo university {}",
-        if report.school_created {
+        if report.school_created || report.university_created {
             "loaded"
         } else {
             "already loaded; left as it is"

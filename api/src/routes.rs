@@ -3,7 +3,7 @@
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::{calendar, health, school};
+use crate::{accounts, audit, calendar, health, me, organizations, school, sessions};
 
 /// Endpoints outside `/api` (operational).
 pub fn root(cfg: &mut ServiceConfig) {
@@ -14,5 +14,22 @@ pub fn root(cfg: &mut ServiceConfig) {
 pub fn api(cfg: &mut ServiceConfig) {
     cfg.service(school::get_school)
         .service(calendar::list_days)
-        .service(calendar::deadline);
+        .service(calendar::deadline)
+        // Signing in and the signed-in account
+        .service(sessions::login)
+        .service(sessions::refresh)
+        .service(sessions::logout)
+        .service(sessions::logout_all)
+        .service(me::me)
+        .service(me::change_password)
+        // The organisation tree and its accounts
+        .service(organizations::list)
+        .service(organizations::create)
+        .service(organizations::get)
+        .service(organizations::update)
+        .service(organizations::list_accounts)
+        .service(organizations::create_account)
+        .service(accounts::update)
+        .service(accounts::reset_password)
+        .service(audit::list);
 }

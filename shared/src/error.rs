@@ -42,13 +42,29 @@ pub enum ErrorCode {
     DatabaseUnavailable,
     /// An unexpected server fault; it has been logged with the request id.
     Internal,
+    /// The account name or password is wrong (deliberately not saying which).
+    InvalidCredentials,
+    /// The account, or its organisation, has been deactivated.
+    AccountDisabled,
+    /// The access token has expired: refresh it with the refresh token.
+    TokenExpired,
+    /// The token is malformed, forged, or not an access token.
+    InvalidToken,
+    /// The session was ended (logout, "end all sessions", password change): sign in again.
+    SessionEnded,
+    /// A refresh token was used twice: the whole session is revoked as a precaution.
+    RefreshTokenReused,
+    /// An admin reset the password: change it (`POST /api/me/password`) before anything else.
+    PasswordChangeRequired,
+    /// An uploaded file cannot be read (wrong format, no header, too many rows).
+    InvalidFile,
     /// Client side only, never sent by the server: the server could not be reached at all.
     Unreachable,
 }
 
 impl ErrorCode {
     /// All codes, in declaration order (documentation and exhaustive tests).
-    pub const ALL: [ErrorCode; 16] = [
+    pub const ALL: [ErrorCode; 24] = [
         ErrorCode::MalformedJson,
         ErrorCode::UnsupportedMediaType,
         ErrorCode::PayloadTooLarge,
@@ -64,6 +80,14 @@ impl ErrorCode {
         ErrorCode::RateLimited,
         ErrorCode::DatabaseUnavailable,
         ErrorCode::Internal,
+        ErrorCode::InvalidCredentials,
+        ErrorCode::AccountDisabled,
+        ErrorCode::TokenExpired,
+        ErrorCode::InvalidToken,
+        ErrorCode::SessionEnded,
+        ErrorCode::RefreshTokenReused,
+        ErrorCode::PasswordChangeRequired,
+        ErrorCode::InvalidFile,
         ErrorCode::Unreachable,
     ];
 
@@ -82,6 +106,13 @@ impl ErrorCode {
             ErrorCode::RateLimited => 429,
             ErrorCode::DatabaseUnavailable | ErrorCode::Unreachable => 503,
             ErrorCode::Internal => 500,
+            ErrorCode::InvalidCredentials
+            | ErrorCode::TokenExpired
+            | ErrorCode::InvalidToken
+            | ErrorCode::SessionEnded
+            | ErrorCode::RefreshTokenReused => 401,
+            ErrorCode::AccountDisabled | ErrorCode::PasswordChangeRequired => 403,
+            ErrorCode::InvalidFile => 422,
         }
     }
 
@@ -103,6 +134,14 @@ impl ErrorCode {
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::DatabaseUnavailable => "database_unavailable",
             ErrorCode::Internal => "internal",
+            ErrorCode::InvalidCredentials => "invalid_credentials",
+            ErrorCode::AccountDisabled => "account_disabled",
+            ErrorCode::TokenExpired => "token_expired",
+            ErrorCode::InvalidToken => "invalid_token",
+            ErrorCode::SessionEnded => "session_ended",
+            ErrorCode::RefreshTokenReused => "refresh_token_reused",
+            ErrorCode::PasswordChangeRequired => "password_change_required",
+            ErrorCode::InvalidFile => "invalid_file",
             ErrorCode::Unreachable => "unreachable",
         }
     }

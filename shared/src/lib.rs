@@ -2,10 +2,14 @@
 //! and (as they land) the pure domain rules. No I/O, no Diesel, no actix: this crate compiles to
 //! WASM so the browser computes exactly what the server will.
 
+pub mod audit;
+pub mod auth;
 pub mod calendar;
 pub mod error;
 pub mod health;
+pub mod org;
 pub mod page;
+pub mod people;
 pub mod school;
 
 pub use error::{ApiError, ErrorCode};

@@ -1,7 +1,10 @@
 //! Database access: the connection pool, the embedded migrations, and one module per resource
 //! holding functions that take a connection and return domain types.
 
+pub mod accounts;
+pub mod audit;
 pub mod calendar;
+pub mod organizations;
 pub mod schema;
 pub mod school;
 
@@ -14,6 +17,11 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use std::time::Duration;
 
 use crate::error::AppError;
+
+diesel::define_sql_function! {
+    /// PostgreSQL's `lower(text)`: account names compare case-insensitively (and are indexed so).
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
 
 /// Every migration under `migrations/`, compiled into the binary.
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations");

@@ -42,7 +42,7 @@ async fn every_operation_is_documented() {
                 responses.keys().any(|s| s.starts_with('2')),
                 "{name} documents success"
             );
-            for (status, response) in responses {
+            for (status, response) in responses.iter().filter(|(status, _)| *status != "204") {
                 assert!(
                     response["content"]["application/json"]["schema"].is_object(),
                     "{name} {status} has a schema"

@@ -1,0 +1,229 @@
+//! Who is asking, and may they: the [`Actor`] extractor authenticates the bearer token against
+//! its live session and account, and its `require…` methods are the one authorisation mechanism
+//! every handler uses — an account acts only inside its organisation's subtree, and only with
+//! the permissions it holds.
+
+pub mod password;
+pub mod throttle;
+pub mod token;
+
+use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
+use shared::{
+    ErrorCode,
+    auth::{AccountKind, Me, Permission, Role},
+    org::OrganizationRef,
+};
+use std::{future::Future, pin::Pin};
+
+use crate::{AppState, db, error::AppError};
+
+/// Authentication services shared by the handlers.
+pub struct Auth {
+    pub keys: token::TokenKeys,
+    pub hasher: password::PasswordHasher,
+    pub throttle: throttle::LoginThrottle,
+}
+
+impl Auth {
+    pub fn new(secret: &[u8]) -> Auth {
+        Auth {
+            keys: token::TokenKeys::new(secret),
+            hasher: password::PasswordHasher::new(),
+            throttle: throttle::LoginThrottle::default(),
+        }
+    }
+}
+
+/// The authenticated caller of a request.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub account_id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub kind: AccountKind,
+    pub role: Role,
+    pub org: OrganizationRef,
+    /// Effective permissions: all for a main account, the granted ones for a sub-account,
+    /// none for students and staff.
+    pub permissions: Vec<Permission>,
+    pub session_id: uuid::Uuid,
+    pub must_change_password: bool,
+}
+
+impl Actor {
+    pub fn me(&self) -> Me {
+        Me {
+            id: self.account_id,
+            username: self.username.clone(),
+            display_name: self.display_name.clone(),
+            role: self.role,
+            organization: self.org.clone(),
+            permissions: self.permissions.clone(),
+            must_change_password: self.must_change_password,
+        }
+    }
+
+    /// Whether an organisation with this path lies in the actor's subtree.
+    pub fn is_within(&self, path: &[i64]) -> bool {
+        self.org.contains(path)
+    }
+
+    /// The actor is an organisation account holding `permission`.
+    pub fn require(&self, permission: Permission) -> Result<(), AppError> {
+        if self.permissions.contains(&permission) {
+            Ok(())
+        } else if !self.role.is_organization() {
+            Err(AppError::new(
+                ErrorCode::Forbidden,
+                "only organisation accounts may do this",
+            ))
+        } else {
+            Err(AppError::new(
+                ErrorCode::Forbidden,
+                format!(
+                    "this account lacks the permission `{}`",
+                    permission.as_str()
+                ),
+            ))
+        }
+    }
+
+    /// As [`Actor::require`], on an organisation (given by its path) inside the actor's
+    /// subtree; anything outside answers 403.
+    pub fn require_within(&self, permission: Permission, path: &[i64]) -> Result<(), AppError> {
+        self.require(permission)?;
+        if self.is_within(path) {
+            Ok(())
+        } else {
+            Err(AppError::new(
+                ErrorCode::Forbidden,
+                "outside your organisation's subtree",
+            ))
+        }
+    }
+}
+
+fn bearer(req: &HttpRequest) -> Result<&str, AppError> {
+    let value = req.headers().get(header::AUTHORIZATION).ok_or_else(|| {
+        AppError::new(
+            ErrorCode::Unauthenticated,
+            "sign in first: send Authorization: Bearer <access token>",
+        )
+    })?;
+    value
+        .to_str()
+        .ok()
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .filter(|token| !token.is_empty())
+        .ok_or_else(|| {
+            AppError::new(
+                ErrorCode::Unauthenticated,
+                "the Authorization header must be `Bearer <access token>`",
+            )
+        })
+}
+
+async fn authenticate(req: HttpRequest) -> Result<Actor, AppError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| AppError::Internal("application state missing".into()))?;
+    let (account_id, session_id) = state.auth.keys.verify(bearer(&req)?)?;
+    let mut conn = state.db.conn().await?;
+    let row = db::accounts::actor(&mut conn, account_id, session_id)
+        .await?
+        .ok_or_else(|| {
+            AppError::new(
+                ErrorCode::SessionEnded,
+                "the session no longer exists; sign in again",
+            )
+        })?;
+    if row.session_ended {
+        return Err(AppError::new(
+            ErrorCode::SessionEnded,
+            "the session has ended; sign in again",
+        ));
+    }
+    if !row.active || !row.org.active {
+        return Err(AppError::new(
+            ErrorCode::AccountDisabled,
+            "this account has been deactivated",
+        ));
+    }
+    Ok(row.into_actor(session_id))
+}
+
+type Extracted<T> = Pin<Box<dyn Future<Output = Result<T, AppError>>>>;
+
+/// Extracting an `Actor` authenticates the request and refuses accounts that must change their
+/// password first (`password_change_required`).
+impl FromRequest for Actor {
+    type Error = AppError;
+    type Future = Extracted<Actor>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let actor = authenticate(req).await?;
+            if actor.must_change_password {
+                return Err(AppError::new(
+                    ErrorCode::PasswordChangeRequired,
+                    "change your password first (POST /api/me/password)",
+                ));
+            }
+            Ok(actor)
+        })
+    }
+}
+
+/// An authenticated caller who may still have to change their password: for the few endpoints
+/// that must work then (`/api/me`, password change, logout).
+pub struct SignedIn(pub Actor);
+
+impl FromRequest for SignedIn {
+    type Error = AppError;
+    type Future = Extracted<SignedIn>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { authenticate(req).await.map(SignedIn) })
+    }
+}
+
+/// The caller's address, for throttling and the session record.
+pub fn client_ip(req: &HttpRequest) -> String {
+    req.peer_addr()
+        .map(|addr| addr.ip().to_string())
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// Role and effective permissions of an account, from what is stored.
+pub fn role_and_permissions(
+    kind: AccountKind,
+    is_main: bool,
+    org_is_root: bool,
+    stored: &[String],
+) -> (Role, Vec<Permission>) {
+    match kind {
+        AccountKind::Student => (Role::Student, Vec::new()),
+        AccountKind::Staff => (Role::Instructor, Vec::new()),
+        AccountKind::Organization if is_main => (
+            if org_is_root {
+                Role::SchoolAdmin
+            } else {
+                Role::OrgMain
+            },
+            Permission::ALL.to_vec(),
+        ),
+        AccountKind::Organization => {
+            let mut permissions: Vec<Permission> =
+                stored.iter().filter_map(|p| Permission::parse(p)).collect();
+            permissions.sort();
+            permissions.dedup();
+            (Role::OrgSub, permissions)
+        }
+    }
+}

@@ -1,0 +1,11 @@
+DROP TABLE audit_log;
+DROP FUNCTION audit_log_append_only();
+DROP TABLE imports;
+DROP TABLE staff;
+DROP TABLE students;
+DROP TABLE refresh_tokens;
+DROP TABLE sessions;
+ALTER TABLE organizations DROP CONSTRAINT organizations_created_by_fkey, DROP CONSTRAINT organizations_updated_by_fkey;
+DROP TABLE accounts;
+DROP TABLE organizations;
+DROP FUNCTION organizations_set_path();
