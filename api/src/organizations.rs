@@ -82,6 +82,9 @@ async fn load(conn: &mut diesel_async::AsyncPgConnection, id: i64) -> Result<Org
 }
 
 /// One organisation
+///
+/// Its place in the tree (`path`), kind, code, state and main account name. Any signed-in
+/// account may read it, as it may read the tree.
 #[utoipa::path(
     tag = "organizations",
     params(("id" = i64, Path, description = "Organisation id")),
