@@ -264,7 +264,8 @@ pub fn check_enrolment_year(field: &str, year: i32) -> Result<(), ApiError> {
     }
 }
 
-fn check_text(field: &str, text: &str, max: usize) -> Result<(), ApiError> {
+/// Free text of 1 to `max` characters after trimming (majors, classes, titles).
+pub fn check_text(field: &str, text: &str, max: usize) -> Result<(), ApiError> {
     let chars = text.trim().chars().count();
     if (1..=max).contains(&chars) {
         Ok(())
@@ -411,7 +412,8 @@ mod tests {
     #[test]
     fn a_valid_student_passes_and_each_rule_names_its_field() {
         assert!(student().validate().is_ok());
-        let cases: [(fn(&mut NewStudent), &str); 4] = [
+        type Breaks = fn(&mut NewStudent);
+        let cases: [(Breaks, &str); 4] = [
             (|s| s.phone = Some("12345".into()), "phone"),
             (|s| s.enrolment_year = 1800, "enrolment_year"),
             (|s| s.name = "  ".into(), "name"),
