@@ -2,6 +2,7 @@
 //! and (as they land) the pure domain rules. No I/O, no Diesel, no actix: this crate compiles to
 //! WASM so the browser computes exactly what the server will.
 
+pub mod activity;
 pub mod audit;
 pub mod auth;
 pub mod calendar;

@@ -4,6 +4,7 @@
 //! - `test`: the workspace tests, then the end-to-end suite in headless Chromium;
 //! - `build-web [--debug]`: the web app into `web/dist/`;
 //! - `openapi`: regenerate `openapi/openapi.json`;
+//! - `schema`: regenerate `api/src/db/schema.rs` from the migrations;
 //! - `pg start|stop|status|url`: the private PostgreSQL cluster, by hand.
 //!
 //! Without `DATABASE_URL` the tasks use a private PostgreSQL cluster (see [`pg`]). Cargo
@@ -11,6 +12,7 @@
 
 mod demo;
 mod pg;
+mod schema;
 mod test;
 mod tools;
 mod util;
@@ -25,6 +27,7 @@ usage: cargo xtask <task>
   test                    workspace tests and the e2e suite
   build-web [--debug]     build the web app into web/dist/ (release unless --debug)
   openapi                 regenerate openapi/openapi.json
+  schema                  regenerate api/src/db/schema.rs (diesel print-schema)
   pg start|stop|status|url  manage the private PostgreSQL cluster";
 
 fn main() -> ExitCode {
@@ -36,6 +39,7 @@ fn main() -> ExitCode {
         ["build-web"] => build_web(true),
         ["build-web", "--debug"] => build_web(false),
         ["openapi"] => openapi(),
+        ["schema"] => schema::run(),
         ["pg", action] => pg_task(action),
         ["help" | "--help" | "-h"] => {
             println!("{USAGE}");

@@ -35,7 +35,7 @@ pub fn run() -> Result<ExitCode> {
 
 /// The admin URL (database `postgres`), the psql to use with it, and the private cluster
 /// when this call started it.
-fn admin_database() -> Result<(String, PathBuf, Option<Cluster>)> {
+pub fn admin_database() -> Result<(String, PathBuf, Option<Cluster>)> {
     let given = ["TEST_DATABASE_URL", "DATABASE_URL"]
         .into_iter()
         .filter_map(|name| std::env::var(name).ok())

@@ -18,6 +18,15 @@ use std::time::Duration;
 
 use crate::error::AppError;
 
+/// Joins `print-schema` leaves out because the two tables reference each other more than once
+/// (organizations.created_by → accounts, registrations.decided_by → accounts).
+mod joins {
+    use super::schema::*;
+
+    diesel::joinable!(accounts -> organizations (organization_id));
+    diesel::joinable!(registrations -> accounts (student_id));
+}
+
 diesel::define_sql_function! {
     /// PostgreSQL's `lower(text)`: account names compare case-insensitively (and are indexed so).
     fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;

@@ -20,6 +20,68 @@ diesel::table! {
 }
 
 diesel::table! {
+    activities (id) {
+        id -> Int8,
+        organizer_id -> Int8,
+        title -> Text,
+        category -> Text,
+        credit_level -> Text,
+        description -> Text,
+        starts_at -> Timestamptz,
+        ends_at -> Timestamptz,
+        place -> Text,
+        campus -> Text,
+        capacity -> Nullable<Int4>,
+        registration_opens_at -> Timestamptz,
+        registration_closes_at -> Timestamptz,
+        eligible_colleges -> Array<Int8>,
+        eligible_years -> Array<Int4>,
+        eligible_degrees -> Array<Text>,
+        instructor_ids -> Array<Int8>,
+        cover_image_url -> Nullable<Text>,
+        points_rule -> Nullable<Text>,
+        enrolment_mode -> Text,
+        fields -> Jsonb,
+        status -> Text,
+        review_chain -> Array<Int8>,
+        review_step -> Int4,
+        submitted_at -> Nullable<Timestamptz>,
+        lottery_seed -> Nullable<Text>,
+        lottery_drawn_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        created_by -> Int8,
+        updated_at -> Timestamptz,
+        updated_by -> Int8,
+    }
+}
+
+diesel::table! {
+    activity_categories (code) {
+        code -> Text,
+        name -> Text,
+        name_en -> Text,
+        active -> Bool,
+        position -> Int4,
+        updated_at -> Timestamptz,
+        updated_by -> Nullable<Int8>,
+    }
+}
+
+diesel::table! {
+    activity_transitions (id) {
+        id -> Int8,
+        activity_id -> Int8,
+        at -> Timestamptz,
+        action -> Text,
+        from_status -> Text,
+        to_status -> Text,
+        actor_id -> Int8,
+        organization_id -> Int8,
+        reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     audit_log (id) {
         id -> Int8,
         at -> Timestamptz,
@@ -56,6 +118,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    notifications (id) {
+        id -> Int8,
+        account_id -> Int8,
+        created_at -> Timestamptz,
+        kind -> Text,
+        title -> Text,
+        body -> Text,
+        activity_id -> Nullable<Int8>,
+        read_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     organizations (id) {
         id -> Int8,
         parent_id -> Nullable<Int8>,
@@ -78,6 +153,19 @@ diesel::table! {
         issued_at -> Timestamptz,
         expires_at -> Timestamptz,
         used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    registrations (id) {
+        id -> Int8,
+        activity_id -> Int8,
+        student_id -> Int8,
+        status -> Text,
+        answers -> Jsonb,
+        registered_at -> Timestamptz,
+        decided_at -> Nullable<Timestamptz>,
+        decided_by -> Nullable<Int8>,
     }
 }
 
@@ -124,22 +212,35 @@ diesel::table! {
     }
 }
 
-diesel::joinable!(accounts -> organizations (organization_id));
+diesel::joinable!(activities -> activity_categories (category));
+diesel::joinable!(activities -> organizations (organizer_id));
+diesel::joinable!(activity_categories -> accounts (updated_by));
+diesel::joinable!(activity_transitions -> accounts (actor_id));
+diesel::joinable!(activity_transitions -> activities (activity_id));
+diesel::joinable!(activity_transitions -> organizations (organization_id));
 diesel::joinable!(audit_log -> accounts (actor_id));
 diesel::joinable!(audit_log -> organizations (organization_id));
 diesel::joinable!(imports -> organizations (organization_id));
+diesel::joinable!(notifications -> accounts (account_id));
+diesel::joinable!(notifications -> activities (activity_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
+diesel::joinable!(registrations -> activities (activity_id));
 diesel::joinable!(sessions -> accounts (account_id));
 diesel::joinable!(staff -> accounts (account_id));
 diesel::joinable!(students -> accounts (account_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
+    activities,
+    activity_categories,
+    activity_transitions,
     audit_log,
     calendar_days,
     imports,
+    notifications,
     organizations,
     refresh_tokens,
+    registrations,
     school,
     sessions,
     staff,
