@@ -9,6 +9,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod health;
+pub mod imports;
 pub mod me;
 pub mod openapi;
 pub mod organizations;
@@ -17,6 +18,8 @@ pub mod routes;
 pub mod school;
 pub mod seed;
 pub mod sessions;
+pub mod staff;
+pub mod students;
 pub mod telemetry;
 pub mod web_app;
 

@@ -476,7 +476,7 @@ pub fn check_grant(actor: &Actor, permissions: &[Permission]) -> Result<(), AppE
 }
 
 /// The same error, naming `field` when it named none.
-fn field(error: AppError, field: &str) -> AppError {
+pub(crate) fn field(error: AppError, field: &str) -> AppError {
     match error {
         AppError::Api(mut api) if api.field.is_none() => {
             api.field = Some(field.to_owned());

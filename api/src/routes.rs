@@ -1,9 +1,13 @@
 //! The URL table: every endpoint of the API, registered once. The same registration builds the
 //! OpenAPI document (see [`crate::openapi`]), so the docs cannot miss a route.
 
-use utoipa_actix_web::service_config::ServiceConfig;
+use actix_web::web::PayloadConfig;
+use utoipa_actix_web::{scope, service_config::ServiceConfig};
 
-use crate::{accounts, audit, calendar, health, me, organizations, school, sessions};
+use crate::{
+    accounts, audit, calendar, health, imports, me, organizations, school, sessions, staff,
+    students,
+};
 
 /// Endpoints outside `/api` (operational).
 pub fn root(cfg: &mut ServiceConfig) {
@@ -31,5 +35,23 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(organizations::create_account)
         .service(accounts::update)
         .service(accounts::reset_password)
+        // People: students, staff and their bulk import
+        .service(students::list)
+        .service(students::create)
+        .service(students::get)
+        .service(students::update)
+        .service(staff::list)
+        .service(staff::create)
+        .service(staff::get)
+        .service(staff::update)
+        .service(
+            // Uploads up to 5 MB, for this scope only.
+            scope::scope("/imports")
+                .app_data(PayloadConfig::new(imports::MAX_FILE_BYTES))
+                .service(imports::template)
+                .service(imports::preview_import)
+                .service(imports::get_import)
+                .service(imports::confirm_import),
+        )
         .service(audit::list);
 }

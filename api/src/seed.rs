@@ -371,7 +371,10 @@ async fn insert_student(
         &account(student_no, &name, hash, AccountKind::Student, college),
     )
     .await?;
-    let phone = rng.next().is_multiple_of(3).then(|| format!("13{:09}", rng.next() % 1_000_000_000));
+    let phone = rng
+        .next()
+        .is_multiple_of(3)
+        .then(|| format!("13{:09}", rng.next() % 1_000_000_000));
     diesel::insert_into(students::table)
         .values((
             students::account_id.eq(id),

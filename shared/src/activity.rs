@@ -22,7 +22,8 @@ pub enum CreditLevel {
 }
 
 impl CreditLevel {
-    pub const ALL: [CreditLevel; 3] = [CreditLevel::Club, CreditLevel::College, CreditLevel::School];
+    pub const ALL: [CreditLevel; 3] =
+        [CreditLevel::Club, CreditLevel::College, CreditLevel::School];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -60,7 +61,11 @@ impl CreditLevel {
 /// A club's club-level activity needs nobody; its college-level one needs its college; its
 /// school-level one then the school too.
 pub fn review_chain(claimed: CreditLevel, ancestors: &[(i64, OrgKind)]) -> Vec<i64> {
-    ancestors.iter().filter(|(_, kind)| CreditLevel::of(*kind) <= claimed).map(|(id, _)| *id).collect()
+    ancestors
+        .iter()
+        .filter(|(_, kind)| CreditLevel::of(*kind) <= claimed)
+        .map(|(id, _)| *id)
+        .collect()
 }
 
 /// Where an activity is in its life.
@@ -89,9 +94,14 @@ impl ActivityStatus {
     }
 
     pub fn parse(text: &str) -> Option<ActivityStatus> {
-        [ActivityStatus::Draft, ActivityStatus::Submitted, ActivityStatus::Published, ActivityStatus::Cancelled]
-            .into_iter()
-            .find(|s| s.as_str() == text)
+        [
+            ActivityStatus::Draft,
+            ActivityStatus::Submitted,
+            ActivityStatus::Published,
+            ActivityStatus::Cancelled,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
     }
 }
 
@@ -152,7 +162,13 @@ impl EnrolmentMode {
         }
     }
     pub fn parse(text: &str) -> Option<EnrolmentMode> {
-        [EnrolmentMode::FirstCome, EnrolmentMode::Review, EnrolmentMode::Lottery].into_iter().find(|m| m.as_str() == text)
+        [
+            EnrolmentMode::FirstCome,
+            EnrolmentMode::Review,
+            EnrolmentMode::Lottery,
+        ]
+        .into_iter()
+        .find(|m| m.as_str() == text)
     }
 }
 
@@ -211,7 +227,9 @@ impl Eligibility {
         if !self.colleges.is_empty() && !self.colleges.contains(&student.college_id) {
             reasons.push(Ineligible::College);
         }
-        if !self.enrolment_years.is_empty() && !self.enrolment_years.contains(&student.enrolment_year) {
+        if !self.enrolment_years.is_empty()
+            && !self.enrolment_years.contains(&student.enrolment_year)
+        {
             reasons.push(Ineligible::EnrolmentYear);
         }
         if !self.degrees.is_empty() && !self.degrees.contains(&student.degree) {
@@ -297,30 +315,55 @@ pub const MAX_FIELDS: usize = 30;
 /// A form definition is sound: unique keys, choices where needed, sane bounds.
 pub fn validate_form(fields: &[FormField]) -> Result<(), ApiError> {
     if fields.len() > MAX_FIELDS {
-        return Err(ApiError::invalid("fields", format!("at most {MAX_FIELDS} fields")));
+        return Err(ApiError::invalid(
+            "fields",
+            format!("at most {MAX_FIELDS} fields"),
+        ));
     }
     for (i, field) in fields.iter().enumerate() {
         let at = |what: &str| format!("fields[{i}].{what}");
         let key_ok = (1..=32).contains(&field.key.len())
-            && field.key.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+            && field
+                .key
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
         if !key_ok {
-            return Err(ApiError::invalid(at("key"), "use 1–32 lowercase letters, digits or _"));
+            return Err(ApiError::invalid(
+                at("key"),
+                "use 1–32 lowercase letters, digits or _",
+            ));
         }
         if fields[..i].iter().any(|f| f.key == field.key) {
-            return Err(ApiError::invalid(at("key"), format!("the key `{}` is used twice", field.key)));
+            return Err(ApiError::invalid(
+                at("key"),
+                format!("the key `{}` is used twice", field.key),
+            ));
         }
         if !(1..=60).contains(&field.label.trim().chars().count()) {
-            return Err(ApiError::invalid(at("label"), "a label has 1 to 60 characters"));
+            return Err(ApiError::invalid(
+                at("label"),
+                "a label has 1 to 60 characters",
+            ));
         }
         if field.kind.has_options() {
             if field.options.is_empty() || field.options.len() > 50 {
                 return Err(ApiError::invalid(at("options"), "give 1 to 50 choices"));
             }
-            if field.options.iter().any(|o| o.trim().is_empty() || o.chars().count() > 60) {
-                return Err(ApiError::invalid(at("options"), "each choice has 1 to 60 characters"));
+            if field
+                .options
+                .iter()
+                .any(|o| o.trim().is_empty() || o.chars().count() > 60)
+            {
+                return Err(ApiError::invalid(
+                    at("options"),
+                    "each choice has 1 to 60 characters",
+                ));
             }
         } else if !field.options.is_empty() {
-            return Err(ApiError::invalid(at("options"), "only choice fields have options"));
+            return Err(ApiError::invalid(
+                at("options"),
+                "only choice fields have options",
+            ));
         }
         if let (Some(min), Some(max)) = (field.min, field.max) {
             if min > max {
@@ -337,8 +380,14 @@ pub type Answers = BTreeMap<String, serde_json::Value>;
 /// Checks `answers` against the form, answering the answers normalised (trimmed, absent
 /// optional ones dropped) or the first problem, on field `answers.<key>`.
 pub fn validate_answers(fields: &[FormField], answers: &Answers) -> Result<Answers, ApiError> {
-    if let Some(unknown) = answers.keys().find(|k| !fields.iter().any(|f| &f.key == *k)) {
-        return Err(ApiError::invalid(format!("answers.{unknown}"), "no such question"));
+    if let Some(unknown) = answers
+        .keys()
+        .find(|k| !fields.iter().any(|f| &f.key == *k))
+    {
+        return Err(ApiError::invalid(
+            format!("answers.{unknown}"),
+            "no such question",
+        ));
     }
     let mut normalised = Answers::new();
     for field in fields {
@@ -346,7 +395,10 @@ pub fn validate_answers(fields: &[FormField], answers: &Answers) -> Result<Answe
         let value = answers.get(&field.key).filter(|v| !is_blank(v));
         let Some(value) = value else {
             if field.required {
-                return Err(ApiError::invalid(name, format!("「{}」is required", field.label)));
+                return Err(ApiError::invalid(
+                    name,
+                    format!("「{}」is required", field.label),
+                ));
             }
             continue;
         };
@@ -367,10 +419,19 @@ fn is_blank(value: &serde_json::Value) -> bool {
 
 fn answer(field: &FormField, value: &serde_json::Value) -> Result<serde_json::Value, String> {
     use serde_json::Value;
-    let text = || value.as_str().map(str::trim).ok_or_else(|| "expected text".to_owned());
+    let text = || {
+        value
+            .as_str()
+            .map(str::trim)
+            .ok_or_else(|| "expected text".to_owned())
+    };
     match field.kind {
         FieldKind::Text | FieldKind::LongText => {
-            let limit = if field.kind == FieldKind::Text { 200 } else { 2000 };
+            let limit = if field.kind == FieldKind::Text {
+                200
+            } else {
+                2000
+            };
             let text = text()?;
             if text.chars().count() > limit {
                 return Err(format!("at most {limit} characters"));
@@ -396,7 +457,12 @@ fn answer(field: &FormField, value: &serde_json::Value) -> Result<serde_json::Va
                     chosen.push(item);
                 }
             }
-            Ok(Value::Array(chosen.into_iter().map(|c| Value::String(c.to_owned())).collect()))
+            Ok(Value::Array(
+                chosen
+                    .into_iter()
+                    .map(|c| Value::String(c.to_owned()))
+                    .collect(),
+            ))
         }
         FieldKind::Number => {
             let number = match value {
@@ -406,7 +472,9 @@ fn answer(field: &FormField, value: &serde_json::Value) -> Result<serde_json::Va
             }
             .filter(|n| n.is_finite())
             .ok_or("expected a number")?;
-            if field.min.is_some_and(|min| number < min) || field.max.is_some_and(|max| number > max) {
+            if field.min.is_some_and(|min| number < min)
+                || field.max.is_some_and(|max| number > max)
+            {
                 let range = match (field.min, field.max) {
                     (Some(min), Some(max)) => format!("between {min} and {max}"),
                     (Some(min), None) => format!("at least {min}"),
@@ -426,7 +494,10 @@ fn answer(field: &FormField, value: &serde_json::Value) -> Result<serde_json::Va
             let text = text()?;
             let ok = text.len() <= 254
                 && text.split_once('@').is_some_and(|(user, domain)| {
-                    !user.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
+                    !user.is_empty()
+                        && domain.contains('.')
+                        && !domain.starts_with('.')
+                        && !domain.ends_with('.')
                 })
                 && !text.contains(char::is_whitespace);
             if !ok {
@@ -436,7 +507,8 @@ fn answer(field: &FormField, value: &serde_json::Value) -> Result<serde_json::Va
         }
         FieldKind::Date => {
             let text = text()?;
-            NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| "expected a date as YYYY-MM-DD".to_owned())?;
+            NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .map_err(|_| "expected a date as YYYY-MM-DD".to_owned())?;
             Ok(Value::String(text.to_owned()))
         }
     }
@@ -496,45 +568,85 @@ impl ActivityInput {
     pub fn validate(&self) -> Result<(), ApiError> {
         let chars = |s: &str| s.trim().chars().count();
         if !(1..=100).contains(&chars(&self.title)) {
-            return Err(ApiError::invalid("title", "a title has 1 to 100 characters"));
+            return Err(ApiError::invalid(
+                "title",
+                "a title has 1 to 100 characters",
+            ));
         }
         if chars(&self.description) > 5000 {
             return Err(ApiError::invalid("description", "at most 5000 characters"));
         }
         if !(1..=100).contains(&chars(&self.place)) {
-            return Err(ApiError::invalid("place", "a place has 1 to 100 characters"));
+            return Err(ApiError::invalid(
+                "place",
+                "a place has 1 to 100 characters",
+            ));
         }
         if chars(&self.campus) > 50 {
             return Err(ApiError::invalid("campus", "at most 50 characters"));
         }
         if self.ends_at <= self.starts_at {
-            return Err(ApiError::invalid("ends_at", "the end must come after the start"));
+            return Err(ApiError::invalid(
+                "ends_at",
+                "the end must come after the start",
+            ));
         }
         if self.registration_closes_at <= self.registration_opens_at {
-            return Err(ApiError::invalid("registration_closes_at", "registration must close after it opens"));
+            return Err(ApiError::invalid(
+                "registration_closes_at",
+                "registration must close after it opens",
+            ));
         }
         if self.registration_closes_at > self.ends_at {
-            return Err(ApiError::invalid("registration_closes_at", "registration must close by the end of the activity"));
+            return Err(ApiError::invalid(
+                "registration_closes_at",
+                "registration must close by the end of the activity",
+            ));
         }
         match self.capacity {
-            Some(0) => return Err(ApiError::invalid("capacity", "at least one place, or no limit")),
-            Some(n) if n > 100_000 => return Err(ApiError::invalid("capacity", "at most 100000 places")),
+            Some(0) => {
+                return Err(ApiError::invalid(
+                    "capacity",
+                    "at least one place, or no limit",
+                ));
+            }
+            Some(n) if n > 100_000 => {
+                return Err(ApiError::invalid("capacity", "at most 100000 places"));
+            }
             None if self.enrolment_mode == EnrolmentMode::Lottery => {
-                return Err(ApiError::invalid("capacity", "a lottery needs a number of places"));
+                return Err(ApiError::invalid(
+                    "capacity",
+                    "a lottery needs a number of places",
+                ));
             }
             _ => {}
         }
         if let Some(url) = &self.cover_image_url {
-            let ok = (url.starts_with("https://") || url.starts_with("http://") || url.starts_with('/')) && url.len() <= 500;
+            let ok =
+                (url.starts_with("https://") || url.starts_with("http://") || url.starts_with('/'))
+                    && url.len() <= 500;
             if !ok {
-                return Err(ApiError::invalid("cover_image_url", "an http(s) URL or a path on this server"));
+                return Err(ApiError::invalid(
+                    "cover_image_url",
+                    "an http(s) URL or a path on this server",
+                ));
             }
         }
-        if self.points_rule.as_deref().is_some_and(|r| r.is_empty() || r.len() > 100) {
-            return Err(ApiError::invalid("points_rule", "a rule reference has 1 to 100 characters"));
+        if self
+            .points_rule
+            .as_deref()
+            .is_some_and(|r| r.is_empty() || r.len() > 100)
+        {
+            return Err(ApiError::invalid(
+                "points_rule",
+                "a rule reference has 1 to 100 characters",
+            ));
         }
         if self.instructor_ids.len() > 20 {
-            return Err(ApiError::invalid("instructor_ids", "at most 20 instructors"));
+            return Err(ApiError::invalid(
+                "instructor_ids",
+                "at most 20 instructors",
+            ));
         }
         validate_form(&self.fields)
     }
@@ -765,7 +877,9 @@ pub struct LotteryResult {
 /// Draws `places` of `applicants` (registration ids in sign-up order), reproducibly from `seed`:
 /// a Fisher–Yates shuffle driven by SplitMix64 over the seed's bytes.
 pub fn draw_lottery(seed: &str, applicants: &[i64], places: usize) -> Vec<i64> {
-    let mut state = seed.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    let mut state = seed.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
     let mut next = || {
         state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = state;
@@ -802,29 +916,69 @@ mod tests {
     use serde_json::json;
 
     fn field(key: &str, kind: FieldKind, required: bool) -> FormField {
-        FormField { key: key.into(), label: key.into(), kind, required, help: None, options: vec![], min: None, max: None }
+        FormField {
+            key: key.into(),
+            label: key.into(),
+            kind,
+            required,
+            help: None,
+            options: vec![],
+            min: None,
+            max: None,
+        }
     }
 
     #[test]
     fn review_goes_up_to_the_claimed_level() {
         // A club under a college under the school.
         let ancestors = [(2, OrgKind::College), (1, OrgKind::School)];
-        assert_eq!(review_chain(CreditLevel::Club, &ancestors), Vec::<i64>::new());
+        assert_eq!(
+            review_chain(CreditLevel::Club, &ancestors),
+            Vec::<i64>::new()
+        );
         assert_eq!(review_chain(CreditLevel::College, &ancestors), vec![2]);
         assert_eq!(review_chain(CreditLevel::School, &ancestors), vec![2, 1]);
         // A college: only the school, and only for school level.
-        assert_eq!(review_chain(CreditLevel::College, &[(1, OrgKind::School)]), Vec::<i64>::new());
-        assert_eq!(review_chain(CreditLevel::School, &[(1, OrgKind::School)]), vec![1]);
+        assert_eq!(
+            review_chain(CreditLevel::College, &[(1, OrgKind::School)]),
+            Vec::<i64>::new()
+        );
+        assert_eq!(
+            review_chain(CreditLevel::School, &[(1, OrgKind::School)]),
+            vec![1]
+        );
     }
 
     #[test]
     fn eligibility_lists_every_reason() {
-        let rules = Eligibility { colleges: vec![2], enrolment_years: vec![2023, 2024], degrees: vec![Degree::Undergraduate] };
-        let fits = StudentFacts { college_id: 2, enrolment_year: 2023, degree: Degree::Undergraduate };
+        let rules = Eligibility {
+            colleges: vec![2],
+            enrolment_years: vec![2023, 2024],
+            degrees: vec![Degree::Undergraduate],
+        };
+        let fits = StudentFacts {
+            college_id: 2,
+            enrolment_year: 2023,
+            degree: Degree::Undergraduate,
+        };
         assert!(rules.check(fits).is_empty());
-        let misfit = StudentFacts { college_id: 3, enrolment_year: 2022, degree: Degree::Graduate };
-        assert_eq!(rules.check(misfit), vec![Ineligible::College, Ineligible::EnrolmentYear, Ineligible::Degree]);
-        assert!(Eligibility::default().check(misfit).is_empty(), "empty lists admit everyone");
+        let misfit = StudentFacts {
+            college_id: 3,
+            enrolment_year: 2022,
+            degree: Degree::Graduate,
+        };
+        assert_eq!(
+            rules.check(misfit),
+            vec![
+                Ineligible::College,
+                Ineligible::EnrolmentYear,
+                Ineligible::Degree
+            ]
+        );
+        assert!(
+            Eligibility::default().check(misfit).is_empty(),
+            "empty lists admit everyone"
+        );
     }
 
     #[test]
@@ -860,12 +1014,27 @@ mod tests {
         let bad = [
             (json!({"size": "M"}), "answers.name"),
             (json!({"name": "x", "size": "XXL"}), "answers.size"),
-            (json!({"name": "x", "size": "S", "topics": ["Go"]}), "answers.topics"),
+            (
+                json!({"name": "x", "size": "S", "topics": ["Go"]}),
+                "answers.topics",
+            ),
             (json!({"name": "x", "size": "S", "age": 12}), "answers.age"),
-            (json!({"name": "x", "size": "S", "phone": "123"}), "answers.phone"),
-            (json!({"name": "x", "size": "S", "mail": "nope"}), "answers.mail"),
-            (json!({"name": "x", "size": "S", "day": "2026-13-01"}), "answers.day"),
-            (json!({"name": "x", "size": "S", "extra": 1}), "answers.extra"),
+            (
+                json!({"name": "x", "size": "S", "phone": "123"}),
+                "answers.phone",
+            ),
+            (
+                json!({"name": "x", "size": "S", "mail": "nope"}),
+                "answers.mail",
+            ),
+            (
+                json!({"name": "x", "size": "S", "day": "2026-13-01"}),
+                "answers.day",
+            ),
+            (
+                json!({"name": "x", "size": "S", "extra": 1}),
+                "answers.extra",
+            ),
         ];
         for (answers, field_name) in bad {
             let answers: Answers = serde_json::from_value(answers).unwrap();
@@ -876,10 +1045,19 @@ mod tests {
 
     #[test]
     fn unsound_forms_are_refused() {
-        let dup = vec![field("a", FieldKind::Text, false), field("a", FieldKind::Text, false)];
-        assert_eq!(validate_form(&dup).unwrap_err().field.as_deref(), Some("fields[1].key"));
+        let dup = vec![
+            field("a", FieldKind::Text, false),
+            field("a", FieldKind::Text, false),
+        ];
+        assert_eq!(
+            validate_form(&dup).unwrap_err().field.as_deref(),
+            Some("fields[1].key")
+        );
         let no_options = vec![field("c", FieldKind::SingleChoice, false)];
-        assert_eq!(validate_form(&no_options).unwrap_err().field.as_deref(), Some("fields[0].options"));
+        assert_eq!(
+            validate_form(&no_options).unwrap_err().field.as_deref(),
+            Some("fields[0].options")
+        );
         let mut bounds = field("n", FieldKind::Number, false);
         (bounds.min, bounds.max) = (Some(5.0), Some(1.0));
         assert!(validate_form(&[bounds]).is_err());

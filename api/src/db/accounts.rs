@@ -319,7 +319,13 @@ pub async fn refresh_token_for_update(
     conn: &mut AsyncPgConnection,
     hash: &[u8],
 ) -> QueryResult<Option<RefreshRow>> {
-    type Row = (uuid::Uuid, i64, DateTime<Utc>, Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+    type Row = (
+        uuid::Uuid,
+        i64,
+        DateTime<Utc>,
+        Option<DateTime<Utc>>,
+        Option<DateTime<Utc>>,
+    );
     let row: Option<Row> = refresh_tokens::table
         .inner_join(sessions::table)
         .filter(refresh_tokens::token_hash.eq(hash))

@@ -4,7 +4,9 @@
 pub mod accounts;
 pub mod audit;
 pub mod calendar;
+pub mod imports;
 pub mod organizations;
+pub mod people;
 pub mod schema;
 pub mod school;
 

@@ -230,3 +230,58 @@ pub async fn assert_error(
     );
     body
 }
+
+/// Signs in and answers the access token.
+pub async fn login(app: &TestApp, username: &str, password: &str) -> String {
+    let response = app
+        .post_json(
+            "/api/auth/login",
+            &serde_json::json!({"username": username, "password": password}),
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 200, "sign in as {username}");
+    let body: serde_json::Value = response.json().await.expect("a JSON body");
+    body["access_token"]
+        .as_str()
+        .expect("an access token")
+        .to_owned()
+}
+
+impl TestApp {
+    /// Loads the demo university (`api::seed`): its accounts all sign in with
+    /// `api::seed::DEMO_PASSWORD`.
+    pub async fn seed_demo(&self) {
+        api::seed::seed_demo(&mut self.db().await)
+            .await
+            .expect("seed the demo university");
+    }
+
+    /// Signs in as a demo account (after [`TestApp::seed_demo`]).
+    pub async fn demo_login(&self, username: &str) -> String {
+        login(self, username, api::seed::DEMO_PASSWORD).await
+    }
+
+    /// A request carrying `Authorization: Bearer <token>`.
+    pub fn request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+    ) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, self.url(path))
+            .bearer_auth(token)
+    }
+
+    /// The id of the organisation with this code.
+    pub async fn org_id(&self, code: &str) -> i64 {
+        use api::db::schema::organizations;
+        use diesel::{ExpressionMethods, QueryDsl};
+        organizations::table
+            .filter(organizations::code.eq(code))
+            .select(organizations::id)
+            .first(&mut self.db().await)
+            .await
+            .unwrap_or_else(|e| panic!("organisation {code}: {e}"))
+    }
+}

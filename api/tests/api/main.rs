@@ -8,5 +8,7 @@ mod calendar;
 mod contract;
 mod health;
 mod helpers;
+mod imports;
 mod openapi;
+mod people;
 mod school;

@@ -43,8 +43,12 @@ async fn every_operation_is_documented() {
                 "{name} documents success"
             );
             for (status, response) in responses.iter().filter(|(status, _)| *status != "204") {
+                // JSON, or a file such as an import template (text/csv).
+                let content = response["content"].as_object();
                 assert!(
-                    response["content"]["application/json"]["schema"].is_object(),
+                    content.is_some_and(
+                        |c| !c.is_empty() && c.values().all(|m| m["schema"].is_object())
+                    ),
                     "{name} {status} has a schema"
                 );
             }
