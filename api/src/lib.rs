@@ -2,15 +2,18 @@
 //! (the HTTP server) → [`routes`] (the URL table) → one module per resource → [`db`].
 
 pub mod accounts;
+pub mod activities;
 pub mod audit;
 pub mod auth;
 pub mod calendar;
+pub mod categories;
 pub mod config;
 pub mod db;
 pub mod error;
 pub mod health;
 pub mod imports;
 pub mod me;
+pub mod notifications;
 pub mod openapi;
 pub mod organizations;
 pub mod request_id;

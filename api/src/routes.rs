@@ -5,8 +5,8 @@ use actix_web::web::PayloadConfig;
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
 
 use crate::{
-    accounts, audit, calendar, health, imports, me, organizations, school, sessions, staff,
-    students,
+    accounts, activities, audit, calendar, categories, health, imports, me, notifications,
+    organizations, school, sessions, staff, students,
 };
 
 /// Endpoints outside `/api` (operational).
@@ -53,5 +53,28 @@ pub fn api(cfg: &mut ServiceConfig) {
                 .service(imports::get_import)
                 .service(imports::confirm_import),
         )
-        .service(audit::list);
+        .service(audit::list)
+        // Activities: publishing, review up the tree, sign-ups
+        .service(categories::list)
+        .service(categories::put)
+        .service(activities::list)
+        .service(activities::create)
+        .service(activities::get)
+        .service(activities::update)
+        .service(activities::review::submit)
+        .service(activities::review::withdraw)
+        .service(activities::review::approve)
+        .service(activities::review::reject)
+        .service(activities::review::cancel)
+        .service(activities::review::queue)
+        .service(activities::registrations::register)
+        .service(activities::registrations::cancel_mine)
+        .service(activities::registrations::list)
+        .service(activities::registrations::export)
+        .service(activities::registrations::lottery)
+        .service(activities::registrations::approve)
+        .service(activities::registrations::reject)
+        .service(activities::registrations::mine)
+        .service(notifications::list)
+        .service(notifications::read_all);
 }

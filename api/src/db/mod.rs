@@ -2,11 +2,13 @@
 //! holding functions that take a connection and return domain types.
 
 pub mod accounts;
+pub mod activities;
 pub mod audit;
 pub mod calendar;
 pub mod imports;
 pub mod organizations;
 pub mod people;
+pub mod registrations;
 pub mod schema;
 pub mod school;
 

@@ -1,6 +1,7 @@
 //! API integration tests: the real server on port 0 against its own PostgreSQL database, cloned
 //! from a migrated template, so tests run in parallel.
 
+mod activities;
 mod auth;
 mod auth_audit;
 mod authz;

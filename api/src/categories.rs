@@ -1,0 +1,165 @@
+//! Activity categories (活动类别): listed for everyone, kept by the school admin.
+
+use actix_web::{get, put, web};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, RunQueryDsl};
+use serde::Deserialize;
+use serde_json::json;
+use shared::{ApiError, ErrorCode, Page, activity::Category, auth::Permission, page::PageRequest};
+use utoipa::ToSchema;
+
+use crate::{
+    AppState,
+    auth::Actor,
+    db::{self, audit::Change, schema::activity_categories},
+    error::AppError,
+};
+
+/// `PUT /api/categories/{code}`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"name": "劳动教育", "name_en": "Labour education", "active": true}))]
+pub struct CategoryInput {
+    pub name: String,
+    pub name_en: String,
+    #[serde(default = "yes")]
+    pub active: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// List activity categories
+///
+/// In display order, the inactive ones last (existing activities keep them).
+#[utoipa::path(
+    tag = "activities",
+    responses((status = 200, description = "Every category (one page)", body = Page<Category>)),
+    security(("bearer" = [])),
+)]
+#[get("/categories")]
+pub async fn list(
+    state: web::Data<AppState>,
+    _actor: Actor,
+) -> Result<web::Json<Page<Category>>, AppError> {
+    let mut conn = state.db.conn().await?;
+    let rows: Vec<(String, String, String, bool)> = activity_categories::table
+        .order((
+            activity_categories::active.desc(),
+            activity_categories::position,
+            activity_categories::code,
+        ))
+        .select((
+            activity_categories::code,
+            activity_categories::name,
+            activity_categories::name_en,
+            activity_categories::active,
+        ))
+        .load(&mut conn)
+        .await?;
+    let items: Vec<Category> = rows
+        .into_iter()
+        .map(|(code, name, name_en, active)| Category {
+            code,
+            name,
+            name_en,
+            active,
+        })
+        .collect();
+    let total = items.len() as u64;
+    let page = PageRequest::try_from(shared::PageParams {
+        page: Some(1),
+        per_page: Some(100),
+    })?;
+    Ok(web::Json(Page::new(items, page, total)))
+}
+
+/// Create or change a category
+///
+/// The school admin's (the root organisation with `manage_accounts`). Deactivating hides a
+/// category from new activities.
+#[utoipa::path(
+    tag = "activities",
+    params(("code" = String, Path, description = "Category code: 2–32 lowercase letters, digits or _")),
+    request_body = CategoryInput,
+    responses(
+        (status = 200, description = "The category", body = Category),
+        (status = 403, description = "Not the school admin", body = ApiError),
+        (status = 422, description = "Invalid field", body = ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+#[put("/categories/{code}")]
+pub async fn put(
+    state: web::Data<AppState>,
+    actor: Actor,
+    code: web::Path<String>,
+    body: web::Json<CategoryInput>,
+) -> Result<web::Json<Category>, AppError> {
+    actor.require(Permission::ManageAccounts)?;
+    if actor.org.path.len() != 1 {
+        return Err(AppError::new(
+            ErrorCode::Forbidden,
+            "categories are kept by the school committee",
+        ));
+    }
+    let code = code.into_inner();
+    if !(2..=32).contains(&code.len())
+        || !code
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    {
+        return Err(ApiError::invalid("code", "use 2–32 lowercase letters, digits or _").into());
+    }
+    let input = body.into_inner();
+    if !(1..=30).contains(&input.name.trim().chars().count()) {
+        return Err(ApiError::invalid("name", "a name has 1 to 30 characters").into());
+    }
+    if !(1..=60).contains(&input.name_en.trim().chars().count()) {
+        return Err(ApiError::invalid("name_en", "a name has 1 to 60 characters").into());
+    }
+    let category = Category {
+        code: code.clone(),
+        name: input.name.trim().to_owned(),
+        name_en: input.name_en.trim().to_owned(),
+        active: input.active,
+    };
+    let mut conn = state.db.conn().await?;
+    conn.transaction::<_, AppError, _>(async |conn| {
+        diesel::insert_into(activity_categories::table)
+            .values((
+                activity_categories::code.eq(&category.code),
+                activity_categories::name.eq(&category.name),
+                activity_categories::name_en.eq(&category.name_en),
+                activity_categories::active.eq(category.active),
+                activity_categories::position.eq(100),
+                activity_categories::updated_by.eq(actor.account_id),
+            ))
+            .on_conflict(activity_categories::code)
+            .do_update()
+            .set((
+                activity_categories::name.eq(&category.name),
+                activity_categories::name_en.eq(&category.name_en),
+                activity_categories::active.eq(category.active),
+                activity_categories::updated_at.eq(diesel::dsl::now),
+                activity_categories::updated_by.eq(actor.account_id),
+            ))
+            .execute(conn)
+            .await?;
+        db::audit::record(
+            conn,
+            Some(actor.account_id),
+            Change {
+                organization_id: Some(actor.org.id),
+                action: "category.put",
+                target_type: "category",
+                target_id: category.code.clone(),
+                details: json!({"name": category.name, "active": category.active}),
+            },
+        )
+        .await?;
+        Ok(())
+    })
+    .await?;
+    Ok(web::Json(category))
+}
