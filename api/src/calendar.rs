@@ -1,6 +1,6 @@
 //! The working-day calendar: public holidays and adjusted working days (调休).
 
-use actix_web::{get, post, web};
+use actix_web::{delete, get, post, put, web};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use shared::{
@@ -115,4 +115,122 @@ fn first_day(year: i32) -> NaiveDate {
 
 fn last_day(year: i32) -> NaiveDate {
     NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or_default()
+}
+
+/// `PUT /api/calendar/days/{date}`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"kind": "holiday", "name": "校庆日"}))]
+pub struct CalendarDayInput {
+    pub kind: shared::calendar::DayKind,
+    pub name: String,
+}
+
+fn require_school_admin(actor: &crate::auth::Actor) -> Result<(), AppError> {
+    actor.require(shared::auth::Permission::ManageAccounts)?;
+    if actor.org.path.len() == 1 {
+        Ok(())
+    } else {
+        Err(AppError::new(
+            ErrorCode::Forbidden,
+            "the calendar is kept by the school committee",
+        ))
+    }
+}
+
+/// Set a calendar exception
+///
+/// Marks a date as a holiday (放假) or as a worked weekend day (调休上班), replacing what the
+/// date had. The school admin's (the root organisation with `manage_accounts`).
+#[utoipa::path(
+    tag = "calendar",
+    params(("date" = String, Path, description = "The date, YYYY-MM-DD")),
+    request_body = CalendarDayInput,
+    responses(
+        (status = 200, description = "The exception", body = CalendarDay),
+        (status = 403, description = "Not the school admin", body = ApiError),
+        (status = 422, description = "A bad name", body = ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+#[put("/calendar/days/{date}")]
+pub async fn put_day(
+    state: web::Data<AppState>,
+    actor: crate::auth::Actor,
+    date: web::Path<NaiveDate>,
+    body: web::Json<CalendarDayInput>,
+) -> Result<web::Json<CalendarDay>, AppError> {
+    require_school_admin(&actor)?;
+    let input = body.into_inner();
+    let name = input.name.trim().to_owned();
+    if !(1..=50).contains(&name.chars().count()) {
+        return Err(ApiError::invalid("name", "a name has 1 to 50 characters").into());
+    }
+    let day = CalendarDay {
+        date: *date,
+        kind: input.kind,
+        name,
+    };
+    let mut conn = state.db.conn().await?;
+    diesel_async::AsyncConnection::transaction::<_, AppError, _>(&mut *conn, async |conn| {
+        db::calendar::upsert(conn, &day, actor.account_id).await?;
+        db::audit::record(
+            conn,
+            Some(actor.account_id),
+            db::audit::Change {
+                organization_id: Some(actor.org.id),
+                action: "calendar.put",
+                target_type: "calendar_day",
+                target_id: day.date.to_string(),
+                details: serde_json::json!({"kind": day.kind.as_str(), "name": day.name}),
+            },
+        )
+        .await?;
+        Ok(())
+    })
+    .await?;
+    Ok(web::Json(day))
+}
+
+/// Remove a calendar exception
+///
+/// The date follows the ordinary week again. The school admin's.
+#[utoipa::path(
+    tag = "calendar",
+    params(("date" = String, Path, description = "The date, YYYY-MM-DD")),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 403, description = "Not the school admin", body = ApiError),
+        (status = 404, description = "No exception on that date", body = ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+#[delete("/calendar/days/{date}")]
+pub async fn delete_day(
+    state: web::Data<AppState>,
+    actor: crate::auth::Actor,
+    date: web::Path<NaiveDate>,
+) -> Result<actix_web::HttpResponse, AppError> {
+    require_school_admin(&actor)?;
+    let date = *date;
+    let mut conn = state.db.conn().await?;
+    diesel_async::AsyncConnection::transaction::<_, AppError, _>(&mut *conn, async |conn| {
+        if !db::calendar::delete(conn, date).await? {
+            return Err(AppError::not_found("calendar exception"));
+        }
+        db::audit::record(
+            conn,
+            Some(actor.account_id),
+            db::audit::Change {
+                organization_id: Some(actor.org.id),
+                action: "calendar.delete",
+                target_type: "calendar_day",
+                target_id: date.to_string(),
+                details: serde_json::json!({}),
+            },
+        )
+        .await?;
+        Ok(())
+    })
+    .await?;
+    Ok(actix_web::HttpResponse::NoContent().finish())
 }

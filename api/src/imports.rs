@@ -3,7 +3,7 @@
 //! why it cannot — and `POST /api/imports/{id}/confirm` applies it, all rows in one
 //! transaction. `GET /api/imports/{kind}/template.csv` hands out a file to fill in.
 
-mod sheet;
+pub mod sheet;
 
 use actix_web::{
     HttpRequest, HttpResponse, get,

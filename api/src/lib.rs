@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod activities;
+pub mod attendance;
 pub mod audit;
 pub mod auth;
 pub mod calendar;
@@ -17,6 +18,7 @@ pub mod notifications;
 pub mod openapi;
 pub mod organizations;
 pub mod request_id;
+pub mod results;
 pub mod routes;
 pub mod school;
 pub mod seed;
@@ -47,6 +49,7 @@ use crate::{config::Settings, db::Database, web_app::KnownRoutes};
 pub struct AppState {
     pub db: Database,
     pub auth: auth::Auth,
+    pub checkin: attendance::token::CheckinKeys,
     pub settings: Arc<Settings>,
     pub started: Instant,
 }
@@ -74,10 +77,12 @@ impl Application {
             std::io::Error::other("no JWT secret: call Settings::require_secret first")
         })?;
         let auth = auth::Auth::new(secret.expose().as_bytes());
+        let checkin = attendance::token::CheckinKeys::new(secret.expose().as_bytes());
         let settings = Arc::new(settings);
         let state = web::Data::new(AppState {
             db,
             auth,
+            checkin,
             settings: settings.clone(),
             started: Instant::now(),
         });

@@ -5,8 +5,8 @@ use actix_web::web::PayloadConfig;
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
 
 use crate::{
-    accounts, activities, audit, calendar, categories, health, imports, me, notifications,
-    organizations, school, sessions, staff, students,
+    accounts, activities, attendance, audit, calendar, categories, health, imports, me,
+    notifications, organizations, results, school, sessions, staff, students,
 };
 
 /// Endpoints outside `/api` (operational).
@@ -75,6 +75,31 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(activities::registrations::approve)
         .service(activities::registrations::reject)
         .service(activities::registrations::mine)
+        // Attendance, make-up and back-fill, results recognition
+        .service(calendar::put_day)
+        .service(calendar::delete_day)
+        .service(attendance::get_settings)
+        .service(attendance::put_settings)
+        .service(attendance::checkin_code)
+        .service(attendance::check_in)
+        .service(attendance::list)
+        .service(attendance::anomalies)
+        .service(attendance::record)
+        .service(attendance::get_deadlines)
+        .service(attendance::requests::create)
+        .service(attendance::requests::list)
+        .service(attendance::requests::approve)
+        .service(attendance::requests::reject)
+        .service(results::list)
+        .service(results::record)
+        .service(
+            // Result spreadsheets up to 5 MB, for this route only.
+            scope::scope("/activities/{id}/results/upload")
+                .app_data(PayloadConfig::new(imports::MAX_FILE_BYTES))
+                .service(results::upload),
+        )
+        .service(results::finalize)
+        .service(results::overdue)
         .service(notifications::list)
         .service(notifications::read_all);
 }

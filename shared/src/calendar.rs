@@ -128,11 +128,47 @@ impl WorkCalendar {
         }
         day
     }
+
+    /// Working days from `from` to `to`: how many working days lie in `(from, to]`, negative
+    /// when `to` is before `from` (so "3 working days left" or "2 working days overdue").
+    pub fn working_days_between(&self, from: NaiveDate, to: NaiveDate) -> i64 {
+        let (start, end, sign) = if to >= from {
+            (from, to, 1)
+        } else {
+            (to, from, -1)
+        };
+        let mut count = 0;
+        let mut day = start;
+        while day < end {
+            day += Duration::days(1);
+            if self.is_working_day(day) {
+                count += 1;
+            }
+        }
+        sign * count
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn working_days_between_counts_both_ways() {
+        let calendar = national_day_2026();
+        assert_eq!(
+            calendar.working_days_between(date(2026, 9, 30), date(2026, 10, 13)),
+            5
+        );
+        assert_eq!(
+            calendar.working_days_between(date(2026, 10, 13), date(2026, 9, 30)),
+            -5
+        );
+        assert_eq!(
+            calendar.working_days_between(date(2026, 10, 1), date(2026, 10, 1)),
+            0
+        );
+    }
 
     #[test]
     fn deadline_request_bounds() {

@@ -58,13 +58,25 @@ pub enum ErrorCode {
     PasswordChangeRequired,
     /// An uploaded file cannot be read (wrong format, no header, too many rows).
     InvalidFile,
+    /// The check-in code was not made by this server for an activity (altered, forged or truncated).
+    CheckinCodeInvalid,
+    /// The check-in code is more than a few seconds old: scan the code on the screen again.
+    CheckinCodeExpired,
+    /// The activity is not taking check-ins now (before or after its check-in window, or not published).
+    CheckinClosed,
+    /// The student is already checked in (or out) for this activity.
+    AlreadyCheckedIn,
+    /// This phone already checked in another student for this activity.
+    DeviceAlreadyUsed,
+    /// The working-day window for this has passed: ask the level above for approval.
+    DeadlinePassed,
     /// Client side only, never sent by the server: the server could not be reached at all.
     Unreachable,
 }
 
 impl ErrorCode {
     /// All codes, in declaration order (documentation and exhaustive tests).
-    pub const ALL: [ErrorCode; 24] = [
+    pub const ALL: [ErrorCode; 30] = [
         ErrorCode::MalformedJson,
         ErrorCode::UnsupportedMediaType,
         ErrorCode::PayloadTooLarge,
@@ -88,6 +100,12 @@ impl ErrorCode {
         ErrorCode::RefreshTokenReused,
         ErrorCode::PasswordChangeRequired,
         ErrorCode::InvalidFile,
+        ErrorCode::CheckinCodeInvalid,
+        ErrorCode::CheckinCodeExpired,
+        ErrorCode::CheckinClosed,
+        ErrorCode::AlreadyCheckedIn,
+        ErrorCode::DeviceAlreadyUsed,
+        ErrorCode::DeadlinePassed,
         ErrorCode::Unreachable,
     ];
 
@@ -113,6 +131,12 @@ impl ErrorCode {
             | ErrorCode::RefreshTokenReused => 401,
             ErrorCode::AccountDisabled | ErrorCode::PasswordChangeRequired => 403,
             ErrorCode::InvalidFile => 422,
+            ErrorCode::CheckinCodeInvalid => 422,
+            ErrorCode::CheckinCodeExpired => 410,
+            ErrorCode::CheckinClosed
+            | ErrorCode::AlreadyCheckedIn
+            | ErrorCode::DeviceAlreadyUsed
+            | ErrorCode::DeadlinePassed => 409,
         }
     }
 
@@ -142,6 +166,12 @@ impl ErrorCode {
             ErrorCode::RefreshTokenReused => "refresh_token_reused",
             ErrorCode::PasswordChangeRequired => "password_change_required",
             ErrorCode::InvalidFile => "invalid_file",
+            ErrorCode::CheckinCodeInvalid => "checkin_code_invalid",
+            ErrorCode::CheckinCodeExpired => "checkin_code_expired",
+            ErrorCode::CheckinClosed => "checkin_closed",
+            ErrorCode::AlreadyCheckedIn => "already_checked_in",
+            ErrorCode::DeviceAlreadyUsed => "device_already_used",
+            ErrorCode::DeadlinePassed => "deadline_passed",
             ErrorCode::Unreachable => "unreachable",
         }
     }

@@ -3,6 +3,7 @@
 //! WASM so the browser computes exactly what the server will.
 
 pub mod activity;
+pub mod attendance;
 pub mod audit;
 pub mod auth;
 pub mod calendar;

@@ -12,14 +12,32 @@ pub fn run() -> Result<ExitCode> {
     let diesel = ensure_diesel_cli()?;
     let (admin_url, psql, started_cluster) = crate::test::admin_database()?;
     let outcome = (|| {
-        pg::psql_exec(&psql, &admin_url, &format!("DROP DATABASE IF EXISTS {SCRATCH} WITH (FORCE)"))?;
+        pg::psql_exec(
+            &psql,
+            &admin_url,
+            &format!("DROP DATABASE IF EXISTS {SCRATCH} WITH (FORCE)"),
+        )?;
         pg::psql_exec(&psql, &admin_url, &format!("CREATE DATABASE {SCRATCH}"))?;
         let url = util::with_database(&admin_url, SCRATCH);
-        util::run(util::cargo().args(["run", "-q", "-p", "api", "--", "migrate"]).env("DATABASE_URL", &url))?;
-        let schema = util::output(Command::new(&diesel).args(["print-schema", "--database-url", &url]).current_dir(util::repo_root()))?;
+        // Diesel runs the migrations itself, so this works while the API does not compile.
+        util::run(
+            Command::new(&diesel)
+                .args(["migration", "run", "--database-url", &url])
+                .current_dir(util::repo_root()),
+        )?;
+        let schema = util::output(
+            Command::new(&diesel)
+                .args(["print-schema", "--database-url", &url])
+                .current_dir(util::repo_root()),
+        )?;
         let path = util::repo_root().join("api/src/db/schema.rs");
-        std::fs::write(&path, schema).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        pg::psql_exec(&psql, &admin_url, &format!("DROP DATABASE {SCRATCH} WITH (FORCE)"))?;
+        std::fs::write(&path, schema)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        pg::psql_exec(
+            &psql,
+            &admin_url,
+            &format!("DROP DATABASE {SCRATCH} WITH (FORCE)"),
+        )?;
         step(format!("wrote {}", path.display()));
         Ok(ExitCode::SUCCESS)
     })();
@@ -39,10 +57,19 @@ fn ensure_diesel_cli() -> Result<std::path::PathBuf> {
             step("installing libpq-dev (apt) for the diesel CLI");
             util::run(Command::new("apt-get").args(["install", "-y", "libpq-dev"]))?;
         } else {
-            return Err("the diesel CLI needs libpq: run `sudo apt-get install -y libpq-dev`".into());
+            return Err(
+                "the diesel CLI needs libpq: run `sudo apt-get install -y libpq-dev`".into(),
+            );
         }
     }
     step("installing the diesel CLI (cargo install diesel_cli, PostgreSQL only)");
-    util::run(util::cargo().args(["install", "diesel_cli", "--no-default-features", "--features", "postgres"]))?;
-    util::find_on_path("diesel").ok_or_else(|| "diesel was installed but is not on PATH (~/.cargo/bin)".into())
+    util::run(util::cargo().args([
+        "install",
+        "diesel_cli",
+        "--no-default-features",
+        "--features",
+        "postgres",
+    ]))?;
+    util::find_on_path("diesel")
+        .ok_or_else(|| "diesel was installed but is not on PATH (~/.cargo/bin)".into())
 }

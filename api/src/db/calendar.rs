@@ -68,3 +68,33 @@ fn day((date, kind, name): (NaiveDate, String, String)) -> Option<CalendarDay> {
         name,
     })
 }
+
+/// Sets (or replaces) the exception of a date.
+pub async fn upsert(conn: &mut AsyncPgConnection, day: &CalendarDay, by: i64) -> QueryResult<()> {
+    diesel::insert_into(calendar_days::table)
+        .values((
+            calendar_days::date.eq(day.date),
+            calendar_days::kind.eq(day.kind.as_str()),
+            calendar_days::name.eq(&day.name),
+            calendar_days::updated_by.eq(by),
+        ))
+        .on_conflict(calendar_days::date)
+        .do_update()
+        .set((
+            calendar_days::kind.eq(day.kind.as_str()),
+            calendar_days::name.eq(&day.name),
+            calendar_days::updated_at.eq(diesel::dsl::now),
+            calendar_days::updated_by.eq(by),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Removes a date's exception; answers whether there was one.
+pub async fn delete(conn: &mut AsyncPgConnection, date: NaiveDate) -> QueryResult<bool> {
+    Ok(diesel::delete(calendar_days::table.find(date))
+        .execute(conn)
+        .await?
+        == 1)
+}

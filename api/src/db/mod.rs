@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod activities;
+pub mod attendance;
 pub mod audit;
 pub mod calendar;
 pub mod imports;

@@ -52,6 +52,14 @@ diesel::table! {
         created_by -> Int8,
         updated_at -> Timestamptz,
         updated_by -> Int8,
+        checkin_opens_at -> Nullable<Timestamptz>,
+        checkin_closes_at -> Nullable<Timestamptz>,
+        checkout_enabled -> Bool,
+        checkin_latitude -> Nullable<Float8>,
+        checkin_longitude -> Nullable<Float8>,
+        checkin_radius_m -> Nullable<Int4>,
+        recognized_at -> Nullable<Timestamptz>,
+        recognized_by -> Nullable<Int8>,
     }
 }
 
@@ -82,6 +90,55 @@ diesel::table! {
 }
 
 diesel::table! {
+    attendance (id) {
+        id -> Int8,
+        activity_id -> Int8,
+        student_id -> Int8,
+        checked_in_at -> Timestamptz,
+        checked_out_at -> Nullable<Timestamptz>,
+        method -> Text,
+        device_id -> Nullable<Text>,
+        client_ip -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+        code_lag_ms -> Nullable<Int4>,
+        distance_m -> Nullable<Float8>,
+        registered -> Bool,
+        recorded_by -> Nullable<Int8>,
+        reason -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    attendance_attempts (id) {
+        id -> Int8,
+        activity_id -> Int8,
+        student_id -> Int8,
+        at -> Timestamptz,
+        outcome -> Text,
+        device_id -> Nullable<Text>,
+        client_ip -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    attendance_requests (id) {
+        id -> Int8,
+        activity_id -> Int8,
+        student_id -> Int8,
+        reason -> Text,
+        evidence -> Nullable<Text>,
+        status -> Text,
+        approver_org_id -> Int8,
+        requested_by -> Int8,
+        requested_at -> Timestamptz,
+        decided_by -> Nullable<Int8>,
+        decided_at -> Nullable<Timestamptz>,
+        decision_note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     audit_log (id) {
         id -> Int8,
         at -> Timestamptz,
@@ -100,6 +157,7 @@ diesel::table! {
         kind -> Text,
         name -> Text,
         updated_at -> Timestamptz,
+        updated_by -> Nullable<Int8>,
     }
 }
 
@@ -170,6 +228,23 @@ diesel::table! {
 }
 
 diesel::table! {
+    results (id) {
+        id -> Int8,
+        activity_id -> Int8,
+        student_id -> Int8,
+        attended -> Bool,
+        hours -> Nullable<Numeric>,
+        role -> Nullable<Text>,
+        award -> Nullable<Text>,
+        award_level -> Nullable<Text>,
+        note -> Nullable<Text>,
+        backfilled -> Bool,
+        recognized_by -> Int8,
+        recognized_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     school (id) {
         id -> Int2,
         name -> Text,
@@ -218,13 +293,20 @@ diesel::joinable!(activity_categories -> accounts (updated_by));
 diesel::joinable!(activity_transitions -> accounts (actor_id));
 diesel::joinable!(activity_transitions -> activities (activity_id));
 diesel::joinable!(activity_transitions -> organizations (organization_id));
+diesel::joinable!(attendance -> activities (activity_id));
+diesel::joinable!(attendance_attempts -> accounts (student_id));
+diesel::joinable!(attendance_attempts -> activities (activity_id));
+diesel::joinable!(attendance_requests -> activities (activity_id));
+diesel::joinable!(attendance_requests -> organizations (approver_org_id));
 diesel::joinable!(audit_log -> accounts (actor_id));
 diesel::joinable!(audit_log -> organizations (organization_id));
+diesel::joinable!(calendar_days -> accounts (updated_by));
 diesel::joinable!(imports -> organizations (organization_id));
 diesel::joinable!(notifications -> accounts (account_id));
 diesel::joinable!(notifications -> activities (activity_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(registrations -> activities (activity_id));
+diesel::joinable!(results -> activities (activity_id));
 diesel::joinable!(sessions -> accounts (account_id));
 diesel::joinable!(staff -> accounts (account_id));
 diesel::joinable!(students -> accounts (account_id));
@@ -234,6 +316,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     activities,
     activity_categories,
     activity_transitions,
+    attendance,
+    attendance_attempts,
+    attendance_requests,
     audit_log,
     calendar_days,
     imports,
@@ -241,6 +326,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     organizations,
     refresh_tokens,
     registrations,
+    results,
     school,
     sessions,
     staff,

@@ -2,6 +2,7 @@
 //! from a migrated template, so tests run in parallel.
 
 mod activities;
+mod attendance;
 mod auth;
 mod auth_audit;
 mod authz;

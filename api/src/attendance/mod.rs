@@ -1,0 +1,617 @@
+//! Attendance (考勤): the organiser's rotating QR code, students' scans, the live list and its
+//! anomalies, manual entry and make-up within 5 working days; back-fill beyond that lives in
+//! [`requests`].
+
+pub mod requests;
+pub mod token;
+
+use actix_web::{HttpRequest, HttpResponse, get, http::header, post, put, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Asia::Shanghai;
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use serde::Deserialize;
+use serde_json::json;
+use shared::{
+    ApiError, ErrorCode, Page,
+    attendance::{
+        Anomaly, AnomalyKind, AttendanceMethod, AttendanceRecord, CATEGORIES_WITH_DEADLINE,
+        CheckinCode, CheckinRequest, CheckinResult, CheckinSettings, CodeKind, Deadlines,
+        MAKEUP_WORKING_DAYS, ManualAttendance, RECOGNITION_WORKING_DAYS, distance_m,
+    },
+    auth::Permission,
+    calendar::WorkCalendar,
+    page::{PageParams, PageRequest},
+};
+use utoipa::IntoParams;
+
+use crate::{
+    AppState,
+    activities::{require_student, visible},
+    auth::{Actor, client_ip},
+    db::{self, attendance::CheckinRow, audit::Change, organizations::OrgRow},
+    error::AppError,
+};
+
+/// The activity with its organiser, for an organiser acting with `permission`.
+pub async fn managed(
+    conn: &mut AsyncPgConnection,
+    actor: &Actor,
+    id: i64,
+    permission: Permission,
+) -> Result<(CheckinRow, OrgRow), AppError> {
+    let (_, organizer) = visible(conn, actor, id).await?;
+    actor.require_within(permission, &organizer.path)?;
+    let row = db::attendance::checkin_row(conn, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("activity"))?;
+    Ok((row, organizer))
+}
+
+/// The school's calendar from `from` on.
+pub async fn calendar_from(
+    conn: &mut AsyncPgConnection,
+    from: NaiveDate,
+) -> Result<WorkCalendar, AppError> {
+    let days = db::calendar::from(conn, from).await?;
+    Ok(WorkCalendar::new(&days))
+}
+
+pub fn shanghai_date(at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&Shanghai).date_naive()
+}
+
+/// The deadlines of an activity that ended at `ends_at`.
+pub async fn deadlines_of(
+    conn: &mut AsyncPgConnection,
+    row: &CheckinRow,
+) -> Result<Deadlines, AppError> {
+    let ends_on = shanghai_date(row.ends_at);
+    let calendar = calendar_from(conn, ends_on).await?;
+    let has_deadline = CATEGORIES_WITH_DEADLINE.contains(&row.category.as_str());
+    let due = has_deadline.then(|| calendar.add_working_days(ends_on, RECOGNITION_WORKING_DAYS));
+    let today = shanghai_date(Utc::now());
+    Ok(Deadlines {
+        ends_on,
+        makeup_until: calendar.add_working_days(ends_on, MAKEUP_WORKING_DAYS),
+        recognition_due: due,
+        recognition_days_left: due.map(|due| calendar.working_days_between(today, due)),
+        recognized_at: row.recognized_at,
+    })
+}
+
+fn settings_of(row: &CheckinRow) -> CheckinSettings {
+    let (opens_at, closes_at) = row.window();
+    CheckinSettings {
+        opens_at,
+        closes_at,
+        checkout_enabled: row.checkout_enabled,
+        latitude: row.checkin_latitude,
+        longitude: row.checkin_longitude,
+        radius_m: row.checkin_radius_m.map(|r| r as u32),
+    }
+}
+
+/// Check-in settings
+///
+/// The window codes are accepted in (default: 30 minutes before the start until the end),
+/// check-out, and the optional location signal. Permission `record_attendance`.
+#[utoipa::path(
+    tag = "attendance",
+    params(("id" = i64, Path, description = "Activity id")),
+    responses((status = 200, description = "The settings", body = CheckinSettings), (status = 403, description = "Permission missing", body = ApiError)),
+    security(("bearer" = [])),
+)]
+#[get("/activities/{id}/checkin-settings")]
+pub async fn get_settings(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<i64>,
+) -> Result<web::Json<CheckinSettings>, AppError> {
+    let mut conn = state.db.conn().await?;
+    let (row, _) = managed(&mut conn, &actor, *id, Permission::RecordAttendance).await?;
+    Ok(web::Json(settings_of(&row)))
+}
+
+/// Change the check-in settings
+///
+/// Permission `record_attendance` over the organiser.
+#[utoipa::path(
+    tag = "attendance",
+    params(("id" = i64, Path, description = "Activity id")),
+    request_body = CheckinSettings,
+    responses(
+        (status = 200, description = "The settings", body = CheckinSettings),
+        (status = 422, description = "A bad window or a partial location", body = ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+#[put("/activities/{id}/checkin-settings")]
+pub async fn put_settings(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<i64>,
+    body: web::Json<CheckinSettings>,
+) -> Result<web::Json<CheckinSettings>, AppError> {
+    let settings = body.into_inner();
+    settings.validate()?;
+    let id = id.into_inner();
+    let mut conn = state.db.conn().await?;
+    let (_, organizer) = managed(&mut conn, &actor, id, Permission::RecordAttendance).await?;
+    let changes = db::attendance::CheckinChanges {
+        checkin_opens_at: Some(settings.opens_at),
+        checkin_closes_at: Some(settings.closes_at),
+        checkout_enabled: settings.checkout_enabled,
+        checkin_latitude: settings.latitude,
+        checkin_longitude: settings.longitude,
+        checkin_radius_m: settings.radius_m.map(|r| r as i32),
+    };
+    conn.transaction::<_, AppError, _>(async |conn| {
+        db::attendance::set_checkin(conn, id, &changes).await?;
+        db::audit::record(
+            conn,
+            Some(actor.account_id),
+            Change {
+                organization_id: Some(organizer.id),
+                action: "attendance.settings",
+                target_type: "activity",
+                target_id: id.to_string(),
+                details: serde_json::to_value(&settings).unwrap_or_default(),
+            },
+        )
+        .await?;
+        Ok(())
+    })
+    .await?;
+    let row = db::attendance::checkin_row(&mut conn, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("activity"))?;
+    Ok(web::Json(settings_of(&row)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CodeQuery {
+    /// `in` (default) or `out`.
+    pub kind: Option<CodeKind>,
+}
+
+/// The current check-in code
+///
+/// For the organiser's screen (phone or projector): a signed token for this activity and the
+/// current 10-second step, the scan-page URL carrying it, its QR code as SVG, and the live
+/// counts. Fetch again after `refresh_in_ms`. Only inside the check-in window. Permission
+/// `record_attendance`.
+#[utoipa::path(
+    tag = "attendance",
+    params(("id" = i64, Path, description = "Activity id"), CodeQuery),
+    responses(
+        (status = 200, description = "The code", body = CheckinCode),
+        (status = 409, description = "Outside the check-in window, or check-out not taken", body = ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+#[get("/activities/{id}/checkin-code")]
+pub async fn checkin_code(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<i64>,
+    query: web::Query<CodeQuery>,
+) -> Result<HttpResponse, AppError> {
+    let kind = query.kind.unwrap_or(CodeKind::In);
+    let mut conn = state.db.conn().await?;
+    let (row, _) = managed(&mut conn, &actor, *id, Permission::RecordAttendance).await?;
+    let now = Utc::now();
+    if !row.is_open(now) {
+        let (opens, closes) = row.window();
+        return Err(AppError::new(
+            ErrorCode::CheckinClosed,
+            format!(
+                "check-in is open from {} to {}",
+                opens.with_timezone(&Shanghai).format("%m-%d %H:%M"),
+                closes.with_timezone(&Shanghai).format("%m-%d %H:%M")
+            ),
+        ));
+    }
+    if kind == CodeKind::Out && !row.checkout_enabled {
+        return Err(AppError::new(
+            ErrorCode::CheckinClosed,
+            "this activity does not take check-out",
+        ));
+    }
+    let millis = now.timestamp_millis();
+    let step = token::step_at(now.timestamp());
+    let token = state.checkin.code(row.id, kind, step);
+    let base = state.settings.server.public_url.trim_end_matches('/');
+    let url = format!("{base}/checkin?t={token}");
+    let svg = qrcode::QrCode::with_error_correction_level(url.as_bytes(), qrcode::EcLevel::M)
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .render::<qrcode::render::svg::Color>()
+        .quiet_zone(true)
+        .min_dimensions(320, 320)
+        .build();
+    let (checked_in, checked_out) = db::attendance::counts(&mut conn, row.id).await?;
+    let next_step_ms = (step + 1) * token::STEP_SECS * 1000;
+    let body = CheckinCode {
+        kind,
+        token,
+        url,
+        svg,
+        refresh_in_ms: (next_step_ms - millis).max(200) as u64,
+        checked_in,
+        checked_out,
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(body))
+}
+
+/// Check in (or out) by scanning
+///
+/// The student's phone sends the code from the scanned URL. Accepted only for the activity and
+/// time step it was made for, within a few seconds, inside the activity's check-in window, once
+/// per student, and from a phone that has not checked in another student. Each refusal says
+/// why.
+#[utoipa::path(
+    tag = "attendance",
+    request_body = CheckinRequest,
+    responses(
+        (status = 200, description = "Checked in (or out)", body = CheckinResult),
+        (status = 403, description = "Not a student", body = ApiError),
+        (status = 409, description = "Check-in closed, already checked in, or the phone used for another student", body = ApiError,
+            example = json!({"code": "already_checked_in", "message": "already checked in at 14:02"})),
+        (status = 410, description = "The code expired", body = ApiError,
+            example = json!({"code": "checkin_code_expired", "message": "this code has expired: scan the code on the screen again"})),
+        (status = 422, description = "Not a genuine code", body = ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+#[post("/checkin")]
+pub async fn check_in(
+    state: web::Data<AppState>,
+    actor: Actor,
+    req: HttpRequest,
+    body: web::Json<CheckinRequest>,
+) -> Result<web::Json<CheckinResult>, AppError> {
+    require_student(&actor)?;
+    let now = Utc::now();
+    let request = body.into_inner();
+    let code = state.checkin.verify(&request.token, now.timestamp())?;
+    let device = request
+        .device_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty() && d.len() <= 100);
+    let ip = client_ip(&req);
+    let user_agent = req
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(|ua| ua.chars().take(300).collect::<String>());
+    let mut conn = state.db.conn().await?;
+    let row = db::attendance::checkin_row(&mut conn, code.activity_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("activity"))?;
+    if !row.is_open(now) {
+        return Err(AppError::new(
+            ErrorCode::CheckinClosed,
+            "this activity is not taking check-ins now",
+        ));
+    }
+    let student = actor.account_id;
+    match code.kind {
+        CodeKind::In => {
+            if let Some(device) = device {
+                if db::attendance::device_used_by_other(&mut conn, row.id, device, student).await? {
+                    db::attendance::record_attempt(
+                        &mut conn,
+                        row.id,
+                        student,
+                        "device_already_used",
+                        Some(device),
+                        &ip,
+                    )
+                    .await?;
+                    return Err(AppError::new(
+                        ErrorCode::DeviceAlreadyUsed,
+                        "this phone already checked in another student: each student scans with their own phone",
+                    ));
+                }
+            }
+            let registered = db::attendance::is_registered(&mut conn, row.id, student).await?;
+            let distance = match (
+                request.latitude,
+                request.longitude,
+                row.checkin_latitude,
+                row.checkin_longitude,
+            ) {
+                (Some(lat), Some(lng), Some(at_lat), Some(at_lng)) => {
+                    Some(distance_m(lat, lng, at_lat, at_lng))
+                }
+                _ => None,
+            };
+            let lag = now.timestamp_millis() - code.step * token::STEP_SECS * 1000;
+            let new = db::attendance::NewAttendance {
+                activity_id: row.id,
+                student_id: student,
+                checked_in_at: now,
+                method: AttendanceMethod::Qr.as_str(),
+                device_id: device,
+                client_ip: Some(&ip),
+                user_agent: user_agent.as_deref(),
+                code_lag_ms: Some(lag.clamp(0, i64::from(i32::MAX)) as i32),
+                distance_m: distance,
+                registered,
+                recorded_by: None,
+                reason: None,
+            };
+            if !db::attendance::check_in(&mut conn, &new).await? {
+                return Err(AppError::new(
+                    ErrorCode::AlreadyCheckedIn,
+                    "you are already checked in for this activity",
+                ));
+            }
+            Ok(web::Json(CheckinResult {
+                activity_id: row.id,
+                activity_title: row.title,
+                kind: CodeKind::In,
+                at: now,
+                registered,
+            }))
+        }
+        CodeKind::Out => match db::attendance::check_out(&mut conn, row.id, student, now).await? {
+            Some(true) => {
+                let registered = db::attendance::is_registered(&mut conn, row.id, student).await?;
+                Ok(web::Json(CheckinResult {
+                    activity_id: row.id,
+                    activity_title: row.title,
+                    kind: CodeKind::Out,
+                    at: now,
+                    registered,
+                }))
+            }
+            Some(false) => Err(AppError::new(
+                ErrorCode::AlreadyCheckedIn,
+                "you are already checked out",
+            )),
+            None => Err(AppError::new(
+                ErrorCode::CheckinClosed,
+                "check in first: you have no check-in for this activity",
+            )),
+        },
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    pub page: Option<u32>,
+    #[param(maximum = 100)]
+    pub per_page: Option<u32>,
+}
+
+/// Who is checked in
+///
+/// Newest first, with how each check-in was made; `total` is the live count. Permission
+/// `record_attendance` over the organiser.
+#[utoipa::path(
+    tag = "attendance",
+    params(("id" = i64, Path, description = "Activity id"), ListQuery),
+    responses((status = 200, description = "One page", body = Page<AttendanceRecord>), (status = 403, description = "Permission missing", body = ApiError)),
+    security(("bearer" = [])),
+)]
+#[get("/activities/{id}/attendance")]
+pub async fn list(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<i64>,
+    query: web::Query<ListQuery>,
+) -> Result<web::Json<Page<AttendanceRecord>>, AppError> {
+    let page = PageRequest::try_from(PageParams {
+        page: query.page,
+        per_page: query.per_page,
+    })?;
+    let mut conn = state.db.conn().await?;
+    let (row, _) = managed(&mut conn, &actor, *id, Permission::RecordAttendance).await?;
+    let (total, _) = db::attendance::counts(&mut conn, row.id).await?;
+    let items = db::attendance::list(&mut conn, row.id, page.offset(), page.limit()).await?;
+    Ok(web::Json(Page::new(items, page, u64::from(total))))
+}
+
+/// Anomalies of the check-ins
+///
+/// One phone for several students, bursts from one network address, codes scanned long after
+/// they appeared (relayed screenshots or video), check-ins without a confirmed place, and
+/// check-ins far from the place. Signals for the organiser, not verdicts. Permission
+/// `record_attendance`.
+#[utoipa::path(
+    tag = "attendance",
+    params(("id" = i64, Path, description = "Activity id")),
+    responses((status = 200, description = "Newest first (one page of at most 500)", body = Page<Anomaly>)),
+    security(("bearer" = [])),
+)]
+#[get("/activities/{id}/attendance/anomalies")]
+pub async fn anomalies(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<i64>,
+) -> Result<web::Json<Page<Anomaly>>, AppError> {
+    let mut conn = state.db.conn().await?;
+    let (row, _) = managed(&mut conn, &actor, *id, Permission::RecordAttendance).await?;
+    let rows = db::attendance::anomalies(&mut conn, row.id, row.checkin_radius_m).await?;
+    let items: Vec<Anomaly> = rows
+        .into_iter()
+        .filter_map(|r| {
+            let kind = match r.kind.as_str() {
+                "shared_device" => AnomalyKind::SharedDevice,
+                "burst" => AnomalyKind::Burst,
+                "late_scan" => AnomalyKind::LateScan,
+                "unregistered" => AnomalyKind::Unregistered,
+                "far_away" => AnomalyKind::FarAway,
+                _ => return None,
+            };
+            Some(Anomaly {
+                kind,
+                at: r.at,
+                students: r.students,
+                detail: r.detail,
+            })
+        })
+        .collect();
+    let total = items.len() as u64;
+    let page = PageRequest::try_from(PageParams {
+        page: Some(1),
+        per_page: Some(100),
+    })?;
+    Ok(web::Json(Page {
+        items,
+        page: page.page(),
+        per_page: 500,
+        total,
+    }))
+}
+
+/// Record a student by number
+///
+/// During the activity (a student without a phone): `manual`. After it ended, within 5 working
+/// days (weekends, holidays and 调休 counted by the school calendar): a make-up with a reason.
+/// Later than that answers `deadline_passed`: file a back-fill request for the level above.
+/// Permission `record_attendance`.
+#[utoipa::path(
+    tag = "attendance",
+    params(("id" = i64, Path, description = "Activity id")),
+    request_body = ManualAttendance,
+    responses(
+        (status = 201, description = "Recorded", body = AttendanceRecord),
+        (status = 404, description = "No such student", body = ApiError),
+        (status = 409, description = "Already checked in, not yet open, or the make-up window passed", body = ApiError,
+            example = json!({"code": "deadline_passed", "message": "the make-up window closed on 2026-10-13: ask the level above (POST /api/activities/{id}/attendance-requests)"})),
+        (status = 422, description = "A make-up needs a reason", body = ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+#[post("/activities/{id}/attendance")]
+pub async fn record(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<i64>,
+    body: web::Json<ManualAttendance>,
+) -> Result<HttpResponse, AppError> {
+    let request = body.into_inner();
+    let id = id.into_inner();
+    let mut conn = state.db.conn().await?;
+    let (row, organizer) = managed(&mut conn, &actor, id, Permission::RecordAttendance).await?;
+    if row.status != "published" {
+        return Err(AppError::new(
+            ErrorCode::CheckinClosed,
+            "only a published activity takes attendance",
+        ));
+    }
+    let (student, _) = db::attendance::student_by_number(&mut conn, &request.student_no)
+        .await?
+        .ok_or_else(|| {
+            AppError::from(
+                ApiError::new(ErrorCode::NotFound, "no such student").with_field("student_no"),
+            )
+        })?;
+    let now = Utc::now();
+    let (opens, _) = row.window();
+    let reason = request
+        .reason
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty());
+    let method = if now < opens {
+        return Err(AppError::new(
+            ErrorCode::CheckinClosed,
+            "the activity has not opened check-in yet",
+        ));
+    } else if now < row.ends_at {
+        AttendanceMethod::Manual
+    } else {
+        let deadlines = deadlines_of(&mut conn, &row).await?;
+        if shanghai_date(now) > deadlines.makeup_until {
+            return Err(AppError::new(
+                ErrorCode::DeadlinePassed,
+                format!(
+                    "the make-up window closed on {}: ask the level above (POST /api/activities/{id}/attendance-requests)",
+                    deadlines.makeup_until
+                ),
+            ));
+        }
+        if reason.is_none() {
+            return Err(
+                ApiError::invalid("reason", "a make-up after the activity needs a reason").into(),
+            );
+        }
+        AttendanceMethod::Makeup
+    };
+    if reason.is_some_and(|r| r.chars().count() > 500) {
+        return Err(ApiError::invalid("reason", "at most 500 characters").into());
+    }
+    let registered = db::attendance::is_registered(&mut conn, id, student).await?;
+    conn.transaction::<_, AppError, _>(async |conn| {
+        let new = db::attendance::NewAttendance {
+            activity_id: id,
+            student_id: student,
+            checked_in_at: now,
+            method: method.as_str(),
+            device_id: None,
+            client_ip: None,
+            user_agent: None,
+            code_lag_ms: None,
+            distance_m: None,
+            registered,
+            recorded_by: Some(actor.account_id),
+            reason,
+        };
+        if !db::attendance::check_in(conn, &new).await? {
+            return Err(AppError::new(ErrorCode::AlreadyCheckedIn, "the student is already checked in"));
+        }
+        db::audit::record(
+            conn,
+            Some(actor.account_id),
+            Change {
+                organization_id: Some(organizer.id),
+                action: "attendance.record",
+                target_type: "activity",
+                target_id: id.to_string(),
+                details: json!({"student_no": request.student_no, "method": method.as_str(), "reason": reason}),
+            },
+        )
+        .await?;
+        Ok(())
+    })
+    .await?;
+    let record = db::attendance::list(&mut conn, id, 0, 1000)
+        .await?
+        .into_iter()
+        .find(|r| r.student_id == student)
+        .ok_or_else(|| AppError::Internal("attendance vanished".into()))?;
+    Ok(HttpResponse::Created().json(record))
+}
+
+/// Deadlines of an activity
+///
+/// The make-up window (5 working days after the end) and, for competitions and volunteer
+/// service, the recognition deadline (10 working days) with the working days left — counted
+/// on the school's calendar in Asia/Shanghai. Permission `record_attendance` or
+/// `recognise_results`.
+#[utoipa::path(
+    tag = "attendance",
+    params(("id" = i64, Path, description = "Activity id")),
+    responses((status = 200, description = "The deadlines", body = Deadlines)),
+    security(("bearer" = [])),
+)]
+#[get("/activities/{id}/deadlines")]
+pub async fn get_deadlines(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<i64>,
+) -> Result<web::Json<Deadlines>, AppError> {
+    let mut conn = state.db.conn().await?;
+    let (row, _) = match managed(&mut conn, &actor, *id, Permission::RecordAttendance).await {
+        Ok(found) => found,
+        Err(_) => managed(&mut conn, &actor, *id, Permission::RecogniseResults).await?,
+    };
+    Ok(web::Json(deadlines_of(&mut conn, &row).await?))
+}

@@ -1,0 +1,337 @@
+//! Attendance records, refused scans, back-fill requests and recognised results.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use shared::attendance::{AttendanceMethod, AttendanceRecord};
+
+use super::{
+    lower,
+    schema::{accounts, activities, attendance, attendance_attempts, registrations},
+};
+
+/// What check-in needs of an activity.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = activities, check_for_backend(diesel::pg::Pg))]
+pub struct CheckinRow {
+    pub id: i64,
+    pub organizer_id: i64,
+    pub title: String,
+    pub category: String,
+    pub status: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub checkin_opens_at: Option<DateTime<Utc>>,
+    pub checkin_closes_at: Option<DateTime<Utc>>,
+    pub checkout_enabled: bool,
+    pub checkin_latitude: Option<f64>,
+    pub checkin_longitude: Option<f64>,
+    pub checkin_radius_m: Option<i32>,
+    pub recognized_at: Option<DateTime<Utc>>,
+}
+
+impl CheckinRow {
+    /// The window codes are accepted in: by default from 30 minutes before the start to the end.
+    pub fn window(&self) -> (DateTime<Utc>, DateTime<Utc>) {
+        (
+            self.checkin_opens_at
+                .unwrap_or(self.starts_at - chrono::Duration::minutes(30)),
+            self.checkin_closes_at.unwrap_or(self.ends_at),
+        )
+    }
+
+    pub fn is_open(&self, now: DateTime<Utc>) -> bool {
+        let (opens, closes) = self.window();
+        self.status == "published" && now >= opens && now < closes
+    }
+}
+
+pub async fn checkin_row(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Option<CheckinRow>> {
+    activities::table
+        .find(id)
+        .select(CheckinRow::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+#[derive(AsChangeset)]
+#[diesel(table_name = activities, treat_none_as_null = true)]
+pub struct CheckinChanges {
+    pub checkin_opens_at: Option<DateTime<Utc>>,
+    pub checkin_closes_at: Option<DateTime<Utc>>,
+    pub checkout_enabled: bool,
+    pub checkin_latitude: Option<f64>,
+    pub checkin_longitude: Option<f64>,
+    pub checkin_radius_m: Option<i32>,
+}
+
+pub async fn set_checkin(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+    changes: &CheckinChanges,
+) -> QueryResult<()> {
+    diesel::update(activities::table.find(id))
+        .set(changes)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// A student account by number: (id, name).
+pub async fn student_by_number(
+    conn: &mut AsyncPgConnection,
+    student_no: &str,
+) -> QueryResult<Option<(i64, String)>> {
+    accounts::table
+        .filter(lower(accounts::username).eq(student_no.trim().to_lowercase()))
+        .filter(accounts::kind.eq("student"))
+        .select((accounts::id, accounts::display_name))
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Whether the student holds a confirmed place.
+pub async fn is_registered(
+    conn: &mut AsyncPgConnection,
+    activity_id: i64,
+    student_id: i64,
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        registrations::table
+            .filter(registrations::activity_id.eq(activity_id))
+            .filter(registrations::student_id.eq(student_id))
+            .filter(registrations::status.eq("confirmed")),
+    ))
+    .get_result(conn)
+    .await
+}
+
+/// Another student already checked in from this device.
+pub async fn device_used_by_other(
+    conn: &mut AsyncPgConnection,
+    activity_id: i64,
+    device: &str,
+    student_id: i64,
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        attendance::table
+            .filter(attendance::activity_id.eq(activity_id))
+            .filter(attendance::device_id.eq(device))
+            .filter(attendance::student_id.ne(student_id)),
+    ))
+    .get_result(conn)
+    .await
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = attendance)]
+pub struct NewAttendance<'a> {
+    pub activity_id: i64,
+    pub student_id: i64,
+    pub checked_in_at: DateTime<Utc>,
+    pub method: &'a str,
+    pub device_id: Option<&'a str>,
+    pub client_ip: Option<&'a str>,
+    pub user_agent: Option<&'a str>,
+    pub code_lag_ms: Option<i32>,
+    pub distance_m: Option<f64>,
+    pub registered: bool,
+    pub recorded_by: Option<i64>,
+    pub reason: Option<&'a str>,
+}
+
+/// Records the check-in unless the student has one: answers whether it was recorded. The
+/// unique (activity, student) makes this safe under concurrent scans.
+pub async fn check_in(conn: &mut AsyncPgConnection, new: &NewAttendance<'_>) -> QueryResult<bool> {
+    let inserted = diesel::insert_into(attendance::table)
+        .values(new)
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?;
+    Ok(inserted == 1)
+}
+
+/// Records the check-out of a checked-in student: answers `None` if not checked in, or
+/// `Some(false)` if already checked out.
+pub async fn check_out(
+    conn: &mut AsyncPgConnection,
+    activity_id: i64,
+    student_id: i64,
+    at: DateTime<Utc>,
+) -> QueryResult<Option<bool>> {
+    let updated = diesel::update(
+        attendance::table
+            .filter(attendance::activity_id.eq(activity_id))
+            .filter(attendance::student_id.eq(student_id))
+            .filter(attendance::checked_out_at.is_null()),
+    )
+    .set(attendance::checked_out_at.eq(at))
+    .execute(conn)
+    .await?;
+    if updated == 1 {
+        return Ok(Some(true));
+    }
+    let exists: bool = diesel::select(diesel::dsl::exists(
+        attendance::table
+            .filter(attendance::activity_id.eq(activity_id))
+            .filter(attendance::student_id.eq(student_id)),
+    ))
+    .get_result(conn)
+    .await?;
+    Ok(exists.then_some(false))
+}
+
+pub async fn record_attempt(
+    conn: &mut AsyncPgConnection,
+    activity_id: i64,
+    student_id: i64,
+    outcome: &str,
+    device: Option<&str>,
+    ip: &str,
+) -> QueryResult<()> {
+    diesel::insert_into(attendance_attempts::table)
+        .values((
+            attendance_attempts::activity_id.eq(activity_id),
+            attendance_attempts::student_id.eq(student_id),
+            attendance_attempts::outcome.eq(outcome),
+            attendance_attempts::device_id.eq(device),
+            attendance_attempts::client_ip.eq(ip),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// (checked in, checked out).
+pub async fn counts(conn: &mut AsyncPgConnection, activity_id: i64) -> QueryResult<(u32, u32)> {
+    let (checked_in, checked_out): (i64, i64) = attendance::table
+        .filter(attendance::activity_id.eq(activity_id))
+        .select((
+            diesel::dsl::count_star(),
+            diesel::dsl::count(attendance::checked_out_at),
+        ))
+        .first(conn)
+        .await?;
+    Ok((checked_in as u32, checked_out as u32))
+}
+
+/// Newest first.
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    activity_id: i64,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<AttendanceRecord>> {
+    let recorder = diesel::alias!(accounts as recorder);
+    type Row = (
+        i64,
+        String,
+        String,
+        DateTime<Utc>,
+        Option<DateTime<Utc>>,
+        String,
+        bool,
+        Option<String>,
+        Option<String>,
+    );
+    let rows: Vec<Row> = attendance::table
+        .inner_join(accounts::table.on(accounts::id.eq(attendance::student_id)))
+        .left_join(recorder.on(attendance::recorded_by.eq(recorder.field(accounts::id).nullable())))
+        .filter(attendance::activity_id.eq(activity_id))
+        .order((attendance::checked_in_at.desc(), attendance::id.desc()))
+        .offset(offset)
+        .limit(limit)
+        .select((
+            attendance::student_id,
+            accounts::username,
+            accounts::display_name,
+            attendance::checked_in_at,
+            attendance::checked_out_at,
+            attendance::method,
+            attendance::registered,
+            attendance::reason,
+            recorder.field(accounts::display_name).nullable(),
+        ))
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(
+                student_id,
+                student_no,
+                student_name,
+                checked_in_at,
+                checked_out_at,
+                method,
+                registered,
+                reason,
+                recorded_by,
+            )| {
+                AttendanceRecord {
+                    student_id,
+                    student_no,
+                    student_name,
+                    checked_in_at,
+                    checked_out_at,
+                    method: AttendanceMethod::parse(&method).unwrap_or(AttendanceMethod::Manual),
+                    registered,
+                    reason,
+                    recorded_by,
+                }
+            },
+        )
+        .collect())
+}
+
+/// One anomaly row from SQL.
+#[derive(QueryableByName)]
+pub struct AnomalyRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub kind: String,
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    pub at: DateTime<Utc>,
+    #[diesel(sql_type = diesel::sql_types::Array<diesel::sql_types::Text>)]
+    pub students: Vec<String>,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub detail: String,
+}
+
+/// Suspicious patterns of an activity's check-ins, newest first.
+pub async fn anomalies(
+    conn: &mut AsyncPgConnection,
+    activity_id: i64,
+    radius_m: Option<i32>,
+) -> QueryResult<Vec<AnomalyRow>> {
+    diesel::sql_query(
+        "WITH a AS (SELECT at.*, ac.username FROM attendance at JOIN accounts ac ON ac.id = at.student_id WHERE at.activity_id = $1)
+         SELECT 'shared_device' AS kind, max(t.at) AS at, array_agg(DISTINCT ac.username) AS students,
+                'device ' || left(t.device_id, 8) || ': ' || count(*) || ' refused attempt(s) for another student' AS detail
+           FROM attendance_attempts t JOIN accounts ac ON ac.id = t.student_id
+          WHERE t.activity_id = $1 AND t.outcome = 'device_already_used'
+          GROUP BY t.device_id
+         UNION ALL
+         SELECT 'burst', min(checked_in_at), array_agg(username ORDER BY checked_in_at),
+                count(*) || ' check-ins from ' || client_ip || ' within 10 seconds'
+           FROM a WHERE method = 'qr' AND client_ip IS NOT NULL
+          GROUP BY client_ip, floor(extract(epoch FROM checked_in_at) / 10)
+         HAVING count(*) >= 5
+         UNION ALL
+         SELECT 'late_scan', checked_in_at, ARRAY[username], 'scanned a code ' || round(code_lag_ms / 1000.0) || ' s after it appeared'
+           FROM a WHERE code_lag_ms > 12000
+         UNION ALL
+         SELECT 'unregistered', checked_in_at, ARRAY[username], 'checked in without a confirmed place'
+           FROM a WHERE NOT registered
+         UNION ALL
+         SELECT 'far_away', checked_in_at, ARRAY[username], round(distance_m) || ' m from the place'
+           FROM a WHERE $2::integer IS NOT NULL AND distance_m > $2
+         ORDER BY at DESC
+         LIMIT 500",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(activity_id)
+    .bind::<diesel::sql_types::Nullable<diesel::sql_types::Integer>, _>(radius_m)
+    .load(conn)
+    .await
+}

@@ -1,0 +1,682 @@
+//! Results recognition (成绩认定): the organiser records each participant's outcome after the
+//! activity — attendance, hours, role, award — by hand or from a spreadsheet, then finalises
+//! before the working-day deadline. These recognised facts are what points are derived from.
+
+use actix_web::{HttpRequest, get, http::header, post, put, web};
+use chrono::Utc;
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use serde::Deserialize;
+use serde_json::json;
+use shared::{
+    ApiError, ErrorCode, Page,
+    attendance::{
+        Award, AwardLevel, CATEGORIES_WITH_DEADLINE, OverdueActivity, ParticipantRole,
+        RECOGNITION_WORKING_DAYS, ResultInput, ResultRecord, UploadReport, UploadRow,
+    },
+    auth::Permission,
+    page::{PageParams, PageRequest},
+    people::RowError,
+};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::{
+    AppState,
+    attendance::{calendar_from, managed, shanghai_date},
+    auth::Actor,
+    db::{
+        self,
+        attendance::CheckinRow,
+        audit::Change,
+        schema::{accounts, activities, attendance, organizations, results},
+    },
+    error::AppError,
+    imports::sheet::{self, Format},
+};
+
+/// `PUT /api/activities/{id}/results`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ResultsInput {
+    pub results: Vec<ResultInput>,
+}
+
+const MAX_ROWS: usize = 20_000;
+
+async fn list_results(
+    conn: &mut AsyncPgConnection,
+    activity_id: i64,
+) -> QueryResult<Vec<ResultRecord>> {
+    let recognizer = diesel::alias!(accounts as recognizer);
+    type Row = (
+        i64,
+        String,
+        String,
+        bool,
+        Option<f64>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        bool,
+        String,
+        chrono::DateTime<Utc>,
+    );
+    let rows: Vec<Row> = results::table
+        .inner_join(accounts::table.on(accounts::id.eq(results::student_id)))
+        .inner_join(recognizer.on(recognizer.field(accounts::id).eq(results::recognized_by)))
+        .filter(results::activity_id.eq(activity_id))
+        .order(accounts::username)
+        .select((
+            results::student_id,
+            accounts::username,
+            accounts::display_name,
+            results::attended,
+            diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::Double>>(
+                "results.hours::float8",
+            ),
+            results::role,
+            results::award,
+            results::award_level,
+            results::note,
+            results::backfilled,
+            recognizer.field(accounts::display_name),
+            results::recognized_at,
+        ))
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(
+                student_id,
+                student_no,
+                student_name,
+                attended,
+                hours,
+                role,
+                award,
+                award_level,
+                note,
+                backfilled,
+                recognized_by,
+                recognized_at,
+            )| {
+                ResultRecord {
+                    student_id,
+                    student_no,
+                    student_name,
+                    attended,
+                    hours,
+                    role: role.as_deref().and_then(ParticipantRole::parse),
+                    award: award.as_deref().and_then(Award::parse),
+                    award_level: award_level.as_deref().and_then(AwardLevel::parse),
+                    note,
+                    backfilled,
+                    recognized_by,
+                    recognized_at,
+                }
+            },
+        )
+        .collect())
+}
+
+/// The activity may be recognised now: published, ended, not finalised.
+fn check_recognisable(row: &CheckinRow) -> Result<(), AppError> {
+    if row.status != "published" {
+        return Err(AppError::new(
+            ErrorCode::Conflict,
+            "only a published activity has results",
+        ));
+    }
+    if Utc::now() < row.ends_at {
+        return Err(AppError::new(
+            ErrorCode::Conflict,
+            "the activity has not ended yet",
+        ));
+    }
+    if row.recognized_at.is_some() {
+        return Err(AppError::new(
+            ErrorCode::Conflict,
+            "the results were finalised; corrections go through a back-fill",
+        ));
+    }
+    Ok(())
+}
+
+/// Resolves student numbers and checks every row; the first problem names `results[i].…`.
+async fn resolve(
+    conn: &mut AsyncPgConnection,
+    rows: &[ResultInput],
+) -> Result<Vec<(i64, ResultInput)>, AppError> {
+    if rows.len() > MAX_ROWS {
+        return Err(ApiError::invalid("results", format!("at most {MAX_ROWS} rows")).into());
+    }
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::with_capacity(rows.len());
+    for (i, row) in rows.iter().enumerate() {
+        row.validate(i)?;
+        let (id, _) = db::attendance::student_by_number(conn, &row.student_no)
+            .await?
+            .ok_or_else(|| {
+                AppError::from(ApiError::invalid(
+                    format!("results[{i}].student_no"),
+                    "no such student",
+                ))
+            })?;
+        if !seen.insert(id) {
+            return Err(ApiError::invalid(
+                format!("results[{i}].student_no"),
+                "the student appears twice",
+            )
+            .into());
+        }
+        out.push((id, row.clone()));
+    }
+    Ok(out)
+}
+
+/// Writes the rows (one transaction, by the caller); hours default to check-in → check-out.
+async fn apply(
+    conn: &mut AsyncPgConnection,
+    actor: &Actor,
+    activity_id: i64,
+    rows: &[(i64, ResultInput)],
+) -> QueryResult<()> {
+    for (student, row) in rows {
+        let hours = match (row.attended, row.hours) {
+            (true, None) => {
+                let times: Option<(chrono::DateTime<Utc>, Option<chrono::DateTime<Utc>>)> =
+                    attendance::table
+                        .filter(attendance::activity_id.eq(activity_id))
+                        .filter(attendance::student_id.eq(student))
+                        .select((attendance::checked_in_at, attendance::checked_out_at))
+                        .first(conn)
+                        .await
+                        .optional()?;
+                times.and_then(|(i, o)| {
+                    o.map(|o| ((o - i).num_minutes().max(0) as f64 / 60.0 * 100.0).round() / 100.0)
+                })
+            }
+            (_, hours) => hours,
+        };
+        diesel::sql_query(
+            "INSERT INTO results (activity_id, student_id, attended, hours, role, award, award_level, note, recognized_by)
+             VALUES ($1, $2, $3, $4::numeric, $5, $6, $7, $8, $9)
+             ON CONFLICT (activity_id, student_id) DO UPDATE SET attended = excluded.attended, hours = excluded.hours,
+               role = excluded.role, award = excluded.award, award_level = excluded.award_level, note = excluded.note,
+               recognized_by = excluded.recognized_by, recognized_at = now()",
+        )
+        .bind::<diesel::sql_types::BigInt, _>(activity_id)
+        .bind::<diesel::sql_types::BigInt, _>(student)
+        .bind::<diesel::sql_types::Bool, _>(row.attended)
+        .bind::<diesel::sql_types::Nullable<diesel::sql_types::Double>, _>(hours)
+        .bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(row.role.map(|r| r.as_str()))
+        .bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(row.award.map(|a| a.as_str()))
+        .bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(row.award_level.map(|l| l.as_str()))
+        .bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(row.note.as_deref())
+        .bind::<diesel::sql_types::BigInt, _>(actor.account_id)
+        .execute(conn)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn store(
+    conn: &mut AsyncPgConnection,
+    actor: &Actor,
+    row: &CheckinRow,
+    organizer_id: i64,
+    rows: Vec<(i64, ResultInput)>,
+    source: &str,
+) -> Result<(), AppError> {
+    let count = rows.len();
+    conn.transaction::<_, AppError, _>(async |conn| {
+        apply(conn, actor, row.id, &rows).await?;
+        db::audit::record(
+            conn,
+            Some(actor.account_id),
+            Change {
+                organization_id: Some(organizer_id),
+                action: "results.record",
+                target_type: "activity",
+                target_id: row.id.to_string(),
+                details: json!({"rows": count, "source": source}),
+            },
+        )
+        .await?;
+        Ok(())
+    })
+    .await
+}
+
+/// An activity's results
+///
+/// Permission `recognise_results` over the organiser.
+#[utoipa::path(
+    tag = "results",
+    params(("id" = i64, Path, description = "Activity id")),
+    responses((status = 200, description = "Every recognised row (one page)", body = Page<ResultRecord>)),
+    security(("bearer" = [])),
+)]
+#[get("/activities/{id}/results")]
+pub async fn list(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<i64>,
+) -> Result<web::Json<Page<ResultRecord>>, AppError> {
+    let mut conn = state.db.conn().await?;
+    let (row, _) = managed(&mut conn, &actor, *id, Permission::RecogniseResults).await?;
+    let items = list_results(&mut conn, row.id).await?;
+    let total = items.len() as u64;
+    Ok(web::Json(Page {
+        page: 1,
+        per_page: total.max(1) as u32,
+        total,
+        items,
+    }))
+}
+
+/// Record results
+///
+/// Adds or replaces the rows given (one per student): attended or absent, hours (default:
+/// check-in to check-out), role, award and its level. All rows or none: the first bad one is a
+/// 422 naming `results[i].<field>`. After the activity ended and before it is finalised.
+/// Permission `recognise_results`.
+#[utoipa::path(
+    tag = "results",
+    params(("id" = i64, Path, description = "Activity id")),
+    request_body = ResultsInput,
+    responses(
+        (status = 200, description = "Every recognised row now", body = Page<ResultRecord>),
+        (status = 409, description = "Not ended, or finalised", body = ApiError),
+        (status = 422, description = "A bad row", body = ApiError,
+            example = json!({"code": "validation_failed", "message": "an award needs its level, and a level its award", "field": "results[2].award_level"})),
+    ),
+    security(("bearer" = [])),
+)]
+#[put("/activities/{id}/results")]
+pub async fn record(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<i64>,
+    body: web::Json<ResultsInput>,
+) -> Result<web::Json<Page<ResultRecord>>, AppError> {
+    let mut conn = state.db.conn().await?;
+    let (row, organizer) = managed(&mut conn, &actor, *id, Permission::RecogniseResults).await?;
+    check_recognisable(&row)?;
+    let rows = resolve(&mut conn, &body.results).await?;
+    store(&mut conn, &actor, &row, organizer.id, rows, "form").await?;
+    let items = list_results(&mut conn, row.id).await?;
+    let total = items.len() as u64;
+    Ok(web::Json(Page {
+        page: 1,
+        per_page: total.max(1) as u32,
+        total,
+        items,
+    }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UploadQuery {
+    pub file_name: Option<String>,
+    /// Only report; change nothing.
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+fn normalise(header: &str) -> String {
+    header
+        .split(['(', '（'])
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+fn yes_no(text: &str) -> Option<bool> {
+    match text.trim().to_lowercase().as_str() {
+        "是" | "出勤" | "到" | "y" | "yes" | "true" | "1" | "attended" => Some(true),
+        "否" | "缺勤" | "未到" | "n" | "no" | "false" | "0" | "absent" => Some(false),
+        _ => None,
+    }
+}
+
+fn role_of(text: &str) -> Option<ParticipantRole> {
+    ParticipantRole::parse(text).or(match text.trim() {
+        "队长" | "负责人" | "组长" => Some(ParticipantRole::Leader),
+        "队员" | "成员" | "组员" => Some(ParticipantRole::Member),
+        "参与者" | "个人" => Some(ParticipantRole::Participant),
+        _ => None,
+    })
+}
+
+fn award_of(text: &str) -> Option<Award> {
+    Award::parse(text).or(match text.trim() {
+        "一等奖" | "金奖" => Some(Award::First),
+        "二等奖" | "银奖" => Some(Award::Second),
+        "三等奖" | "铜奖" => Some(Award::Third),
+        "优秀奖" | "鼓励奖" => Some(Award::Honourable),
+        "参与奖" | "参赛" => Some(Award::Participation),
+        _ => None,
+    })
+}
+
+fn level_of(text: &str) -> Option<AwardLevel> {
+    AwardLevel::parse(text).or(match text.trim() {
+        "院级" => Some(AwardLevel::College),
+        "校级" => Some(AwardLevel::School),
+        "省级" => Some(AwardLevel::Province),
+        "国家级" => Some(AwardLevel::National),
+        _ => None,
+    })
+}
+
+/// Upload results from a spreadsheet
+///
+/// A .xlsx or .csv with the columns 学号, 是否出勤, 时长, 角色, 奖项, 奖项级别, 备注 (or their English
+/// names). Answers a per-row report; the rows are recorded only when every one is good — a bad
+/// file changes nothing. `dry_run=true` only reports. Permission `recognise_results`.
+#[utoipa::path(
+    tag = "results",
+    params(("id" = i64, Path, description = "Activity id"), UploadQuery),
+    request_body(content = Vec<u8>, content_type = "text/csv", description = "The file's bytes (CSV or XLSX)"),
+    responses(
+        (status = 200, description = "The report; `applied` says whether anything was written", body = UploadReport),
+        (status = 409, description = "Not ended, or finalised", body = ApiError),
+        (status = 422, description = "The file cannot be read", body = ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+#[post("")]
+pub async fn upload(
+    state: web::Data<AppState>,
+    actor: Actor,
+    req: HttpRequest,
+    id: web::Path<i64>,
+    query: web::Query<UploadQuery>,
+    bytes: web::Bytes,
+) -> Result<web::Json<UploadReport>, AppError> {
+    let mut conn = state.db.conn().await?;
+    let (row, organizer) = managed(&mut conn, &actor, *id, Permission::RecogniseResults).await?;
+    check_recognisable(&row)?;
+    let invalid = |message: String| AppError::from(ApiError::new(ErrorCode::InvalidFile, message));
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let format: Format = Format::detect(
+        &bytes,
+        content_type,
+        query.file_name.as_deref().unwrap_or_default(),
+    )
+    .map_err(|e| invalid(e.0))?;
+    let sheet = web::block(move || sheet::read(&bytes, format, MAX_ROWS))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(|e| invalid(e.0))?;
+    let find = |names: &[&str]| {
+        sheet
+            .header
+            .iter()
+            .position(|h| names.iter().any(|n| normalise(h) == normalise(n)))
+    };
+    let student_col = find(&["学号", "student_no", "studentno"])
+        .ok_or_else(|| invalid("the file needs a 学号 (student_no) column".into()))?;
+    let attended_col = find(&["是否出勤", "出勤", "attended"]);
+    let hours_col = find(&["时长", "学时", "小时", "hours"]);
+    let role_col = find(&["角色", "role"]);
+    let award_col = find(&["奖项", "获奖", "award"]);
+    let level_col = find(&["奖项级别", "级别", "award_level", "awardlevel"]);
+    let note_col = find(&["备注", "note"]);
+    let mut report_rows = Vec::new();
+    let mut inputs = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for sheet_row in &sheet.rows {
+        let cell = |col: Option<usize>| {
+            col.map(|c| sheet_row.cell(c).trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let student_no = sheet_row.cell(student_col).trim().to_owned();
+        let mut errors = Vec::new();
+        let mut error = |column: &str, message: &str| {
+            errors.push(RowError {
+                column: column.to_owned(),
+                message: message.to_owned(),
+            })
+        };
+        let attended = match cell(attended_col) {
+            None => true,
+            Some(v) => yes_no(&v).unwrap_or_else(|| {
+                error("attended", "use 是/否");
+                true
+            }),
+        };
+        let hours = cell(hours_col).and_then(|v| {
+            v.parse::<f64>()
+                .map_err(|_| error("hours", "not a number"))
+                .ok()
+        });
+        let role = cell(role_col).and_then(|v| {
+            role_of(&v).or_else(|| {
+                error("role", "use 队长/队员/参与者");
+                None
+            })
+        });
+        let award = cell(award_col).and_then(|v| {
+            award_of(&v).or_else(|| {
+                error("award", "use 一等奖/二等奖/三等奖/优秀奖/参与奖");
+                None
+            })
+        });
+        let award_level = cell(level_col).and_then(|v| {
+            level_of(&v).or_else(|| {
+                error("award_level", "use 院级/校级/省级/国家级");
+                None
+            })
+        });
+        let input = ResultInput {
+            student_no: student_no.clone(),
+            attended,
+            hours,
+            role,
+            award,
+            award_level,
+            note: cell(note_col),
+        };
+        if errors.is_empty() {
+            if let Err(e) = input.validate(0) {
+                let column = e
+                    .field
+                    .as_deref()
+                    .and_then(|f| f.rsplit('.').next())
+                    .unwrap_or("student_no")
+                    .to_owned();
+                errors.push(RowError {
+                    column,
+                    message: e.message,
+                });
+            }
+        }
+        match db::attendance::student_by_number(&mut conn, &student_no).await? {
+            Some((student, _)) if !seen.insert(student) => {
+                errors.push(RowError {
+                    column: "student_no".into(),
+                    message: "the student appears twice".into(),
+                });
+            }
+            Some((student, _)) if errors.is_empty() => inputs.push((student, input)),
+            Some(_) => {}
+            None => errors.push(RowError {
+                column: "student_no".into(),
+                message: "no such student".into(),
+            }),
+        }
+        report_rows.push(UploadRow {
+            line: sheet_row.line,
+            ok: errors.is_empty(),
+            student_no,
+            errors,
+        });
+    }
+    let rejected = report_rows.iter().filter(|r| !r.ok).count() as u32;
+    let accepted = report_rows.len() as u32 - rejected;
+    let applied = rejected == 0 && accepted > 0 && !query.dry_run;
+    if applied {
+        store(&mut conn, &actor, &row, organizer.id, inputs, "upload").await?;
+    }
+    report_rows.sort_by_key(|r| (r.ok, r.line));
+    Ok(web::Json(UploadReport {
+        applied,
+        accepted,
+        rejected,
+        rows: report_rows,
+    }))
+}
+
+/// Finalise the recognition
+///
+/// Marks the activity's results as recognised: the deadline is met and later changes need a
+/// back-fill. Permission `recognise_results`.
+#[utoipa::path(
+    tag = "results",
+    params(("id" = i64, Path, description = "Activity id")),
+    responses(
+        (status = 200, description = "The deadlines, now with `recognized_at`", body = shared::attendance::Deadlines),
+        (status = 409, description = "Not ended, or already finalised", body = ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+#[post("/activities/{id}/results/finalize")]
+pub async fn finalize(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<i64>,
+) -> Result<web::Json<shared::attendance::Deadlines>, AppError> {
+    let mut conn = state.db.conn().await?;
+    let (row, organizer) = managed(&mut conn, &actor, *id, Permission::RecogniseResults).await?;
+    check_recognisable(&row)?;
+    let id = row.id;
+    conn.transaction::<_, AppError, _>(async |conn| {
+        diesel::update(activities::table.find(id))
+            .set((
+                activities::recognized_at.eq(diesel::dsl::now),
+                activities::recognized_by.eq(actor.account_id),
+            ))
+            .execute(conn)
+            .await?;
+        db::audit::record(
+            conn,
+            Some(actor.account_id),
+            Change {
+                organization_id: Some(organizer.id),
+                action: "results.finalize",
+                target_type: "activity",
+                target_id: id.to_string(),
+                details: json!({}),
+            },
+        )
+        .await?;
+        Ok(())
+    })
+    .await?;
+    let row = db::attendance::checkin_row(&mut conn, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("activity"))?;
+    Ok(web::Json(
+        crate::attendance::deadlines_of(&mut conn, &row).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OverdueQuery {
+    pub page: Option<u32>,
+    #[param(maximum = 100)]
+    pub per_page: Option<u32>,
+}
+
+/// Overdue recognitions
+///
+/// Competitions and volunteer service in the caller's subtree whose results were not
+/// finalised within 10 working days of their end — visible to the organisation and everyone
+/// above it. Any organisation account.
+#[utoipa::path(
+    tag = "results",
+    params(OverdueQuery),
+    responses((status = 200, description = "Most overdue first", body = Page<OverdueActivity>), (status = 403, description = "Not an organisation account", body = ApiError)),
+    security(("bearer" = [])),
+)]
+#[get("/recognition/overdue")]
+pub async fn overdue(
+    state: web::Data<AppState>,
+    actor: Actor,
+    query: web::Query<OverdueQuery>,
+) -> Result<web::Json<Page<OverdueActivity>>, AppError> {
+    if !actor.role.is_organization() {
+        return Err(AppError::new(
+            ErrorCode::Forbidden,
+            "only organisation accounts see overdue work",
+        ));
+    }
+    let page = PageRequest::try_from(PageParams {
+        page: query.page,
+        per_page: query.per_page,
+    })?;
+    let now = Utc::now();
+    let mut conn = state.db.conn().await?;
+    let rows: Vec<(i64, String, String, i64, String, chrono::DateTime<Utc>)> = activities::table
+        .inner_join(organizations::table)
+        .filter(organizations::path.contains(vec![actor.org.id]))
+        .filter(activities::status.eq("published"))
+        .filter(activities::category.eq_any(CATEGORIES_WITH_DEADLINE))
+        .filter(activities::recognized_at.is_null())
+        .filter(activities::ends_at.lt(now))
+        .filter(activities::ends_at.gt(now - chrono::Duration::days(400)))
+        .select((
+            activities::id,
+            activities::title,
+            activities::category,
+            organizations::id,
+            organizations::name,
+            activities::ends_at,
+        ))
+        .load(&mut conn)
+        .await?;
+    let earliest = rows
+        .iter()
+        .map(|r| shanghai_date(r.5))
+        .min()
+        .unwrap_or_else(|| shanghai_date(now));
+    let calendar = calendar_from(&mut conn, earliest).await?;
+    let today = shanghai_date(now);
+    let mut items: Vec<OverdueActivity> = rows
+        .into_iter()
+        .filter_map(
+            |(activity_id, title, category, organizer_id, organizer_name, ends_at)| {
+                let ended_on = shanghai_date(ends_at);
+                let due = calendar.add_working_days(ended_on, RECOGNITION_WORKING_DAYS);
+                (today > due).then(|| OverdueActivity {
+                    activity_id,
+                    title,
+                    category,
+                    organizer_id,
+                    organizer_name,
+                    ended_on,
+                    due,
+                    working_days_overdue: calendar.working_days_between(due, today),
+                })
+            },
+        )
+        .collect();
+    items.sort_by_key(|i| (std::cmp::Reverse(i.working_days_overdue), i.activity_id));
+    let total = items.len() as u64;
+    let items = items
+        .into_iter()
+        .skip(page.offset() as usize)
+        .take(page.limit() as usize)
+        .collect();
+    Ok(web::Json(Page::new(items, page, total)))
+}

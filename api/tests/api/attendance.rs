@@ -1,0 +1,805 @@
+//! Attendance: rotating QR codes, scans and their refusals, the device rule, anomalies,
+//! check-out, manual entry, make-up within 5 working days, back-fill approval, results
+//! recognition with its 10-working-day deadline, and bulk upload.
+
+use crate::{
+    auth::{demo_app, get_as, send_as, token},
+    helpers::{TestApp, assert_error},
+};
+use api::attendance::token::{CheckinKeys, STEP_SECS, step_at};
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use reqwest::Method;
+use serde_json::{Value, json};
+use shared::attendance::CodeKind;
+
+/// The key test servers derive their codes from (see helpers::test_settings).
+fn keys() -> CheckinKeys {
+    CheckinKeys::new(b"test-secret-test-secret-test-secret-0123")
+}
+
+async fn org(app: &TestApp, bearer: &str, code: &str) -> i64 {
+    let page: Value = get_as(app, bearer, &format!("/api/organizations?q={code}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["code"] == code)
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap()
+}
+
+/// A published club-level activity of 程序设计协会 running from `starts` to `ends`.
+async fn activity(
+    app: &TestApp,
+    category: &str,
+    starts: DateTime<Utc>,
+    ends: DateTime<Utc>,
+) -> i64 {
+    let club = token(app, "acm_admin").await;
+    let acm = org(app, &club, "acm").await;
+    let body = json!({
+        "organizer_id": acm, "title": "周末志愿服务", "category": category, "credit_level": "club",
+        "starts_at": starts, "ends_at": ends, "place": "社区服务中心", "capacity": null,
+        "registration_opens_at": starts - Duration::days(10), "registration_closes_at": starts,
+        "enrolment_mode": "first_come"
+    });
+    let created: Value = send_as(
+        app,
+        Method::POST,
+        Some(&club),
+        "/api/activities",
+        Some(&body),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let id = created["id"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("{created}"));
+    let published: Value = send_as(
+        app,
+        Method::POST,
+        Some(&club),
+        &format!("/api/activities/{id}/submit"),
+        None,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(published["status"], "published");
+    id
+}
+
+/// An activity under way now.
+async fn running(app: &TestApp) -> i64 {
+    let now = Utc::now();
+    activity(
+        app,
+        "volunteer",
+        now - Duration::minutes(10),
+        now + Duration::hours(2),
+    )
+    .await
+}
+
+async fn scan(app: &TestApp, bearer: &str, token: &str, device: Option<&str>) -> reqwest::Response {
+    send_as(
+        app,
+        Method::POST,
+        Some(bearer),
+        "/api/checkin",
+        Some(&json!({"token": token, "device_id": device})),
+    )
+    .await
+}
+
+async fn current_code(app: &TestApp, bearer: &str, id: i64) -> Value {
+    let response = get_as(app, bearer, &format!("/api/activities/{id}/checkin-code")).await;
+    assert_eq!(response.status().as_u16(), 200);
+    response.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn the_organisers_code_checks_a_student_in_once() {
+    let app = demo_app().await;
+    let id = running(&app).await;
+    let club = token(&app, "acm_admin").await;
+    let student = token(&app, "2023010101").await;
+
+    let code = current_code(&app, &club, id).await;
+    let first = scan(
+        &app,
+        &student,
+        code["token"].as_str().unwrap(),
+        Some("phone-a"),
+    )
+    .await;
+    let again = scan(
+        &app,
+        &student,
+        code["token"].as_str().unwrap(),
+        Some("phone-a"),
+    )
+    .await;
+
+    assert!(
+        code["url"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("/checkin?t={}", code["token"].as_str().unwrap()))
+    );
+    assert!(code["svg"].as_str().unwrap().starts_with("<?xml"));
+    assert!(code["refresh_in_ms"].as_u64().unwrap() <= 10_000);
+    assert_eq!(first.status().as_u16(), 200);
+    let result: Value = first.json().await.unwrap();
+    assert_eq!(
+        (result["activity_id"].as_i64(), result["kind"].as_str()),
+        (Some(id), Some("in"))
+    );
+    assert_error(again, 409, "already_checked_in").await;
+    let list: Value = get_as(&app, &club, &format!("/api/activities/{id}/attendance"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["items"][0]["method"], "qr");
+    assert_eq!(
+        current_code(&app, &club, id).await["checked_in"],
+        1,
+        "the live count"
+    );
+}
+
+#[tokio::test]
+async fn forged_expired_and_out_of_window_codes_are_refused_with_their_reason() {
+    let app = demo_app().await;
+    let id = running(&app).await;
+    let later = activity(
+        &app,
+        "lecture",
+        Utc::now() + Duration::days(3),
+        Utc::now() + Duration::days(3) + Duration::hours(2),
+    )
+    .await;
+    let student = token(&app, "2023010101").await;
+    let now = Utc::now().timestamp();
+    let genuine = keys().code(id, CodeKind::In, step_at(now));
+
+    let forged =
+        CheckinKeys::new(b"not-the-server-secret-not-the-key").code(id, CodeKind::In, step_at(now));
+    assert_error(
+        scan(&app, &student, &forged, None).await,
+        422,
+        "checkin_code_invalid",
+    )
+    .await;
+    let tampered = genuine.replacen(&format!("{id}."), &format!("{}.", id + 1), 1);
+    assert_error(
+        scan(&app, &student, &tampered, None).await,
+        422,
+        "checkin_code_invalid",
+    )
+    .await;
+    let expired = keys().code(id, CodeKind::In, step_at(now - 3 * STEP_SECS));
+    assert_error(
+        scan(&app, &student, &expired, None).await,
+        410,
+        "checkin_code_expired",
+    )
+    .await;
+    let not_yet = keys().code(later, CodeKind::In, step_at(now));
+    assert_error(
+        scan(&app, &student, &not_yet, None).await,
+        409,
+        "checkin_closed",
+    )
+    .await;
+    assert_error(
+        get_as(
+            &app,
+            &token(&app, "acm_admin").await,
+            &format!("/api/activities/{later}/checkin-code"),
+        )
+        .await,
+        409,
+        "checkin_closed",
+    )
+    .await;
+    assert_eq!(
+        scan(&app, &student, &genuine, None).await.status().as_u16(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn concurrent_scans_by_one_student_count_once() {
+    let app = demo_app().await;
+    let id = running(&app).await;
+    let student = token(&app, "2023010101").await;
+    let code = keys().code(id, CodeKind::In, step_at(Utc::now().timestamp()));
+
+    let responses =
+        futures_util::future::join_all((0..10).map(|_| scan(&app, &student, &code, None))).await;
+
+    let statuses: Vec<u16> = responses.iter().map(|r| r.status().as_u16()).collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 409).count(),
+        9,
+        "{statuses:?}"
+    );
+}
+
+#[tokio::test]
+async fn one_phone_cannot_check_in_two_students_and_the_organiser_sees_it() {
+    let app = demo_app().await;
+    let id = running(&app).await;
+    let code = keys().code(id, CodeKind::In, step_at(Utc::now().timestamp()));
+    let first = token(&app, "2023010101").await;
+    let second = token(&app, "2023010102").await;
+
+    assert_eq!(
+        scan(&app, &first, &code, Some("shared-phone"))
+            .await
+            .status()
+            .as_u16(),
+        200
+    );
+    let refused = scan(&app, &second, &code, Some("shared-phone")).await;
+
+    assert_error(refused, 409, "device_already_used").await;
+    let club = token(&app, "acm_admin").await;
+    let anomalies: Value = get_as(
+        &app,
+        &club,
+        &format!("/api/activities/{id}/attendance/anomalies"),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let kinds: Vec<&str> = anomalies["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["kind"].as_str().unwrap())
+        .collect();
+    assert!(kinds.contains(&"shared_device"), "{anomalies}");
+    assert!(
+        kinds.contains(&"unregistered"),
+        "nobody had signed up: {anomalies}"
+    );
+    let shared = anomalies["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["kind"] == "shared_device")
+        .unwrap();
+    assert_eq!(shared["students"], json!(["2023010102"]));
+}
+
+#[tokio::test]
+async fn check_out_works_the_same_way_when_enabled() {
+    let app = demo_app().await;
+    let id = running(&app).await;
+    let club = token(&app, "acm_admin").await;
+    let student = token(&app, "2023010101").await;
+    let now = Utc::now();
+    assert_error(
+        get_as(
+            &app,
+            &club,
+            &format!("/api/activities/{id}/checkin-code?kind=out"),
+        )
+        .await,
+        409,
+        "checkin_closed",
+    )
+    .await;
+    let settings = json!({"opens_at": now - Duration::hours(1), "closes_at": now + Duration::hours(3), "checkout_enabled": true});
+    let saved = send_as(
+        &app,
+        Method::PUT,
+        Some(&club),
+        &format!("/api/activities/{id}/checkin-settings"),
+        Some(&settings),
+    )
+    .await;
+    assert_eq!(saved.status().as_u16(), 200);
+    let out = keys().code(id, CodeKind::Out, step_at(now.timestamp()));
+
+    assert_error(
+        scan(&app, &student, &out, None).await,
+        409,
+        "checkin_closed",
+    )
+    .await;
+    let code_in = keys().code(id, CodeKind::In, step_at(now.timestamp()));
+    assert_eq!(
+        scan(&app, &student, &code_in, None).await.status().as_u16(),
+        200
+    );
+    let done: Value = scan(&app, &student, &out, None).await.json().await.unwrap();
+    assert_eq!(done["kind"], "out");
+    assert_error(
+        scan(&app, &student, &out, None).await,
+        409,
+        "already_checked_in",
+    )
+    .await;
+    let partial = json!({"opens_at": now, "closes_at": now + Duration::hours(1), "checkout_enabled": false, "latitude": 30.0});
+    let bad = send_as(
+        &app,
+        Method::PUT,
+        Some(&club),
+        &format!("/api/activities/{id}/checkin-settings"),
+        Some(&partial),
+    )
+    .await;
+    assert_eq!(
+        assert_error(bad, 422, "validation_failed").await["field"],
+        "radius_m"
+    );
+}
+
+#[tokio::test]
+async fn the_organiser_records_a_student_without_a_phone() {
+    let app = demo_app().await;
+    let id = running(&app).await;
+    let club = token(&app, "acm_admin").await;
+
+    let response = send_as(
+        &app,
+        Method::POST,
+        Some(&club),
+        &format!("/api/activities/{id}/attendance"),
+        Some(&json!({"student_no": "2024020101"})),
+    )
+    .await;
+
+    assert_eq!(response.status().as_u16(), 201);
+    let record: Value = response.json().await.unwrap();
+    assert_eq!(record["method"], "manual");
+    assert_eq!(record["recorded_by"], "程序设计协会");
+    let unknown = send_as(
+        &app,
+        Method::POST,
+        Some(&club),
+        &format!("/api/activities/{id}/attendance"),
+        Some(&json!({"student_no": "nobody"})),
+    )
+    .await;
+    assert_eq!(
+        assert_error(unknown, 404, "not_found").await["field"],
+        "student_no"
+    );
+}
+
+#[tokio::test]
+async fn make_up_within_five_working_days_then_only_with_approval_from_above() {
+    let app = demo_app().await;
+    let club = token(&app, "acm_admin").await;
+    // Ended yesterday: inside the window.
+    let recent = activity(
+        &app,
+        "lecture",
+        Utc::now() - Duration::days(1) - Duration::hours(2),
+        Utc::now() - Duration::days(1),
+    )
+    .await;
+    let no_reason = send_as(
+        &app,
+        Method::POST,
+        Some(&club),
+        &format!("/api/activities/{recent}/attendance"),
+        Some(&json!({"student_no": "2023010101"})),
+    )
+    .await;
+    assert_eq!(
+        assert_error(no_reason, 422, "validation_failed").await["field"],
+        "reason"
+    );
+    let made_up = send_as(
+        &app,
+        Method::POST,
+        Some(&club),
+        &format!("/api/activities/{recent}/attendance"),
+        Some(&json!({"student_no": "2023010101", "reason": "扫码失败"})),
+    )
+    .await;
+    assert_eq!(made_up.json::<Value>().await.unwrap()["method"], "makeup");
+
+    // Ended Wednesday 2026-09-30 at 18:00 Beijing time: the window closed 2026-10-13, past National Day.
+    let ended = chrono_tz::Asia::Shanghai
+        .with_ymd_and_hms(2026, 9, 30, 18, 0, 0)
+        .unwrap()
+        .with_timezone(&Utc);
+    let old = activity(&app, "competition", ended - Duration::hours(3), ended).await;
+    let deadlines: Value = get_as(&app, &club, &format!("/api/activities/{old}/deadlines"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(deadlines["makeup_until"], "2026-10-13");
+    assert_eq!(deadlines["recognition_due"], "2026-10-20");
+    assert!(deadlines["recognition_days_left"].as_i64().unwrap() < 0);
+    let late = send_as(
+        &app,
+        Method::POST,
+        Some(&club),
+        &format!("/api/activities/{old}/attendance"),
+        Some(&json!({"student_no": "2023010101", "reason": "漏签"})),
+    )
+    .await;
+    assert_error(late, 409, "deadline_passed").await;
+
+    let asked = send_as(&app, Method::POST, Some(&club), &format!("/api/activities/{old}/attendance-requests"),
+        Some(&json!({"student_no": "2023010101", "reason": "系统故障", "evidence": "纸质签到表第2页"}))).await;
+    assert_eq!(asked.status().as_u16(), 201);
+    let request: Value = asked.json().await.unwrap();
+    assert_eq!(request["approver_organization"], "计算机学院团委");
+    // The club cannot approve its own request, nor can a sibling college.
+    let rid = request["id"].as_i64().unwrap();
+    assert_error(
+        send_as(
+            &app,
+            Method::POST,
+            Some(&token(&app, "em_admin").await),
+            &format!("/api/attendance-requests/{rid}/approve"),
+            None,
+        )
+        .await,
+        403,
+        "forbidden",
+    )
+    .await;
+    let college = token(&app, "cs_admin").await;
+    let incoming: Value = get_as(&app, &college, "/api/attendance-requests?pending=true")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(incoming["items"][0]["id"], rid);
+
+    let approved: Value = send_as(
+        &app,
+        Method::POST,
+        Some(&college),
+        &format!("/api/attendance-requests/{rid}/approve"),
+        None,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+
+    assert_eq!(approved["status"], "approved");
+    assert_eq!(approved["decided_by"], "计算机学院团委");
+    let list: Value = get_as(&app, &club, &format!("/api/activities/{old}/attendance"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["items"][0]["method"], "backfill");
+    assert_error(
+        send_as(
+            &app,
+            Method::POST,
+            Some(&college),
+            &format!("/api/attendance-requests/{rid}/approve"),
+            None,
+        )
+        .await,
+        409,
+        "conflict",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn results_are_recognised_by_form_or_file_and_overdue_work_is_visible_above() {
+    let app = demo_app().await;
+    let club = token(&app, "acm_admin").await;
+    let ended = chrono_tz::Asia::Shanghai
+        .with_ymd_and_hms(2026, 9, 30, 18, 0, 0)
+        .unwrap()
+        .with_timezone(&Utc);
+    let id = activity(&app, "competition", ended - Duration::hours(3), ended).await;
+
+    // Overdue for the club, its college and the school; not for a sibling college.
+    for (who, sees) in [
+        ("acm_admin", true),
+        ("cs_admin", true),
+        ("admin", true),
+        ("em_admin", false),
+    ] {
+        let list: Value = get_as(&app, &token(&app, who).await, "/api/recognition/overdue")
+            .await
+            .json()
+            .await
+            .unwrap();
+        let listed = list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["activity_id"] == id);
+        assert_eq!(listed, sees, "{who}: {list}");
+    }
+
+    let bad = json!({"results": [
+        {"student_no": "2023010101", "attended": true, "award": "first", "award_level": "school", "role": "leader"},
+        {"student_no": "2023010102", "attended": true, "award": "second"}
+    ]});
+    let refused = send_as(
+        &app,
+        Method::PUT,
+        Some(&club),
+        &format!("/api/activities/{id}/results"),
+        Some(&bad),
+    )
+    .await;
+    assert_eq!(
+        assert_error(refused, 422, "validation_failed").await["field"],
+        "results[1].award_level"
+    );
+    let results: Value = get_as(&app, &club, &format!("/api/activities/{id}/results"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(results["total"], 0, "nothing half-written");
+
+    let csv = "学号,是否出勤,时长,角色,奖项,奖项级别\n2023010101,是,3,队长,一等奖,校级\n2023010102,是,3,队员,一等奖,校级\n2023010103,否,,,,\n";
+    let bad_csv = "学号,是否出勤,奖项,奖项级别\n2023010101,是,特等奖,校级\nnobody,是,,\n";
+    let upload = |body: &'static str, dry: bool| {
+        let (app, club) = (&app, club.clone());
+        async move {
+            app.client
+                .post(app.url(&format!(
+                    "/api/activities/{id}/results/upload?file_name=r.csv&dry_run={dry}"
+                )))
+                .bearer_auth(&club)
+                .header("content-type", "text/csv")
+                .body(body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let report: Value = upload(bad_csv, false).await.json().await.unwrap();
+    assert_eq!(
+        (report["applied"].as_bool(), report["rejected"].as_u64()),
+        (Some(false), Some(2))
+    );
+    assert_eq!(report["rows"][0]["errors"][0]["column"], "award");
+    let dry: Value = upload(csv, true).await.json().await.unwrap();
+    assert_eq!(
+        (dry["applied"].as_bool(), dry["accepted"].as_u64()),
+        (Some(false), Some(3))
+    );
+    let applied: Value = upload(csv, false).await.json().await.unwrap();
+    assert_eq!(applied["applied"], true);
+    let garbage = app
+        .client
+        .post(app.url(&format!("/api/activities/{id}/results/upload")))
+        .bearer_auth(&club)
+        .body(vec![0xD0, 0xCF, 0x11, 0xE0])
+        .send()
+        .await
+        .unwrap();
+    assert_error(garbage, 422, "invalid_file").await;
+
+    let results: Value = get_as(&app, &club, &format!("/api/activities/{id}/results"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(results["total"], 3);
+    let leader = results["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["student_no"] == "2023010101")
+        .unwrap();
+    assert_eq!(
+        (
+            leader["award"].as_str(),
+            leader["award_level"].as_str(),
+            leader["role"].as_str()
+        ),
+        (Some("first"), Some("school"), Some("leader"))
+    );
+    assert_eq!(leader["hours"], 3.0);
+
+    let done: Value = send_as(
+        &app,
+        Method::POST,
+        Some(&club),
+        &format!("/api/activities/{id}/results/finalize"),
+        None,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert!(done["recognized_at"].is_string());
+    let after = send_as(
+        &app,
+        Method::PUT,
+        Some(&club),
+        &format!("/api/activities/{id}/results"),
+        Some(&json!({"results": []})),
+    )
+    .await;
+    assert_error(after, 409, "conflict").await;
+    let list: Value = get_as(
+        &app,
+        &token(&app, "cs_admin").await,
+        "/api/recognition/overdue",
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert!(
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["activity_id"] != id),
+        "no longer overdue"
+    );
+}
+
+#[tokio::test]
+async fn only_the_organisers_subtree_runs_attendance() {
+    let app = demo_app().await;
+    let id = running(&app).await;
+    let sibling = token(&app, "em_admin").await;
+    let student = token(&app, "2023010101").await;
+    let publisher_only = token(&app, "cs_reports").await;
+
+    assert_error(
+        get_as(
+            &app,
+            &sibling,
+            &format!("/api/activities/{id}/checkin-code"),
+        )
+        .await,
+        403,
+        "forbidden",
+    )
+    .await;
+    assert_error(
+        get_as(
+            &app,
+            &student,
+            &format!("/api/activities/{id}/checkin-code"),
+        )
+        .await,
+        403,
+        "forbidden",
+    )
+    .await;
+    assert_error(
+        get_as(
+            &app,
+            &publisher_only,
+            &format!("/api/activities/{id}/attendance"),
+        )
+        .await,
+        403,
+        "forbidden",
+    )
+    .await;
+    let manual = send_as(
+        &app,
+        Method::POST,
+        Some(&sibling),
+        &format!("/api/activities/{id}/attendance"),
+        Some(&json!({"student_no": "2023010101"})),
+    )
+    .await;
+    assert_error(manual, 403, "forbidden").await;
+    let results = send_as(
+        &app,
+        Method::PUT,
+        Some(&student),
+        &format!("/api/activities/{id}/results"),
+        Some(&json!({"results": []})),
+    )
+    .await;
+    assert_error(results, 403, "forbidden").await;
+    // The parent college may run it (its subtree).
+    assert_eq!(
+        get_as(
+            &app,
+            &token(&app, "cs_admin").await,
+            &format!("/api/activities/{id}/checkin-code")
+        )
+        .await
+        .status()
+        .as_u16(),
+        200
+    );
+    // Staff cannot scan.
+    let code = keys().code(id, CodeKind::In, step_at(Utc::now().timestamp()));
+    assert_error(
+        scan(&app, &token(&app, "T2015001").await, &code, None).await,
+        403,
+        "forbidden",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn the_school_admin_keeps_the_calendar() {
+    let app = demo_app().await;
+    let school = token(&app, "admin").await;
+
+    let put = send_as(
+        &app,
+        Method::PUT,
+        Some(&school),
+        "/api/calendar/days/2026-12-01",
+        Some(&json!({"kind": "holiday", "name": "校庆日"})),
+    )
+    .await;
+    assert_eq!(put.status().as_u16(), 200);
+    let deadline: Value = app
+        .post_json(
+            "/api/calendar/deadline",
+            &json!({"start": "2026-11-30", "working_days": 1}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        deadline["deadline"], "2026-12-02",
+        "the new holiday counts at once"
+    );
+    let college = send_as(
+        &app,
+        Method::PUT,
+        Some(&token(&app, "cs_admin").await),
+        "/api/calendar/days/2026-12-02",
+        Some(&json!({"kind": "holiday", "name": "x"})),
+    )
+    .await;
+    assert_error(college, 403, "forbidden").await;
+    let removed = send_as(
+        &app,
+        Method::DELETE,
+        Some(&school),
+        "/api/calendar/days/2026-12-01",
+        None,
+    )
+    .await;
+    assert_eq!(removed.status().as_u16(), 204);
+    assert_error(
+        send_as(
+            &app,
+            Method::DELETE,
+            Some(&school),
+            "/api/calendar/days/2026-12-01",
+            None,
+        )
+        .await,
+        404,
+        "not_found",
+    )
+    .await;
+}
