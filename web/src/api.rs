@@ -1,22 +1,49 @@
 //! The typed API client: one function per endpoint, each returning the shared error type.
+//!
+//! Requests of a signed-in user carry `Authorization: Bearer <access token>`. When the server
+//! answers `token_expired`, the client trades the refresh token for a new pair once — a single
+//! refresh shared by every request that failed together, since a refresh token works only once
+//! — and retries. When that fails, or the server says the session is over, the session ends
+//! and the app sends the user to sign in.
 
+use std::{cell::RefCell, fmt::Display};
+
+use futures::{
+    FutureExt,
+    future::{LocalBoxFuture, Shared},
+};
 use serde::{Serialize, de::DeserializeOwned};
 use shared::{
     ApiError, ErrorCode, Page,
+    audit::AuditEntry,
+    auth::{ChangePasswordRequest, LoginRequest, LoginResponse, Me, RefreshRequest, TokenPair},
     calendar::{CalendarDay, Deadline, DeadlineRequest},
     health::Health,
+    org::{
+        CreateOrganization, CreateSubAccount, OrgAccount, OrgKind, Organization, PasswordReset,
+        UpdateAccount, UpdateOrganization,
+    },
+    people::{
+        ImportKind, ImportPreview, ImportResult, NewStaff, NewStudent, Staff, StaffCreated,
+        Student, StudentCreated, UpdateStudent,
+    },
     school::School,
 };
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Request, RequestInit, Response};
 
+use crate::session;
+
+// ---------------------------------------------------------------------------------------------
+// Public, unauthenticated
+
 /// `GET /healthz`. A 503 still carries a health report, so it is a report, not an error.
 pub async fn health() -> Result<Health, ApiError> {
-    let (status, body) = send("GET", "/healthz", None).await?;
-    match status {
-        200 | 503 => parse(&body),
-        _ => Err(error_from(status, &body)),
+    let reply = send("GET", "/healthz", &Body::Empty, None).await?;
+    match reply.status {
+        200 | 503 => parse(&reply.text),
+        _ => Err(reply.error()),
     }
 }
 
@@ -42,23 +69,372 @@ pub async fn deadline(request: &DeadlineRequest) -> Result<Deadline, ApiError> {
     post("/api/calendar/deadline", request).await
 }
 
+// ---------------------------------------------------------------------------------------------
+// Signing in and the signed-in account
+
+/// `POST /api/auth/login`. A `rate_limited` error says the wait; see [`retry_after`].
+pub async fn login(request: &LoginRequest) -> Result<LoginResponse, ApiError> {
+    let reply = send("POST", "/api/auth/login", &Body::json(request)?, None).await?;
+    reply.json()
+}
+
+/// `POST /api/auth/logout`: ends this session on the server.
+pub async fn logout() -> Result<(), ApiError> {
+    call("POST", "/api/auth/logout", Body::Empty).await?.empty()
+}
+
+/// `POST /api/auth/logout-all`: ends every session of the account.
+pub async fn logout_all() -> Result<(), ApiError> {
+    call("POST", "/api/auth/logout-all", Body::Empty)
+        .await?
+        .empty()
+}
+
+/// `GET /api/me`.
+pub async fn me() -> Result<Me, ApiError> {
+    get("/api/me").await
+}
+
+/// `POST /api/me/password`.
+pub async fn change_password(request: &ChangePasswordRequest) -> Result<(), ApiError> {
+    call("POST", "/api/me/password", Body::json(request)?)
+        .await?
+        .empty()
+}
+
+/// The seconds a `rate_limited` answer asks to wait.
+pub fn retry_after(error: &ApiError) -> Option<u64> {
+    if error.code != ErrorCode::RateLimited {
+        return None;
+    }
+    // `send` puts the Retry-After header in the message as "retry in N seconds".
+    error
+        .message
+        .split(|c: char| !c.is_ascii_digit())
+        .find(|part| !part.is_empty())
+        .and_then(|digits| digits.parse().ok())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Organisations and their accounts
+
+/// Filters of `GET /api/organizations`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OrgFilter {
+    pub within: Option<i64>,
+    pub kind: Option<OrgKind>,
+    pub q: Option<String>,
+    pub include_inactive: bool,
+}
+
+/// `GET /api/organizations`: one page of the tree, depth first.
+pub async fn organizations(
+    filter: &OrgFilter,
+    page: u32,
+    per_page: u32,
+) -> Result<Page<Organization>, ApiError> {
+    let path = Query::default()
+        .opt("within", filter.within)
+        .opt("kind", filter.kind.map(OrgKind::as_str))
+        .opt("q", filter.q.as_deref().filter(|q| !q.trim().is_empty()))
+        .opt("include_inactive", filter.include_inactive.then_some(true))
+        .add("page", page)
+        .add("per_page", per_page)
+        .to("/api/organizations");
+    get(&path).await
+}
+
+/// Every organisation matching `filter`, fetching as many pages as it takes (a university has
+/// dozens, not thousands).
+pub async fn all_organizations(filter: &OrgFilter) -> Result<Vec<Organization>, ApiError> {
+    let mut items = Vec::new();
+    for page in 1.. {
+        let mut batch = organizations(filter, page, shared::page::MAX_PER_PAGE).await?;
+        let last = u64::from(page) >= batch.pages() || batch.items.is_empty();
+        items.append(&mut batch.items);
+        if last || page >= 50 {
+            break;
+        }
+    }
+    Ok(items)
+}
+
+/// `GET /api/organizations/{id}`.
+pub async fn organization(id: i64) -> Result<Organization, ApiError> {
+    get(&format!("/api/organizations/{id}")).await
+}
+
+/// `POST /api/organizations`: a child organisation with its main account.
+pub async fn create_organization(request: &CreateOrganization) -> Result<Organization, ApiError> {
+    post("/api/organizations", request).await
+}
+
+/// `PATCH /api/organizations/{id}`: rename, move, (de)activate.
+pub async fn update_organization(
+    id: i64,
+    request: &UpdateOrganization,
+) -> Result<Organization, ApiError> {
+    patch(&format!("/api/organizations/{id}"), request).await
+}
+
+/// `GET /api/organizations/{id}/accounts`: the main account first, then the sub-accounts.
+pub async fn organization_accounts(id: i64) -> Result<Page<OrgAccount>, ApiError> {
+    get(&format!("/api/organizations/{id}/accounts")).await
+}
+
+/// `POST /api/organizations/{id}/accounts`: a sub-account.
+pub async fn create_sub_account(
+    organization_id: i64,
+    request: &CreateSubAccount,
+) -> Result<OrgAccount, ApiError> {
+    post(
+        &format!("/api/organizations/{organization_id}/accounts"),
+        request,
+    )
+    .await
+}
+
+/// `PATCH /api/accounts/{id}`: rename, permissions, enable/disable.
+pub async fn update_account(id: i64, request: &UpdateAccount) -> Result<OrgAccount, ApiError> {
+    patch(&format!("/api/accounts/{id}"), request).await
+}
+
+/// `POST /api/accounts/{id}/reset-password`: a one-time password, answered once.
+pub async fn reset_password(id: i64) -> Result<PasswordReset, ApiError> {
+    call(
+        "POST",
+        &format!("/api/accounts/{id}/reset-password"),
+        Body::Empty,
+    )
+    .await?
+    .json()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The audit log
+
+/// Filters of `GET /api/audit`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AuditFilter {
+    pub organization_id: Option<i64>,
+    /// Actions starting with this (`account.`, `session.login` …).
+    pub action: Option<String>,
+    pub actor_id: Option<i64>,
+}
+
+/// `GET /api/audit`: newest first.
+pub async fn audit(
+    filter: &AuditFilter,
+    page: u32,
+    per_page: u32,
+) -> Result<Page<AuditEntry>, ApiError> {
+    let path = Query::default()
+        .opt("organization_id", filter.organization_id)
+        .opt(
+            "action",
+            filter.action.as_deref().filter(|a| !a.trim().is_empty()),
+        )
+        .opt("actor_id", filter.actor_id)
+        .add("page", page)
+        .add("per_page", per_page)
+        .to("/api/audit");
+    get(&path).await
+}
+
+// ---------------------------------------------------------------------------------------------
+// Students, staff and imports
+
+/// Filters of `GET /api/students`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StudentFilter {
+    pub q: Option<String>,
+    pub college_id: Option<i64>,
+    pub enrolment_year: Option<i32>,
+    pub degree: Option<shared::people::Degree>,
+    pub class_name: Option<String>,
+}
+
+/// `GET /api/students`.
+pub async fn students(
+    filter: &StudentFilter,
+    page: u32,
+    per_page: u32,
+) -> Result<Page<Student>, ApiError> {
+    let path = Query::default()
+        .opt("q", filter.q.as_deref().filter(|q| !q.trim().is_empty()))
+        .opt("college_id", filter.college_id)
+        .opt("enrolment_year", filter.enrolment_year)
+        .opt("degree", filter.degree.map(|d| d.as_str()))
+        .opt(
+            "class_name",
+            filter
+                .class_name
+                .as_deref()
+                .filter(|c| !c.trim().is_empty()),
+        )
+        .add("page", page)
+        .add("per_page", per_page)
+        .to("/api/students");
+    get(&path).await
+}
+
+/// `POST /api/students`: the student and a one-time password.
+#[allow(dead_code, reason = "no screen uses it yet")]
+pub async fn create_student(request: &NewStudent) -> Result<StudentCreated, ApiError> {
+    post("/api/students", request).await
+}
+
+/// `PATCH /api/students/{id}`.
+#[allow(dead_code, reason = "no screen uses it yet")]
+pub async fn update_student(id: i64, request: &UpdateStudent) -> Result<Student, ApiError> {
+    patch(&format!("/api/students/{id}"), request).await
+}
+
+/// `GET /api/staff`.
+#[allow(dead_code, reason = "no screen uses it yet")]
+pub async fn staff(
+    q: Option<&str>,
+    organization_id: Option<i64>,
+    page: u32,
+    per_page: u32,
+) -> Result<Page<Staff>, ApiError> {
+    let path = Query::default()
+        .opt("q", q.filter(|q| !q.trim().is_empty()))
+        .opt("organization_id", organization_id)
+        .add("page", page)
+        .add("per_page", per_page)
+        .to("/api/staff");
+    get(&path).await
+}
+
+/// `POST /api/staff`: the staff member and a one-time password.
+#[allow(dead_code, reason = "no screen uses it yet")]
+pub async fn create_staff(request: &NewStaff) -> Result<StaffCreated, ApiError> {
+    post("/api/staff", request).await
+}
+
+/// `POST /api/imports/{kind}?file_name=…` with the file's bytes: a preview, nothing written.
+pub async fn import_preview(
+    kind: ImportKind,
+    file_name: &str,
+    content_type: &str,
+    bytes: Vec<u8>,
+) -> Result<ImportPreview, ApiError> {
+    let path = Query::default()
+        .add("file_name", file_name)
+        .to(&format!("/api/imports/{}", kind.as_str()));
+    let body = Body::File {
+        bytes,
+        content_type: content_type.to_owned(),
+    };
+    call("POST", &path, body).await?.json()
+}
+
+/// `GET /api/imports/{id}`: a preview again.
+#[allow(dead_code, reason = "no screen uses it yet")]
+pub async fn import(id: &str) -> Result<ImportPreview, ApiError> {
+    get(&format!("/api/imports/{}", encode(id))).await
+}
+
+/// `POST /api/imports/{id}/confirm`: writes the rows; answers the one-time passwords.
+pub async fn confirm_import(id: &str) -> Result<ImportResult, ApiError> {
+    call(
+        "POST",
+        &format!("/api/imports/{}/confirm", encode(id)),
+        Body::Empty,
+    )
+    .await?
+    .json()
+}
+
+/// `GET /api/imports/{kind}/template.csv`: the file to fill in.
+pub async fn import_template(kind: ImportKind) -> Result<String, ApiError> {
+    let reply = call(
+        "GET",
+        &format!("/api/imports/{}/template.csv", kind.as_str()),
+        Body::Empty,
+    )
+    .await?;
+    if reply.ok() {
+        Ok(reply.text)
+    } else {
+        Err(reply.error())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Plumbing
+
 async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
-    let (status, body) = send("GET", path, None).await?;
-    answer(status, &body)
+    call("GET", path, Body::Empty).await?.json()
 }
 
 async fn post<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, ApiError> {
-    let json = serde_json::to_string(body)
-        .map_err(|e| ApiError::new(ErrorCode::MalformedJson, e.to_string()))?;
-    let (status, body) = send("POST", path, Some(json)).await?;
-    answer(status, &body)
+    call("POST", path, Body::json(body)?).await?.json()
 }
 
-fn answer<T: DeserializeOwned>(status: u16, body: &str) -> Result<T, ApiError> {
-    if (200..300).contains(&status) {
-        parse(body)
-    } else {
-        Err(error_from(status, body))
+async fn patch<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, ApiError> {
+    call("PATCH", path, Body::json(body)?).await?.json()
+}
+
+enum Body {
+    Empty,
+    Json(String),
+    File {
+        bytes: Vec<u8>,
+        content_type: String,
+    },
+}
+
+impl Body {
+    fn json<B: Serialize>(body: &B) -> Result<Body, ApiError> {
+        serde_json::to_string(body)
+            .map(Body::Json)
+            .map_err(|e| ApiError::new(ErrorCode::MalformedJson, e.to_string()))
+    }
+}
+
+/// A response as read.
+struct Reply {
+    status: u16,
+    text: String,
+    retry_after: Option<u64>,
+}
+
+impl Reply {
+    fn ok(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    fn json<T: DeserializeOwned>(self) -> Result<T, ApiError> {
+        if self.ok() {
+            parse(&self.text)
+        } else {
+            Err(self.error())
+        }
+    }
+
+    fn empty(self) -> Result<(), ApiError> {
+        if self.ok() { Ok(()) } else { Err(self.error()) }
+    }
+
+    /// The server's error body, or one made from the status when the body is not ours.
+    fn error(&self) -> ApiError {
+        let mut error = serde_json::from_str(&self.text).unwrap_or_else(|_| {
+            let code = ErrorCode::ALL
+                .into_iter()
+                .find(|code| code.http_status() == self.status)
+                .unwrap_or(ErrorCode::Internal);
+            ApiError::new(code, format!("HTTP {}", self.status))
+        });
+        if let (ErrorCode::RateLimited, Some(seconds)) = (error.code, self.retry_after) {
+            error.message = format!("retry in {seconds} seconds");
+        }
+        error
+    }
+
+    fn code(&self) -> Option<ErrorCode> {
+        (!self.ok()).then(|| self.error().code)
     }
 }
 
@@ -71,39 +447,169 @@ fn parse<T: DeserializeOwned>(body: &str) -> Result<T, ApiError> {
     })
 }
 
-/// The server's error body, or one made from the status when the body is not ours.
-fn error_from(status: u16, body: &str) -> ApiError {
-    serde_json::from_str(body).unwrap_or_else(|_| {
-        let code = ErrorCode::ALL
-            .into_iter()
-            .find(|code| code.http_status() == status)
-            .unwrap_or(ErrorCode::Internal);
-        ApiError::new(code, format!("HTTP {status}"))
-    })
+/// A request as the signed-in user (or anonymously when nobody is), refreshing an expired
+/// access token once and ending the session when the server has ended it.
+async fn call(method: &str, path: &str, body: Body) -> Result<Reply, ApiError> {
+    let Some(tokens) = session::tokens() else {
+        return send(method, path, &body, None).await;
+    };
+    let mut reply = send(method, path, &body, Some(&tokens.access_token)).await?;
+    if reply.code() == Some(ErrorCode::TokenExpired) {
+        refresh(&tokens.access_token).await?;
+        let access = session::tokens().map(|t| t.access_token);
+        reply = send(method, path, &body, access.as_deref()).await?;
+    }
+    match reply.code() {
+        Some(
+            ErrorCode::SessionEnded
+            | ErrorCode::InvalidToken
+            | ErrorCode::Unauthenticated
+            | ErrorCode::TokenExpired
+            | ErrorCode::AccountDisabled
+            | ErrorCode::RefreshTokenReused,
+        ) => session::expire(),
+        Some(ErrorCode::PasswordChangeRequired) => session::require_password_change(),
+        _ => {}
+    }
+    Ok(reply)
+}
+
+type Refreshing = Shared<LocalBoxFuture<'static, Result<(), ApiError>>>;
+
+thread_local! {
+    static REFRESHING: RefCell<Option<Refreshing>> = const { RefCell::new(None) };
+}
+
+/// Makes sure the stored access token is newer than `expired`: joins a refresh under way, or
+/// starts one. On failure the session has ended.
+async fn refresh(expired: &str) -> Result<(), ApiError> {
+    let refreshing = REFRESHING.with(|slot| slot.borrow().clone());
+    let refreshing = match refreshing {
+        Some(refreshing) => refreshing,
+        None => {
+            match session::tokens() {
+                // Another request (or tab) has already refreshed.
+                Some(tokens) if tokens.access_token != expired => return Ok(()),
+                Some(_) => {}
+                None => {
+                    return Err(ApiError::new(
+                        ErrorCode::Unauthenticated,
+                        "the session has ended; sign in again",
+                    ));
+                }
+            }
+            let refreshing = trade_refresh_token().boxed_local().shared();
+            REFRESHING.with(|slot| *slot.borrow_mut() = Some(refreshing.clone()));
+            refreshing
+        }
+    };
+    refreshing.await
+}
+
+async fn trade_refresh_token() -> Result<(), ApiError> {
+    let outcome: Result<(), ApiError> = async {
+        let tokens = session::tokens()
+            .ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated, "the session has ended"))?;
+        let request = RefreshRequest {
+            refresh_token: tokens.refresh_token,
+        };
+        let reply = send("POST", "/api/auth/refresh", &Body::json(&request)?, None).await?;
+        let pair: TokenPair = reply.json()?;
+        session::replace_tokens(session::Tokens {
+            access_token: pair.access_token,
+            refresh_token: pair.refresh_token,
+        });
+        Ok(())
+    }
+    .await;
+    REFRESHING.with(|slot| *slot.borrow_mut() = None);
+    if let Err(error) = &outcome
+        && error.code != ErrorCode::Unreachable
+    {
+        session::expire();
+    }
+    outcome
 }
 
 /// One request; any failure to reach the server becomes `unreachable`.
-async fn send(method: &str, path: &str, json: Option<String>) -> Result<(u16, String), ApiError> {
+async fn send(
+    method: &str,
+    path: &str,
+    body: &Body,
+    access_token: Option<&str>,
+) -> Result<Reply, ApiError> {
     let unreachable =
         |detail: JsValue| ApiError::new(ErrorCode::Unreachable, format!("{detail:?}"));
     let window = web_sys::window().ok_or_else(|| unreachable(JsValue::from_str("no window")))?;
     let init = RequestInit::new();
     init.set_method(method);
-    if let Some(json) = &json {
-        init.set_body(&JsValue::from_str(json));
+    match body {
+        Body::Empty => {}
+        Body::Json(json) => init.set_body(&JsValue::from_str(json)),
+        Body::File { bytes, .. } => init.set_body(&js_sys::Uint8Array::from(bytes.as_slice())),
     }
     let request = Request::new_with_str_and_init(path, &init).map_err(unreachable)?;
     let headers = request.headers();
     let _ = headers.set("Accept", "application/json");
-    if json.is_some() {
-        let _ = headers.set("Content-Type", "application/json");
+    match body {
+        Body::Empty => {}
+        Body::Json(_) => {
+            let _ = headers.set("Content-Type", "application/json");
+        }
+        Body::File { content_type, .. } => {
+            let _ = headers.set("Content-Type", content_type);
+        }
+    }
+    if let Some(token) = access_token {
+        let _ = headers.set("Authorization", &format!("Bearer {token}"));
     }
     let response = JsFuture::from(window.fetch_with_request(&request))
         .await
         .map_err(unreachable)?;
     let response: Response = response.dyn_into().map_err(unreachable)?;
+    let retry_after = response
+        .headers()
+        .get("Retry-After")
+        .ok()
+        .flatten()
+        .and_then(|value| value.trim().parse().ok());
     let text = JsFuture::from(response.text().map_err(unreachable)?)
         .await
         .map_err(unreachable)?;
-    Ok((response.status(), text.as_string().unwrap_or_default()))
+    Ok(Reply {
+        status: response.status(),
+        text: text.as_string().unwrap_or_default(),
+        retry_after,
+    })
+}
+
+/// A query string built from the parameters that are set.
+#[derive(Default)]
+struct Query(Vec<String>);
+
+impl Query {
+    fn add(mut self, key: &str, value: impl Display) -> Query {
+        self.0.push(format!("{key}={}", encode(&value.to_string())));
+        self
+    }
+
+    fn opt(self, key: &str, value: Option<impl Display>) -> Query {
+        match value {
+            Some(value) => self.add(key, value),
+            None => self,
+        }
+    }
+
+    fn to(self, path: &str) -> String {
+        if self.0.is_empty() {
+            path.to_owned()
+        } else {
+            format!("{path}?{}", self.0.join("&"))
+        }
+    }
+}
+
+/// Percent-encodes one URL component.
+pub fn encode(text: &str) -> String {
+    js_sys::encode_uri_component(text).into()
 }

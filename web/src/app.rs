@@ -1,16 +1,26 @@
-//! The route table and the app-wide contexts (locale, school profile).
+//! The route table and the app-wide contexts (locale, session, school profile). Each page that
+//! needs an account names what it needs ([`Access`]); the guard sends signed-out users to
+//! `/login?next=…` and shows "no permission" to accounts that lack it.
 
 use leptos::prelude::*;
 use leptos_router::{
     components::{Route, Router, Routes},
     path,
 };
+use shared::auth::Permission;
 
-use crate::{components::layout::Layout, i18n, pages};
+use crate::{
+    components::{
+        guard::{Access, Guard},
+        layout::Layout,
+    },
+    i18n, pages, session,
+};
 
 #[component]
 pub fn App() -> impl IntoView {
     i18n::provide();
+    session::provide();
     // The school's names appear in the header of every page: load them once.
     let school = LocalResource::new(crate::api::school);
     provide_context(school);
@@ -22,6 +32,25 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=pages::home::Home />
                     <Route path=path!("/calendar") view=pages::calendar::CalendarPage />
                     <Route path=path!("/status") view=pages::status::StatusPage />
+                    <Route path=path!("/login") view=pages::login::LoginPage />
+                    <Route path=path!("/account") view=|| view! {
+                        <Guard access=Access::SignedIn><pages::account::AccountPage /></Guard>
+                    } />
+                    <Route path=path!("/org") view=|| view! {
+                        <Guard access=Access::Organization><pages::org::OrgPage /></Guard>
+                    } />
+                    <Route path=path!("/org/:id/accounts") view=|| view! {
+                        <Guard access=Access::Permission(Permission::ManageAccounts)><pages::org_accounts::OrgAccountsPage /></Guard>
+                    } />
+                    <Route path=path!("/people") view=|| view! {
+                        <Guard access=Access::Permission(Permission::ManageAccounts)><pages::people::PeoplePage /></Guard>
+                    } />
+                    <Route path=path!("/people/import") view=|| view! {
+                        <Guard access=Access::Permission(Permission::ManageAccounts)><pages::people_import::ImportPage /></Guard>
+                    } />
+                    <Route path=path!("/audit") view=|| view! {
+                        <Guard access=Access::Organization><pages::audit::AuditPage /></Guard>
+                    } />
                 </Routes>
             </Layout>
         </Router>

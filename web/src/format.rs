@@ -1,7 +1,7 @@
 //! Dates and numbers as people read them: 2026年11月28日（周六） in Chinese, Sat 28 Nov 2026 in
 //! English.
 
-use chrono::{Datelike, NaiveDate, Weekday};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Utc, Weekday};
 
 use crate::i18n::Locale;
 
@@ -26,4 +26,15 @@ pub fn date(locale: Locale, date: NaiveDate) -> String {
         }
         Locale::En => date.format("%a %-d %b %Y").to_string(),
     }
+}
+
+/// A moment in the school's time zone (Asia/Shanghai, UTC+8 all year):
+/// 2026年11月28日（周六）14:00, or Sat 28 Nov 2026 14:00.
+pub fn datetime(locale: Locale, at: DateTime<Utc>) -> String {
+    let local = at.with_timezone(&shanghai()).naive_local();
+    format!("{} {}", date(locale, local.date()), local.format("%H:%M")).replace("） ", "）")
+}
+
+fn shanghai() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
 }

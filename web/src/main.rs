@@ -4,9 +4,12 @@
 mod api;
 mod app;
 mod components;
+mod files;
 mod format;
 mod i18n;
+mod labels;
 mod pages;
+mod session;
 
 fn main() {
     console_error_panic_hook::set_once();

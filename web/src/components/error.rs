@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use shared::{ApiError, ErrorCode};
 
-use crate::i18n::{I18n, use_i18n};
+use crate::i18n::{I18n, Locale, use_i18n};
 
 /// The translated summary of an error code.
 pub fn summary(i18n: I18n, code: ErrorCode) -> &'static str {
@@ -27,11 +27,150 @@ pub fn summary(i18n: I18n, code: ErrorCode) -> &'static str {
         | ErrorCode::InvalidPath
         | ErrorCode::MalformedJson => i18n.t("输入有误", "Invalid input"),
         ErrorCode::Conflict => i18n.t("与现有数据冲突", "Conflicts with existing data"),
+        ErrorCode::InvalidCredentials => i18n.t("账号或密码错误", "Wrong account name or password"),
+        ErrorCode::AccountDisabled => i18n.t("账号已停用", "The account is deactivated"),
+        ErrorCode::TokenExpired
+        | ErrorCode::SessionEnded
+        | ErrorCode::InvalidToken
+        | ErrorCode::RefreshTokenReused => i18n.t(
+            "登录已失效，请重新登录",
+            "Your session has ended; sign in again",
+        ),
+        ErrorCode::PasswordChangeRequired => i18n.t("请先修改密码", "Change your password first"),
+        ErrorCode::InvalidFile => i18n.t("文件无法读取", "The file cannot be read"),
+        ErrorCode::PayloadTooLarge => i18n.t("文件太大", "The file is too large"),
         _ => i18n.t(
             "服务器出错了，请稍后重试",
             "Something went wrong on the server; retry shortly",
         ),
     }
+}
+
+/// The message of an error in the current locale: the rule messages of `shared` and the
+/// server's field errors are translated; anything else falls back to the code's summary.
+pub fn message(i18n: I18n, error: &ApiError) -> String {
+    if let Some(seconds) = crate::api::retry_after(error) {
+        return match i18n.locale() {
+            Locale::Zh => format!("尝试次数过多，请 {}后再试", wait_zh(seconds)),
+            Locale::En => format!("Too many attempts; try again in {}", wait_en(seconds)),
+        };
+    }
+    if let Some(text) = translate(i18n, &error.message) {
+        return text;
+    }
+    match i18n.locale() {
+        Locale::Zh => summary(i18n, error.code).to_owned(),
+        Locale::En => error.message.clone(),
+    }
+}
+
+/// A rule or server message in the current locale, when it is one the app knows.
+pub fn translate(i18n: I18n, message: &str) -> Option<String> {
+    let known = match message {
+        "wrong account name or password" => {
+            Some(("账号或密码错误", "Wrong account name or password"))
+        }
+        "the current password is wrong" => {
+            Some(("当前密码不正确", "The current password is wrong"))
+        }
+        "the new password must differ from the current one" => Some((
+            "新密码不能与当前密码相同",
+            "The new password must differ from the current one",
+        )),
+        "the password needs at least one letter and one digit" => Some((
+            "密码至少包含一个字母和一个数字",
+            "The password needs at least one letter and one digit",
+        )),
+        "the password must differ from the account name" => Some((
+            "密码不能与账号名相同",
+            "The password must differ from the account name",
+        )),
+        "use 3–64 letters, digits or _ . @ -" => Some((
+            "账号名为 3–64 位字母、数字或 _ . @ -",
+            "Use 3–64 letters, digits or _ . @ -",
+        )),
+        "a name has 1 to 100 characters" => {
+            Some(("名称需为 1–100 个字符", "A name has 1 to 100 characters"))
+        }
+        "use 2–32 lowercase letters, digits, _ or -" => Some((
+            "代码为 2–32 位小写字母、数字、_ 或 -",
+            "Use 2–32 lowercase letters, digits, _ or -",
+        )),
+        "a mobile number has 11 digits and starts with 13–19" => Some((
+            "手机号为 11 位数字，以 13–19 开头",
+            "A mobile number has 11 digits and starts with 13–19",
+        )),
+        "the account name is taken" => Some(("该账号名已被使用", "The account name is taken")),
+        "the code is taken" => Some(("该代码已被使用", "The code is taken")),
+        "this account has been deactivated" => {
+            Some(("该账号已停用", "This account has been deactivated"))
+        }
+        "enter your account name" => Some(("请输入账号", "Enter your account name")),
+        "enter your password" => Some(("请输入密码", "Enter your password")),
+        "the organisation is deactivated" => {
+            Some(("该组织已停用", "The organisation is deactivated"))
+        }
+        _ => None,
+    };
+    let known = known.or_else(|| {
+        if message.starts_with("the password must have ") {
+            Some((
+                "密码需为 8–128 个字符",
+                "The password must have 8 to 128 characters",
+            ))
+        } else if message.starts_with("you cannot grant") {
+            Some((
+                "不能授予你自己没有的权限",
+                "You cannot grant a permission you do not hold",
+            ))
+        } else if message.starts_with("the enrolment year must be") {
+            Some((
+                "入学年份须在 1990–2100 之间",
+                "The enrolment year must be between 1990 and 2100",
+            ))
+        } else if message.starts_with("use 本科生") {
+            Some((
+                "请填写“本科生”或“研究生”",
+                "Use 本科生 (undergraduate) or 研究生 (graduate)",
+            ))
+        } else {
+            None
+        }
+    });
+    if let Some((zh, en)) = known {
+        return Some(i18n.t(zh, en).to_owned());
+    }
+    // "must have 1 to 50 characters"
+    let limit = message
+        .strip_prefix("must have 1 to ")
+        .and_then(|rest| rest.strip_suffix(" characters"))?;
+    Some(match i18n.locale() {
+        Locale::Zh => format!("须为 1–{limit} 个字符"),
+        Locale::En => format!("Must have 1 to {limit} characters"),
+    })
+}
+
+fn wait_zh(seconds: u64) -> String {
+    if seconds >= 60 {
+        format!("{} 分钟", seconds.div_ceil(60))
+    } else {
+        format!("{seconds} 秒")
+    }
+}
+
+fn wait_en(seconds: u64) -> String {
+    if seconds >= 60 {
+        format!("{} min", seconds.div_ceil(60))
+    } else {
+        format!("{seconds} s")
+    }
+}
+
+/// The message of `error` when it concerns `field` (server errors shown next to their field).
+pub fn for_field(i18n: I18n, error: Option<&ApiError>, field: &str) -> Option<String> {
+    error
+        .filter(|e| e.field.as_deref() == Some(field))
+        .map(|e| message(i18n, e))
 }
 
 /// A block showing an error, with a retry button when `retry` is given.

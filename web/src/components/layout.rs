@@ -1,21 +1,118 @@
 //! The frame of every page: a header with the school's name and the language switch, the page,
-//! and the navigation — a bottom tab bar on phones, a top bar on wider screens.
+//! and the navigation — a bottom tab bar on phones, a top bar on wider screens. The tabs follow
+//! who is signed in and what they may do; a pending password change and an ended session are
+//! enforced here, whatever the page.
 
 use leptos::prelude::*;
-use leptos_router::components::A;
-use shared::{ApiError, school::School};
+use leptos_router::{
+    NavigateOptions,
+    components::A,
+    hooks::{use_location, use_navigate},
+};
+use shared::{
+    ApiError,
+    auth::{Me, Permission},
+    school::School,
+};
 
-use crate::i18n::use_i18n;
+use crate::{
+    components::guard::login_url,
+    i18n::{Locale, use_i18n},
+    session::use_session,
+};
+
+/// A tab of the navigation.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Tab {
+    href: &'static str,
+    icon: &'static str,
+    zh: &'static str,
+    en: &'static str,
+    /// `nav-{key}` is its test id.
+    key: &'static str,
+}
+
+const HOME: Tab = Tab {
+    href: "/",
+    icon: "⌂",
+    zh: "首页",
+    en: "Home",
+    key: "home",
+};
+const CALENDAR: Tab = Tab {
+    href: "/calendar",
+    icon: "▦",
+    zh: "校历",
+    en: "Calendar",
+    key: "calendar",
+};
+const LOGIN: Tab = Tab {
+    href: "/login",
+    icon: "➜",
+    zh: "登录",
+    en: "Sign in",
+    key: "login",
+};
+const ORG: Tab = Tab {
+    href: "/org",
+    icon: "⊞",
+    zh: "组织",
+    en: "Orgs",
+    key: "org",
+};
+const PEOPLE: Tab = Tab {
+    href: "/people",
+    icon: "☷",
+    zh: "人员",
+    en: "People",
+    key: "people",
+};
+const AUDIT: Tab = Tab {
+    href: "/audit",
+    icon: "☰",
+    zh: "日志",
+    en: "Audit",
+    key: "audit",
+};
+const ACCOUNT: Tab = Tab {
+    href: "/account",
+    icon: "◉",
+    zh: "我的",
+    en: "Me",
+    key: "account",
+};
+
+/// The tabs an account sees: only pages that exist and that it may use.
+fn tabs(me: Option<&Me>) -> Vec<Tab> {
+    match me {
+        None => vec![HOME, CALENDAR, LOGIN],
+        // Nothing else works until the password is changed.
+        Some(me) if me.must_change_password => vec![ACCOUNT],
+        Some(me) if me.role.is_organization() => {
+            let mut tabs = vec![HOME, ORG];
+            if me.can(Permission::ManageAccounts) {
+                tabs.push(PEOPLE);
+            }
+            tabs.extend([AUDIT, ACCOUNT]);
+            tabs
+        }
+        // Students and instructors; 活动 and 签到 join when those pages exist.
+        Some(_) => vec![HOME, CALENDAR, ACCOUNT],
+    }
+}
 
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
     let i18n = use_i18n();
+    let session = use_session();
     let school = expect_context::<LocalResource<Result<School, ApiError>>>();
     let school_name = move || match school.get() {
-        Some(Ok(school)) if i18n.locale() == crate::i18n::Locale::En => school.name_en,
+        Some(Ok(school)) if i18n.locale() == Locale::En => school.name_en,
         Some(Ok(school)) => school.name,
         _ => String::new(),
     };
+    let tabs = Memo::new(move |_| session.with_me(tabs));
+    enforce_session(session);
 
     view! {
         <header class="topbar">
@@ -23,10 +120,10 @@ pub fn Layout(children: Children) -> impl IntoView {
                 <span class="brand-title">{move || i18n.t("第二课堂成绩单", "Second Classroom Transcript")}</span>
                 <span class="brand-school" data-testid="school-name">{school_name}</span>
             </div>
-            <nav class="nav" aria-label=move || i18n.t("主导航", "Main navigation")>
-                <NavLink href="/" icon="⌂" zh="首页" en="Home" />
-                <NavLink href="/calendar" icon="▦" zh="校历" en="Calendar" />
-                <NavLink href="/status" icon="◉" zh="状态" en="Status" />
+            <nav class="nav" aria-label=move || i18n.t("主导航", "Main navigation") data-testid="nav">
+                <For each=move || tabs.get() key=|tab| tab.key let:tab>
+                    <NavLink tab=tab />
+                </For>
             </nav>
             <button class="lang-switch" data-testid="lang-switch" on:click=move |_| i18n.toggle()
                 title=move || i18n.t("Switch to English", "切换到中文")>
@@ -37,18 +134,42 @@ pub fn Layout(children: Children) -> impl IntoView {
     }
 }
 
+/// Sends an account with a pending password change to /account, and a user whose session the
+/// server ended to /login (coming back here after signing in).
+fn enforce_session(session: crate::session::Session) {
+    let location = use_location();
+    let navigate = use_navigate();
+    let replace = || NavigateOptions {
+        replace: true,
+        ..Default::default()
+    };
+    let to_account = navigate.clone();
+    Effect::new(move |_| {
+        let must_change = session.with_me(|me| me.is_some_and(|me| me.must_change_password));
+        if must_change && location.pathname.get() != "/account" {
+            to_account("/account", replace());
+        }
+    });
+    Effect::new(move |seen: Option<u32>| {
+        let expired = session.expired();
+        let path = location.pathname.get_untracked();
+        if seen.is_some_and(|seen| seen != expired) && path != "/login" {
+            navigate(
+                &login_url(&path, &location.search.get_untracked()),
+                replace(),
+            );
+        }
+        expired
+    });
+}
+
 #[component]
-fn NavLink(
-    href: &'static str,
-    icon: &'static str,
-    zh: &'static str,
-    en: &'static str,
-) -> impl IntoView {
+fn NavLink(tab: Tab) -> impl IntoView {
     let i18n = use_i18n();
     view! {
-        <A href=href exact=true attr:class="nav-link">
-            <span class="nav-icon" aria-hidden="true">{icon}</span>
-            <span class="nav-label">{move || i18n.t(zh, en)}</span>
+        <A href=tab.href exact={tab.href == "/"} attr:class="nav-link" attr:data-testid=format!("nav-{}", tab.key)>
+            <span class="nav-icon" aria-hidden="true">{tab.icon}</span>
+            <span class="nav-label">{move || i18n.t(tab.zh, tab.en)}</span>
         </A>
     }
 }

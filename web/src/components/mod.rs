@@ -2,4 +2,10 @@
 
 pub mod deadline;
 pub mod error;
+pub mod field;
+pub mod guard;
 pub mod layout;
+pub mod pager;
+pub mod permissions;
+pub mod secret;
+pub mod table;

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use shared::{ApiError, school::School};
 
-use crate::{components::error::ErrorNotice, i18n::use_i18n};
+use crate::{components::error::ErrorNotice, i18n::use_i18n, labels, session::use_session};
 
 #[component]
 pub fn Home() -> impl IntoView {
@@ -32,6 +32,7 @@ pub fn Home() -> impl IntoView {
                 )}
             </p>
         </section>
+        <Welcome />
         <section class="cards">
             <A href="/calendar" attr:class="card card-link">
                 <h2>{move || i18n.t("校历与工作日", "Calendar and working days")}</h2>
@@ -46,5 +47,48 @@ pub fn Home() -> impl IntoView {
                 <p class="muted">{move || i18n.t("供校内系统对接的 REST API（OpenAPI）。", "The REST API (OpenAPI) for campus systems.")}</p>
             </a>
         </section>
+    }
+}
+
+/// Who is signed in and where they would go next; or the way in.
+#[component]
+fn Welcome() -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    move || {
+        match session.me() {
+        None => view! {
+            <section class="panel welcome" data-testid="welcome">
+                <p>{move || i18n.t("登录后查看你的第二课堂活动与积分，或管理本组织。", "Sign in to see your activities and points, or to run your organisation.")}</p>
+                <A href="/login" attr:class="btn btn-primary" attr:data-testid="welcome-login">{move || i18n.t("登录", "Sign in")}</A>
+            </section>
+        }.into_any(),
+        Some(me) => {
+            let role = me.role;
+            let organization = session.is_organization();
+            let manage = session.can(shared::auth::Permission::ManageAccounts);
+            view! {
+                <section class="panel welcome" data-testid="welcome">
+                    <p class="welcome-name">
+                        <span>{move || i18n.t("你好，", "Hello, ")}<strong>{me.display_name.clone()}</strong></span>
+                        <span class="badge badge-kind">{move || labels::role(i18n, role)}</span>
+                    </p>
+                    <p class="muted">{me.organization.name.clone()}</p>
+                    <div class="actions">
+                        {organization.then(|| view! {
+                            <A href="/org" attr:class="btn">{move || i18n.t("组织架构", "Organisations")}</A>
+                        })}
+                        {manage.then(|| view! {
+                            <A href="/people" attr:class="btn">{move || i18n.t("学生名单", "Students")}</A>
+                        })}
+                        {organization.then(|| view! {
+                            <A href="/audit" attr:class="btn">{move || i18n.t("操作日志", "Audit log")}</A>
+                        })}
+                        <A href="/account" attr:class="btn">{move || i18n.t("我的账号", "My account")}</A>
+                    </div>
+                </section>
+            }.into_any()
+        }
+    }
     }
 }
