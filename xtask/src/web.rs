@@ -34,6 +34,9 @@ pub fn build(release: bool, wasm_bindgen: &Path) -> Result {
                 "--target",
                 "web",
                 "--no-typescript",
+                // The names section is for debuggers: about 40 % of the file, useless to users.
+                "--remove-name-section",
+                "--remove-producers-section",
                 "--out-name",
                 "web",
                 "--out-dir",
