@@ -12,6 +12,7 @@ pub mod health;
 pub mod org;
 pub mod page;
 pub mod people;
+pub mod rules;
 pub mod school;
 
 pub use error::{ApiError, ErrorCode};
