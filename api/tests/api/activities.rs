@@ -10,22 +10,6 @@ use diesel_async::RunQueryDsl;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-async fn org(app: &TestApp, bearer: &str, code: &str) -> i64 {
-    let page: Value = get_as(app, bearer, &format!("/api/organizations?q={code}"))
-        .await
-        .json()
-        .await
-        .unwrap();
-    page["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|o| o["code"] == code)
-        .unwrap()["id"]
-        .as_i64()
-        .unwrap()
-}
-
 /// A valid definition with registration open now, starting in two days.
 fn definition(organizer: i64, level: &str) -> Value {
     let now = Utc::now();
@@ -93,7 +77,7 @@ async fn ok(response: reqwest::Response) -> Value {
 /// A published college-level activity of 计算机学院团委 (no approval needed), with `changes`.
 async fn published(app: &TestApp, changes: Value) -> i64 {
     let admin = token(app, "cs_admin").await;
-    let cs = org(app, &admin, "cs").await;
+    let cs = app.org_id("cs").await;
     let mut body = definition(cs, "college");
     for (key, value) in changes.as_object().unwrap() {
         body[key] = value.clone();
@@ -112,7 +96,7 @@ async fn a_clubs_school_level_activity_is_approved_by_its_college_then_the_schoo
     let club = token(&app, "acm_admin").await;
     let college = token(&app, "cs_admin").await;
     let school = token(&app, "admin").await;
-    let acm = org(&app, &club, "acm").await;
+    let acm = app.org_id("acm").await;
 
     let id = create(&app, &club, definition(acm, "school")).await;
     let submitted = ok(act(&app, &club, id, "submit", None).await).await;
@@ -158,7 +142,7 @@ async fn a_clubs_school_level_activity_is_approved_by_its_college_then_the_schoo
 async fn an_activity_at_the_organisers_own_level_is_published_on_submit() {
     let app = demo_app().await;
     let club = token(&app, "acm_admin").await;
-    let acm = org(&app, &club, "acm").await;
+    let acm = app.org_id("acm").await;
     let id = create(&app, &club, definition(acm, "club")).await;
 
     let body = ok(act(&app, &club, id, "submit", None).await).await;
@@ -172,7 +156,7 @@ async fn illegal_transitions_are_clear_errors() {
     let app = demo_app().await;
     let club = token(&app, "acm_admin").await;
     let college = token(&app, "cs_admin").await;
-    let acm = org(&app, &club, "acm").await;
+    let acm = app.org_id("acm").await;
     let id = create(&app, &club, definition(acm, "college")).await;
 
     assert_error(
@@ -225,7 +209,7 @@ async fn a_rejection_returns_to_draft_with_its_reason_and_review_starts_over() {
     let app = demo_app().await;
     let club = token(&app, "acm_admin").await;
     let college = token(&app, "cs_admin").await;
-    let acm = org(&app, &club, "acm").await;
+    let acm = app.org_id("acm").await;
     let id = create(&app, &club, definition(acm, "college")).await;
     ok(act(&app, &club, id, "submit", None).await).await;
 
@@ -271,7 +255,7 @@ async fn amending_time_or_place_goes_back_to_review_other_changes_do_not() {
     let app = demo_app().await;
     let club = token(&app, "acm_admin").await;
     let college = token(&app, "cs_admin").await;
-    let acm = org(&app, &club, "acm").await;
+    let acm = app.org_id("acm").await;
     let mut body = definition(acm, "college");
     let id = create(&app, &club, body.clone()).await;
     ok(act(&app, &club, id, "submit", None).await).await;
@@ -311,7 +295,7 @@ async fn a_sibling_college_can_neither_review_nor_edit() {
     let app = demo_app().await;
     let club = token(&app, "acm_admin").await;
     let sibling = token(&app, "em_admin").await;
-    let acm = org(&app, &club, "acm").await;
+    let acm = app.org_id("acm").await;
     let id = create(&app, &club, definition(acm, "college")).await;
     ok(act(&app, &club, id, "submit", None).await).await;
 
@@ -353,7 +337,7 @@ async fn the_review_queue_shows_what_waits_oldest_first() {
     let app = demo_app().await;
     let club = token(&app, "acm_admin").await;
     let college = token(&app, "cs_admin").await;
-    let acm = org(&app, &club, "acm").await;
+    let acm = app.org_id("acm").await;
     let first = create(&app, &club, definition(acm, "college")).await;
     let second = create(&app, &club, definition(acm, "school")).await;
     ok(act(&app, &club, first, "submit", None).await).await;
@@ -391,7 +375,7 @@ async fn the_review_queue_shows_what_waits_oldest_first() {
 async fn definitions_are_validated_field_by_field() {
     let app = demo_app().await;
     let club = token(&app, "acm_admin").await;
-    let acm = org(&app, &club, "acm").await;
+    let acm = app.org_id("acm").await;
     let cases = [
         (json!({"title": ""}), "title"),
         (json!({"ends_at": Utc::now()}), "ends_at"),
@@ -420,7 +404,7 @@ async fn definitions_are_validated_field_by_field() {
     }
     // A club cannot claim less than its own level… nor can a college claim club credit.
     let college = token(&app, "cs_admin").await;
-    let cs = org(&app, &college, "cs").await;
+    let cs = app.org_id("cs").await;
     let response = call(
         &app,
         &college,
@@ -842,7 +826,7 @@ async fn the_feed_filters_and_managed_scope_shows_drafts() {
     )
     .await;
     let admin = token(&app, "cs_admin").await;
-    let cs = org(&app, &admin, "cs").await;
+    let cs = app.org_id("cs").await;
     let draft = create(&app, &admin, definition(cs, "college")).await;
     let student = token(&app, "2023010101").await;
 

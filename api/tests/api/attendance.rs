@@ -17,22 +17,6 @@ fn keys() -> CheckinKeys {
     CheckinKeys::new(b"test-secret-test-secret-test-secret-0123")
 }
 
-async fn org(app: &TestApp, bearer: &str, code: &str) -> i64 {
-    let page: Value = get_as(app, bearer, &format!("/api/organizations?q={code}"))
-        .await
-        .json()
-        .await
-        .unwrap();
-    page["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|o| o["code"] == code)
-        .unwrap()["id"]
-        .as_i64()
-        .unwrap()
-}
-
 /// A published club-level activity of 程序设计协会 running from `starts` to `ends`.
 async fn activity(
     app: &TestApp,
@@ -41,7 +25,7 @@ async fn activity(
     ends: DateTime<Utc>,
 ) -> i64 {
     let club = token(app, "acm_admin").await;
-    let acm = org(app, &club, "acm").await;
+    let acm = app.org_id("acm").await;
     let body = json!({
         "organizer_id": acm, "title": "周末志愿服务", "category": category, "credit_level": "club",
         "starts_at": starts, "ends_at": ends, "place": "社区服务中心", "capacity": null,

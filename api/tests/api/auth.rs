@@ -7,9 +7,7 @@ use serde_json::{Value, json};
 
 pub async fn demo_app() -> TestApp {
     let app = spawn_app().await;
-    api::seed::seed_demo(&mut app.db().await)
-        .await
-        .expect("seed the demo university");
+    app.seed_demo().await;
     app
 }
 
@@ -30,10 +28,7 @@ pub async fn session(app: &TestApp, username: &str) -> Value {
 
 /// An access token of a demo account.
 pub async fn token(app: &TestApp, username: &str) -> String {
-    session(app, username).await["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+    app.demo_login(username).await
 }
 
 pub async fn get_as(app: &TestApp, token: &str, path: &str) -> reqwest::Response {

@@ -8,27 +8,11 @@ use diesel_async::RunQueryDsl;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-async fn org_id(app: &crate::helpers::TestApp, bearer: &str, code: &str) -> i64 {
-    let page: Value = get_as(app, bearer, &format!("/api/organizations?q={code}"))
-        .await
-        .json()
-        .await
-        .unwrap();
-    page["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|o| o["code"] == code)
-        .unwrap()["id"]
-        .as_i64()
-        .unwrap()
-}
-
 #[tokio::test]
 async fn creating_an_organisation_creates_its_main_account_and_an_audit_entry() {
     let app = demo_app().await;
     let admin = token(&app, "cs_admin").await;
-    let cs = org_id(&app, &admin, "cs").await;
+    let cs = app.org_id("cs").await;
     let body = json!({
         "parent_id": cs, "kind": "club", "code": "chess", "name": "国际象棋社",
         "main_account": {"username": "chess_admin", "password": "Chess2026ok"}
@@ -84,10 +68,7 @@ async fn creating_an_organisation_creates_its_main_account_and_an_audit_entry() 
 async fn moving_a_club_moves_its_subtree_and_with_it_who_may_manage_it() {
     let app = demo_app().await;
     let school = token(&app, "admin").await;
-    let (acm, em) = (
-        org_id(&app, &school, "acm").await,
-        org_id(&app, &school, "em").await,
-    );
+    let (acm, em) = (app.org_id("acm").await, app.org_id("em").await);
 
     let response = send_as(
         &app,
@@ -129,9 +110,9 @@ async fn moves_that_would_break_the_tree_are_refused() {
     let app = demo_app().await;
     let school = token(&app, "admin").await;
     let (cs, acm, tw) = (
-        org_id(&app, &school, "cs").await,
-        org_id(&app, &school, "acm").await,
-        org_id(&app, &school, "tw").await,
+        app.org_id("cs").await,
+        app.org_id("acm").await,
+        app.org_id("tw").await,
     );
     let patch = |id: i64, body: Value| {
         let (app, school) = (&app, school.clone());
@@ -169,10 +150,7 @@ async fn moves_that_would_break_the_tree_are_refused() {
 async fn deactivating_a_college_deactivates_its_clubs() {
     let app = demo_app().await;
     let school = token(&app, "admin").await;
-    let (cs, acm) = (
-        org_id(&app, &school, "cs").await,
-        org_id(&app, &school, "acm").await,
-    );
+    let (cs, acm) = (app.org_id("cs").await, app.org_id("acm").await);
 
     let response = send_as(
         &app,
@@ -223,7 +201,7 @@ async fn the_audit_log_shows_only_the_callers_subtree() {
     let app = demo_app().await;
     let cs_admin = token(&app, "cs_admin").await;
     let em_admin = token(&app, "em_admin").await;
-    let cs = org_id(&app, &cs_admin, "cs").await;
+    let cs = app.org_id("cs").await;
     send_as(
         &app,
         Method::PATCH,
