@@ -486,19 +486,19 @@ pub async fn upload(
             award_level,
             note: cell(note_col),
         };
-        if errors.is_empty() {
-            if let Err(e) = input.validate(0) {
-                let column = e
-                    .field
-                    .as_deref()
-                    .and_then(|f| f.rsplit('.').next())
-                    .unwrap_or("student_no")
-                    .to_owned();
-                errors.push(RowError {
-                    column,
-                    message: e.message,
-                });
-            }
+        if errors.is_empty()
+            && let Err(e) = input.validate(0)
+        {
+            let column = e
+                .field
+                .as_deref()
+                .and_then(|f| f.rsplit('.').next())
+                .unwrap_or("student_no")
+                .to_owned();
+            errors.push(RowError {
+                column,
+                message: e.message,
+            });
         }
         match db::attendance::student_by_number(&mut conn, &student_no).await? {
             Some((student, _)) if !seen.insert(student) => {

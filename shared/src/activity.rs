@@ -365,10 +365,10 @@ pub fn validate_form(fields: &[FormField]) -> Result<(), ApiError> {
                 "only choice fields have options",
             ));
         }
-        if let (Some(min), Some(max)) = (field.min, field.max) {
-            if min > max {
-                return Err(ApiError::invalid(at("min"), "min must not exceed max"));
-            }
+        if let (Some(min), Some(max)) = (field.min, field.max)
+            && min > max
+        {
+            return Err(ApiError::invalid(at("min"), "min must not exceed max"));
         }
     }
     Ok(())

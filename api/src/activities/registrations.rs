@@ -132,13 +132,12 @@ pub async fn register(
             }
             if let Some(existing) =
                 db::registrations::of_student(conn, id, actor.account_id).await?
+                && existing.status() != RegistrationStatus::Cancelled
             {
-                if existing.status() != RegistrationStatus::Cancelled {
-                    return Err(AppError::new(
-                        ErrorCode::Conflict,
-                        format!("already signed up ({})", existing.status().as_str()),
-                    ));
-                }
+                return Err(AppError::new(
+                    ErrorCode::Conflict,
+                    format!("already signed up ({})", existing.status().as_str()),
+                ));
             }
             let status = match activity.enrolment_mode() {
                 EnrolmentMode::Review | EnrolmentMode::Lottery => RegistrationStatus::Pending,

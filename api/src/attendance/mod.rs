@@ -300,22 +300,22 @@ pub async fn check_in(
     let student = actor.account_id;
     match code.kind {
         CodeKind::In => {
-            if let Some(device) = device {
-                if db::attendance::device_used_by_other(&mut conn, row.id, device, student).await? {
-                    db::attendance::record_attempt(
-                        &mut conn,
-                        row.id,
-                        student,
-                        "device_already_used",
-                        Some(device),
-                        &ip,
-                    )
-                    .await?;
-                    return Err(AppError::new(
-                        ErrorCode::DeviceAlreadyUsed,
-                        "this phone already checked in another student: each student scans with their own phone",
-                    ));
-                }
+            if let Some(device) = device
+                && db::attendance::device_used_by_other(&mut conn, row.id, device, student).await?
+            {
+                db::attendance::record_attempt(
+                    &mut conn,
+                    row.id,
+                    student,
+                    "device_already_used",
+                    Some(device),
+                    &ip,
+                )
+                .await?;
+                return Err(AppError::new(
+                    ErrorCode::DeviceAlreadyUsed,
+                    "this phone already checked in another student: each student scans with their own phone",
+                ));
             }
             let registered = db::attendance::is_registered(&mut conn, row.id, student).await?;
             let distance = match (

@@ -223,7 +223,7 @@ mod tests {
             let claims = keys.verify(&token, NOW).unwrap();
             assert_eq!((claims.activity_id, claims.step), (activity, step));
             let other = keys.code(activity + 1, CodeKind::In, step);
-            assert_ne!(token.split('.').last(), other.split('.').last());
+            assert_ne!(token.split('.').next_back(), other.split('.').next_back());
         }
     }
 }
