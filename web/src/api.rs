@@ -8,6 +8,7 @@
 
 use std::{cell::RefCell, fmt::Display};
 
+use chrono::{DateTime, SecondsFormat, Utc};
 use futures::{
     FutureExt,
     future::{LocalBoxFuture, Shared},
@@ -15,6 +16,11 @@ use futures::{
 use serde::{Serialize, de::DeserializeOwned};
 use shared::{
     ApiError, ErrorCode, Page,
+    activity::{
+        Activity, ActivityInput, ActivityStatus, ActivitySummary, CancelRequest, Category,
+        LotteryResult, RegisterRequest, Registration, RegistrationStatus, ReviewDecision,
+        ReviewItem,
+    },
     audit::AuditEntry,
     auth::{ChangePasswordRequest, LoginRequest, LoginResponse, Me, RefreshRequest, TokenPair},
     calendar::{CalendarDay, Deadline, DeadlineRequest},
@@ -291,7 +297,6 @@ pub async fn update_student(id: i64, request: &UpdateStudent) -> Result<Student,
 }
 
 /// `GET /api/staff`.
-#[allow(dead_code, reason = "no screen uses it yet")]
 pub async fn staff(
     q: Option<&str>,
     organization_id: Option<i64>,
@@ -363,6 +368,235 @@ pub async fn import_template(kind: ImportKind) -> Result<String, ApiError> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Activities, their review and sign-ups
+
+/// Filters of `GET /api/activities`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ActivityFilter {
+    /// `scope=managed`: what the caller's organisations run, drafts included.
+    pub managed: bool,
+    pub category: Option<String>,
+    pub organizer: Option<i64>,
+    pub campus: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub open: bool,
+    pub status: Option<ActivityStatus>,
+    pub q: Option<String>,
+}
+
+fn instant(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// `GET /api/activities`: the feed, or with `managed` the organisation's own.
+pub async fn activities(
+    filter: &ActivityFilter,
+    page: u32,
+    per_page: u32,
+) -> Result<Page<ActivitySummary>, ApiError> {
+    let text = |t: &Option<String>| t.clone().filter(|t| !t.trim().is_empty());
+    let path = Query::default()
+        .opt("scope", filter.managed.then_some("managed"))
+        .opt("category", text(&filter.category))
+        .opt("organizer", filter.organizer)
+        .opt("campus", text(&filter.campus))
+        .opt("from", filter.from.map(instant))
+        .opt("to", filter.to.map(instant))
+        .opt("open", filter.open.then_some(true))
+        .opt("status", filter.status.map(ActivityStatus::as_str))
+        .opt("q", text(&filter.q).map(|q| q.trim().to_owned()))
+        .add("page", page)
+        .add("per_page", per_page)
+        .to("/api/activities");
+    get(&path).await
+}
+
+/// `GET /api/activities/{id}`.
+pub async fn activity(id: i64) -> Result<Activity, ApiError> {
+    get(&format!("/api/activities/{id}")).await
+}
+
+/// `POST /api/activities`: a draft.
+pub async fn create_activity(input: &ActivityInput) -> Result<Activity, ApiError> {
+    post("/api/activities", input).await
+}
+
+/// `PUT /api/activities/{id}`: the whole definition.
+pub async fn update_activity(id: i64, input: &ActivityInput) -> Result<Activity, ApiError> {
+    call("PUT", &format!("/api/activities/{id}"), Body::json(input)?)
+        .await?
+        .json()
+}
+
+/// `POST /api/activities/{id}/submit`: for review (or published at once).
+pub async fn submit_activity(id: i64) -> Result<Activity, ApiError> {
+    call("POST", &format!("/api/activities/{id}/submit"), Body::Empty)
+        .await?
+        .json()
+}
+
+/// `POST /api/activities/{id}/withdraw`: back to draft.
+pub async fn withdraw_activity(id: i64) -> Result<Activity, ApiError> {
+    call(
+        "POST",
+        &format!("/api/activities/{id}/withdraw"),
+        Body::Empty,
+    )
+    .await?
+    .json()
+}
+
+/// `POST /api/activities/{id}/approve` at the caller's level.
+pub async fn approve_activity(id: i64, decision: &ReviewDecision) -> Result<Activity, ApiError> {
+    post(&format!("/api/activities/{id}/approve"), decision).await
+}
+
+/// `POST /api/activities/{id}/reject` with a reason.
+pub async fn reject_activity(id: i64, decision: &ReviewDecision) -> Result<Activity, ApiError> {
+    post(&format!("/api/activities/{id}/reject"), decision).await
+}
+
+/// `POST /api/activities/{id}/cancel` with a reason.
+pub async fn cancel_activity(id: i64, request: &CancelRequest) -> Result<Activity, ApiError> {
+    post(&format!("/api/activities/{id}/cancel"), request).await
+}
+
+/// `GET /api/reviews`: oldest first.
+pub async fn reviews(page: u32, per_page: u32) -> Result<Page<ReviewItem>, ApiError> {
+    get(&format!("/api/reviews?page={page}&per_page={per_page}")).await
+}
+
+/// `GET /api/categories`.
+pub async fn categories() -> Result<Page<Category>, ApiError> {
+    get("/api/categories").await
+}
+
+/// `POST /api/activities/{id}/registrations`: sign up with the form's answers.
+pub async fn register(id: i64, request: &RegisterRequest) -> Result<Registration, ApiError> {
+    post(&format!("/api/activities/{id}/registrations"), request).await
+}
+
+/// `DELETE /api/activities/{id}/registrations/mine`.
+pub async fn cancel_registration(id: i64) -> Result<Registration, ApiError> {
+    call(
+        "DELETE",
+        &format!("/api/activities/{id}/registrations/mine"),
+        Body::Empty,
+    )
+    .await?
+    .json()
+}
+
+/// `GET /api/me/registrations`: newest first.
+pub async fn my_registrations(page: u32, per_page: u32) -> Result<Page<Registration>, ApiError> {
+    get(&format!(
+        "/api/me/registrations?page={page}&per_page={per_page}"
+    ))
+    .await
+}
+
+/// `GET /api/activities/{id}/registrations`: in sign-up order.
+pub async fn registrations(
+    id: i64,
+    status: Option<RegistrationStatus>,
+    q: Option<&str>,
+    page: u32,
+    per_page: u32,
+) -> Result<Page<Registration>, ApiError> {
+    let path = Query::default()
+        .opt("status", status.map(RegistrationStatus::as_str))
+        .opt("q", q.filter(|q| !q.trim().is_empty()))
+        .add("page", page)
+        .add("per_page", per_page)
+        .to(&format!("/api/activities/{id}/registrations"));
+    get(&path).await
+}
+
+/// `POST /api/registrations/{id}/approve` (review mode).
+pub async fn approve_registration(id: i64) -> Result<Registration, ApiError> {
+    call(
+        "POST",
+        &format!("/api/registrations/{id}/approve"),
+        Body::Empty,
+    )
+    .await?
+    .json()
+}
+
+/// `POST /api/registrations/{id}/reject` (review mode).
+pub async fn reject_registration(id: i64) -> Result<Registration, ApiError> {
+    call(
+        "POST",
+        &format!("/api/registrations/{id}/reject"),
+        Body::Empty,
+    )
+    .await?
+    .json()
+}
+
+/// `POST /api/activities/{id}/lottery`.
+pub async fn draw_lottery(id: i64) -> Result<LotteryResult, ApiError> {
+    call(
+        "POST",
+        &format!("/api/activities/{id}/lottery"),
+        Body::Empty,
+    )
+    .await?
+    .json()
+}
+
+/// `GET /api/activities/{id}/registrations/export?format=xlsx|csv`: the file's bytes.
+pub async fn export_registrations(id: i64, format: &str) -> Result<Vec<u8>, ApiError> {
+    let path = format!(
+        "/api/activities/{id}/registrations/export?format={}",
+        encode(format)
+    );
+    let reply = call_as("GET", &path, Body::Empty, true).await?;
+    if reply.ok() {
+        Ok(reply.bytes.unwrap_or_default())
+    } else {
+        Err(reply.error())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Notifications
+
+/// One in-app notification (`GET /api/notifications`).
+#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+pub struct Notification {
+    pub id: i64,
+    pub created_at: DateTime<Utc>,
+    pub kind: String,
+    pub title: String,
+    pub body: String,
+    pub activity_id: Option<i64>,
+    pub read_at: Option<DateTime<Utc>>,
+}
+
+/// `GET /api/notifications`; with `unread`, `total` is the badge count.
+pub async fn notifications(
+    unread: bool,
+    page: u32,
+    per_page: u32,
+) -> Result<Page<Notification>, ApiError> {
+    let path = Query::default()
+        .opt("unread", unread.then_some(true))
+        .add("page", page)
+        .add("per_page", per_page)
+        .to("/api/notifications");
+    get(&path).await
+}
+
+/// `POST /api/notifications/read`: clears the badge.
+pub async fn read_notifications() -> Result<(), ApiError> {
+    call("POST", "/api/notifications/read", Body::Empty)
+        .await?
+        .empty()
+}
+
+// ---------------------------------------------------------------------------------------------
 // Plumbing
 
 async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
@@ -398,6 +632,8 @@ impl Body {
 struct Reply {
     status: u16,
     text: String,
+    /// The body as bytes, when asked for (files).
+    bytes: Option<Vec<u8>>,
     retry_after: Option<u64>,
 }
 
@@ -450,14 +686,19 @@ fn parse<T: DeserializeOwned>(body: &str) -> Result<T, ApiError> {
 /// A request as the signed-in user (or anonymously when nobody is), refreshing an expired
 /// access token once and ending the session when the server has ended it.
 async fn call(method: &str, path: &str, body: Body) -> Result<Reply, ApiError> {
+    call_as(method, path, body, false).await
+}
+
+/// [`call`], reading the body as bytes when `binary`.
+async fn call_as(method: &str, path: &str, body: Body, binary: bool) -> Result<Reply, ApiError> {
     let Some(tokens) = session::tokens() else {
-        return send(method, path, &body, None).await;
+        return send_as(method, path, &body, None, binary).await;
     };
-    let mut reply = send(method, path, &body, Some(&tokens.access_token)).await?;
+    let mut reply = send_as(method, path, &body, Some(&tokens.access_token), binary).await?;
     if reply.code() == Some(ErrorCode::TokenExpired) {
         refresh(&tokens.access_token).await?;
         let access = session::tokens().map(|t| t.access_token);
-        reply = send(method, path, &body, access.as_deref()).await?;
+        reply = send_as(method, path, &body, access.as_deref(), binary).await?;
     }
     match reply.code() {
         Some(
@@ -538,6 +779,17 @@ async fn send(
     body: &Body,
     access_token: Option<&str>,
 ) -> Result<Reply, ApiError> {
+    send_as(method, path, body, access_token, false).await
+}
+
+/// [`send`], reading the body as bytes when `binary`.
+async fn send_as(
+    method: &str,
+    path: &str,
+    body: &Body,
+    access_token: Option<&str>,
+    binary: bool,
+) -> Result<Reply, ApiError> {
     let unreachable =
         |detail: JsValue| ApiError::new(ErrorCode::Unreachable, format!("{detail:?}"));
     let window = web_sys::window().ok_or_else(|| unreachable(JsValue::from_str("no window")))?;
@@ -573,12 +825,25 @@ async fn send(
         .ok()
         .flatten()
         .and_then(|value| value.trim().parse().ok());
+    if binary {
+        let buffer = JsFuture::from(response.array_buffer().map_err(unreachable)?)
+            .await
+            .map_err(unreachable)?;
+        let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
+        return Ok(Reply {
+            status: response.status(),
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes: Some(bytes),
+            retry_after,
+        });
+    }
     let text = JsFuture::from(response.text().map_err(unreachable)?)
         .await
         .map_err(unreachable)?;
     Ok(Reply {
         status: response.status(),
         text: text.as_string().unwrap_or_default(),
+        bytes: None,
         retry_after,
     })
 }

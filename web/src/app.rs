@@ -48,6 +48,33 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/people/import") view=|| view! {
                         <Guard access=Access::Permission(Permission::ManageAccounts)><pages::people_import::ImportPage /></Guard>
                     } />
+                    <Route path=path!("/activities") view=|| view! {
+                        <Guard access=Access::SignedIn><pages::activities::ActivitiesPage /></Guard>
+                    } />
+                    <Route path=path!("/activities/:id") view=|| view! {
+                        <Guard access=Access::SignedIn><pages::activity::ActivityPage /></Guard>
+                    } />
+                    <Route path=path!("/me/activities") view=|| view! {
+                        <Guard access=Access::SignedIn><pages::my_activities::MyActivitiesPage /></Guard>
+                    } />
+                    <Route path=path!("/notifications") view=|| view! {
+                        <Guard access=Access::SignedIn><pages::notifications::NotificationsPage /></Guard>
+                    } />
+                    <Route path=path!("/manage/activities") view=|| view! {
+                        <Guard access=Access::Organization><pages::manage_activities::ManageActivitiesPage /></Guard>
+                    } />
+                    <Route path=path!("/manage/activities/new") view=|| view! {
+                        <Guard access=Access::Permission(Permission::PublishActivities)><pages::activity_edit::NewActivityPage /></Guard>
+                    } />
+                    <Route path=path!("/manage/activities/:id/edit") view=|| view! {
+                        <Guard access=Access::Permission(Permission::PublishActivities)><pages::activity_edit::EditActivityPage /></Guard>
+                    } />
+                    <Route path=path!("/manage/activities/:id/registrations") view=|| view! {
+                        <Guard access=Access::Organization><pages::registrations::RegistrationsPage /></Guard>
+                    } />
+                    <Route path=path!("/reviews") view=|| view! {
+                        <Guard access=Access::Permission(Permission::ReviewActivities)><pages::reviews::ReviewsPage /></Guard>
+                    } />
                     <Route path=path!("/audit") view=|| view! {
                         <Guard access=Access::Organization><pages::audit::AuditPage /></Guard>
                     } />

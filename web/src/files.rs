@@ -1,5 +1,6 @@
 //! Files in the browser: reading what the user picked, and saving what the app made (a CSV of
-//! one-time passwords, an import template) without a round trip to the server.
+//! one-time passwords, an import template) without a round trip to the server, and files the
+//! server made (exports), fetched with the session's token.
 
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -40,7 +41,21 @@ pub fn save_text(file_name: &str, mime: &str, text: &str) -> Result<(), String> 
     options.set_type(mime);
     let blob =
         Blob::new_with_str_sequence_and_options(&parts, &options).map_err(|e| format!("{e:?}"))?;
-    let url = Url::create_object_url_with_blob(&blob).map_err(|e| format!("{e:?}"))?;
+    save_blob(file_name, &blob)
+}
+
+/// Offers `bytes` (a file the server made, fetched with the session's token) as a download.
+pub fn save_bytes(file_name: &str, mime: &str, bytes: &[u8]) -> Result<(), String> {
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+    let options = BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob = Blob::new_with_u8_array_sequence_and_options(&parts, &options)
+        .map_err(|e| format!("{e:?}"))?;
+    save_blob(file_name, &blob)
+}
+
+fn save_blob(file_name: &str, blob: &Blob) -> Result<(), String> {
+    let url = Url::create_object_url_with_blob(blob).map_err(|e| format!("{e:?}"))?;
     let document = web_sys::window()
         .and_then(|w| w.document())
         .ok_or("no document")?;

@@ -1,7 +1,7 @@
 //! Dates and numbers as people read them: 2026年11月28日（周六） in Chinese, Sat 28 Nov 2026 in
 //! English.
 
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Utc, Weekday};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc, Weekday};
 
 use crate::i18n::Locale;
 
@@ -33,6 +33,62 @@ pub fn date(locale: Locale, date: NaiveDate) -> String {
 pub fn datetime(locale: Locale, at: DateTime<Utc>) -> String {
     let local = at.with_timezone(&shanghai()).naive_local();
     format!("{} {}", date(locale, local.date()), local.format("%H:%M")).replace("） ", "）")
+}
+
+/// When an activity runs: 2026年11月28日（周六）14:00–16:00 on one day, both ends in full
+/// otherwise.
+pub fn span(locale: Locale, from: DateTime<Utc>, to: DateTime<Utc>) -> String {
+    let (a, b) = (
+        from.with_timezone(&shanghai()).naive_local(),
+        to.with_timezone(&shanghai()).naive_local(),
+    );
+    if a.date() == b.date() {
+        format!("{}–{}", datetime(locale, from), b.format("%H:%M"))
+    } else {
+        format!("{} – {}", datetime(locale, from), datetime(locale, to))
+    }
+}
+
+/// A moment as a `datetime-local` input shows it, in Asia/Shanghai: `2026-11-28T14:00`.
+pub fn to_input(at: DateTime<Utc>) -> String {
+    at.with_timezone(&shanghai())
+        .naive_local()
+        .format("%Y-%m-%dT%H:%M")
+        .to_string()
+}
+
+/// What a `datetime-local` input holds, read in Asia/Shanghai.
+pub fn from_input(text: &str) -> Option<DateTime<Utc>> {
+    let local = NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%dT%H:%M")
+        .or_else(|_| NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%dT%H:%M:%S"))
+        .ok()?;
+    shanghai()
+        .from_local_datetime(&local)
+        .single()
+        .map(|at| at.with_timezone(&Utc))
+}
+
+/// The first moment of a day in Asia/Shanghai.
+pub fn day_start(day: NaiveDate) -> DateTime<Utc> {
+    shanghai()
+        .from_local_datetime(&day.and_hms_opt(0, 0, 0).expect("midnight exists"))
+        .single()
+        .expect("a fixed offset has no gaps")
+        .with_timezone(&Utc)
+}
+
+/// How long something has waited: 3 天 2 小时, 5 小时, 12 分钟 (or 3 d 2 h …).
+pub fn waited(locale: Locale, seconds: i64) -> String {
+    let minutes = seconds.max(0) / 60;
+    let (days, hours, mins) = (minutes / 1440, minutes / 60 % 24, minutes % 60);
+    match locale {
+        Locale::Zh if days > 0 => format!("{days} 天 {hours} 小时"),
+        Locale::Zh if hours > 0 => format!("{hours} 小时 {mins} 分钟"),
+        Locale::Zh => format!("{mins} 分钟"),
+        Locale::En if days > 0 => format!("{days} d {hours} h"),
+        Locale::En if hours > 0 => format!("{hours} h {mins} min"),
+        Locale::En => format!("{mins} min"),
+    }
 }
 
 fn shanghai() -> FixedOffset {

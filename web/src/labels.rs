@@ -1,7 +1,16 @@
-//! How domain values read in the UI: roles, organisation kinds, permissions and audit actions,
-//! in the current locale.
+//! How domain values read in the UI: roles, organisation kinds, permissions, audit actions and
+//! the states of activities and sign-ups, in the current locale.
 
-use shared::{auth::Permission, auth::Role, org::OrgKind};
+use shared::{
+    activity::{
+        ActivityStatus, CreditLevel, EnrolmentMode, FieldKind, Ineligible, Phase,
+        RegistrationStatus,
+    },
+    auth::Permission,
+    auth::Role,
+    org::OrgKind,
+    people::Degree,
+};
 
 use crate::i18n::I18n;
 
@@ -53,5 +62,109 @@ pub fn action(i18n: I18n, action: &str) -> String {
     match known {
         Some((zh, en)) => i18n.t(zh, en).to_owned(),
         None => action.to_owned(),
+    }
+}
+
+// ---- Activities ----
+
+pub fn phase(i18n: I18n, phase: Phase) -> &'static str {
+    match phase {
+        Phase::Upcoming => i18n.t("即将报名", "Opens soon"),
+        Phase::RegistrationOpen => i18n.t("报名中", "Open"),
+        Phase::RegistrationClosed => i18n.t("报名截止", "Closed"),
+        Phase::InProgress => i18n.t("进行中", "In progress"),
+        Phase::Ended => i18n.t("已结束", "Ended"),
+    }
+}
+
+pub fn activity_status(i18n: I18n, status: ActivityStatus) -> &'static str {
+    match status {
+        ActivityStatus::Draft => i18n.t("草稿", "Draft"),
+        ActivityStatus::Submitted => i18n.t("审核中", "Under review"),
+        ActivityStatus::Published => i18n.t("已发布", "Published"),
+        ActivityStatus::Cancelled => i18n.t("已取消", "Cancelled"),
+    }
+}
+
+pub fn credit_level(i18n: I18n, level: CreditLevel) -> &'static str {
+    let en = match level {
+        CreditLevel::Club => "Club level",
+        CreditLevel::College => "College level",
+        CreditLevel::School => "School level",
+    };
+    i18n.t(level.label_zh(), en)
+}
+
+pub fn field_kind(i18n: I18n, kind: FieldKind) -> &'static str {
+    let en = match kind {
+        FieldKind::Text => "Short text",
+        FieldKind::LongText => "Long text",
+        FieldKind::SingleChoice => "Single choice",
+        FieldKind::MultipleChoice => "Multiple choice",
+        FieldKind::Number => "Number",
+        FieldKind::Phone => "Mobile number",
+        FieldKind::Email => "E-mail",
+        FieldKind::Date => "Date",
+    };
+    i18n.t(kind.label_zh(), en)
+}
+
+pub fn registration_status(i18n: I18n, status: RegistrationStatus) -> &'static str {
+    let en = match status {
+        RegistrationStatus::Pending => "Pending",
+        RegistrationStatus::Confirmed => "Confirmed",
+        RegistrationStatus::Waitlisted => "Waitlisted",
+        RegistrationStatus::Rejected => "Rejected",
+        RegistrationStatus::NotSelected => "Not drawn",
+        RegistrationStatus::Cancelled => "Cancelled",
+    };
+    i18n.t(status.label_zh(), en)
+}
+
+pub fn enrolment_mode(i18n: I18n, mode: EnrolmentMode) -> &'static str {
+    match mode {
+        EnrolmentMode::FirstCome => i18n.t("先到先得", "First come, first served"),
+        EnrolmentMode::Review => i18n.t("人工审核", "Reviewed by the organiser"),
+        EnrolmentMode::Lottery => i18n.t("抽签", "Lottery"),
+    }
+}
+
+pub fn ineligible(i18n: I18n, reason: Ineligible) -> &'static str {
+    i18n.t(reason.message_zh(), reason.message_en())
+}
+
+pub fn degree(i18n: I18n, degree: Degree) -> &'static str {
+    match degree {
+        Degree::Undergraduate => i18n.t("本科生", "Undergraduate"),
+        Degree::Graduate => i18n.t("研究生", "Graduate"),
+    }
+}
+
+/// A transition's action (`submit`, `approve` …) in words.
+pub fn transition(i18n: I18n, action: &str) -> String {
+    let known = match action {
+        "create" => Some(("创建", "Created")),
+        "submit" => Some(("提交审核", "Submitted for review")),
+        "approve" => Some(("审核通过", "Approved")),
+        "reject" => Some(("驳回", "Rejected")),
+        "publish" => Some(("发布", "Published")),
+        "cancel" => Some(("取消活动", "Cancelled")),
+        "amend" => Some(("修改", "Amended")),
+        "withdraw" => Some(("撤回", "Withdrawn")),
+        _ => None,
+    };
+    match known {
+        Some((zh, en)) => i18n.t(zh, en).to_owned(),
+        None => action.to_owned(),
+    }
+}
+
+/// A CSS class for a registration's state badge.
+pub fn registration_badge(status: RegistrationStatus) -> &'static str {
+    match status {
+        RegistrationStatus::Confirmed => "badge badge-on",
+        RegistrationStatus::Pending | RegistrationStatus::Waitlisted => "badge badge-warn",
+        RegistrationStatus::Rejected | RegistrationStatus::NotSelected => "badge badge-off",
+        RegistrationStatus::Cancelled => "badge",
     }
 }

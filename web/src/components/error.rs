@@ -140,6 +140,9 @@ pub fn translate(i18n: I18n, message: &str) -> Option<String> {
     if let Some((zh, en)) = known {
         return Some(i18n.t(zh, en).to_owned());
     }
+    if let Some(text) = activity_message(i18n, message) {
+        return Some(text);
+    }
     // "must have 1 to 50 characters"
     let limit = message
         .strip_prefix("must have 1 to ")
@@ -190,4 +193,86 @@ pub fn ErrorNotice(
             })}
         </div>
     }
+}
+
+/// The rule messages of `shared::activity` and the activity endpoints, in the current locale.
+fn activity_message(i18n: I18n, message: &str) -> Option<String> {
+    let fixed = match message {
+        "a title has 1 to 100 characters" => Some("标题需为 1–100 个字符"),
+        "a place has 1 to 100 characters" => Some("地点需为 1–100 个字符"),
+        "the end must come after the start" => Some("结束时间须晚于开始时间"),
+        "registration must close after it opens" => Some("报名截止须晚于报名开始"),
+        "registration must close by the end of the activity" => Some("报名须在活动结束前截止"),
+        "at least one place, or no limit" => Some("名额至少为 1，或不限名额"),
+        "at most 100000 places" => Some("名额最多 100000"),
+        "a lottery needs a number of places" => Some("抽签报名需要设定名额"),
+        "at most 20 instructors" => Some("最多 20 位指导老师"),
+        "use 1–32 lowercase letters, digits or _" => Some("字段标识为 1–32 位小写字母、数字或 _"),
+        "a label has 1 to 60 characters" => Some("问题名称需为 1–60 个字符"),
+        "give 1 to 50 choices" => Some("请给出 1–50 个选项"),
+        "each choice has 1 to 60 characters" => Some("每个选项需为 1–60 个字符"),
+        "only choice fields have options" => Some("只有选择题才有选项"),
+        "min must not exceed max" => Some("最小值不能大于最大值"),
+        "no such question" => Some("没有这个问题"),
+        "enter a date and time" => Some("请填写日期和时间"),
+        "choose the organiser" => Some("请选择主办组织"),
+        "expected text" => Some("请填写文字"),
+        "choose one of the options" => Some("请选择一个选项"),
+        "expected a list of choices" => Some("请选择选项"),
+        "expected a number" => Some("请输入数字"),
+        "expected an e-mail address" => Some("请输入有效的邮箱地址"),
+        "expected a date as YYYY-MM-DD" => Some("请选择日期"),
+        "say why the activity is rejected" => Some("请填写驳回原因"),
+        "say why, in at most 500 characters" => Some("请填写原因（最多 500 个字符）"),
+        _ => None,
+    };
+    let zh = fixed.map(str::to_owned).or_else(|| {
+        if let Some(label) = message
+            .strip_prefix("「")
+            .and_then(|rest| rest.strip_suffix("」is required"))
+        {
+            Some(format!("请填写「{label}」"))
+        } else if let Some(rest) = message.strip_prefix("must be between ") {
+            let (min, max) = rest.split_once(" and ")?;
+            Some(format!("须在 {min} 到 {max} 之间"))
+        } else if let Some(min) = message.strip_prefix("must be at least ") {
+            Some(format!("不能小于 {min}"))
+        } else if let Some(max) = message.strip_prefix("must be at most ") {
+            Some(format!("不能大于 {max}"))
+        } else if let Some(n) = message
+            .strip_prefix("at most ")
+            .and_then(|rest| rest.strip_suffix(" characters"))
+        {
+            Some(format!("最多 {n} 个字符"))
+        } else if let Some(n) = message
+            .strip_prefix("at most ")
+            .and_then(|rest| rest.strip_suffix(" fields"))
+        {
+            Some(format!("最多 {n} 个问题"))
+        } else if message.starts_with("the key `") {
+            Some("字段标识重复".to_owned())
+        } else if message.ends_with("is not one of the options") {
+            Some("请从选项中选择".to_owned())
+        } else if message.starts_with("no such active category") {
+            Some("请选择活动类别".to_owned())
+        } else if message.ends_with("credit") && message.contains("cannot claim") {
+            Some("认定级别不能低于主办组织的级别".to_owned())
+        } else if message.ends_with("is not an active staff account") {
+            Some("指导老师须为在职教职工账号".to_owned())
+        } else if message.ends_with("is not a college") {
+            Some("只能选择学院".to_owned())
+        } else {
+            None
+        }
+    })?;
+    Some(match i18n.locale() {
+        Locale::Zh => zh,
+        Locale::En => {
+            let mut chars = message.chars();
+            chars
+                .next()
+                .map(|c| c.to_uppercase().collect::<String>() + chars.as_str())
+                .unwrap_or_default()
+        }
+    })
 }

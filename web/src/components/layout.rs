@@ -74,6 +74,27 @@ const AUDIT: Tab = Tab {
     en: "Audit",
     key: "audit",
 };
+const ACTIVITIES: Tab = Tab {
+    href: "/activities",
+    icon: "✦",
+    zh: "活动",
+    en: "Activities",
+    key: "activities",
+};
+const MANAGE: Tab = Tab {
+    href: "/manage/activities",
+    icon: "✎",
+    zh: "活动管理",
+    en: "Activities",
+    key: "manage",
+};
+const REVIEWS: Tab = Tab {
+    href: "/reviews",
+    icon: "✓",
+    zh: "审核",
+    en: "Reviews",
+    key: "reviews",
+};
 const ACCOUNT: Tab = Tab {
     href: "/account",
     icon: "◉",
@@ -82,23 +103,57 @@ const ACCOUNT: Tab = Tab {
     key: "account",
 };
 
-/// The tabs an account sees: only pages that exist and that it may use.
-fn tabs(me: Option<&Me>) -> Vec<Tab> {
-    match me {
+/// At most this many tabs fit a phone's tab bar; the rest fold into 我的 there.
+const PHONE_TABS: usize = 5;
+
+/// The tabs an account sees: only pages that exist and that it may use. The second of each
+/// pair says whether the tab folds away on phones (它在「我的」里).
+fn tabs(me: Option<&Me>) -> Vec<(Tab, bool)> {
+    let tabs = match me {
         None => vec![HOME, CALENDAR, LOGIN],
         // Nothing else works until the password is changed.
         Some(me) if me.must_change_password => vec![ACCOUNT],
         Some(me) if me.role.is_organization() => {
-            let mut tabs = vec![HOME, ORG];
+            let mut tabs = vec![HOME];
+            if me.can(Permission::PublishActivities) || me.can(Permission::RecordAttendance) {
+                tabs.push(MANAGE);
+            }
+            if me.can(Permission::ReviewActivities) {
+                tabs.push(REVIEWS);
+            }
+            tabs.push(ORG);
             if me.can(Permission::ManageAccounts) {
                 tabs.push(PEOPLE);
             }
             tabs.extend([AUDIT, ACCOUNT]);
             tabs
         }
-        // Students and instructors; 活动 and 签到 join when those pages exist.
-        Some(_) => vec![HOME, CALENDAR, ACCOUNT],
+        // Students and instructors; 签到 joins when that page exists.
+        Some(_) => vec![HOME, ACTIVITIES, CALENDAR, ACCOUNT],
+    };
+    // Fold the least used (人员, then 日志) until the phone's bar has room.
+    let mut extra = tabs.len().saturating_sub(PHONE_TABS);
+    let mut folded = Vec::new();
+    for candidate in [PEOPLE.key, AUDIT.key, ORG.key] {
+        if extra > 0 && tabs.iter().any(|t| t.key == candidate) {
+            folded.push(candidate);
+            extra -= 1;
+        }
     }
+    tabs.into_iter()
+        .map(|tab| (tab, folded.contains(&tab.key)))
+        .collect()
+}
+
+/// The entries folded out of the phone's tab bar for this account (shown on 我的).
+pub fn folded_tabs(
+    me: Option<&Me>,
+) -> Vec<(&'static str, &'static str, &'static str, &'static str)> {
+    tabs(me)
+        .into_iter()
+        .filter(|(_, folded)| *folded)
+        .map(|(tab, _)| (tab.href, tab.zh, tab.en, tab.key))
+        .collect()
 }
 
 #[component]
@@ -113,6 +168,7 @@ pub fn Layout(children: Children) -> impl IntoView {
     };
     let tabs = Memo::new(move |_| session.with_me(tabs));
     enforce_session(session);
+    crate::pages::notifications::Unread::provide();
 
     view! {
         <header class="topbar">
@@ -121,8 +177,8 @@ pub fn Layout(children: Children) -> impl IntoView {
                 <span class="brand-school" data-testid="school-name">{school_name}</span>
             </div>
             <nav class="nav" aria-label=move || i18n.t("主导航", "Main navigation") data-testid="nav">
-                <For each=move || tabs.get() key=|tab| tab.key let:tab>
-                    <NavLink tab=tab />
+                <For each=move || tabs.get() key=|(tab, folded)| (tab.key, *folded) let:entry>
+                    <NavLink tab=entry.0 folded=entry.1 />
                 </For>
             </nav>
             <button class="lang-switch" data-testid="lang-switch" on:click=move |_| i18n.toggle()
@@ -164,11 +220,20 @@ fn enforce_session(session: crate::session::Session) {
 }
 
 #[component]
-fn NavLink(tab: Tab) -> impl IntoView {
+fn NavLink(tab: Tab, folded: bool) -> impl IntoView {
     let i18n = use_i18n();
+    let unread = expect_context::<crate::pages::notifications::Unread>();
+    // 我的 carries the unread-notifications badge.
+    let badge = move || {
+        (tab.key == ACCOUNT.key)
+            .then(|| unread.count())
+            .filter(|n| *n > 0)
+    };
     view! {
-        <A href=tab.href exact={tab.href == "/"} attr:class="nav-link" attr:data-testid=format!("nav-{}", tab.key)>
-            <span class="nav-icon" aria-hidden="true">{tab.icon}</span>
+        <A href=tab.href exact={tab.href == "/"} attr:class=if folded { "nav-link nav-fold" } else { "nav-link" } attr:data-testid=format!("nav-{}", tab.key)>
+            <span class="nav-icon" aria-hidden="true">{tab.icon}
+                {move || badge().map(|n| view! { <span class="nav-badge" data-testid="nav-unread">{if n > 99 { "99+".to_owned() } else { n.to_string() }}</span> })}
+            </span>
             <span class="nav-label">{move || i18n.t(tab.zh, tab.en)}</span>
         </A>
     }

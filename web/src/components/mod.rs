@@ -1,5 +1,7 @@
 //! Pieces reused across pages.
 
+pub mod activity;
+pub mod answers;
 pub mod deadline;
 pub mod error;
 pub mod field;

@@ -3,7 +3,7 @@
 //! here or on every device.
 
 use leptos::prelude::*;
-use leptos_router::{NavigateOptions, hooks::use_navigate};
+use leptos_router::{NavigateOptions, components::A, hooks::use_navigate};
 use shared::{
     ApiError,
     auth::{ChangePasswordRequest, Me, check_password},
@@ -45,8 +45,41 @@ pub fn AccountPage() -> impl IntoView {
             </div>
         })}
         {move || session.me().map(|me| view! { <AccountFacts me=me /> })}
+        {move || (!must_change()).then(|| view! { <Shortcuts /> })}
         <ChangePassword />
         <SignOut />
+    }
+}
+
+/// Where else to go from 我的: my activities and notifications, and on phones the pages folded
+/// out of the tab bar.
+#[component]
+fn Shortcuts() -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    let unread = expect_context::<crate::pages::notifications::Unread>();
+    let student = session.with_me(|me| me.is_some_and(|me| me.role == shared::auth::Role::Student));
+    let folded = session.with_me(crate::components::layout::folded_tabs);
+    view! {
+        <nav class="menu" data-testid="account-menu">
+            {student.then(|| view! {
+                <A href="/me/activities" attr:class="menu-item" attr:data-testid="menu-my-activities">
+                    <span>{move || i18n.t("我的活动", "My activities")}</span><span class="menu-arrow" aria-hidden="true">"›"</span>
+                </A>
+            })}
+            <A href="/notifications" attr:class="menu-item" attr:data-testid="menu-notifications">
+                <span>{move || i18n.t("通知", "Notifications")}</span>
+                <span class="menu-end">
+                    {move || (unread.count() > 0).then(|| view! { <span class="count-badge" data-testid="menu-unread">{unread.count()}</span> })}
+                    <span class="menu-arrow" aria-hidden="true">"›"</span>
+                </span>
+            </A>
+            {folded.into_iter().map(|(href, zh, en, key)| view! {
+                <A href=href attr:class="menu-item menu-fold" attr:data-testid=format!("menu-{key}")>
+                    <span>{move || i18n.t(zh, en)}</span><span class="menu-arrow" aria-hidden="true">"›"</span>
+                </A>
+            }).collect_view()}
+        </nav>
     }
 }
 

@@ -1,0 +1,108 @@
+//! 通知: the in-app notifications (an activity cancelled, a waitlist place, a decision, a draw),
+//! newest first. Opening the list marks them read, which clears the badge on 我的.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::{
+    api,
+    components::{error::ErrorNotice, pager::Pager},
+    format,
+    i18n::use_i18n,
+};
+
+const PER_PAGE: u32 = 20;
+
+/// The unread count shown as a badge, shared by the tab bar and 我的 (refetched on demand).
+#[derive(Clone, Copy)]
+pub struct Unread(pub LocalResource<u64>);
+
+impl Unread {
+    /// Counted again whenever the account or the page changes.
+    pub fn provide() {
+        let session = crate::session::use_session();
+        let location = leptos_router::hooks::use_location();
+        let unread = LocalResource::new(move || {
+            let who =
+                session.with_me(|me| me.filter(|me| !me.must_change_password).map(|me| me.id));
+            location.pathname.track();
+            async move {
+                if who.is_none() {
+                    return 0;
+                }
+                api::notifications(true, 1, 1)
+                    .await
+                    .map(|page| page.total)
+                    .unwrap_or(0)
+            }
+        });
+        provide_context(Unread(unread));
+    }
+
+    pub fn count(self) -> u64 {
+        self.0.get().unwrap_or(0)
+    }
+}
+
+#[component]
+pub fn NotificationsPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let unread = expect_context::<Unread>();
+    let page = RwSignal::new(1_u32);
+    let list = LocalResource::new(move || {
+        let page = page.get();
+        async move {
+            let list = api::notifications(false, page, PER_PAGE).await;
+            // Seen now: clear the badge (the list keeps showing which were new).
+            if list
+                .as_ref()
+                .is_ok_and(|l| l.items.iter().any(|n| n.read_at.is_none()))
+                && api::read_notifications().await.is_ok()
+            {
+                unread.0.refetch();
+            }
+            list
+        }
+    });
+
+    view! {
+        <p class="crumbs"><A href="/account">{move || i18n.t("‹ 我的", "‹ Me")}</A></p>
+        <h1>{move || i18n.t("通知", "Notifications")}</h1>
+        <Transition fallback=move || view! { <p class="muted">{move || i18n.t("加载中…", "Loading…")}</p> }>
+            {move || list.get().map(|result| match result {
+                Ok(list) if list.items.is_empty() => view! {
+                    <div class="empty" data-testid="notifications-empty">
+                        <p class="empty-icon" aria-hidden="true">"✉"</p>
+                        <p>{move || i18n.t("暂无通知。报名结果、候补递补和活动变动会在这里告诉你。", "No notifications. Sign-up results, waitlist places and changes to activities appear here.")}</p>
+                    </div>
+                }.into_any(),
+                Ok(list) => {
+                    let (current, pages, total) = (list.page, list.pages(), list.total);
+                    view! {
+                        <ul class="notification-list" data-testid="notifications">
+                            {list.items.into_iter().map(|n| {
+                                let at = n.created_at;
+                                let new = n.read_at.is_none();
+                                view! {
+                                    <li class="notification" class:notification-new=new data-testid="notification" data-kind=n.kind.clone()>
+                                        <p class="notification-title">
+                                            {new.then(|| view! { <span class="dot" aria-label=move || i18n.t("未读", "Unread")></span> })}
+                                            {n.title.clone()}
+                                        </p>
+                                        <p class="notification-body">{n.body.clone()}</p>
+                                        <p class="muted small">
+                                            {move || format::datetime(i18n.locale(), at)}
+                                            {n.activity_id.map(|id| view! { " · " <A href=format!("/activities/{id}")>{move || i18n.t("查看活动", "Open the activity")}</A> })}
+                                        </p>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                        <Pager page=current pages=pages total=total on_page=Callback::new(move |p: u32| page.set(p)) />
+                    }.into_any()
+                }
+                Err(error) => view! { <ErrorNotice error=error retry=Callback::new(move |_| list.refetch()) /> }.into_any(),
+            })}
+        </Transition>
+    }
+}
