@@ -35,6 +35,28 @@ pub fn datetime(locale: Locale, at: DateTime<Utc>) -> String {
     format!("{} {}", date(locale, local.date()), local.format("%H:%M")).replace("） ", "）")
 }
 
-fn shanghai() -> FixedOffset {
+/// The time of day in the school's time zone: 14:02.
+pub fn time(at: DateTime<Utc>) -> String {
+    at.with_timezone(&shanghai()).format("%H:%M").to_string()
+}
+
+/// The value of a `datetime-local` input for a moment, in the school's time zone.
+pub fn datetime_input(at: DateTime<Utc>) -> String {
+    at.with_timezone(&shanghai()).format("%Y-%m-%dT%H:%M").to_string()
+}
+
+/// A `datetime-local` input's value (school time) as a moment; `None` when incomplete.
+pub fn parse_datetime_input(text: &str) -> Option<DateTime<Utc>> {
+    let text = text.trim();
+    let naive = chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M")
+        .or_else(|_| chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S"))
+        .ok()?;
+    naive
+        .and_local_timezone(shanghai())
+        .single()
+        .map(|at| at.with_timezone(&Utc))
+}
+
+pub(crate) fn shanghai() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
 }
