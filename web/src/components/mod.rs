@@ -1,5 +1,6 @@
 //! Pieces reused across pages.
 
+pub mod attendance;
 pub mod deadline;
 pub mod error;
 pub mod field;
