@@ -199,12 +199,28 @@ test('the organiser records a student without a phone by number', { timeout: 90_
     await page.locator(tid('manual-student-no')).fill('2099999999');
     await page.locator(tid('manual-submit')).click();
     await waitForText(page, tid('manual-student-no-error'), '没有这个学号的学生');
+    await page.evaluate(() => window.scrollTo(0, 0));
     await screenshot(page, 'checkin-screen-phone.png');
 
     // The attendance page lists it, with how it was made.
     await page.locator(tid('subnav-attendance')).click();
     await waitForText(page, tid('attendance-list'), '手动签到');
     await screenshot(page, 'attendance-phone.png');
+
+    // The recognition grid starts from who checked in.
+    await page.locator(tid('subnav-results')).click();
+    await waitForText(page, tid('results-grid'), '2023010102');
+    await screenshot(page, 'results-phone.png');
+
+    // The back-fill requests and the overdue list are reachable from home.
+    await page.goto(`${baseUrl}/`);
+    await page.locator(tid('home-requests')).click();
+    await page.waitForURL(/\/manage\/requests/);
+    await page.locator(`${tid('requests-empty')}, ${tid('requests')}`).first().waitFor();
+    await screenshot(page, 'requests-phone.png');
+    await page.goto(`${baseUrl}/manage/overdue`);
+    await page.locator(`${tid('overdue-empty')}, ${tid('overdue')}`).first().waitFor();
+    await screenshot(page, 'overdue-phone.png');
     assert.deepEqual(page.errors, [], 'no uncaught errors in the page');
   } finally {
     await page.context().close();

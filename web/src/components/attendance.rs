@@ -468,7 +468,8 @@ pub fn AnomalyList(id: i64, #[prop(into)] refresh: Signal<u32>) -> impl IntoView
                                         <span class="badge badge-warn">{move || anomaly(i18n, kind)}</span>
                                         <span class="anomaly-when muted">{format::time(at)}</span>
                                         <span class="anomaly-who">{a.students.join("、")}</span>
-                                        <span class="anomaly-detail muted small">{a.detail.clone()}</span>
+                                        // The server's detail is English: the label says it in Chinese.
+                                        {(i18n.locale() == Locale::En).then(|| view! { <span class="anomaly-detail muted small">{a.detail.clone()}</span> })}
                                     </li>
                                 }
                             }).collect_view()}
