@@ -220,9 +220,16 @@ struct Server {
 
 impl Server {
     fn start(args: &Args, database_url: &str) -> Result<Server> {
+        // The check-in QR encodes PUBLIC_URL, so the server must know its own address before
+        // it starts: take a free port from the OS, release it, and hand it to the server.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .map_err(|e| format!("cannot find a free port: {e}"))?
+            .port();
         let mut child = Command::new(&args.api)
-            .args(["serve", "--port", "0", "--host", "127.0.0.1"])
+            .args(["serve", "--port", &port.to_string(), "--host", "127.0.0.1"])
             .env("DATABASE_URL", database_url)
+            .env("PUBLIC_URL", format!("http://127.0.0.1:{port}"))
             .env("DEMO_MODE", "1")
             .env("WEB_DIST", &args.web_dist)
             .env("RUST_LOG", "warn")

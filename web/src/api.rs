@@ -21,6 +21,11 @@ use shared::{
         LotteryResult, RegisterRequest, Registration, RegistrationStatus, ReviewDecision,
         ReviewItem,
     },
+    attendance::{
+        Anomaly, AttendanceRecord, AttendanceRequest, CheckinCode, CheckinRequest, CheckinResult,
+        CheckinSettings, CodeKind, Deadlines, ManualAttendance, NewAttendanceRequest,
+        OverdueActivity, ResultInput, ResultRecord, UploadReport,
+    },
     audit::AuditEntry,
     auth::{ChangePasswordRequest, LoginRequest, LoginResponse, Me, RefreshRequest, TokenPair},
     calendar::{CalendarDay, Deadline, DeadlineRequest},
@@ -597,6 +602,201 @@ pub async fn read_notifications() -> Result<(), ApiError> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Attendance (考勤) and results (成绩认定)
+
+/// `GET /api/activities/{id}/checkin-code?kind=in|out`: the current QR code and the counts.
+pub async fn checkin_code(id: i64, kind: CodeKind) -> Result<CheckinCode, ApiError> {
+    let kind = match kind {
+        CodeKind::In => "in",
+        CodeKind::Out => "out",
+    };
+    get(&format!("/api/activities/{id}/checkin-code?kind={kind}")).await
+}
+
+/// `POST /api/checkin`: the student's scan.
+pub async fn check_in(request: &CheckinRequest) -> Result<CheckinResult, ApiError> {
+    post("/api/checkin", request).await
+}
+
+/// `GET /api/activities/{id}/checkin-settings`.
+pub async fn checkin_settings(id: i64) -> Result<CheckinSettings, ApiError> {
+    get(&format!("/api/activities/{id}/checkin-settings")).await
+}
+
+/// `PUT /api/activities/{id}/checkin-settings`.
+pub async fn put_checkin_settings(
+    id: i64,
+    settings: &CheckinSettings,
+) -> Result<CheckinSettings, ApiError> {
+    put(&format!("/api/activities/{id}/checkin-settings"), settings).await
+}
+
+/// `GET /api/activities/{id}/attendance`: newest first; `total` is the live count.
+pub async fn attendance(
+    id: i64,
+    page: u32,
+    per_page: u32,
+) -> Result<Page<AttendanceRecord>, ApiError> {
+    get(&format!(
+        "/api/activities/{id}/attendance?page={page}&per_page={per_page}"
+    ))
+    .await
+}
+
+/// Every attendance record of an activity, fetching as many pages as it takes.
+pub async fn all_attendance(id: i64) -> Result<Vec<AttendanceRecord>, ApiError> {
+    let mut items = Vec::new();
+    for page in 1.. {
+        let mut batch = attendance(id, page, shared::page::MAX_PER_PAGE).await?;
+        let last = u64::from(page) >= batch.pages() || batch.items.is_empty();
+        items.append(&mut batch.items);
+        if last || page >= 200 {
+            break;
+        }
+    }
+    Ok(items)
+}
+
+/// `GET /api/activities/{id}/attendance/anomalies`.
+pub async fn anomalies(id: i64) -> Result<Page<Anomaly>, ApiError> {
+    get(&format!("/api/activities/{id}/attendance/anomalies")).await
+}
+
+/// `POST /api/activities/{id}/attendance`: a manual check-in, or a make-up after the end.
+pub async fn record_attendance(
+    id: i64,
+    request: &ManualAttendance,
+) -> Result<AttendanceRecord, ApiError> {
+    post(&format!("/api/activities/{id}/attendance"), request).await
+}
+
+/// `GET /api/activities/{id}/deadlines`.
+pub async fn deadlines(id: i64) -> Result<Deadlines, ApiError> {
+    get(&format!("/api/activities/{id}/deadlines")).await
+}
+
+/// `POST /api/activities/{id}/attendance-requests`: a back-fill for the level above.
+pub async fn request_backfill(
+    id: i64,
+    request: &NewAttendanceRequest,
+) -> Result<AttendanceRequest, ApiError> {
+    post(
+        &format!("/api/activities/{id}/attendance-requests"),
+        request,
+    )
+    .await
+}
+
+/// Which back-fill requests `GET /api/attendance-requests` lists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RequestScope {
+    /// What waits for the caller's organisation to decide.
+    Incoming,
+    /// What the caller's subtree asked.
+    Outgoing,
+}
+
+impl RequestScope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestScope::Incoming => "incoming",
+            RequestScope::Outgoing => "outgoing",
+        }
+    }
+}
+
+/// `GET /api/attendance-requests?scope=…&pending=…`: newest first.
+pub async fn attendance_requests(
+    scope: RequestScope,
+    pending: bool,
+    page: u32,
+    per_page: u32,
+) -> Result<Page<AttendanceRequest>, ApiError> {
+    let path = Query::default()
+        .add("scope", scope.as_str())
+        .opt("pending", pending.then_some(true))
+        .add("page", page)
+        .add("per_page", per_page)
+        .to("/api/attendance-requests");
+    get(&path).await
+}
+
+/// `POST /api/attendance-requests/{id}/approve`.
+pub async fn approve_request(
+    id: i64,
+    decision: &ReviewDecision,
+) -> Result<AttendanceRequest, ApiError> {
+    post(&format!("/api/attendance-requests/{id}/approve"), decision).await
+}
+
+/// `POST /api/attendance-requests/{id}/reject`: with a reason.
+pub async fn reject_request(
+    id: i64,
+    decision: &ReviewDecision,
+) -> Result<AttendanceRequest, ApiError> {
+    post(&format!("/api/attendance-requests/{id}/reject"), decision).await
+}
+
+/// `GET /api/activities/{id}/results`.
+pub async fn results(id: i64) -> Result<Page<ResultRecord>, ApiError> {
+    get(&format!("/api/activities/{id}/results")).await
+}
+
+/// The body of `PUT /api/activities/{id}/results`.
+#[derive(Serialize)]
+struct ResultsBody<'a> {
+    results: &'a [ResultInput],
+}
+
+/// `PUT /api/activities/{id}/results`: all rows or none; a bad row is named
+/// `results[i].<field>`.
+pub async fn put_results(id: i64, rows: &[ResultInput]) -> Result<Page<ResultRecord>, ApiError> {
+    put(
+        &format!("/api/activities/{id}/results"),
+        &ResultsBody { results: rows },
+    )
+    .await
+}
+
+/// `POST /api/activities/{id}/results/upload?file_name=…&dry_run=…` with the file's bytes.
+pub async fn upload_results(
+    id: i64,
+    file_name: &str,
+    content_type: &str,
+    bytes: Vec<u8>,
+    dry_run: bool,
+) -> Result<UploadReport, ApiError> {
+    let path = Query::default()
+        .add("file_name", file_name)
+        .add("dry_run", dry_run)
+        .to(&format!("/api/activities/{id}/results/upload"));
+    let body = Body::File {
+        bytes,
+        content_type: content_type.to_owned(),
+    };
+    call("POST", &path, body).await?.json()
+}
+
+/// `POST /api/activities/{id}/results/finalize`: answers the deadlines with `recognized_at`.
+pub async fn finalize_results(id: i64) -> Result<Deadlines, ApiError> {
+    call(
+        "POST",
+        &format!("/api/activities/{id}/results/finalize"),
+        Body::Empty,
+    )
+    .await?
+    .json()
+}
+
+/// `GET /api/recognition/overdue`: most overdue first.
+pub async fn overdue(page: u32, per_page: u32) -> Result<Page<OverdueActivity>, ApiError> {
+    get(&format!(
+        "/api/recognition/overdue?page={page}&per_page={per_page}"
+    ))
+    .await
+}
+
+// ---------------------------------------------------------------------------------------------
 // Plumbing
 
 async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
@@ -609,6 +809,10 @@ async fn post<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result
 
 async fn patch<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, ApiError> {
     call("PATCH", path, Body::json(body)?).await?.json()
+}
+
+async fn put<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, ApiError> {
+    call("PUT", path, Body::json(body)?).await?.json()
 }
 
 enum Body {

@@ -33,6 +33,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/calendar") view=pages::calendar::CalendarPage />
                     <Route path=path!("/status") view=pages::status::StatusPage />
                     <Route path=path!("/login") view=pages::login::LoginPage />
+                    <Route path=path!("/checkin") view=pages::checkin::CheckinPage />
                     <Route path=path!("/account") view=|| view! {
                         <Guard access=Access::SignedIn><pages::account::AccountPage /></Guard>
                     } />
@@ -77,6 +78,21 @@ pub fn App() -> impl IntoView {
                     } />
                     <Route path=path!("/audit") view=|| view! {
                         <Guard access=Access::Organization><pages::audit::AuditPage /></Guard>
+                    } />
+                    <Route path=path!("/manage/activities/:id/checkin") view=|| view! {
+                        <Guard access=Access::Permission(Permission::RecordAttendance)><pages::checkin_screen::CheckinScreenPage /></Guard>
+                    } />
+                    <Route path=path!("/manage/activities/:id/attendance") view=|| view! {
+                        <Guard access=Access::Permission(Permission::RecordAttendance)><pages::attendance::AttendancePage /></Guard>
+                    } />
+                    <Route path=path!("/manage/activities/:id/results") view=|| view! {
+                        <Guard access=Access::Permission(Permission::RecogniseResults)><pages::results::ResultsPage /></Guard>
+                    } />
+                    <Route path=path!("/manage/requests") view=|| view! {
+                        <Guard access=Access::Organization><pages::requests::RequestsPage /></Guard>
+                    } />
+                    <Route path=path!("/manage/overdue") view=|| view! {
+                        <Guard access=Access::Organization><pages::overdue::OverduePage /></Guard>
                     } />
                 </Routes>
             </Layout>

@@ -35,6 +35,11 @@ pub fn datetime(locale: Locale, at: DateTime<Utc>) -> String {
     format!("{} {}", date(locale, local.date()), local.format("%H:%M")).replace("） ", "）")
 }
 
+/// The time of day in the school's time zone: 14:02.
+pub fn time(at: DateTime<Utc>) -> String {
+    at.with_timezone(&shanghai()).format("%H:%M").to_string()
+}
+
 /// When an activity runs: 2026年11月28日（周六）14:00–16:00 on one day, both ends in full
 /// otherwise.
 pub fn span(locale: Locale, from: DateTime<Utc>, to: DateTime<Utc>) -> String {
@@ -91,6 +96,6 @@ pub fn waited(locale: Locale, seconds: i64) -> String {
     }
 }
 
-fn shanghai() -> FixedOffset {
+pub(crate) fn shanghai() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
 }

@@ -9,7 +9,9 @@ mod format;
 mod i18n;
 mod labels;
 mod pages;
+mod phone;
 mod session;
+mod timer;
 
 fn main() {
     console_error_panic_hook::set_once();

@@ -2,6 +2,7 @@
 
 pub mod activity;
 pub mod answers;
+pub mod attendance;
 pub mod deadline;
 pub mod error;
 pub mod field;

@@ -84,6 +84,11 @@ fn Welcome() -> impl IntoView {
                         {organization.then(|| view! {
                             <A href="/audit" attr:class="btn">{move || i18n.t("操作日志", "Audit log")}</A>
                         })}
+                        {organization.then(|| view! {
+                            <a href="/manage/activities" class="btn" data-testid="home-manage-activities">{move || i18n.t("活动管理", "Activities")}</a>
+                            <A href="/manage/requests" attr:class="btn" attr:data-testid="home-requests">{move || i18n.t("补录申请", "Back-fill requests")}</A>
+                            <A href="/manage/overdue" attr:class="btn" attr:data-testid="home-overdue">{move || i18n.t("逾期认定", "Overdue recognition")}</A>
+                        })}
                         <A href="/account" attr:class="btn">{move || i18n.t("我的账号", "My account")}</A>
                     </div>
                 </section>

@@ -1,0 +1,228 @@
+// On-site check-in in the browser: the club's organiser shows the rotating QR code on a
+// desktop screen; a student's phone opens the URL the code encodes, signs in when asked, comes
+// back and is checked in without another tap, and the organiser's live count follows without
+// a reload. A made-up token and an expired one each answer their reason in one line.
+
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import {
+  DESKTOP,
+  PHONE,
+  baseUrl,
+  demoAccounts,
+  launchBrowser,
+  newPage,
+  screenshot,
+  waitForText,
+} from './helpers.mjs';
+
+const tid = (id) => `[data-testid="${id}"]`;
+const accounts = demoAccounts();
+const account = (username) => {
+  const found = accounts.find((a) => a.username === username);
+  assert.ok(found, `demo account ${username} is listed in DEMO_ACCOUNTS`);
+  return found;
+};
+
+/** The token of a code expires after its 10-second step and one step of grace. */
+const CODE_LIFETIME_MS = 20_000;
+
+let browser;
+before(async () => {
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+});
+
+/** A JSON request to the API as `token` (or anonymously); fails on an error status. */
+async function api(method, path, token, body) {
+  const response = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers: {
+      Accept: 'application/json',
+      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      ...(token ? { Authorization: `Bearer ${token}` } : {}),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  assert.ok(response.ok, `${method} ${path} answered ${response.status}: ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+async function apiToken(username) {
+  const { password } = account(username);
+  const login = await api('POST', '/api/auth/login', null, { username, password });
+  return login.access_token;
+}
+
+/** A club-level volunteer activity of 程序设计协会 under way now, published on submit. */
+async function runningActivity(title) {
+  const club = await apiToken('acm_admin');
+  const orgs = await api('GET', '/api/organizations?q=acm', club);
+  const acm = orgs.items.find((o) => o.code === 'acm');
+  assert.ok(acm, 'the demo club 程序设计协会 (acm) exists');
+  const now = Date.now();
+  const at = (minutes) => new Date(now + minutes * 60_000).toISOString();
+  const created = await api('POST', '/api/activities', club, {
+    organizer_id: acm.id,
+    title,
+    category: 'volunteer',
+    credit_level: 'club',
+    starts_at: at(-10),
+    ends_at: at(120),
+    place: '信息楼 301',
+    capacity: null,
+    registration_opens_at: at(-60 * 24 * 3),
+    registration_closes_at: at(-10),
+    enrolment_mode: 'first_come',
+  });
+  const published = await api('POST', `/api/activities/${created.id}/submit`, club);
+  assert.equal(published.status, 'published');
+  return created.id;
+}
+
+/** Fills the sign-in form the app sent us to, and waits to be sent back. */
+async function signInHere(page, username) {
+  const { password } = account(username);
+  await page.locator(tid('login-username')).waitFor({ timeout: 15_000 });
+  await page.locator(tid('login-username')).fill(username);
+  await page.locator(tid('login-password')).fill(password);
+  await page.locator(tid('login-submit')).click();
+  await page.waitForURL((url) => !url.pathname.startsWith('/login'), { timeout: 15_000 });
+}
+
+/** The URL of a code that has just appeared on the organiser's screen (a whole step ahead). */
+async function freshCodeUrl(page) {
+  const qr = page.locator(tid('checkin-qr'));
+  await qr.waitFor({ timeout: 15_000 });
+  const current = await qr.getAttribute('data-url');
+  await page.waitForFunction(
+    ([selector, previous]) => document.querySelector(selector)?.dataset.url !== previous,
+    [tid('checkin-qr'), current],
+    { timeout: 15_000 },
+  );
+  return page.locator(tid('checkin-qr')).getAttribute('data-url');
+}
+
+test('a student scans the organiser’s code on a phone and the live count follows', { timeout: 180_000 }, async () => {
+  const id = await runningActivity('社区志愿服务（签到测试）');
+  const organiser = await newPage(browser, DESKTOP);
+  const phone = await newPage(browser, PHONE);
+  const other = await newPage(browser, PHONE);
+  try {
+    // The organiser opens the check-in screen by deep link and signs in on the way.
+    await organiser.goto(`${baseUrl}/manage/activities/${id}/checkin`);
+    await organiser.waitForURL(/\/login\?next=/);
+    await signInHere(organiser, 'acm_admin');
+    await organiser.waitForURL(new RegExp(`/manage/activities/${id}/checkin`));
+    await organiser.locator(tid('checkin-qr')).waitFor({ timeout: 15_000 });
+    await waitForText(organiser, tid('count-in'), '0');
+    const svg = await organiser.locator(`${tid('checkin-qr')} svg`).boundingBox();
+    assert.ok(svg && svg.width >= 320 && svg.height >= 320, `the code is large: ${JSON.stringify(svg)}`);
+    await screenshot(organiser, 'checkin-screen-desktop.png');
+
+    // A fresh code: the phone has its whole lifetime to sign in and come back.
+    const url = await freshCodeUrl(organiser);
+    const readAt = Date.now();
+    assert.ok(url.startsWith(`${baseUrl}/checkin?t=`), `the code encodes the scan page: ${url}`);
+
+    // The student's phone opens it signed out, signs in, and lands checked in.
+    await phone.goto(url);
+    await phone.waitForURL(/\/login\?next=%2Fcheckin/);
+    await signInHere(phone, '2023010101');
+    await phone.waitForURL(/\/checkin\?t=/);
+    await waitForText(phone, tid('checkin-result'), '签到成功', 20_000);
+    const line = await phone.locator(tid('checkin-result')).innerText();
+    assert.match(line, /^签到成功 · \d{2}:\d{2}$/);
+    assert.equal(await phone.locator(tid('checkin-outcome')).getAttribute('data-outcome'), 'ok');
+    assert.equal(await phone.evaluate(() => typeof localStorage.getItem('checkin_device_id')), 'string');
+    await screenshot(phone, 'checkin-scan-ok-phone.png');
+
+    // The organiser's count and arrivals follow, without a reload.
+    await waitForText(organiser, tid('count-in'), '1', 15_000);
+    await waitForText(organiser, tid('arrivals'), '2023010101');
+    await screenshot(organiser, 'checkin-screen-arrival-desktop.png');
+
+    // Projector mode: the code takes the screen.
+    await organiser.locator(tid('projector-toggle')).click();
+    await organiser.locator('.stage-projector').waitFor();
+    const projected = await organiser.locator(`${tid('checkin-qr')} svg`).boundingBox();
+    assert.ok(projected.height >= 560, `the projected code is large: ${projected.height}`);
+    await screenshot(organiser, 'checkin-projector-desktop.png');
+    await organiser.keyboard.press('Escape');
+    await organiser.locator('.stage-projector').waitFor({ state: 'detached' });
+
+    // Scanning again says so.
+    await phone.goto(await freshCodeUrl(organiser));
+    await waitForText(phone, tid('checkin-result'), '你已签到');
+
+    // A made-up code.
+    await phone.goto(`${baseUrl}/checkin?t=not-a-code`);
+    await waitForText(phone, tid('checkin-result'), '无效的签到码');
+    await screenshot(phone, 'checkin-scan-invalid-phone.png');
+
+    // Another student with the first code, once it has expired.
+    await other.goto(`${baseUrl}/login`);
+    await signInHere(other, '2024020101');
+    const wait = readAt + CODE_LIFETIME_MS + 1_500 - Date.now();
+    if (wait > 0) await other.waitForTimeout(wait);
+    await other.goto(url);
+    await waitForText(other, tid('checkin-result'), '二维码已过期，请重新扫描屏幕上的二维码');
+    assert.equal(await other.locator(tid('checkin-outcome')).getAttribute('data-code'), 'checkin_code_expired');
+    await screenshot(other, 'checkin-scan-expired-phone.png');
+    // Still one: the refused scan counted nobody.
+    assert.equal(await organiser.locator(tid('count-in')).innerText(), '1');
+
+    for (const page of [organiser, phone, other]) {
+      assert.deepEqual(page.errors, [], 'no uncaught errors in the page');
+    }
+  } finally {
+    await organiser.context().close();
+    await phone.context().close();
+    await other.context().close();
+  }
+});
+
+test('the organiser records a student without a phone by number', { timeout: 90_000 }, async () => {
+  const id = await runningActivity('社区志愿服务（手动签到）');
+  const page = await newPage(browser, PHONE);
+  try {
+    await page.goto(`${baseUrl}/login?next=${encodeURIComponent(`/manage/activities/${id}/checkin`)}`);
+    await signInHere(page, 'acm_admin');
+    await page.locator(tid('checkin-qr')).waitFor({ timeout: 15_000 });
+    await page.locator(tid('manual-student-no')).fill('2023010102');
+    await page.locator(tid('manual-submit')).click();
+    await waitForText(page, tid('manual-done'), '2023010102');
+    await waitForText(page, tid('count-in'), '1', 10_000);
+    await page.locator(tid('manual-student-no')).fill('2099999999');
+    await page.locator(tid('manual-submit')).click();
+    await waitForText(page, tid('manual-student-no-error'), '没有这个学号的学生');
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await screenshot(page, 'checkin-screen-phone.png');
+
+    // The attendance page lists it, with how it was made.
+    await page.locator(tid('subnav-attendance')).click();
+    await waitForText(page, tid('attendance-list'), '手动签到');
+    await screenshot(page, 'attendance-phone.png');
+
+    // The recognition grid starts from who checked in.
+    await page.locator(tid('subnav-results')).click();
+    await waitForText(page, tid('results-grid'), '2023010102');
+    await screenshot(page, 'results-phone.png');
+
+    // The back-fill requests and the overdue list are reachable from home.
+    await page.goto(`${baseUrl}/`);
+    await page.locator(tid('home-requests')).click();
+    await page.waitForURL(/\/manage\/requests/);
+    await page.locator(`${tid('requests-empty')}, ${tid('requests')}`).first().waitFor();
+    await screenshot(page, 'requests-phone.png');
+    await page.goto(`${baseUrl}/manage/overdue`);
+    await page.locator(`${tid('overdue-empty')}, ${tid('overdue')}`).first().waitFor();
+    await screenshot(page, 'overdue-phone.png');
+    assert.deepEqual(page.errors, [], 'no uncaught errors in the page');
+  } finally {
+    await page.context().close();
+  }
+});
