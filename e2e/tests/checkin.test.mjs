@@ -226,3 +226,81 @@ test('the organiser records a student without a phone by number', { timeout: 90_
     await page.context().close();
   }
 });
+
+test('after the make-up window: back-fill approved above, then results recognised and finalised', { timeout: 120_000 }, async () => {
+  // A club competition that ended on Wednesday 2026-09-30 at 18:00 Beijing time: the make-up
+  // window closed on 2026-10-13 (National Day and its 调休 counted).
+  const club = await apiToken('acm_admin');
+  const orgs = await api('GET', '/api/organizations?q=acm', club);
+  const acm = orgs.items.find((o) => o.code === 'acm');
+  const created = await api('POST', '/api/activities', club, {
+    organizer_id: acm.id,
+    title: `程序设计竞赛（补录）${Date.now()}`,
+    category: 'competition',
+    credit_level: 'club',
+    starts_at: '2026-09-30T06:00:00Z',
+    ends_at: '2026-09-30T10:00:00Z',
+    place: '信息楼 301',
+    capacity: null,
+    registration_opens_at: '2026-09-20T00:00:00Z',
+    registration_closes_at: '2026-09-29T00:00:00Z',
+    enrolment_mode: 'first_come',
+  });
+  await api('POST', `/api/activities/${created.id}/submit`, club);
+  const id = created.id;
+
+  const organiser = await newPage(browser, PHONE);
+  const college = await newPage(browser, PHONE);
+  organiser.on('dialog', (dialog) => dialog.accept());
+  try {
+    // The organiser's make-up is refused by the deadline and becomes a back-fill request.
+    await organiser.goto(`${baseUrl}/login?next=${encodeURIComponent(`/manage/activities/${id}/attendance`)}`);
+    await signInHere(organiser, 'acm_admin');
+    await organiser.locator(tid('manual-student-no')).waitFor({ timeout: 15_000 });
+    await organiser.locator(tid('manual-student-no')).fill('2023010103');
+    await organiser.locator(tid('manual-reason')).fill('扫码时系统故障');
+    await organiser.locator(tid('manual-submit')).click();
+    await organiser.locator(tid('backfill-form')).waitFor({ timeout: 15_000 });
+    await organiser.locator(tid('backfill-evidence')).fill('纸质签到表第 2 页');
+    await organiser.locator(tid('backfill-submit')).click();
+    await organiser.locator(tid('backfill-filed')).waitFor({ timeout: 15_000 });
+    await organiser.evaluate(() => window.scrollTo(0, 0));
+    await screenshot(organiser, 'backfill-filed-phone.png');
+
+    // The college above approves it in its queue.
+    await college.goto(`${baseUrl}/login?next=${encodeURIComponent('/manage/requests')}`);
+    await signInHere(college, 'cs_admin');
+    const request = college.locator(tid('request')).filter({ hasText: '2023010103' }).first();
+    await request.waitFor({ timeout: 15_000 });
+    await request.locator(tid('request-approve')).click();
+    await waitForText(college, tid('request-status'), '已通过', 15_000);
+    await screenshot(college, 'backfill-approved-phone.png');
+
+    // The student is now in the recognition grid; the organiser saves and finalises.
+    await organiser.goto(`${baseUrl}/manage/activities/${id}/results`);
+    await waitForText(organiser, tid('results-grid'), '2023010103', 15_000);
+    await waitForText(organiser, tid('recognition-deadline'), '2026', 15_000);
+    await organiser.locator(tid('results-save')).click();
+    await organiser.locator(tid('results-saved')).waitFor({ timeout: 15_000 });
+    await organiser.locator(tid('results-finalize')).click();
+    await organiser.waitForFunction(
+      (sel) => document.querySelector(sel)?.disabled === true,
+      tid('results-finalize'),
+      { timeout: 15_000 },
+    );
+    const results = await api('GET', `/api/activities/${id}/results`, club);
+    assert.equal(results.total, 1);
+    assert.equal(results.items[0].student_no, '2023010103');
+    assert.equal(results.items[0].attended, true);
+    const deadlines = await api('GET', `/api/activities/${id}/deadlines`, club);
+    assert.ok(deadlines.recognized_at, 'finalised');
+    await organiser.evaluate(() => window.scrollTo(0, 0));
+    await screenshot(organiser, 'results-finalised-phone.png');
+    for (const page of [organiser, college]) {
+      assert.deepEqual(page.errors, [], 'no uncaught errors in the page');
+    }
+  } finally {
+    await organiser.context().close();
+    await college.context().close();
+  }
+});
