@@ -108,7 +108,12 @@ fn run(args: &Args) -> Result<(Counts, bool)> {
     eprintln!("e2e: server at {}", server.base_url);
     wait_until_healthy(&server.base_url)?;
 
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"))
+    // At run time (`cargo run` sets it): clones sharing one build cache share this binary,
+    // and the path compiled into it may be another clone's.
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    let repo = manifest_dir
         .parent()
         .expect("e2e lives in a folder of the workspace");
     let screenshots = repo.join("e2e/screenshots");

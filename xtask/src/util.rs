@@ -10,11 +10,20 @@ use std::sync::atomic::{AtomicBool, Ordering};
 /// What every task returns: `Err` carries a message for the user.
 pub type Result<T = ()> = std::result::Result<T, String>;
 
-/// The workspace root (the parent of this crate's folder).
+/// The workspace root (the parent of this crate's folder). Read at run time (`cargo run` sets
+/// `CARGO_MANIFEST_DIR`): clones that share one build cache share this binary, and the path
+/// compiled into it may be another clone's.
 pub fn repo_root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask lives in a folder of the workspace")
+    static ROOT: OnceLock<PathBuf> = OnceLock::new();
+    ROOT.get_or_init(|| {
+        let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+        manifest_dir
+            .parent()
+            .expect("xtask lives in a folder of the workspace")
+            .to_path_buf()
+    })
 }
 
 /// The cargo target folder of every cargo child: `CARGO_TARGET_DIR` if set, else
