@@ -14,6 +14,7 @@ pub mod page;
 pub mod people;
 pub mod rules;
 pub mod school;
+pub mod transcript;
 
 pub use error::{ApiError, ErrorCode};
 pub use page::{Page, PageParams};
