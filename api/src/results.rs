@@ -57,6 +57,7 @@ async fn list_results(
         Option<String>,
         Option<String>,
         Option<String>,
+        Option<String>,
         bool,
         String,
         chrono::DateTime<Utc>,
@@ -78,6 +79,7 @@ async fn list_results(
             results::award,
             results::award_level,
             results::note,
+            results::achievement,
             results::backfilled,
             recognizer.field(accounts::display_name),
             results::recognized_at,
@@ -97,6 +99,7 @@ async fn list_results(
                 award,
                 award_level,
                 note,
+                achievement,
                 backfilled,
                 recognized_by,
                 recognized_at,
@@ -111,6 +114,7 @@ async fn list_results(
                     award: award.as_deref().and_then(Award::parse),
                     award_level: award_level.as_deref().and_then(AwardLevel::parse),
                     note,
+                    achievement,
                     backfilled,
                     recognized_by,
                     recognized_at,
@@ -200,10 +204,10 @@ async fn apply(
             (_, hours) => hours,
         };
         diesel::sql_query(
-            "INSERT INTO results (activity_id, student_id, attended, hours, role, award, award_level, note, recognized_by)
-             VALUES ($1, $2, $3, $4::numeric, $5, $6, $7, $8, $9)
+            "INSERT INTO results (activity_id, student_id, attended, hours, role, award, award_level, note, recognized_by, achievement)
+             VALUES ($1, $2, $3, $4::numeric, $5, $6, $7, $8, $9, $10)
              ON CONFLICT (activity_id, student_id) DO UPDATE SET attended = excluded.attended, hours = excluded.hours,
-               role = excluded.role, award = excluded.award, award_level = excluded.award_level, note = excluded.note,
+               role = excluded.role, award = excluded.award, award_level = excluded.award_level, note = excluded.note, achievement = excluded.achievement,
                recognized_by = excluded.recognized_by, recognized_at = now()",
         )
         .bind::<diesel::sql_types::BigInt, _>(activity_id)
@@ -215,6 +219,7 @@ async fn apply(
         .bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(row.award_level.map(|l| l.as_str()))
         .bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(row.note.as_deref())
         .bind::<diesel::sql_types::BigInt, _>(actor.account_id)
+        .bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(row.achievement.as_deref())
         .execute(conn)
         .await?;
     }
@@ -431,6 +436,7 @@ pub async fn upload(
     let award_col = find(&["奖项", "获奖", "award"]);
     let level_col = find(&["奖项级别", "级别", "award_level", "awardlevel"]);
     let note_col = find(&["备注", "note"]);
+    let achievement_col = find(&["成果", "同一成果", "achievement"]);
     let mut report_rows = Vec::new();
     let mut inputs = Vec::new();
     let mut seen = std::collections::HashSet::new();
@@ -485,6 +491,7 @@ pub async fn upload(
             award,
             award_level,
             note: cell(note_col),
+            achievement: cell(achievement_col),
         };
         if errors.is_empty()
             && let Err(e) = input.validate(0)
@@ -567,6 +574,10 @@ pub async fn finalize(
             ))
             .execute(conn)
             .await?;
+        // The results become points: every participant's term is re-evaluated under its rules.
+        let ledger =
+            db::points::recognise_activity(conn, id, actor.account_id, Some(actor.account_id))
+                .await?;
         db::audit::record(
             conn,
             Some(actor.account_id),
@@ -575,7 +586,7 @@ pub async fn finalize(
                 action: "results.finalize",
                 target_type: "activity",
                 target_id: id.to_string(),
-                details: json!({}),
+                details: json!({"ledger_entries": ledger.written, "reversed": ledger.reversed}),
             },
         )
         .await?;

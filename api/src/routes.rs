@@ -6,7 +6,7 @@ use utoipa_actix_web::{scope, service_config::ServiceConfig};
 
 use crate::{
     accounts, activities, attendance, audit, calendar, categories, health, imports, me,
-    notifications, organizations, results, school, sessions, staff, students,
+    notifications, organizations, points, results, school, sessions, staff, students,
 };
 
 /// Endpoints outside `/api` (operational).
@@ -101,5 +101,17 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(results::finalize)
         .service(results::overdue)
         .service(notifications::list)
-        .service(notifications::read_all);
+        .service(notifications::read_all)
+        // Points: terms, rules, the ledger, progress and the leaderboard
+        .service(points::list_terms)
+        .service(points::create_term)
+        .service(points::list_rules)
+        .service(points::current_rules)
+        .service(points::publish_rules)
+        .service(points::my_points)
+        .service(points::points_of)
+        .service(points::record_fact)
+        .service(points::adjust)
+        .service(points::behind)
+        .service(points::leaderboard);
 }

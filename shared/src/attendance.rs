@@ -308,6 +308,39 @@ macro_rules! wire_names {
         }
     };
 }
+impl ParticipantRole {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            ParticipantRole::Leader => "负责人",
+            ParticipantRole::Member => "队员",
+            ParticipantRole::Participant => "个人",
+        }
+    }
+}
+
+impl Award {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Award::First => "一等奖",
+            Award::Second => "二等奖",
+            Award::Third => "三等奖",
+            Award::Honourable => "优秀奖",
+            Award::Participation => "参与",
+        }
+    }
+}
+
+impl AwardLevel {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            AwardLevel::College => "院级",
+            AwardLevel::School => "校级",
+            AwardLevel::Province => "省级",
+            AwardLevel::National => "国家级",
+        }
+    }
+}
+
 wire_names!(ParticipantRole { Leader => "leader", Member => "member", Participant => "participant" });
 wire_names!(Award { Participation => "participation", Honourable => "honourable", Third => "third", Second => "second", First => "first" });
 wire_names!(AwardLevel { College => "college", School => "school", Province => "province", National => "national" });
@@ -328,6 +361,10 @@ pub struct ResultInput {
     pub award: Option<Award>,
     pub award_level: Option<AwardLevel>,
     pub note: Option<String>,
+    /// Rows sharing this key with other results of the student (e.g. one competition's
+    /// college, provincial and national rounds) count once, at the highest.
+    #[serde(default)]
+    pub achievement: Option<String>,
 }
 
 impl ResultInput {
@@ -363,6 +400,16 @@ impl ResultInput {
         if self.note.as_ref().is_some_and(|n| n.chars().count() > 500) {
             return Err(ApiError::invalid(at("note"), "at most 500 characters"));
         }
+        if self
+            .achievement
+            .as_ref()
+            .is_some_and(|a| a.chars().count() > 100)
+        {
+            return Err(ApiError::invalid(
+                at("achievement"),
+                "at most 100 characters",
+            ));
+        }
         Ok(())
     }
 }
@@ -380,6 +427,7 @@ pub struct ResultRecord {
     pub award: Option<Award>,
     pub award_level: Option<AwardLevel>,
     pub note: Option<String>,
+    pub achievement: Option<String>,
     pub backfilled: bool,
     pub recognized_by: String,
     pub recognized_at: DateTime<Utc>,
@@ -460,6 +508,7 @@ mod tests {
             award: Some(Award::Second),
             award_level: Some(AwardLevel::School),
             note: None,
+            achievement: None,
         };
         row.validate(0).unwrap();
         let broken = [

@@ -12,6 +12,7 @@ pub mod health;
 pub mod org;
 pub mod page;
 pub mod people;
+pub mod points;
 pub mod rules;
 pub mod school;
 pub mod transcript;

@@ -54,6 +54,16 @@ pub enum CadreLevel {
     School,
 }
 
+impl CadreLevel {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            CadreLevel::Club => "社团干部",
+            CadreLevel::College => "院级干部",
+            CadreLevel::School => "校级干部",
+        }
+    }
+}
+
 /// The end-of-term assessment of a cadre.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -67,6 +77,17 @@ pub enum Grade {
     Competent,
     /// 优秀
     Excellent,
+}
+
+impl Grade {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Grade::Incompetent => "不称职",
+            Grade::BasicallyCompetent => "基本称职",
+            Grade::Competent => "称职",
+            Grade::Excellent => "优秀",
+        }
+    }
 }
 
 /// How one category earns points.
@@ -241,7 +262,7 @@ impl RuleSet {
         Ok(())
     }
 
-    fn category(&self, code: &str) -> Option<&CategoryRule> {
+    pub fn category(&self, code: &str) -> Option<&CategoryRule> {
         self.categories.iter().find(|r| r.category == code)
     }
 }
@@ -462,6 +483,74 @@ pub fn evaluate(rules: &RuleSet, facts: &[Fact]) -> Vec<Grant> {
 }
 
 /// Progress against the requirement: per category (the requirement's categories) and in all.
+/// What a recognised activity result of a category counts as: nothing when absent; a
+/// competition by its level (default: the activity's credit level) × award (default: taking
+/// part) and role; hours where the category earns by the hour; otherwise attendance.
+pub fn result_kind(
+    rules: &RuleSet,
+    category: &str,
+    credit_level: crate::activity::CreditLevel,
+    result: &crate::attendance::ResultInput,
+) -> Option<FactKind> {
+    if !result.attended {
+        return None;
+    }
+    if category == "competition" {
+        let level = result.award_level.unwrap_or(match credit_level {
+            crate::activity::CreditLevel::School => AwardLevel::School,
+            _ => AwardLevel::College,
+        });
+        return Some(FactKind::Competition {
+            level,
+            award: result.award.unwrap_or(Award::Participation),
+            role: result.role.unwrap_or(ParticipantRole::Participant),
+        });
+    }
+    let hourly = rules.category(category).is_some_and(|c| c.per_hour.0 > 0);
+    Some(if hourly {
+        FactKind::Hours {
+            hours: result.hours.unwrap_or(0.0),
+        }
+    } else {
+        FactKind::Attendance
+    })
+}
+
+/// The fact in words, as a transcript prints it (Chinese).
+pub fn describe(kind: &FactKind, hours: f64) -> String {
+    match kind {
+        FactKind::Attendance => "参加".to_owned(),
+        FactKind::Hours { .. } => format!("{} 小时", trim_number(hours)),
+        FactKind::PracticeDays { days, .. } => {
+            format!("{} 天（{} 小时）", trim_number(*days), trim_number(hours))
+        }
+        FactKind::Competition { level, award, role } => {
+            let mut text = format!("{}{}", level.label_zh(), award.label_zh());
+            if *role != ParticipantRole::Participant {
+                text.push_str(&format!("（{}）", role.label_zh()));
+            }
+            text
+        }
+        FactKind::Cadre { level, grade } => format!("{} · {}", level.label_zh(), grade.label_zh()),
+    }
+}
+
+/// The evaluation method a fact is printed under.
+pub fn method_of(kind: &FactKind) -> crate::transcript::Method {
+    use crate::transcript::Method;
+    match kind {
+        FactKind::Attendance => Method::Participation,
+        FactKind::Hours { .. } | FactKind::PracticeDays { .. } => Method::Hours,
+        FactKind::Competition { .. } => Method::Award,
+        FactKind::Cadre { .. } => Method::Position,
+    }
+}
+
+fn trim_number(value: f64) -> String {
+    let text = format!("{value:.2}");
+    text.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Progress {

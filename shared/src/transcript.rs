@@ -162,14 +162,14 @@ pub fn sections(
     category_order: &[String],
 ) -> Vec<Section> {
     let mut sorted: Vec<&TranscriptEntry> = entries.iter().collect();
-    sorted.sort_by(|a, b| {
-        (&a.date, &a.title, a.points).cmp(&(&b.date, &b.title, b.points))
-    });
+    sorted.sort_by(|a, b| (&a.date, &a.title, a.points).cmp(&(&b.date, &b.title, b.points)));
     // Group key → (sort key, title).
     let mut groups: BTreeMap<(usize, String), Vec<TranscriptEntry>> = BTreeMap::new();
     for entry in sorted {
         let key = match style {
-            TranscriptStyle::ByMethod => (entry.method as usize, entry.method.label_zh().to_owned()),
+            TranscriptStyle::ByMethod => {
+                (entry.method as usize, entry.method.label_zh().to_owned())
+            }
             TranscriptStyle::ByTerm => (0, format!("{}\u{1f}{}", entry.term_code, entry.term_name)),
             TranscriptStyle::ByCategory => (
                 category_order
@@ -184,7 +184,11 @@ pub fn sections(
     groups
         .into_iter()
         .map(|((_, key), entries)| {
-            let title = key.split('\u{1f}').next_back().unwrap_or_default().to_owned();
+            let title = key
+                .split('\u{1f}')
+                .next_back()
+                .unwrap_or_default()
+                .to_owned();
             Section {
                 title,
                 points: Points(entries.iter().map(|e| e.points.0).sum()),
@@ -225,7 +229,13 @@ pub enum VerificationStatus {
 mod tests {
     use super::*;
 
-    fn entry(date: &str, term: &str, category: &str, method: Method, points: i64) -> TranscriptEntry {
+    fn entry(
+        date: &str,
+        term: &str,
+        category: &str,
+        method: Method,
+        points: i64,
+    ) -> TranscriptEntry {
         TranscriptEntry {
             date: date.into(),
             term_code: term.into(),
@@ -245,11 +255,31 @@ mod tests {
     fn every_style_keeps_every_entry_and_the_total() {
         let entries = vec![
             entry("2026-10-02", "2026-2027-1", "volunteer", Method::Hours, 120),
-            entry("2026-03-01", "2025-2026-2", "lecture", Method::Participation, 20),
-            entry("2026-11-01", "2026-2027-1", "competition", Method::Award, 250),
-            entry("2026-09-10", "2026-2027-1", "lecture", Method::Participation, 20),
+            entry(
+                "2026-03-01",
+                "2025-2026-2",
+                "lecture",
+                Method::Participation,
+                20,
+            ),
+            entry(
+                "2026-11-01",
+                "2026-2027-1",
+                "competition",
+                Method::Award,
+                250,
+            ),
+            entry(
+                "2026-09-10",
+                "2026-2027-1",
+                "lecture",
+                Method::Participation,
+                20,
+            ),
         ];
-        let order: Vec<String> = ["lecture", "competition", "volunteer"].map(String::from).into();
+        let order: Vec<String> = ["lecture", "competition", "volunteer"]
+            .map(String::from)
+            .into();
         for style in TranscriptStyle::ALL {
             let sections = sections(style, &entries, &order);
             let count: usize = sections.iter().map(|s| s.entries.len()).sum();
@@ -258,10 +288,16 @@ mod tests {
         }
         let by_term = sections(TranscriptStyle::ByTerm, &entries, &order);
         assert_eq!(by_term[0].title, "学期2025-2026-2", "oldest term first");
-        assert_eq!(by_term[1].entries[0].date, "2026-09-10", "dated order inside");
+        assert_eq!(
+            by_term[1].entries[0].date, "2026-09-10",
+            "dated order inside"
+        );
         let by_category = sections(TranscriptStyle::ByCategory, &entries, &order);
         assert_eq!(
-            by_category.iter().map(|s| s.title.as_str()).collect::<Vec<_>>(),
+            by_category
+                .iter()
+                .map(|s| s.title.as_str())
+                .collect::<Vec<_>>(),
             ["类lecture", "类competition", "类volunteer"]
         );
         let by_method = sections(TranscriptStyle::ByMethod, &entries, &order);

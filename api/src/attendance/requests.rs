@@ -460,7 +460,7 @@ async fn decide(
             .first(conn)
             .await
             .optional()?;
-        let (activity_id, student, approver, status, organizer_id, _) =
+        let (activity_id, student, approver, status, organizer_id, requested_by) =
             found.ok_or_else(|| AppError::not_found("request"))?;
         if approver != actor.org.id {
             // Others' requests do not exist for the caller unless it sits above the approver.
@@ -503,6 +503,29 @@ async fn decide(
                 reason: Some(&reason),
             };
             db::attendance::check_in(conn, &new).await?;
+            // After the results were finalised, the back-fill is a recognition of its own:
+            // the student gets a result and the points at once.
+            let finalised: Option<chrono::DateTime<Utc>> = activities::table
+                .find(activity_id)
+                .select(activities::recognized_at)
+                .first(conn)
+                .await?;
+            if finalised.is_some() {
+                diesel::sql_query(
+                    "INSERT INTO results (activity_id, student_id, attended, backfilled, recognized_by)
+                     VALUES ($1, $2, true, true, $3)
+                     ON CONFLICT (activity_id, student_id) DO UPDATE
+                     SET attended = true, backfilled = true, recognized_by = excluded.recognized_by,
+                         recognized_at = now()",
+                )
+                .bind::<diesel::sql_types::BigInt, _>(activity_id)
+                .bind::<diesel::sql_types::BigInt, _>(student)
+                .bind::<diesel::sql_types::BigInt, _>(requested_by)
+                .execute(conn)
+                .await?;
+                db::points::recognise_student(conn, activity_id, student, actor.account_id)
+                    .await?;
+            }
         }
         db::audit::record(
             conn,

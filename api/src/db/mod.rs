@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod imports;
 pub mod organizations;
 pub mod people;
+pub mod points;
 pub mod registrations;
 pub mod schema;
 pub mod school;

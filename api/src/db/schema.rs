@@ -176,6 +176,30 @@ diesel::table! {
 }
 
 diesel::table! {
+    ledger_entries (id) {
+        id -> Int8,
+        student_id -> Int8,
+        term_id -> Int8,
+        category -> Text,
+        points -> Int8,
+        hours -> Numeric,
+        source -> Text,
+        fact -> Text,
+        activity_id -> Nullable<Int8>,
+        title -> Text,
+        detail -> Text,
+        method -> Text,
+        rule_version -> Nullable<Int4>,
+        organization_id -> Int8,
+        recognized_by -> Int8,
+        approved_by -> Nullable<Int8>,
+        reverses -> Nullable<Int8>,
+        occurred_on -> Date,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     notifications (id) {
         id -> Int8,
         account_id -> Int8,
@@ -201,6 +225,51 @@ diesel::table! {
         created_by -> Nullable<Int8>,
         updated_at -> Timestamptz,
         updated_by -> Nullable<Int8>,
+    }
+}
+
+diesel::table! {
+    point_facts (id) {
+        id -> Int8,
+        student_id -> Int8,
+        term_id -> Int8,
+        category -> Text,
+        source -> Text,
+        title -> Text,
+        kind -> Jsonb,
+        achievement -> Nullable<Text>,
+        occurred_on -> Date,
+        organization_id -> Int8,
+        recorded_by -> Int8,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    point_totals (student_id, term_id, category) {
+        student_id -> Int8,
+        term_id -> Int8,
+        category -> Text,
+        points -> Int8,
+        hours -> Numeric,
+    }
+}
+
+diesel::table! {
+    print_jobs (id) {
+        id -> Uuid,
+        organization_id -> Int8,
+        requested_by -> Int8,
+        params -> Jsonb,
+        status -> Text,
+        total -> Int4,
+        done -> Int4,
+        file_name -> Nullable<Text>,
+        content_type -> Nullable<Text>,
+        output -> Nullable<Bytea>,
+        error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        finished_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -241,6 +310,18 @@ diesel::table! {
         backfilled -> Bool,
         recognized_by -> Int8,
         recognized_at -> Timestamptz,
+        achievement -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    rule_sets (version) {
+        version -> Int4,
+        effective_term_id -> Nullable<Int8>,
+        rules -> Jsonb,
+        note -> Text,
+        created_at -> Timestamptz,
+        created_by -> Nullable<Int8>,
     }
 }
 
@@ -277,6 +358,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    standings (student_id, term_id) {
+        student_id -> Int8,
+        term_id -> Int8,
+        college_id -> Int8,
+        enrolment_year -> Int4,
+        points -> Int8,
+    }
+}
+
+diesel::table! {
     students (account_id) {
         account_id -> Int8,
         major -> Text,
@@ -284,6 +375,36 @@ diesel::table! {
         enrolment_year -> Int4,
         degree -> Text,
         phone -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    terms (id) {
+        id -> Int8,
+        code -> Text,
+        name -> Text,
+        academic_year -> Text,
+        starts_on -> Date,
+        ends_on -> Date,
+        created_at -> Timestamptz,
+        created_by -> Nullable<Int8>,
+    }
+}
+
+diesel::table! {
+    transcripts (id) {
+        id -> Int8,
+        serial -> Text,
+        student_id -> Int8,
+        style -> Text,
+        snapshot -> Jsonb,
+        content_hash -> Bytea,
+        issued_at -> Timestamptz,
+        issued_by -> Int8,
+        batch_id -> Nullable<Uuid>,
+        revoked_at -> Nullable<Timestamptz>,
+        revoked_by -> Nullable<Int8>,
+        revoke_reason -> Nullable<Text>,
     }
 }
 
@@ -302,14 +423,29 @@ diesel::joinable!(audit_log -> accounts (actor_id));
 diesel::joinable!(audit_log -> organizations (organization_id));
 diesel::joinable!(calendar_days -> accounts (updated_by));
 diesel::joinable!(imports -> organizations (organization_id));
+diesel::joinable!(ledger_entries -> activities (activity_id));
+diesel::joinable!(ledger_entries -> organizations (organization_id));
+diesel::joinable!(ledger_entries -> rule_sets (rule_version));
+diesel::joinable!(ledger_entries -> terms (term_id));
 diesel::joinable!(notifications -> accounts (account_id));
 diesel::joinable!(notifications -> activities (activity_id));
+diesel::joinable!(point_facts -> organizations (organization_id));
+diesel::joinable!(point_facts -> terms (term_id));
+diesel::joinable!(point_totals -> accounts (student_id));
+diesel::joinable!(point_totals -> terms (term_id));
+diesel::joinable!(print_jobs -> accounts (requested_by));
+diesel::joinable!(print_jobs -> organizations (organization_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(registrations -> activities (activity_id));
 diesel::joinable!(results -> activities (activity_id));
+diesel::joinable!(rule_sets -> accounts (created_by));
+diesel::joinable!(rule_sets -> terms (effective_term_id));
 diesel::joinable!(sessions -> accounts (account_id));
 diesel::joinable!(staff -> accounts (account_id));
+diesel::joinable!(standings -> accounts (student_id));
+diesel::joinable!(standings -> organizations (college_id));
 diesel::joinable!(students -> accounts (account_id));
+diesel::joinable!(terms -> accounts (created_by));
 
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
@@ -322,13 +458,21 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     calendar_days,
     imports,
+    ledger_entries,
     notifications,
     organizations,
+    point_facts,
+    point_totals,
+    print_jobs,
     refresh_tokens,
     registrations,
     results,
+    rule_sets,
     school,
     sessions,
     staff,
+    standings,
     students,
+    terms,
+    transcripts,
 );

@@ -102,6 +102,7 @@ impl Row {
             award: Award::parse(&self.award.get()),
             award_level: AwardLevel::parse(&self.level.get()),
             note: some(self.note.get()),
+            achievement: None,
         };
         input
             .validate(index)

@@ -1,0 +1,707 @@
+//! Terms, rule set versions and the points ledger. [`refresh`] is the one way facts become
+//! entries: it re-evaluates a student's term under the term's rules and writes the difference as
+//! reversing and new entries, keeping `point_totals` and `standings` in step in the same
+//! transaction (the caller's).
+
+use chrono::{NaiveDate, Utc};
+use diesel::{
+    prelude::*,
+    sql_types::{BigInt, Bool, Date, Double, Integer, Nullable, Text},
+};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use shared::{
+    activity::CreditLevel,
+    attendance::{Award, AwardLevel, ParticipantRole, ResultInput},
+    points::{Source, Term},
+    rules::{self, Fact, FactKind, Points, RuleSet},
+    transcript::Method,
+};
+use std::collections::{BTreeMap, HashMap};
+
+use super::schema::{rule_sets, terms};
+
+type TermTuple = (i64, String, String, String, NaiveDate, NaiveDate);
+
+fn term_of((id, code, name, academic_year, starts_on, ends_on): TermTuple) -> Term {
+    Term {
+        id,
+        code,
+        name,
+        academic_year,
+        starts_on,
+        ends_on,
+    }
+}
+
+const TERM_COLUMNS: (
+    terms::id,
+    terms::code,
+    terms::name,
+    terms::academic_year,
+    terms::starts_on,
+    terms::ends_on,
+) = (
+    terms::id,
+    terms::code,
+    terms::name,
+    terms::academic_year,
+    terms::starts_on,
+    terms::ends_on,
+);
+
+pub async fn terms(conn: &mut AsyncPgConnection) -> QueryResult<Vec<Term>> {
+    let rows: Vec<TermTuple> = terms::table
+        .order(terms::starts_on)
+        .select(TERM_COLUMNS)
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().map(term_of).collect())
+}
+
+pub async fn term(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Option<Term>> {
+    let row: Option<TermTuple> = terms::table
+        .find(id)
+        .select(TERM_COLUMNS)
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(row.map(term_of))
+}
+
+/// The term a day falls in.
+pub async fn term_on(conn: &mut AsyncPgConnection, day: NaiveDate) -> QueryResult<Option<Term>> {
+    let row: Option<TermTuple> = terms::table
+        .filter(terms::starts_on.le(day))
+        .filter(terms::ends_on.ge(day))
+        .select(TERM_COLUMNS)
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(row.map(term_of))
+}
+
+/// Today in Asia/Shanghai.
+pub fn today() -> NaiveDate {
+    Utc::now()
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .date_naive()
+}
+
+/// The rules a term is evaluated under: the latest version taking effect at or before it.
+pub async fn rules_for(conn: &mut AsyncPgConnection, term: &Term) -> QueryResult<(i32, RuleSet)> {
+    let row: Option<(i32, serde_json::Value)> = rule_sets::table
+        .left_join(terms::table)
+        .filter(
+            rule_sets::effective_term_id
+                .is_null()
+                .or(terms::starts_on.le(term.starts_on)),
+        )
+        .order((
+            diesel::dsl::sql::<Nullable<Date>>("terms.starts_on")
+                .desc()
+                .nulls_last(),
+            rule_sets::version.desc(),
+        ))
+        .select((rule_sets::version, rule_sets::rules))
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(match row {
+        Some((version, json)) => (
+            version,
+            serde_json::from_value(json).unwrap_or_else(|_| RuleSet::default_rules()),
+        ),
+        None => (0, RuleSet::default_rules()),
+    })
+}
+
+/// Serialises ledger writes for one student (released at commit).
+async fn lock_student(conn: &mut AsyncPgConnection, student: i64) -> QueryResult<()> {
+    diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+        .bind::<BigInt, _>(student)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+#[derive(QueryableByName)]
+struct ResultFact {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = BigInt)]
+    activity_id: i64,
+    #[diesel(sql_type = Text)]
+    title: String,
+    #[diesel(sql_type = Text)]
+    category: String,
+    #[diesel(sql_type = Text)]
+    credit_level: String,
+    #[diesel(sql_type = BigInt)]
+    organizer_id: i64,
+    #[diesel(sql_type = Nullable<Double>)]
+    hours: Option<f64>,
+    #[diesel(sql_type = Nullable<Text>)]
+    role: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    award: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    award_level: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    achievement: Option<String>,
+    #[diesel(sql_type = Bool)]
+    backfilled: bool,
+    #[diesel(sql_type = Nullable<Text>)]
+    method: Option<String>,
+    #[diesel(sql_type = BigInt)]
+    recognized_by: i64,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    approved_by: Option<i64>,
+    #[diesel(sql_type = Date)]
+    occurred_on: NaiveDate,
+}
+
+#[derive(QueryableByName)]
+struct OtherFact {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    category: String,
+    #[diesel(sql_type = Text)]
+    source: String,
+    #[diesel(sql_type = Text)]
+    title: String,
+    #[diesel(sql_type = diesel::sql_types::Jsonb)]
+    kind: serde_json::Value,
+    #[diesel(sql_type = Nullable<Text>)]
+    achievement: Option<String>,
+    #[diesel(sql_type = BigInt)]
+    organization_id: i64,
+    #[diesel(sql_type = BigInt)]
+    recorded_by: i64,
+    #[diesel(sql_type = Date)]
+    occurred_on: NaiveDate,
+}
+
+#[derive(QueryableByName, Debug)]
+struct CurrentEntry {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    fact: String,
+    #[diesel(sql_type = Text)]
+    category: String,
+    #[diesel(sql_type = BigInt)]
+    points: i64,
+    #[diesel(sql_type = Double)]
+    hours: f64,
+    #[diesel(sql_type = Text)]
+    source: String,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    activity_id: Option<i64>,
+    #[diesel(sql_type = Text)]
+    title: String,
+    #[diesel(sql_type = Text)]
+    detail: String,
+    #[diesel(sql_type = Text)]
+    method: String,
+    #[diesel(sql_type = Nullable<Integer>)]
+    rule_version: Option<i32>,
+    #[diesel(sql_type = BigInt)]
+    organization_id: i64,
+    #[diesel(sql_type = Date)]
+    occurred_on: NaiveDate,
+}
+
+/// An entry to write.
+struct NewEntry<'a> {
+    student: i64,
+    term: i64,
+    category: &'a str,
+    points: i64,
+    hours: f64,
+    source: &'a str,
+    fact: &'a str,
+    activity_id: Option<i64>,
+    title: &'a str,
+    detail: &'a str,
+    method: &'a str,
+    rule_version: Option<i32>,
+    organization_id: i64,
+    recognized_by: i64,
+    approved_by: Option<i64>,
+    reverses: Option<i64>,
+    occurred_on: NaiveDate,
+}
+
+async fn insert_entry(conn: &mut AsyncPgConnection, e: &NewEntry<'_>) -> QueryResult<()> {
+    diesel::sql_query(
+        "INSERT INTO ledger_entries (student_id, term_id, category, points, hours, source, fact,
+            activity_id, title, detail, method, rule_version, organization_id, recognized_by,
+            approved_by, reverses, occurred_on)
+         VALUES ($1, $2, $3, $4, $5::numeric, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+    )
+    .bind::<BigInt, _>(e.student)
+    .bind::<BigInt, _>(e.term)
+    .bind::<Text, _>(e.category)
+    .bind::<BigInt, _>(e.points)
+    .bind::<Double, _>(e.hours)
+    .bind::<Text, _>(e.source)
+    .bind::<Text, _>(e.fact)
+    .bind::<Nullable<BigInt>, _>(e.activity_id)
+    .bind::<Text, _>(e.title)
+    .bind::<Text, _>(e.detail)
+    .bind::<Text, _>(e.method)
+    .bind::<Nullable<Integer>, _>(e.rule_version)
+    .bind::<BigInt, _>(e.organization_id)
+    .bind::<BigInt, _>(e.recognized_by)
+    .bind::<Nullable<BigInt>, _>(e.approved_by)
+    .bind::<Nullable<BigInt>, _>(e.reverses)
+    .bind::<Date, _>(e.occurred_on)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Adds the deltas to the student's totals and standings (the term's and over all terms).
+async fn apply_deltas(
+    conn: &mut AsyncPgConnection,
+    student: i64,
+    term: i64,
+    deltas: &BTreeMap<String, (i64, f64)>,
+) -> QueryResult<()> {
+    let mut total = 0;
+    for (category, (points, hours)) in deltas {
+        if *points == 0 && *hours == 0.0 {
+            continue;
+        }
+        total += points;
+        diesel::sql_query(
+            "INSERT INTO point_totals (student_id, term_id, category, points, hours)
+             VALUES ($1, $2, $3, $4, $5::numeric)
+             ON CONFLICT (student_id, term_id, category) DO UPDATE
+             SET points = point_totals.points + excluded.points,
+                 hours = point_totals.hours + excluded.hours",
+        )
+        .bind::<BigInt, _>(student)
+        .bind::<BigInt, _>(term)
+        .bind::<Text, _>(category)
+        .bind::<BigInt, _>(points)
+        .bind::<Double, _>(hours)
+        .execute(conn)
+        .await?;
+    }
+    if total != 0 || deltas.values().any(|(_, h)| *h != 0.0) {
+        diesel::sql_query(
+            "INSERT INTO standings (student_id, term_id, college_id, enrolment_year, points)
+             SELECT a.id, t.term, a.organization_id, s.enrolment_year, $3
+             FROM accounts a JOIN students s ON s.account_id = a.id,
+                  (VALUES ($2::bigint), (0::bigint)) AS t (term)
+             WHERE a.id = $1
+             ON CONFLICT (student_id, term_id) DO UPDATE
+             SET points = standings.points + excluded.points",
+        )
+        .bind::<BigInt, _>(student)
+        .bind::<BigInt, _>(term)
+        .bind::<BigInt, _>(total)
+        .execute(conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// One fact as the ledger will record it.
+struct Desired {
+    fact: Fact,
+    source: Source,
+    activity_id: Option<i64>,
+    title: String,
+    organization_id: i64,
+    recognized_by: i64,
+    approved_by: Option<i64>,
+    occurred_on: NaiveDate,
+}
+
+fn credit_level(text: &str) -> CreditLevel {
+    match text {
+        "school" => CreditLevel::School,
+        "college" => CreditLevel::College,
+        _ => CreditLevel::Club,
+    }
+}
+
+/// What one refresh changed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Refreshed {
+    pub written: usize,
+    pub reversed: usize,
+}
+
+/// Re-evaluates one student's term and writes the difference to the ledger. Call inside a
+/// transaction: the student's ledger is locked until it commits.
+pub async fn refresh(
+    conn: &mut AsyncPgConnection,
+    student: i64,
+    term: &Term,
+    (version, rules): (i32, &RuleSet),
+    actor: i64,
+    approver: Option<i64>,
+) -> QueryResult<Refreshed> {
+    lock_student(conn, student).await?;
+    let results: Vec<ResultFact> = diesel::sql_query(
+        "SELECT r.id, a.id AS activity_id, a.title, a.category, a.credit_level, a.organizer_id,
+                r.hours::float8 AS hours, r.role, r.award, r.award_level, r.achievement,
+                r.backfilled, att.method, r.recognized_by, a.recognized_by AS approved_by,
+                (a.ends_at AT TIME ZONE 'Asia/Shanghai')::date AS occurred_on
+         FROM results r
+         JOIN activities a ON a.id = r.activity_id
+         LEFT JOIN attendance att ON att.activity_id = r.activity_id AND att.student_id = r.student_id
+         WHERE r.student_id = $1 AND r.attended AND a.status = 'published'
+           AND a.recognized_at IS NOT NULL
+           AND (a.ends_at AT TIME ZONE 'Asia/Shanghai')::date BETWEEN $2 AND $3",
+    )
+    .bind::<BigInt, _>(student)
+    .bind::<Date, _>(term.starts_on)
+    .bind::<Date, _>(term.ends_on)
+    .load(conn)
+    .await?;
+    let others: Vec<OtherFact> = diesel::sql_query(
+        "SELECT id, category, source, title, kind, achievement, organization_id, recorded_by,
+                occurred_on
+         FROM point_facts WHERE student_id = $1 AND term_id = $2",
+    )
+    .bind::<BigInt, _>(student)
+    .bind::<BigInt, _>(term.id)
+    .load(conn)
+    .await?;
+
+    let mut desired: Vec<Desired> = Vec::with_capacity(results.len() + others.len());
+    for r in results {
+        let input = ResultInput {
+            student_no: String::new(),
+            attended: true,
+            hours: r.hours,
+            role: r.role.as_deref().and_then(ParticipantRole::parse),
+            award: r.award.as_deref().and_then(Award::parse),
+            award_level: r.award_level.as_deref().and_then(AwardLevel::parse),
+            note: None,
+            achievement: None,
+        };
+        let Some(kind) =
+            rules::result_kind(rules, &r.category, credit_level(&r.credit_level), &input)
+        else {
+            continue;
+        };
+        let source = if r.backfilled || r.method.as_deref() == Some("backfill") {
+            Source::Backfill
+        } else if r.method.as_deref() == Some("makeup") {
+            Source::Makeup
+        } else {
+            Source::Activity
+        };
+        desired.push(Desired {
+            fact: Fact {
+                id: format!("result:{}", r.id),
+                category: r.category,
+                achievement: r.achievement,
+                kind,
+            },
+            source,
+            activity_id: Some(r.activity_id),
+            title: r.title,
+            organization_id: r.organizer_id,
+            recognized_by: r.recognized_by,
+            approved_by: r.approved_by,
+            occurred_on: r.occurred_on,
+        });
+    }
+    for f in others {
+        let Ok(kind) = serde_json::from_value::<FactKind>(f.kind) else {
+            continue;
+        };
+        desired.push(Desired {
+            fact: Fact {
+                id: format!("fact:{}", f.id),
+                category: f.category,
+                achievement: f.achievement,
+                kind,
+            },
+            source: Source::parse(&f.source).unwrap_or(Source::Practice),
+            activity_id: None,
+            title: f.title,
+            organization_id: f.organization_id,
+            recognized_by: f.recorded_by,
+            approved_by: approver,
+            occurred_on: f.occurred_on,
+        });
+    }
+    let facts: Vec<Fact> = desired.iter().map(|d| d.fact.clone()).collect();
+    let grants = rules::evaluate(rules, &facts);
+    let by_fact: HashMap<&str, &Desired> =
+        desired.iter().map(|d| (d.fact.id.as_str(), d)).collect();
+
+    let current: Vec<CurrentEntry> = diesel::sql_query(
+        "SELECT e.id, e.fact, e.category, e.points, e.hours::float8 AS hours, e.source,
+                e.activity_id, e.title, e.detail, e.method, e.rule_version, e.organization_id,
+                e.occurred_on
+         FROM ledger_entries e
+         WHERE e.student_id = $1 AND e.term_id = $2 AND e.reverses IS NULL
+           AND e.fact NOT LIKE 'manual:%'
+           AND NOT EXISTS (SELECT 1 FROM ledger_entries r WHERE r.reverses = e.id)",
+    )
+    .bind::<BigInt, _>(student)
+    .bind::<BigInt, _>(term.id)
+    .load(conn)
+    .await?;
+    let mut current: HashMap<String, CurrentEntry> =
+        current.into_iter().map(|e| (e.fact.clone(), e)).collect();
+
+    let mut deltas: BTreeMap<String, (i64, f64)> = BTreeMap::new();
+    let mut outcome = Refreshed::default();
+    for grant in &grants {
+        let wanted = by_fact[grant.fact_id.as_str()];
+        let mut detail = rules::describe(&wanted.fact.kind, grant.hours);
+        match &grant.reduction {
+            Some(rules::Reduction::Superseded { .. }) => detail.push_str("（同一成果按最高计）"),
+            Some(rules::Reduction::CategoryCap) => detail.push_str("（已达本类学期上限）"),
+            Some(rules::Reduction::TermCap) => detail.push_str("（已达学期总上限）"),
+            None => {}
+        }
+        let method = method_name(rules::method_of(&wanted.fact.kind));
+        if let Some(existing) = current.remove(&grant.fact_id) {
+            let same = existing.points == grant.points.0
+                && (existing.hours - grant.hours).abs() < 0.005
+                && existing.category == grant.category
+                && existing.detail == detail
+                && existing.title == wanted.title;
+            if same {
+                continue;
+            }
+            reverse(
+                conn,
+                student,
+                term.id,
+                &existing,
+                actor,
+                approver,
+                &mut deltas,
+            )
+            .await?;
+            outcome.reversed += 1;
+        }
+        insert_entry(
+            conn,
+            &NewEntry {
+                student,
+                term: term.id,
+                category: &grant.category,
+                points: grant.points.0,
+                hours: grant.hours,
+                source: wanted.source.as_str(),
+                fact: &grant.fact_id,
+                activity_id: wanted.activity_id,
+                title: &wanted.title,
+                detail: &detail,
+                method,
+                rule_version: Some(version),
+                organization_id: wanted.organization_id,
+                recognized_by: wanted.recognized_by,
+                approved_by: approver.or(wanted.approved_by),
+                reverses: None,
+                occurred_on: wanted.occurred_on,
+            },
+        )
+        .await?;
+        let delta = deltas.entry(grant.category.clone()).or_default();
+        delta.0 += grant.points.0;
+        delta.1 += grant.hours;
+        outcome.written += 1;
+    }
+    // Facts that no longer count (a result marked absent, a fact withdrawn).
+    for existing in current.into_values() {
+        reverse(
+            conn,
+            student,
+            term.id,
+            &existing,
+            actor,
+            approver,
+            &mut deltas,
+        )
+        .await?;
+        outcome.reversed += 1;
+    }
+    apply_deltas(conn, student, term.id, &deltas).await?;
+    Ok(outcome)
+}
+
+async fn reverse(
+    conn: &mut AsyncPgConnection,
+    student: i64,
+    term: i64,
+    existing: &CurrentEntry,
+    actor: i64,
+    approver: Option<i64>,
+    deltas: &mut BTreeMap<String, (i64, f64)>,
+) -> QueryResult<()> {
+    insert_entry(
+        conn,
+        &NewEntry {
+            student,
+            term,
+            category: &existing.category,
+            points: -existing.points,
+            hours: -existing.hours,
+            source: &existing.source,
+            fact: &existing.fact,
+            activity_id: existing.activity_id,
+            title: &existing.title,
+            detail: &existing.detail,
+            method: &existing.method,
+            rule_version: existing.rule_version,
+            organization_id: existing.organization_id,
+            recognized_by: actor,
+            approved_by: approver,
+            reverses: Some(existing.id),
+            occurred_on: existing.occurred_on,
+        },
+    )
+    .await?;
+    let delta = deltas.entry(existing.category.clone()).or_default();
+    delta.0 -= existing.points;
+    delta.1 -= existing.hours;
+    Ok(())
+}
+
+pub fn method_name(method: Method) -> &'static str {
+    match method {
+        Method::Participation => "participation",
+        Method::Award => "award",
+        Method::Hours => "hours",
+        Method::Position => "position",
+        Method::Adjustment => "adjustment",
+    }
+}
+
+pub fn parse_method(text: &str) -> Method {
+    match text {
+        "award" => Method::Award,
+        "hours" => Method::Hours,
+        "position" => Method::Position,
+        "adjustment" => Method::Adjustment,
+        _ => Method::Participation,
+    }
+}
+
+/// A manual adjustment: one entry as given (no rules, no caps), totals in step.
+#[allow(clippy::too_many_arguments)]
+pub async fn adjust(
+    conn: &mut AsyncPgConnection,
+    student: i64,
+    term: &Term,
+    category: &str,
+    points: Points,
+    hours: f64,
+    reason: &str,
+    organization_id: i64,
+    actor: i64,
+    occurred_on: NaiveDate,
+) -> QueryResult<String> {
+    lock_student(conn, student).await?;
+    let fact = format!("manual:{}", uuid::Uuid::new_v4());
+    insert_entry(
+        conn,
+        &NewEntry {
+            student,
+            term: term.id,
+            category,
+            points: points.0,
+            hours,
+            source: Source::Manual.as_str(),
+            fact: &fact,
+            activity_id: None,
+            title: reason,
+            detail: "人工调整",
+            method: method_name(Method::Adjustment),
+            rule_version: None,
+            organization_id,
+            recognized_by: actor,
+            approved_by: Some(actor),
+            reverses: None,
+            occurred_on,
+        },
+    )
+    .await?;
+    let deltas = BTreeMap::from([(category.to_owned(), (points.0, hours))]);
+    apply_deltas(conn, student, term.id, &deltas).await?;
+    Ok(fact)
+}
+
+/// The term an activity counts in (the one it ended in) and its rules.
+async fn activity_term(
+    conn: &mut AsyncPgConnection,
+    activity: i64,
+) -> Result<(Term, i32, RuleSet), crate::error::AppError> {
+    let ends: NaiveDate = diesel::sql_query(
+        "SELECT (ends_at AT TIME ZONE 'Asia/Shanghai')::date AS day FROM activities WHERE id = $1",
+    )
+    .bind::<BigInt, _>(activity)
+    .get_result::<Day>(conn)
+    .await?
+    .day;
+    let term = term_on(conn, ends).await?.ok_or_else(|| {
+        crate::error::AppError::new(
+            shared::ErrorCode::Conflict,
+            format!("no term contains {ends}: the school admin adds the term first"),
+        )
+    })?;
+    let (version, rules) = rules_for(conn, &term).await?;
+    Ok((term, version, rules))
+}
+
+/// Re-evaluates one student after a late recognition (an approved back-fill).
+pub async fn recognise_student(
+    conn: &mut AsyncPgConnection,
+    activity: i64,
+    student: i64,
+    approver: i64,
+) -> Result<Refreshed, crate::error::AppError> {
+    let (term, version, rules) = activity_term(conn, activity).await?;
+    Ok(refresh(
+        conn,
+        student,
+        &term,
+        (version, &rules),
+        approver,
+        Some(approver),
+    )
+    .await?)
+}
+
+/// Re-evaluates every student with a result in the activity, in the term it ended in.
+pub async fn recognise_activity(
+    conn: &mut AsyncPgConnection,
+    activity: i64,
+    actor: i64,
+    approver: Option<i64>,
+) -> Result<Refreshed, crate::error::AppError> {
+    let (term, version, rules) = activity_term(conn, activity).await?;
+    let students: Vec<i64> = super::schema::results::table
+        .filter(super::schema::results::activity_id.eq(activity))
+        .select(super::schema::results::student_id)
+        .order(super::schema::results::student_id)
+        .load(conn)
+        .await?;
+    let mut total = Refreshed::default();
+    for student in students {
+        let done = refresh(conn, student, &term, (version, &rules), actor, approver).await?;
+        total.written += done.written;
+        total.reversed += done.reversed;
+    }
+    Ok(total)
+}
+
+#[derive(QueryableByName)]
+struct Day {
+    #[diesel(sql_type = Date)]
+    day: NaiveDate,
+}

@@ -1,0 +1,1197 @@
+//! Points: terms, the scoring rules (versioned per term), a student's points and progress,
+//! facts recognised outside activities, manual adjustments, the students behind the
+//! requirement, and the leaderboard.
+
+use actix_web::{HttpResponse, get, post, web};
+use chrono::NaiveDate;
+use diesel::{
+    prelude::*,
+    sql_types::{BigInt, Bool, Date, Double, Integer, Nullable, Text, Timestamptz},
+};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use serde::Deserialize;
+use serde_json::json;
+use shared::{
+    ApiError, ErrorCode, Page,
+    auth::{AccountKind, Permission},
+    page::{PageParams, PageRequest},
+    people::Degree,
+    points::{
+        BehindStudent, CategoryTotal, Leaderboard, LeaderboardRow, LedgerEntry, NewAdjustment,
+        NewFact, NewRuleSet, NewTerm, RuleSetVersion, Source, Standing, StudentPoints, Term,
+        TermTotals, mask_student_no, percentile,
+    },
+    rules::{self, FactKind, Points, RuleSet},
+};
+use std::collections::{BTreeMap, HashMap};
+use utoipa::IntoParams;
+
+use crate::{
+    AppState,
+    auth::Actor,
+    db::{
+        self,
+        audit::Change,
+        points as ledger,
+        schema::{accounts, point_facts, rule_sets, students, terms},
+    },
+    error::AppError,
+};
+
+/// Category code → Chinese name (activity categories, plus `cadre`).
+pub async fn category_names(conn: &mut AsyncPgConnection) -> QueryResult<HashMap<String, String>> {
+    use db::schema::activity_categories;
+    let mut names: HashMap<String, String> = activity_categories::table
+        .select((activity_categories::code, activity_categories::name))
+        .load::<(String, String)>(conn)
+        .await?
+        .into_iter()
+        .collect();
+    names.insert("cadre".into(), "学生干部".into());
+    Ok(names)
+}
+
+/// The category order transcripts and charts use.
+pub async fn category_order(conn: &mut AsyncPgConnection) -> QueryResult<Vec<String>> {
+    use db::schema::activity_categories;
+    let mut order: Vec<String> = activity_categories::table
+        .order(activity_categories::position)
+        .select(activity_categories::code)
+        .load(conn)
+        .await?;
+    order.push("cadre".into());
+    Ok(order)
+}
+
+fn require_school_admin(actor: &Actor, what: &str) -> Result<(), AppError> {
+    actor.require(Permission::ManageAccounts)?;
+    if actor.org.path.len() == 1 {
+        Ok(())
+    } else {
+        Err(AppError::new(
+            ErrorCode::Forbidden,
+            format!("{what} are kept by the school committee"),
+        ))
+    }
+}
+
+/// The term containing today (Asia/Shanghai).
+async fn current_term(conn: &mut AsyncPgConnection) -> Result<Term, AppError> {
+    let today = ledger::today();
+    ledger::term_on(conn, today).await?.ok_or_else(|| {
+        AppError::new(
+            ErrorCode::Conflict,
+            format!("no term contains today ({today}): the school admin adds one"),
+        )
+    })
+}
+
+/// List terms
+///
+/// Every term, oldest first. Every date falls in one term: a recognition counts in the term
+/// its activity ended in. No authentication.
+#[utoipa::path(
+    tag = "points",
+    responses((status = 200, description = "All terms", body = Vec<Term>)),
+    security(()),
+)]
+#[get("/terms")]
+pub async fn list_terms(state: web::Data<AppState>) -> Result<web::Json<Vec<Term>>, AppError> {
+    let mut conn = state.db.conn().await?;
+    Ok(web::Json(ledger::terms(&mut conn).await?))
+}
+
+/// Add a term
+///
+/// The school admin's. Terms may not overlap.
+#[utoipa::path(
+    tag = "points",
+    request_body = NewTerm,
+    responses(
+        (status = 201, description = "Added", body = Term),
+        (status = 403, description = "Not the school admin", body = ApiError),
+        (status = 409, description = "Overlaps another term or repeats its code", body = ApiError),
+        (status = 422, description = "Invalid", body = ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+#[post("/terms")]
+pub async fn create_term(
+    state: web::Data<AppState>,
+    actor: Actor,
+    body: web::Json<NewTerm>,
+) -> Result<HttpResponse, AppError> {
+    require_school_admin(&actor, "terms")?;
+    body.validate()?;
+    let mut conn = state.db.conn().await?;
+    let input = body.into_inner();
+    let id = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            let inserted: Result<i64, diesel::result::Error> = diesel::insert_into(terms::table)
+                .values((
+                    terms::code.eq(input.code.trim()),
+                    terms::name.eq(input.name.trim()),
+                    terms::academic_year.eq(input.academic_year()),
+                    terms::starts_on.eq(input.starts_on),
+                    terms::ends_on.eq(input.ends_on),
+                    terms::created_by.eq(actor.account_id),
+                ))
+                .returning(terms::id)
+                .get_result(conn)
+                .await;
+            let id = match inserted {
+                Ok(id) => id,
+                Err(diesel::result::Error::DatabaseError(kind, _))
+                    if matches!(
+                        kind,
+                        diesel::result::DatabaseErrorKind::UniqueViolation
+                            | diesel::result::DatabaseErrorKind::Unknown
+                    ) =>
+                {
+                    return Err(AppError::new(
+                        ErrorCode::Conflict,
+                        "the code is taken or the dates overlap another term",
+                    ));
+                }
+                Err(e) => return Err(e.into()),
+            };
+            db::audit::record(
+                conn,
+                Some(actor.account_id),
+                Change {
+                    organization_id: Some(actor.org.id),
+                    action: "term.create",
+                    target_type: "term",
+                    target_id: id.to_string(),
+                    details: json!({"code": input.code, "starts_on": input.starts_on, "ends_on": input.ends_on}),
+                },
+            )
+            .await?;
+            Ok(id)
+        })
+        .await?;
+    let term = ledger::term(&mut conn, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("term"))?;
+    Ok(HttpResponse::Created().json(term))
+}
+
+type VersionRow = (
+    i32,
+    Option<i64>,
+    serde_json::Value,
+    String,
+    chrono::DateTime<chrono::Utc>,
+    Option<String>,
+);
+
+async fn versions(
+    conn: &mut AsyncPgConnection,
+    only: Option<i32>,
+) -> Result<Vec<RuleSetVersion>, AppError> {
+    let mut query = rule_sets::table
+        .left_join(accounts::table)
+        .order(rule_sets::version.desc())
+        .select((
+            rule_sets::version,
+            rule_sets::effective_term_id,
+            rule_sets::rules,
+            rule_sets::note,
+            rule_sets::created_at,
+            accounts::display_name.nullable(),
+        ))
+        .into_boxed();
+    if let Some(version) = only {
+        query = query.filter(rule_sets::version.eq(version));
+    }
+    let rows: Vec<VersionRow> = query.load(conn).await?;
+    let terms: HashMap<i64, Term> = ledger::terms(conn)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(
+            |(version, term, rules, note, created_at, created_by)| RuleSetVersion {
+                version,
+                effective_term: term.and_then(|t| terms.get(&t).cloned()),
+                rules: serde_json::from_value(rules).unwrap_or_else(|_| RuleSet::default_rules()),
+                note,
+                created_at,
+                created_by,
+            },
+        )
+        .collect())
+}
+
+/// List rule set versions
+///
+/// Every version of the scoring rules (成绩积分认定细则), newest first. Any signed-in account.
+#[utoipa::path(
+    tag = "points",
+    responses((status = 200, description = "Newest first", body = Vec<RuleSetVersion>)),
+    security(("bearer" = [])),
+)]
+#[get("/rules")]
+pub async fn list_rules(
+    state: web::Data<AppState>,
+    _actor: Actor,
+) -> Result<web::Json<Vec<RuleSetVersion>>, AppError> {
+    let mut conn = state.db.conn().await?;
+    Ok(web::Json(versions(&mut conn, None).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RulesQuery {
+    /// The term (default: the one containing today).
+    pub term_id: Option<i64>,
+}
+
+/// The rules of a term
+///
+/// The version a term is evaluated under. The web app previews grants with these rules and the
+/// same code the server runs. Any signed-in account.
+#[utoipa::path(
+    tag = "points",
+    params(RulesQuery),
+    responses(
+        (status = 200, description = "The version in force", body = RuleSetVersion),
+        (status = 404, description = "No such term", body = ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+#[get("/rules/current")]
+pub async fn current_rules(
+    state: web::Data<AppState>,
+    _actor: Actor,
+    query: web::Query<RulesQuery>,
+) -> Result<web::Json<RuleSetVersion>, AppError> {
+    let mut conn = state.db.conn().await?;
+    let term = match query.term_id {
+        Some(id) => ledger::term(&mut conn, id)
+            .await?
+            .ok_or_else(|| AppError::not_found("term"))?,
+        None => current_term(&mut conn).await?,
+    };
+    let (version, rules) = ledger::rules_for(&mut conn, &term).await?;
+    let found = versions(&mut conn, Some(version)).await?.pop();
+    Ok(web::Json(found.unwrap_or(RuleSetVersion {
+        version,
+        effective_term: None,
+        rules,
+        note: String::new(),
+        created_at: chrono::Utc::now(),
+        created_by: None,
+    })))
+}
+
+/// Publish a rule set version
+///
+/// The school admin's. Applies from the given term on; a term that has ended keeps the rules
+/// it was recognised under. Recognitions from then on record the new version.
+#[utoipa::path(
+    tag = "points",
+    request_body = NewRuleSet,
+    responses(
+        (status = 201, description = "Published", body = RuleSetVersion),
+        (status = 403, description = "Not the school admin", body = ApiError),
+        (status = 409, description = "The term has ended", body = ApiError),
+        (status = 422, description = "Invalid rules (the field says where)", body = ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+#[post("/rules")]
+pub async fn publish_rules(
+    state: web::Data<AppState>,
+    actor: Actor,
+    body: web::Json<NewRuleSet>,
+) -> Result<HttpResponse, AppError> {
+    require_school_admin(&actor, "the scoring rules")?;
+    let input = body.into_inner();
+    input.rules.validate().map_err(|e| {
+        let field = e.field.clone().map(|f| format!("rules.{f}"));
+        ApiError::invalid(field.unwrap_or_else(|| "rules".into()), e.message)
+    })?;
+    if input.note.chars().count() > 500 {
+        return Err(ApiError::invalid("note", "at most 500 characters").into());
+    }
+    let mut conn = state.db.conn().await?;
+    let term = ledger::term(&mut conn, input.effective_term_id)
+        .await?
+        .ok_or_else(|| AppError::from(ApiError::invalid("effective_term_id", "no such term")))?;
+    if term.ends_on < ledger::today() {
+        return Err(AppError::new(
+            ErrorCode::Conflict,
+            format!(
+                "{} has ended: past terms keep the rules they were recognised under",
+                term.name
+            ),
+        ));
+    }
+    let version = conn
+        .transaction::<_, AppError, _>(async |conn| {
+            diesel::sql_query("LOCK TABLE rule_sets IN EXCLUSIVE MODE")
+                .execute(conn)
+                .await?;
+            let next: i32 = rule_sets::table
+                .select(diesel::dsl::max(rule_sets::version))
+                .first::<Option<i32>>(conn)
+                .await?
+                .unwrap_or(0)
+                + 1;
+            diesel::insert_into(rule_sets::table)
+                .values((
+                    rule_sets::version.eq(next),
+                    rule_sets::effective_term_id.eq(term.id),
+                    rule_sets::rules.eq(serde_json::to_value(&input.rules).expect("rules")),
+                    rule_sets::note.eq(input.note.trim()),
+                    rule_sets::created_by.eq(actor.account_id),
+                ))
+                .execute(conn)
+                .await?;
+            db::audit::record(
+                conn,
+                Some(actor.account_id),
+                Change {
+                    organization_id: Some(actor.org.id),
+                    action: "rules.publish",
+                    target_type: "rule_set",
+                    target_id: next.to_string(),
+                    details: json!({"effective_term": term.code, "note": input.note}),
+                },
+            )
+            .await?;
+            Ok(next)
+        })
+        .await?;
+    let found = versions(&mut conn, Some(version))
+        .await?
+        .pop()
+        .ok_or_else(|| AppError::not_found("rule set"))?;
+    Ok(HttpResponse::Created().json(found))
+}
+
+#[derive(QueryableByName)]
+struct StudentRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    username: String,
+    #[diesel(sql_type = Text)]
+    display_name: String,
+    #[diesel(sql_type = Text)]
+    degree: String,
+    #[diesel(sql_type = BigInt)]
+    college_id: i64,
+    #[diesel(sql_type = Nullable<Text>)]
+    college_path: Option<String>,
+}
+
+#[derive(QueryableByName)]
+struct EntryRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    term_code: String,
+    #[diesel(sql_type = Text)]
+    category: String,
+    #[diesel(sql_type = BigInt)]
+    points: i64,
+    #[diesel(sql_type = Double)]
+    hours: f64,
+    #[diesel(sql_type = Text)]
+    source: String,
+    #[diesel(sql_type = Text)]
+    method: String,
+    #[diesel(sql_type = Text)]
+    fact: String,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    activity_id: Option<i64>,
+    #[diesel(sql_type = Text)]
+    title: String,
+    #[diesel(sql_type = Text)]
+    detail: String,
+    #[diesel(sql_type = Nullable<Integer>)]
+    rule_version: Option<i32>,
+    #[diesel(sql_type = Text)]
+    organization: String,
+    #[diesel(sql_type = Text)]
+    recognized_by: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    approved_by: Option<String>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    reverses: Option<i64>,
+    #[diesel(sql_type = Bool)]
+    reversed: bool,
+    #[diesel(sql_type = Date)]
+    occurred_on: NaiveDate,
+    #[diesel(sql_type = Timestamptz)]
+    created_at: chrono::DateTime<chrono::Utc>,
+}
+
+#[derive(QueryableByName)]
+struct TotalRow {
+    #[diesel(sql_type = BigInt)]
+    term_id: i64,
+    #[diesel(sql_type = Text)]
+    category: String,
+    #[diesel(sql_type = BigInt)]
+    points: i64,
+    #[diesel(sql_type = Double)]
+    hours: f64,
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// A student as the points pages need them, with the path of their college.
+async fn student(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+) -> Result<(StudentRow, Vec<i64>), AppError> {
+    let row: Option<StudentRow> = diesel::sql_query(
+        "SELECT a.id, a.username, a.display_name, s.degree, a.organization_id AS college_id,
+                array_to_string(o.path, ',') AS college_path
+         FROM accounts a JOIN students s ON s.account_id = a.id
+         JOIN organizations o ON o.id = a.organization_id
+         WHERE a.id = $1 AND a.kind = 'student'",
+    )
+    .bind::<BigInt, _>(id)
+    .get_result(conn)
+    .await
+    .optional()?;
+    let row = row.ok_or_else(|| AppError::not_found("student"))?;
+    let path = row
+        .college_path
+        .as_deref()
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(|p| p.parse().ok())
+        .collect();
+    Ok((row, path))
+}
+
+/// The student's own, or an organisation over the student's college with `view_reports` or
+/// `recognise_results`; anyone else gets 403.
+fn may_see(actor: &Actor, student: i64, college_path: &[i64]) -> Result<(), AppError> {
+    if actor.kind == AccountKind::Student && actor.account_id == student {
+        return Ok(());
+    }
+    if actor.role.is_organization()
+        && (actor.permissions.contains(&Permission::ViewReports)
+            || actor.permissions.contains(&Permission::RecogniseResults))
+        && actor.is_within(college_path)
+    {
+        return Ok(());
+    }
+    Err(AppError::new(
+        ErrorCode::Forbidden,
+        "only the student and the organisations over their college see these points",
+    ))
+}
+
+/// Rank among `where_sql`'s standings (points above `points`), and the scope's student count.
+async fn standing(
+    conn: &mut AsyncPgConnection,
+    term_id: i64,
+    college: Option<i64>,
+    year: Option<i32>,
+    points: i64,
+) -> QueryResult<Standing> {
+    let (rank_sql, count_sql) = scope_sql(college, year);
+    let above: Count = diesel::sql_query(format!(
+        "SELECT count(*) AS n FROM standings WHERE term_id = $1 AND points > $4 {rank_sql}"
+    ))
+    .bind::<BigInt, _>(term_id)
+    .bind::<BigInt, _>(college.unwrap_or(0))
+    .bind::<Integer, _>(year.unwrap_or(0))
+    .bind::<BigInt, _>(points)
+    .get_result(conn)
+    .await?;
+    let of: Count = diesel::sql_query(format!(
+        "SELECT count(*) AS n FROM accounts a JOIN students s ON s.account_id = a.id
+         WHERE a.kind = 'student' AND a.active {count_sql}"
+    ))
+    .bind::<BigInt, _>(college.unwrap_or(0))
+    .bind::<Integer, _>(year.unwrap_or(0))
+    .get_result(conn)
+    .await?;
+    let rank = above.n + 1;
+    let of = of.n.max(rank);
+    Ok(Standing {
+        rank,
+        of,
+        percentile: percentile(rank, of),
+        points: Points(points),
+    })
+}
+
+/// SQL filters of a leaderboard scope: on `standings` ($2 college, $3 year) and on
+/// `accounts a JOIN students s` ($1 college, $2 year). Constant fragments, values bound.
+fn scope_sql(college: Option<i64>, year: Option<i32>) -> (String, String) {
+    let mut standings = String::new();
+    let mut people = String::new();
+    if college.is_some() {
+        standings.push_str(" AND college_id = $2");
+        people.push_str(" AND a.organization_id = $1");
+    } else {
+        standings.push_str(" AND $2 = $2");
+        people.push_str(" AND $1 = $1");
+    }
+    if year.is_some() {
+        standings.push_str(" AND enrolment_year = $3");
+        people.push_str(" AND s.enrolment_year = $2");
+    } else {
+        standings.push_str(" AND $3 = $3");
+        people.push_str(" AND $2 = $2");
+    }
+    (standings, people)
+}
+
+async fn student_points(
+    conn: &mut AsyncPgConnection,
+    row: StudentRow,
+) -> Result<StudentPoints, AppError> {
+    let names = category_names(conn).await?;
+    let order = category_order(conn).await?;
+    let terms: HashMap<i64, Term> = ledger::terms(conn)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t))
+        .collect();
+    let totals: Vec<TotalRow> = diesel::sql_query(
+        "SELECT term_id, category, points, hours::float8 AS hours FROM point_totals
+         WHERE student_id = $1",
+    )
+    .bind::<BigInt, _>(row.id)
+    .load(conn)
+    .await?;
+    let entries: Vec<EntryRow> = diesel::sql_query(
+        "SELECT e.id, t.code AS term_code, e.category, e.points, e.hours::float8 AS hours,
+                e.source, e.method, e.fact, e.activity_id, e.title, e.detail, e.rule_version,
+                o.name AS organization, r.display_name AS recognized_by,
+                ap.display_name AS approved_by, e.reverses,
+                EXISTS (SELECT 1 FROM ledger_entries x WHERE x.reverses = e.id) AS reversed,
+                e.occurred_on, e.created_at
+         FROM ledger_entries e
+         JOIN terms t ON t.id = e.term_id
+         JOIN organizations o ON o.id = e.organization_id
+         JOIN accounts r ON r.id = e.recognized_by
+         LEFT JOIN accounts ap ON ap.id = e.approved_by
+         WHERE e.student_id = $1
+         ORDER BY e.id DESC",
+    )
+    .bind::<BigInt, _>(row.id)
+    .load(conn)
+    .await?;
+    let name_of = |code: &str| names.get(code).cloned().unwrap_or_else(|| code.to_owned());
+    let rank_of = |code: &str| order.iter().position(|c| c == code).unwrap_or(usize::MAX);
+
+    let mut overall: BTreeMap<String, (i64, f64)> = BTreeMap::new();
+    let mut per_term: BTreeMap<i64, BTreeMap<String, (i64, f64)>> = BTreeMap::new();
+    for t in &totals {
+        let o = overall.entry(t.category.clone()).or_default();
+        o.0 += t.points;
+        o.1 += t.hours;
+        let p = per_term
+            .entry(t.term_id)
+            .or_default()
+            .entry(t.category.clone())
+            .or_default();
+        p.0 += t.points;
+        p.1 += t.hours;
+    }
+    let to_list = |map: &BTreeMap<String, (i64, f64)>| {
+        let mut list: Vec<CategoryTotal> = map
+            .iter()
+            .map(|(category, (points, hours))| CategoryTotal {
+                category: category.clone(),
+                category_name: name_of(category),
+                points: Points(*points),
+                hours: (*hours * 100.0).round() / 100.0,
+            })
+            .collect();
+        list.sort_by_key(|c| rank_of(&c.category));
+        list
+    };
+    let mut term_list: Vec<TermTotals> = per_term
+        .iter()
+        .filter_map(|(term_id, map)| {
+            terms.get(term_id).map(|term| TermTotals {
+                term: term.clone(),
+                points: Points(map.values().map(|(p, _)| p).sum()),
+                categories: to_list(map),
+            })
+        })
+        .collect();
+    term_list.sort_by_key(|t| t.term.starts_on);
+    let degree = Degree::parse(&row.degree).unwrap_or(Degree::Undergraduate);
+    let term = current_term(conn).await?;
+    let (_, rules) = ledger::rules_for(conn, &term).await?;
+    let earned: BTreeMap<String, Points> = overall
+        .iter()
+        .map(|(c, (p, _))| (c.clone(), Points(*p)))
+        .collect();
+    let progress = rules::progress(rules.requirements.for_degree(degree), &earned);
+    let total: i64 = overall.values().map(|(p, _)| p).sum();
+    let total_hours: f64 = overall.values().map(|(_, h)| h).sum();
+    let college_standing = standing(conn, 0, Some(row.college_id), None, total).await?;
+    Ok(StudentPoints {
+        student_id: row.id,
+        student_no: row.username,
+        name: row.display_name,
+        degree,
+        total: Points(total),
+        total_hours: (total_hours * 100.0).round() / 100.0,
+        categories: to_list(&overall),
+        terms: term_list,
+        progress,
+        entries: entries
+            .into_iter()
+            .map(|e| LedgerEntry {
+                id: e.id,
+                term_code: e.term_code,
+                category: e.category,
+                points: Points(e.points),
+                hours: e.hours,
+                source: Source::parse(&e.source).unwrap_or(Source::Manual),
+                method: ledger::parse_method(&e.method),
+                fact: e.fact,
+                activity_id: e.activity_id,
+                title: e.title,
+                detail: e.detail,
+                rule_version: e.rule_version,
+                organization: e.organization,
+                recognized_by: e.recognized_by,
+                approved_by: e.approved_by,
+                reverses: e.reverses,
+                reversed: e.reversed,
+                occurred_on: e.occurred_on,
+                created_at: e.created_at,
+            })
+            .collect(),
+        college_standing,
+    })
+}
+
+/// My points
+///
+/// The signed-in student's totals per term and category, progress against the graduation
+/// requirement, every ledger entry, and their standing in their college.
+#[utoipa::path(
+    tag = "points",
+    responses(
+        (status = 200, description = "The student's points", body = StudentPoints),
+        (status = 403, description = "Not a student", body = ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+#[get("/me/points")]
+pub async fn my_points(
+    state: web::Data<AppState>,
+    actor: Actor,
+) -> Result<web::Json<StudentPoints>, AppError> {
+    if actor.kind != AccountKind::Student {
+        return Err(AppError::new(
+            ErrorCode::Forbidden,
+            "only students have points",
+        ));
+    }
+    let mut conn = state.db.conn().await?;
+    let (row, _) = student(&mut conn, actor.account_id).await?;
+    Ok(web::Json(student_points(&mut conn, row).await?))
+}
+
+/// A student's points
+///
+/// As `GET /api/me/points`, for the student themself or an organisation over the student's
+/// college with `view_reports` or `recognise_results`.
+#[utoipa::path(
+    tag = "points",
+    params(("id" = i64, Path, description = "Student account id")),
+    responses(
+        (status = 200, description = "The student's points", body = StudentPoints),
+        (status = 403, description = "Not the student's, nor over their college", body = ApiError),
+        (status = 404, description = "No such student", body = ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+#[get("/students/{id}/points")]
+pub async fn points_of(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<i64>,
+) -> Result<web::Json<StudentPoints>, AppError> {
+    let mut conn = state.db.conn().await?;
+    let (row, path) = student(&mut conn, *id).await?;
+    may_see(&actor, row.id, &path)?;
+    Ok(web::Json(student_points(&mut conn, row).await?))
+}
+
+/// A student by number, with their college's path.
+async fn student_by_no(
+    conn: &mut AsyncPgConnection,
+    no: &str,
+) -> Result<(StudentRow, Vec<i64>), AppError> {
+    let id = db::attendance::student_by_number(conn, no.trim())
+        .await?
+        .map(|(id, _)| id)
+        .ok_or_else(|| AppError::from(ApiError::invalid("student_no", "no such student")))?;
+    student(conn, id).await
+}
+
+async fn term_for_day(conn: &mut AsyncPgConnection, day: NaiveDate) -> Result<Term, AppError> {
+    ledger::term_on(conn, day)
+        .await?
+        .ok_or_else(|| ApiError::invalid("occurred_on", "no term contains this day").into())
+}
+
+/// Record a cadre position or practice
+///
+/// A cadre position with its term assessment (`manage_cadres`), or social-practice days or
+/// hours (`certify_practice`), recognised by an organisation in the caller's subtree. The
+/// student's term is re-evaluated under its rules at once: caps and "once at the highest"
+/// apply, and the ledger, totals and leaderboard change in the same transaction.
+#[utoipa::path(
+    tag = "points",
+    request_body = NewFact,
+    responses(
+        (status = 201, description = "Recorded; the student's points after it", body = StudentPoints),
+        (status = 403, description = "Lacks the permission, or the organisation is outside the subtree", body = ApiError),
+        (status = 422, description = "Invalid (the field says which)", body = ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+#[post("/points/facts")]
+pub async fn record_fact(
+    state: web::Data<AppState>,
+    actor: Actor,
+    body: web::Json<NewFact>,
+) -> Result<HttpResponse, AppError> {
+    let input = body.into_inner();
+    input.validate()?;
+    let permission = match input.kind {
+        FactKind::Cadre { .. } => Permission::ManageCadres,
+        _ => Permission::CertifyPractice,
+    };
+    let mut conn = state.db.conn().await?;
+    let org = db::organizations::get(&mut conn, input.organization_id)
+        .await?
+        .ok_or_else(|| {
+            AppError::from(ApiError::invalid("organization_id", "no such organisation"))
+        })?;
+    actor.require_within(permission, &org.path)?;
+    let (row, _) = student_by_no(&mut conn, &input.student_no).await?;
+    let term = term_for_day(&mut conn, input.occurred_on).await?;
+    let source = match input.kind {
+        FactKind::Cadre { .. } => Source::Cadre,
+        _ => Source::Practice,
+    };
+    let student_id = row.id;
+    conn.transaction::<_, AppError, _>(async |conn| {
+        let id: i64 = diesel::insert_into(point_facts::table)
+            .values((
+                point_facts::student_id.eq(student_id),
+                point_facts::term_id.eq(term.id),
+                point_facts::category.eq(input.category()),
+                point_facts::source.eq(source.as_str()),
+                point_facts::title.eq(input.title.trim()),
+                point_facts::kind.eq(serde_json::to_value(&input.kind).expect("kind")),
+                point_facts::achievement.eq(input.achievement.as_deref()),
+                point_facts::occurred_on.eq(input.occurred_on),
+                point_facts::organization_id.eq(org.id),
+                point_facts::recorded_by.eq(actor.account_id),
+            ))
+            .returning(point_facts::id)
+            .get_result(conn)
+            .await?;
+        let (version, rules) = ledger::rules_for(conn, &term).await?;
+        ledger::refresh(
+            conn,
+            student_id,
+            &term,
+            (version, &rules),
+            actor.account_id,
+            Some(actor.account_id),
+        )
+        .await?;
+        db::audit::record(
+            conn,
+            Some(actor.account_id),
+            Change {
+                organization_id: Some(org.id),
+                action: "points.fact",
+                target_type: "point_fact",
+                target_id: id.to_string(),
+                details: json!({"student_id": student_id, "term": term.code, "kind": input.kind, "title": input.title}),
+            },
+        )
+        .await?;
+        Ok(())
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(student_points(&mut conn, row).await?))
+}
+
+/// Adjust a student's points
+///
+/// Adds (or with a negative amount takes away) points by hand, with the reason, as its own
+/// ledger entry — nothing is edited. An organisation over the student's college with
+/// `recognise_results`.
+#[utoipa::path(
+    tag = "points",
+    request_body = NewAdjustment,
+    responses(
+        (status = 201, description = "Recorded; the student's points after it", body = StudentPoints),
+        (status = 403, description = "Not over the student's college, or lacks the permission", body = ApiError),
+        (status = 422, description = "Invalid (the field says which)", body = ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+#[post("/points/adjustments")]
+pub async fn adjust(
+    state: web::Data<AppState>,
+    actor: Actor,
+    body: web::Json<NewAdjustment>,
+) -> Result<HttpResponse, AppError> {
+    let input = body.into_inner();
+    input.validate()?;
+    let mut conn = state.db.conn().await?;
+    let names = category_names(&mut conn).await?;
+    if !names.contains_key(input.category.as_str()) {
+        return Err(ApiError::invalid("category", "no such category").into());
+    }
+    let (row, path) = student_by_no(&mut conn, &input.student_no).await?;
+    actor.require_within(Permission::RecogniseResults, &path)?;
+    let term = term_for_day(&mut conn, input.occurred_on).await?;
+    let student_id = row.id;
+    conn.transaction::<_, AppError, _>(async |conn| {
+        let fact = ledger::adjust(
+            conn,
+            student_id,
+            &term,
+            &input.category,
+            input.points,
+            input.hours,
+            input.reason.trim(),
+            actor.org.id,
+            actor.account_id,
+            input.occurred_on,
+        )
+        .await?;
+        db::audit::record(
+            conn,
+            Some(actor.account_id),
+            Change {
+                organization_id: Some(actor.org.id),
+                action: "points.adjust",
+                target_type: "student",
+                target_id: student_id.to_string(),
+                details: json!({"fact": fact, "category": input.category, "points": input.points, "hours": input.hours, "reason": input.reason}),
+            },
+        )
+        .await?;
+        Ok(())
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(student_points(&mut conn, row).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct BehindQuery {
+    /// An organisation in the caller's subtree (default: the caller's own).
+    pub organization_id: Option<i64>,
+    pub enrolment_year: Option<i32>,
+    pub page: Option<u32>,
+    #[param(maximum = 100)]
+    pub per_page: Option<u32>,
+}
+
+#[derive(QueryableByName)]
+struct PersonRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    username: String,
+    #[diesel(sql_type = Text)]
+    display_name: String,
+    #[diesel(sql_type = Text)]
+    college: String,
+    #[diesel(sql_type = Text)]
+    class_name: String,
+    #[diesel(sql_type = Integer)]
+    enrolment_year: i32,
+    #[diesel(sql_type = Text)]
+    degree: String,
+}
+
+#[derive(QueryableByName)]
+struct CategorySum {
+    #[diesel(sql_type = BigInt)]
+    student_id: i64,
+    #[diesel(sql_type = Text)]
+    category: String,
+    #[diesel(sql_type = BigInt)]
+    points: i64,
+}
+
+/// Students behind the requirement
+///
+/// The students of the subtree's colleges whose points fall short of their degree's graduation
+/// requirement (current rules), per category or in all — fewest points first, so advisers
+/// start with those furthest behind (精准育人). `view_reports` or `recognise_results`.
+#[utoipa::path(
+    tag = "points",
+    params(BehindQuery),
+    responses(
+        (status = 200, description = "One page, fewest points first", body = Page<BehindStudent>),
+        (status = 403, description = "Lacks the permission or outside the subtree", body = ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+#[get("/points/behind")]
+pub async fn behind(
+    state: web::Data<AppState>,
+    actor: Actor,
+    query: web::Query<BehindQuery>,
+) -> Result<web::Json<Page<BehindStudent>>, AppError> {
+    if !actor.permissions.contains(&Permission::ViewReports) {
+        actor.require(Permission::RecogniseResults)?;
+    }
+    let page = PageRequest::try_from(PageParams {
+        page: query.page,
+        per_page: query.per_page,
+    })?;
+    let mut conn = state.db.conn().await?;
+    let org_id = query.organization_id.unwrap_or(actor.org.id);
+    let org = db::organizations::get(&mut conn, org_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("organization"))?;
+    if !actor.is_within(&org.path) {
+        return Err(AppError::new(
+            ErrorCode::Forbidden,
+            "outside your organisation's subtree",
+        ));
+    }
+    let people: Vec<PersonRow> = diesel::sql_query(
+        "SELECT a.id, a.username, a.display_name, o.name AS college, s.class_name,
+                s.enrolment_year, s.degree
+         FROM accounts a JOIN students s ON s.account_id = a.id
+         JOIN organizations o ON o.id = a.organization_id
+         WHERE a.kind = 'student' AND a.active AND o.path @> ARRAY[$1]::bigint[]
+           AND ($2::int IS NULL OR s.enrolment_year = $2)",
+    )
+    .bind::<BigInt, _>(org.id)
+    .bind::<Nullable<Integer>, _>(query.enrolment_year)
+    .load(&mut conn)
+    .await?;
+    let ids: Vec<i64> = people.iter().map(|p| p.id).collect();
+    let sums: Vec<CategorySum> = diesel::sql_query(
+        "SELECT student_id, category, sum(points)::bigint AS points FROM point_totals
+         WHERE student_id = ANY($1) GROUP BY student_id, category",
+    )
+    .bind::<diesel::sql_types::Array<BigInt>, _>(&ids)
+    .load(&mut conn)
+    .await?;
+    let mut earned: HashMap<i64, BTreeMap<String, Points>> = HashMap::new();
+    for s in sums {
+        earned
+            .entry(s.student_id)
+            .or_default()
+            .insert(s.category, Points(s.points));
+    }
+    let term = current_term(&mut conn).await?;
+    let (_, rules) = ledger::rules_for(&mut conn, &term).await?;
+    let empty = BTreeMap::new();
+    let mut behind: Vec<BehindStudent> = people
+        .into_iter()
+        .filter_map(|p| {
+            let degree = Degree::parse(&p.degree).unwrap_or(Degree::Undergraduate);
+            let totals = earned.get(&p.id).unwrap_or(&empty);
+            let missing: Vec<_> = rules::progress(rules.requirements.for_degree(degree), totals)
+                .into_iter()
+                .filter(|row| !row.met)
+                .collect();
+            (!missing.is_empty()).then(|| BehindStudent {
+                student_id: p.id,
+                student_no: p.username,
+                name: p.display_name,
+                college: p.college,
+                class_name: p.class_name,
+                enrolment_year: p.enrolment_year,
+                degree,
+                total: Points(totals.values().map(|v| v.0).sum()),
+                missing,
+            })
+        })
+        .collect();
+    behind.sort_by(|a, b| (a.total, &a.student_no).cmp(&(b.total, &b.student_no)));
+    let total = behind.len() as u64;
+    let items = behind
+        .into_iter()
+        .skip(page.offset() as usize)
+        .take(page.limit() as usize)
+        .collect();
+    Ok(web::Json(Page::new(items, page, total)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LeaderboardQuery {
+    /// Only this college (organisation id).
+    pub college_id: Option<i64>,
+    /// Only this intake.
+    pub enrolment_year: Option<i32>,
+    /// Only this term's points (default: all terms).
+    pub term_id: Option<i64>,
+    /// Rows, 1–100 (default 50).
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<i64>,
+}
+
+#[derive(QueryableByName)]
+struct BoardRow {
+    #[diesel(sql_type = BigInt)]
+    student_id: i64,
+    #[diesel(sql_type = BigInt)]
+    points: i64,
+    #[diesel(sql_type = Text)]
+    display_name: String,
+    #[diesel(sql_type = Text)]
+    username: String,
+    #[diesel(sql_type = Text)]
+    college: String,
+    #[diesel(sql_type = Integer)]
+    enrolment_year: i32,
+}
+
+/// Leaderboard
+///
+/// Students ranked by points — the whole school, one college and/or one intake, over all terms
+/// or one term — top rows first (equal points share a rank), with the caller's own rank and
+/// percentile when a student in the scope asks. Read from standings kept in step with every
+/// recognition. Any signed-in account.
+#[utoipa::path(
+    tag = "points",
+    params(LeaderboardQuery),
+    responses(
+        (status = 200, description = "The top rows and the caller's standing", body = Leaderboard),
+        (status = 400, description = "Bad query parameter", body = ApiError),
+        (status = 404, description = "No such term", body = ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+#[get("/leaderboard")]
+pub async fn leaderboard(
+    state: web::Data<AppState>,
+    actor: Actor,
+    query: web::Query<LeaderboardQuery>,
+) -> Result<web::Json<Leaderboard>, AppError> {
+    let limit = query.limit.unwrap_or(50);
+    if !(1..=100).contains(&limit) {
+        return Err(
+            ApiError::new(ErrorCode::InvalidQuery, "limit must be between 1 and 100")
+                .with_field("limit")
+                .into(),
+        );
+    }
+    let mut conn = state.db.conn().await?;
+    let term = match query.term_id {
+        Some(id) => Some(
+            ledger::term(&mut conn, id)
+                .await?
+                .ok_or_else(|| AppError::not_found("term"))?,
+        ),
+        None => None,
+    };
+    let term_id = term.as_ref().map_or(0, |t| t.id);
+    let (college, year) = (query.college_id, query.enrolment_year);
+    let (filter, count_filter) = scope_sql(college, year);
+    let rows: Vec<BoardRow> = diesel::sql_query(format!(
+        "SELECT st.student_id, st.points, a.display_name, a.username, o.name AS college,
+                st.enrolment_year
+         FROM (SELECT student_id, points, college_id, enrolment_year FROM standings
+               WHERE term_id = $1 {filter}
+               ORDER BY points DESC, student_id LIMIT $4) st
+         JOIN accounts a ON a.id = st.student_id
+         JOIN organizations o ON o.id = st.college_id
+         ORDER BY st.points DESC, st.student_id"
+    ))
+    .bind::<BigInt, _>(term_id)
+    .bind::<BigInt, _>(college.unwrap_or(0))
+    .bind::<Integer, _>(year.unwrap_or(0))
+    .bind::<BigInt, _>(limit)
+    .load(&mut conn)
+    .await?;
+    let students: Count = diesel::sql_query(format!(
+        "SELECT count(*) AS n FROM accounts a JOIN students s ON s.account_id = a.id
+         WHERE a.kind = 'student' AND a.active {count_filter}"
+    ))
+    .bind::<BigInt, _>(college.unwrap_or(0))
+    .bind::<Integer, _>(year.unwrap_or(0))
+    .get_result(&mut conn)
+    .await?;
+    let mut out: Vec<LeaderboardRow> = Vec::with_capacity(rows.len());
+    for (i, row) in rows.iter().enumerate() {
+        let rank = match out.last() {
+            Some(prev) if prev.points.0 == row.points => prev.rank,
+            _ => i as i64 + 1,
+        };
+        out.push(LeaderboardRow {
+            rank,
+            name: row.display_name.clone(),
+            student_no: mask_student_no(&row.username),
+            college: row.college.clone(),
+            enrolment_year: row.enrolment_year,
+            points: Points(row.points),
+            me: row.student_id == actor.account_id,
+        });
+    }
+    let me = if actor.kind == AccountKind::Student {
+        let mine: Option<(i64, i64, i32)> = db::schema::standings::table
+            .filter(db::schema::standings::student_id.eq(actor.account_id))
+            .filter(db::schema::standings::term_id.eq(term_id))
+            .select((
+                db::schema::standings::points,
+                db::schema::standings::college_id,
+                db::schema::standings::enrolment_year,
+            ))
+            .first(&mut conn)
+            .await
+            .optional()?;
+        let (points, my_college, my_year) = match mine {
+            Some(found) => found,
+            None => {
+                let (c, y): (i64, i32) = accounts::table
+                    .inner_join(students::table)
+                    .filter(accounts::id.eq(actor.account_id))
+                    .select((accounts::organization_id, students::enrolment_year))
+                    .first(&mut conn)
+                    .await?;
+                (0, c, y)
+            }
+        };
+        let in_scope = college.is_none_or(|c| c == my_college) && year.is_none_or(|y| y == my_year);
+        if in_scope {
+            Some(standing(&mut conn, term_id, college, year, points).await?)
+        } else {
+            None
+        }
+    } else {
+        None
+    };
+    Ok(web::Json(Leaderboard {
+        term,
+        college_id: college,
+        enrolment_year: year,
+        students: students.n,
+        rows: out,
+        me,
+    }))
+}

@@ -1,0 +1,10 @@
+DROP TABLE print_jobs;
+DROP TABLE transcripts;
+DROP TABLE standings;
+DROP TABLE point_totals;
+DROP TABLE ledger_entries;
+DROP FUNCTION ledger_append_only();
+ALTER TABLE results DROP COLUMN achievement;
+DROP TABLE point_facts;
+DROP TABLE rule_sets;
+DROP TABLE terms;
