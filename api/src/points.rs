@@ -127,7 +127,22 @@ pub async fn create_term(
     let input = body.into_inner();
     let id = conn
         .transaction::<_, AppError, _>(async |conn| {
-            let inserted: Result<i64, diesel::result::Error> = diesel::insert_into(terms::table)
+            let clash: i64 = terms::table
+                .filter(
+                    terms::code
+                        .eq(input.code.trim())
+                        .or(terms::starts_on.le(input.ends_on).and(terms::ends_on.ge(input.starts_on))),
+                )
+                .count()
+                .get_result(conn)
+                .await?;
+            if clash > 0 {
+                return Err(AppError::new(
+                    ErrorCode::Conflict,
+                    "the code is taken or the dates overlap another term",
+                ));
+            }
+            let id: i64 = diesel::insert_into(terms::table)
                 .values((
                     terms::code.eq(input.code.trim()),
                     terms::name.eq(input.name.trim()),
@@ -138,23 +153,7 @@ pub async fn create_term(
                 ))
                 .returning(terms::id)
                 .get_result(conn)
-                .await;
-            let id = match inserted {
-                Ok(id) => id,
-                Err(diesel::result::Error::DatabaseError(kind, _))
-                    if matches!(
-                        kind,
-                        diesel::result::DatabaseErrorKind::UniqueViolation
-                            | diesel::result::DatabaseErrorKind::Unknown
-                    ) =>
-                {
-                    return Err(AppError::new(
-                        ErrorCode::Conflict,
-                        "the code is taken or the dates overlap another term",
-                    ));
-                }
-                Err(e) => return Err(e.into()),
-            };
+                .await?;
             db::audit::record(
                 conn,
                 Some(actor.account_id),

@@ -306,3 +306,86 @@ mod tests {
         assert_eq!(by_method[0].hours, 3.0);
     }
 }
+
+/// `POST /api/transcripts`: issue a transcript (a student their own; an organisation for a
+/// student of its subtree).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(example = json!({"style": "by_category"})))]
+pub struct IssueRequest {
+    /// Default: the signed-in student.
+    pub student_id: Option<i64>,
+    pub style: TranscriptStyle,
+}
+
+/// An issued transcript: its serial, when, whether it is still current, and what it says.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Verification {
+    pub serial: String,
+    pub status: VerificationStatus,
+    pub issued_at: chrono::DateTime<chrono::Utc>,
+    /// When a newer transcript of the same student and style was issued.
+    pub superseded_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub revoked_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub revoke_reason: Option<String>,
+    /// Exactly what was printed.
+    pub document: TranscriptDoc,
+}
+
+/// `POST /api/transcripts/{serial}/revoke`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RevokeRequest {
+    pub reason: String,
+}
+
+/// One PDF for the whole batch, or a zip of one PDF per student.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum PrintFormat {
+    Pdf,
+    Zip,
+}
+
+/// `POST /api/print-jobs`: print the transcripts of a college (or the students of an
+/// organisation's subtree), narrowed to a major, a class and/or an intake.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(example = json!({"organization_id": 2, "enrolment_year": 2023, "style": "by_term", "format": "pdf"})))]
+pub struct NewPrintJob {
+    pub organization_id: i64,
+    pub major: Option<String>,
+    pub class_name: Option<String>,
+    pub enrolment_year: Option<i32>,
+    pub style: TranscriptStyle,
+    pub format: PrintFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum PrintStatus {
+    Queued,
+    Running,
+    Done,
+    Failed,
+}
+
+/// A batch print and its progress.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PrintJob {
+    pub id: String,
+    pub organization: String,
+    pub status: PrintStatus,
+    /// Students in the batch.
+    pub total: i32,
+    /// Transcripts rendered so far.
+    pub done: i32,
+    pub params: NewPrintJob,
+    pub file_name: Option<String>,
+    pub error: Option<String>,
+    pub requested_by: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
+}

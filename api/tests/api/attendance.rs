@@ -18,7 +18,7 @@ fn keys() -> CheckinKeys {
 }
 
 /// A published club-level activity of 程序设计协会 running from `starts` to `ends`.
-async fn activity(
+pub(crate) async fn activity(
     app: &TestApp,
     category: &str,
     starts: DateTime<Utc>,

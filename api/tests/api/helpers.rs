@@ -284,4 +284,16 @@ impl TestApp {
             .await
             .unwrap_or_else(|e| panic!("organisation {code}: {e}"))
     }
+
+    /// A student's account id by student number.
+    pub async fn org_student_id(&self, student_no: &str) -> i64 {
+        use api::db::schema::accounts;
+        use diesel::{ExpressionMethods, QueryDsl};
+        accounts::table
+            .filter(accounts::username.eq(student_no))
+            .select(accounts::id)
+            .first(&mut self.db().await)
+            .await
+            .unwrap_or_else(|e| panic!("student {student_no}: {e}"))
+    }
 }

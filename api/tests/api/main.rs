@@ -13,4 +13,5 @@ mod helpers;
 mod imports;
 mod openapi;
 mod people;
+mod points;
 mod school;
