@@ -38,7 +38,9 @@ use shared::{
         ImportKind, ImportPreview, ImportResult, NewStaff, NewStudent, Staff, StaffCreated,
         Student, StudentCreated, UpdateStudent,
     },
+    points::{Leaderboard, RuleSetVersion, StudentPoints, Term},
     school::School,
+    transcript::{IssueRequest, TranscriptDoc, TranscriptStyle, Verification},
 };
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -794,6 +796,89 @@ pub async fn overdue(page: u32, per_page: u32) -> Result<Page<OverdueActivity>, 
         "/api/recognition/overdue?page={page}&per_page={per_page}"
     ))
     .await
+}
+
+// ---------------------------------------------------------------------------------------------
+// Points (积分), the leaderboard and transcripts (成绩单)
+
+/// `GET /api/me/points`: the signed-in student's totals, progress, standing and ledger.
+pub async fn my_points() -> Result<StudentPoints, ApiError> {
+    get("/api/me/points").await
+}
+
+/// `GET /api/terms`: every term, oldest first (public).
+pub async fn terms() -> Result<Vec<Term>, ApiError> {
+    get("/api/terms").await
+}
+
+/// `GET /api/rules/current`: the rules in force this term, for previews.
+pub async fn current_rules() -> Result<RuleSetVersion, ApiError> {
+    get("/api/rules/current").await
+}
+
+/// The scope of `GET /api/leaderboard`; all `None` is the whole school over all terms.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LeaderboardScope {
+    pub college_id: Option<i64>,
+    pub enrolment_year: Option<i32>,
+    pub term_id: Option<i64>,
+}
+
+/// `GET /api/leaderboard`: the top `limit` of the scope, and the caller's standing.
+pub async fn leaderboard(scope: &LeaderboardScope, limit: u32) -> Result<Leaderboard, ApiError> {
+    let path = Query::default()
+        .opt("college_id", scope.college_id)
+        .opt("enrolment_year", scope.enrolment_year)
+        .opt("term_id", scope.term_id)
+        .add("limit", limit)
+        .to("/api/leaderboard");
+    get(&path).await
+}
+
+/// `GET /api/transcripts/preview?style=…`: what the signed-in student's transcript would say.
+pub async fn transcript_preview(style: TranscriptStyle) -> Result<TranscriptDoc, ApiError> {
+    get(&format!(
+        "/api/transcripts/preview?style={}",
+        style.as_str()
+    ))
+    .await
+}
+
+/// `POST /api/transcripts`: issues the signed-in student's transcript (the same serial while
+/// nothing changed).
+pub async fn issue_transcript(style: TranscriptStyle) -> Result<Verification, ApiError> {
+    post(
+        "/api/transcripts",
+        &IssueRequest {
+            student_id: None,
+            style,
+        },
+    )
+    .await
+}
+
+/// `GET /api/transcripts/{serial}/pdf`: the issued transcript's PDF.
+pub async fn transcript_pdf(serial: &str) -> Result<Vec<u8>, ApiError> {
+    let path = format!("/api/transcripts/{}/pdf", encode(serial));
+    let reply = call_as("GET", &path, Body::Empty, true).await?;
+    if reply.ok() {
+        Ok(reply.bytes.unwrap_or_default())
+    } else {
+        Err(reply.error())
+    }
+}
+
+/// `GET /api/verify/{serial}`: public, so sent without the session's token — a stale session
+/// must not stand between a reader and the answer.
+pub async fn verify_transcript(serial: &str) -> Result<Verification, ApiError> {
+    send(
+        "GET",
+        &format!("/api/verify/{}", encode(serial)),
+        &Body::Empty,
+        None,
+    )
+    .await?
+    .json()
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -34,6 +34,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/status") view=pages::status::StatusPage />
                     <Route path=path!("/login") view=pages::login::LoginPage />
                     <Route path=path!("/checkin") view=pages::checkin::CheckinPage />
+                    // Public: the QR code on a printed transcript opens it, signed in or not.
+                    <Route path=path!("/verify/:serial") view=pages::verify::VerifyPage />
                     <Route path=path!("/account") view=|| view! {
                         <Guard access=Access::SignedIn><pages::account::AccountPage /></Guard>
                     } />
@@ -57,6 +59,15 @@ pub fn App() -> impl IntoView {
                     } />
                     <Route path=path!("/me/activities") view=|| view! {
                         <Guard access=Access::SignedIn><pages::my_activities::MyActivitiesPage /></Guard>
+                    } />
+                    <Route path=path!("/points") view=|| view! {
+                        <Guard access=Access::Student><pages::points::PointsPage /></Guard>
+                    } />
+                    <Route path=path!("/transcript") view=|| view! {
+                        <Guard access=Access::Student><pages::transcript::TranscriptPage /></Guard>
+                    } />
+                    <Route path=path!("/leaderboard") view=|| view! {
+                        <Guard access=Access::SignedIn><pages::leaderboard::LeaderboardPage /></Guard>
                     } />
                     <Route path=path!("/notifications") view=|| view! {
                         <Guard access=Access::SignedIn><pages::notifications::NotificationsPage /></Guard>

@@ -96,6 +96,26 @@ pub fn waited(locale: Locale, seconds: i64) -> String {
     }
 }
 
+/// A decimal number without trailing zeros: 2.5, 12, 0.25.
+pub fn number(value: f64) -> String {
+    let text = format!("{value:.2}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    if text == "-0" {
+        "0".to_owned()
+    } else {
+        text.to_owned()
+    }
+}
+
+/// Points with their sign, as a ledger shows a change: +2.5, -0.5, 0.
+pub fn signed(points: shared::rules::Points) -> String {
+    if points.0 > 0 {
+        format!("+{points}")
+    } else {
+        points.to_string()
+    }
+}
+
 pub(crate) fn shanghai() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
 }

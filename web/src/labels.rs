@@ -1,15 +1,17 @@
 //! How domain values read in the UI: roles, organisation kinds, permissions, audit actions and
-//! the states of activities and sign-ups, in the current locale.
+//! the states of activities and sign-ups, points and transcripts, in the current locale.
 
 use shared::{
     activity::{
-        ActivityStatus, CreditLevel, EnrolmentMode, FieldKind, Ineligible, Phase,
+        ActivityStatus, Category, CreditLevel, EnrolmentMode, FieldKind, Ineligible, Phase,
         RegistrationStatus,
     },
     auth::Permission,
     auth::Role,
     org::OrgKind,
     people::Degree,
+    points::Source,
+    transcript::{TranscriptDoc, TranscriptStyle, VerificationStatus},
 };
 
 use crate::i18n::I18n;
@@ -168,3 +170,97 @@ pub fn registration_badge(status: RegistrationStatus) -> &'static str {
         RegistrationStatus::Cancelled => "badge",
     }
 }
+
+// ---- Points and transcripts ----
+
+pub fn transcript_style(i18n: I18n, style: TranscriptStyle) -> &'static str {
+    let en = match style {
+        TranscriptStyle::ByMethod => "By method",
+        TranscriptStyle::ByTerm => "By term",
+        TranscriptStyle::ByCategory => "By category",
+    };
+    i18n.t(style.label_zh(), en)
+}
+
+/// Where a ledger entry came from, when it is worth saying (an ordinary activity is not).
+pub fn source(i18n: I18n, source: Source) -> Option<&'static str> {
+    match source {
+        Source::Activity => None,
+        Source::Makeup => Some(i18n.t("补签", "Make-up")),
+        Source::Backfill => Some(i18n.t("补录", "Back-fill")),
+        Source::Cadre => Some(i18n.t("学生干部", "Cadre")),
+        Source::Practice => Some(i18n.t("社会实践", "Practice")),
+        Source::Manual => Some(i18n.t("人工调整", "Adjustment")),
+    }
+}
+
+pub fn verification_status(i18n: I18n, status: VerificationStatus) -> &'static str {
+    match status {
+        VerificationStatus::Genuine => i18n.t("真实有效", "Genuine"),
+        VerificationStatus::Superseded => {
+            i18n.t("已被新版本取代", "Superseded by a newer transcript")
+        }
+        VerificationStatus::Revoked => i18n.t("已撤销", "Revoked"),
+    }
+}
+
+/// Category names by code (活动类别, plus 学生干部 and 合计), from what the app could load:
+/// the categories list when signed in, the names a document or a ledger carries, and the
+/// default categories as a last resort (the public verification page has no list).
+#[derive(Clone, Debug, Default)]
+pub struct CategoryNames(Vec<(String, String, String)>);
+
+impl CategoryNames {
+    pub fn new() -> CategoryNames {
+        CategoryNames::default()
+    }
+
+    /// Adds names for codes not named yet; `name_en` empty when unknown.
+    pub fn add(&mut self, code: &str, name: &str, name_en: &str) {
+        if !code.is_empty() && !self.0.iter().any(|(c, _, _)| c == code) {
+            self.0
+                .push((code.to_owned(), name.to_owned(), name_en.to_owned()));
+        }
+    }
+
+    pub fn with_categories(mut self, categories: &[Category]) -> CategoryNames {
+        for c in categories {
+            self.add(&c.code, &c.name, &c.name_en);
+        }
+        self
+    }
+
+    /// The names the entries of a transcript carry (Chinese only).
+    pub fn with_document(mut self, doc: &TranscriptDoc) -> CategoryNames {
+        for entry in doc.sections.iter().flat_map(|s| &s.entries) {
+            self.add(&entry.category, &entry.category_name, "");
+        }
+        self
+    }
+
+    pub fn name(&self, i18n: I18n, code: &str) -> String {
+        let found = self.0.iter().find(|(c, _, _)| c == code);
+        let fallback = DEFAULT_CATEGORIES.iter().find(|(c, _, _)| *c == code);
+        match (i18n.locale(), found, fallback) {
+            (crate::i18n::Locale::En, Some((_, _, en)), _) if !en.is_empty() => en.clone(),
+            (crate::i18n::Locale::En, _, Some((_, _, en))) => (*en).to_owned(),
+            (_, Some((_, zh, _)), _) => zh.clone(),
+            (_, None, Some(&(_, zh, en))) => i18n.t(zh, en).to_owned(),
+            (_, None, None) => code.to_owned(),
+        }
+    }
+}
+
+/// The categories every installation starts with (see the migrations), and the two rows that
+/// are not activity categories.
+const DEFAULT_CATEGORIES: [(&str, &str, &str); 9] = [
+    ("lecture", "报告讲座", "Lecture"),
+    ("competition", "竞赛", "Competition"),
+    ("volunteer", "志愿服务", "Volunteer service"),
+    ("practice", "社会实践", "Social practice"),
+    ("training", "培训", "Training"),
+    ("arts_sports", "文体活动", "Arts and sports"),
+    ("innovation", "创新创业", "Innovation and entrepreneurship"),
+    ("cadre", "学生干部", "Student cadre"),
+    ("total", "合计", "Total"),
+];

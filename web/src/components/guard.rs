@@ -15,6 +15,8 @@ use crate::{i18n::use_i18n, session::use_session};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Access {
     SignedIn,
+    /// A student (their own points and transcript).
+    Student,
     /// Any organisation account (main, sub or school admin).
     Organization,
     /// An organisation account holding this permission.
@@ -25,6 +27,7 @@ impl Access {
     pub fn allows(self, me: &Me) -> bool {
         match self {
             Access::SignedIn => true,
+            Access::Student => me.role == shared::auth::Role::Student,
             Access::Organization => me.role.is_organization(),
             Access::Permission(permission) => me.role.is_organization() && me.can(permission),
         }

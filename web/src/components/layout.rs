@@ -11,7 +11,7 @@ use leptos_router::{
 };
 use shared::{
     ApiError,
-    auth::{Me, Permission},
+    auth::{Me, Permission, Role},
     school::School,
 };
 
@@ -95,6 +95,27 @@ const REVIEWS: Tab = Tab {
     en: "Reviews",
     key: "reviews",
 };
+const POINTS: Tab = Tab {
+    href: "/points",
+    icon: "★",
+    zh: "积分",
+    en: "Points",
+    key: "points",
+};
+const TRANSCRIPT: Tab = Tab {
+    href: "/transcript",
+    icon: "▤",
+    zh: "成绩单",
+    en: "Transcript",
+    key: "transcript",
+};
+const LEADERBOARD: Tab = Tab {
+    href: "/leaderboard",
+    icon: "♛",
+    zh: "排行榜",
+    en: "Leaderboard",
+    key: "leaderboard",
+};
 const ACCOUNT: Tab = Tab {
     href: "/account",
     icon: "◉",
@@ -128,13 +149,29 @@ fn tabs(me: Option<&Me>) -> Vec<(Tab, bool)> {
             tabs.extend([AUDIT, ACCOUNT]);
             tabs
         }
-        // Students and instructors; 签到 joins when that page exists.
+        Some(me) if me.role == Role::Student => vec![
+            HOME,
+            ACTIVITIES,
+            POINTS,
+            TRANSCRIPT,
+            LEADERBOARD,
+            CALENDAR,
+            ACCOUNT,
+        ],
+        // Instructors; 签到 joins when that page exists.
         Some(_) => vec![HOME, ACTIVITIES, CALENDAR, ACCOUNT],
     };
-    // Fold the least used (人员, then 日志) until the phone's bar has room.
+    // Fold the least used (校历 and 排行榜 of students — 积分 links to both —, then 人员, 日志)
+    // until the phone's bar has room.
     let mut extra = tabs.len().saturating_sub(PHONE_TABS);
     let mut folded = Vec::new();
-    for candidate in [PEOPLE.key, AUDIT.key, ORG.key] {
+    for candidate in [
+        CALENDAR.key,
+        LEADERBOARD.key,
+        PEOPLE.key,
+        AUDIT.key,
+        ORG.key,
+    ] {
         if extra > 0 && tabs.iter().any(|t| t.key == candidate) {
             folded.push(candidate);
             extra -= 1;

@@ -12,3 +12,4 @@ pub mod pager;
 pub mod permissions;
 pub mod secret;
 pub mod table;
+pub mod transcript;

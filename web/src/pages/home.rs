@@ -89,6 +89,11 @@ fn Welcome() -> impl IntoView {
                             <A href="/manage/requests" attr:class="btn" attr:data-testid="home-requests">{move || i18n.t("补录申请", "Back-fill requests")}</A>
                             <A href="/manage/overdue" attr:class="btn" attr:data-testid="home-overdue">{move || i18n.t("逾期认定", "Overdue recognition")}</A>
                         })}
+                        {(role == shared::auth::Role::Student).then(|| view! {
+                            <A href="/points" attr:class="btn btn-primary" attr:data-testid="home-points">{move || i18n.t("我的积分", "My points")}</A>
+                            <A href="/transcript" attr:class="btn" attr:data-testid="home-transcript">{move || i18n.t("成绩单", "Transcript")}</A>
+                        })}
+                        <A href="/leaderboard" attr:class="btn" attr:data-testid="home-leaderboard">{move || i18n.t("排行榜", "Leaderboard")}</A>
                         <A href="/account" attr:class="btn">{move || i18n.t("我的账号", "My account")}</A>
                     </div>
                 </section>

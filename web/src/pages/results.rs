@@ -2,15 +2,19 @@
 //! any already recognised), attended / hours / role / award / level / note edited in place and
 //! checked per row with [`ResultInput::validate`], saved together (the server's error lands on
 //! its row and field); a bulk upload from .xlsx/.csv, dry run first; the deadline with the
-//! working days left; and 完成认定.
+//! working days left; and 完成认定. Each row previews the points it will grant — raw, before
+//! the term caps and "same achievement counts once" — with the rules in force and the very
+//! functions of `shared::rules` the server evaluates with.
 
 use leptos::prelude::*;
 use shared::{
     ApiError, ErrorCode,
+    activity::CreditLevel,
     attendance::{
         AttendanceRecord, Award, AwardLevel, Deadlines, ParticipantRole, ResultInput, ResultRecord,
         UploadReport,
     },
+    rules::{self, Fact, FactKind, Points, RuleSet},
 };
 use wasm_bindgen::JsCast;
 
@@ -39,6 +43,8 @@ struct Row {
     award: RwSignal<String>,
     level: RwSignal<String>,
     note: RwSignal<String>,
+    /// Rows sharing it with other results of the student count once, at the highest.
+    achievement: RwSignal<String>,
     /// The server's objection: (field, message).
     server_error: RwSignal<Option<(String, String)>>,
 }
@@ -80,6 +86,11 @@ impl Row {
                     .unwrap_or_default(),
             ),
             note: RwSignal::new(result.and_then(|r| r.note.clone()).unwrap_or_default()),
+            achievement: RwSignal::new(
+                result
+                    .and_then(|r| r.achievement.clone())
+                    .unwrap_or_default(),
+            ),
             server_error: RwSignal::new(None),
         }
     }
@@ -102,13 +113,48 @@ impl Row {
             award: Award::parse(&self.award.get()),
             award_level: AwardLevel::parse(&self.level.get()),
             note: some(self.note.get()),
-            achievement: None,
+            achievement: some(self.achievement.get()).map(|a| a.trim().to_owned()),
         };
         input
             .validate(index)
             .map_err(|e| (field_of(e.field.as_deref()), rule_message(i18n, &e.message)))?;
         Ok(input)
     }
+}
+
+/// What a row's points preview needs: the rules in force and the activity's category and level.
+#[derive(Clone, Debug, PartialEq)]
+struct Basis {
+    rules: RuleSet,
+    category: String,
+    credit_level: CreditLevel,
+}
+
+/// What a row will grant, before caps.
+#[derive(Clone, Debug, PartialEq)]
+enum Estimate {
+    Points(Points),
+    /// Counted by the hour with no hours typed: the server takes check-in to check-out.
+    FromAttendance,
+}
+
+/// The row's raw points, as the server's ledger evaluates it (`result_kind`, then
+/// `raw_points`).
+fn estimate(basis: &Basis, input: &ResultInput) -> Estimate {
+    let Some(kind) = rules::result_kind(&basis.rules, &basis.category, basis.credit_level, input)
+    else {
+        return Estimate::Points(Points::ZERO);
+    };
+    if matches!(kind, FactKind::Hours { .. }) && input.hours.is_none() {
+        return Estimate::FromAttendance;
+    }
+    let fact = Fact {
+        id: format!("preview:{}", input.student_no),
+        category: basis.category.clone(),
+        achievement: input.achievement.clone(),
+        kind,
+    };
+    Estimate::Points(rules::raw_points(&basis.rules, &fact).0)
 }
 
 /// `results[3].hours` → `hours`.
@@ -166,6 +212,17 @@ pub fn ResultsPage() -> impl IntoView {
         return view! { <crate::pages::not_found::NotFound /> }.into_any();
     };
     let activity = LocalResource::new(move || api::activity(id));
+    // Loaded once: the preview column evaluates every row with them.
+    let rules = LocalResource::new(api::current_rules);
+    let basis = Memo::new(move |_| {
+        let rules = rules.get()?.ok()?;
+        let activity = activity.get()?.ok()?;
+        Some(Basis {
+            rules: rules.rules,
+            category: activity.category,
+            credit_level: activity.credit_level,
+        })
+    });
     let deadlines = RwSignal::new(None::<Result<Deadlines, ApiError>>);
     let rows = RwSignal::new(None::<Result<Vec<Row>, ApiError>>);
     let load = move || {
@@ -258,8 +315,8 @@ pub fn ResultsPage() -> impl IntoView {
                     <p class="empty muted" data-testid="results-empty">{move || i18n.t("还没有签到记录。学生签到后会出现在这里，也可以直接上传成绩表。", "No check-ins yet. Students appear here once they check in; or upload a results sheet.")}</p>
                 }.into_any(),
                 Some(Ok(list)) => view! {
-                    <DataTable columns=vec![("学号", "Student no."), ("姓名", "Name"), ("出勤", "Attended"), ("时长", "Hours"), ("角色", "Role"), ("奖项", "Award"), ("级别", "Level"), ("备注", "Note")] testid="results-grid">
-                        {list.into_iter().enumerate().map(|(index, row)| view! { <ResultRow row=row index=index locked=Signal::derive(finalised) /> }).collect_view()}
+                    <DataTable columns=vec![("学号", "Student no."), ("姓名", "Name"), ("出勤", "Attended"), ("时长", "Hours"), ("角色", "Role"), ("奖项", "Award"), ("级别", "Level"), ("同一成果", "Same achievement"), ("备注", "Note"), ("预计积分（未计上限）", "Est. points (before caps)")] testid="results-grid">
+                        {list.into_iter().enumerate().map(|(index, row)| view! { <ResultRow row=row index=index locked=Signal::derive(finalised) basis=basis /> }).collect_view()}
                     </DataTable>
                 }.into_any(),
             }}
@@ -322,11 +379,24 @@ fn DeadlineBar(deadlines: Deadlines) -> impl IntoView {
 }
 
 #[component]
-fn ResultRow(row: Row, index: usize, #[prop(into)] locked: Signal<bool>) -> impl IntoView {
+fn ResultRow(
+    row: Row,
+    index: usize,
+    #[prop(into)] locked: Signal<bool>,
+    basis: Memo<Option<Basis>>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let check = {
         let row = row.clone();
         Memo::new(move |_| row.input(i18n, index).err())
+    };
+    // None while the rules load or the row has a problem.
+    let preview = {
+        let row = row.clone();
+        Memo::new(move |_| {
+            let input = row.input(i18n, index).ok()?;
+            basis.with(|basis| basis.as_ref().map(|basis| estimate(basis, &input)))
+        })
     };
     let server_error = row.server_error;
     let error_on = move |field: &'static str| {
@@ -350,6 +420,7 @@ fn ResultRow(row: Row, index: usize, #[prop(into)] locked: Signal<bool>) -> impl
         award: award_value,
         level,
         note,
+        achievement,
         ..
     } = row;
     let options = |values: Vec<(&'static str, &'static str)>, current: RwSignal<String>| {
@@ -396,10 +467,24 @@ fn ResultRow(row: Row, index: usize, #[prop(into)] locked: Signal<bool>) -> impl
                 </select>
                 <span class="field-error" data-testid="result-level-error">{error_on("award_level")}</span>
             </Cell>
+            <Cell zh="同一成果" en="Same achievement">
+                <input class="cell-input" data-testid="result-achievement" prop:value=achievement disabled=locked aria-invalid=invalid("achievement")
+                    placeholder=move || i18n.t("如：ACM-2026", "e.g. ACM-2026")
+                    title=move || i18n.t("同一成果的多条记录（如校赛、省赛、国赛）只按最高一条计分", "Rows of one achievement (school, provincial, national rounds) count once, at the highest")
+                    on:input=move |ev| { achievement.set(event_target_value(&ev)); edited(); } />
+                <span class="field-error">{error_on("achievement")}</span>
+            </Cell>
             <Cell zh="备注" en="Note">
                 <input class="cell-input" data-testid="result-note" prop:value=note disabled=locked aria-invalid=invalid("note")
                     on:input=move |ev| { note.set(event_target_value(&ev)); edited(); } />
                 <span class="field-error">{error_on("note")}</span>
+            </Cell>
+            <Cell zh="预计积分（未计上限）" en="Est. points (before caps)" class="cell-estimate">
+                <span data-testid="result-estimate">{move || match preview.get() {
+                    Some(Estimate::Points(points)) => view! { <strong class="estimate">{points.to_string()}</strong> }.into_any(),
+                    Some(Estimate::FromAttendance) => view! { <span class="muted small">{move || i18n.t("按签到时长计", "By hours attended")}</span> }.into_any(),
+                    None => view! { <span class="muted">"—"</span> }.into_any(),
+                }}</span>
             </Cell>
         </tr>
     }
