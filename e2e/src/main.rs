@@ -8,7 +8,8 @@
 //! ```
 //!
 //! Its last line is always `e2e: N passed, N failed`; it exits 1 when a test failed or none
-//! ran. `cargo xtask test` runs it with everything prepared.
+//! ran. `cargo xtask test` runs it with everything prepared. `E2E_FILTER=points` runs only the
+//! test files whose names contain `points` (comma-separate several words).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -119,6 +120,7 @@ fn run(args: &Args) -> Result<(Counts, bool)> {
     let screenshots = repo.join("e2e/screenshots");
     std::fs::create_dir_all(&screenshots)
         .map_err(|e| format!("cannot create {}: {e}", screenshots.display()))?;
+    let tests = test_files(repo)?;
     let tap = std::env::temp_dir().join(format!("scs-e2e-{}.tap", std::process::id()));
     let _ = std::fs::remove_file(&tap);
     let node = Command::new("node")
@@ -127,7 +129,7 @@ fn run(args: &Args) -> Result<(Counts, bool)> {
         .arg("--test-reporter=tap")
         .arg(format!("--test-reporter-destination={}", tap.display()))
         .arg("--test-concurrency=1")
-        .arg("e2e/tests/")
+        .args(&tests)
         .current_dir(repo)
         .env("BASE_URL", &server.base_url)
         .env("SCREENSHOT_DIR", &screenshots)
@@ -143,6 +145,33 @@ fn run(args: &Args) -> Result<(Counts, bool)> {
     drop(server);
     drop(database);
     Ok((counts, node.success()))
+}
+
+/// The test files to run: all of `e2e/tests/`, or with `E2E_FILTER=points,checkin` only the
+/// files whose names contain one of the words (to iterate on one screen).
+fn test_files(repo: &Path) -> Result<Vec<String>> {
+    let filter = std::env::var("E2E_FILTER").unwrap_or_default();
+    let words: Vec<&str> = filter
+        .split(',')
+        .map(str::trim)
+        .filter(|w| !w.is_empty())
+        .collect();
+    if words.is_empty() {
+        return Ok(vec!["e2e/tests/".to_owned()]);
+    }
+    let dir = repo.join("e2e/tests");
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
+        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+        .filter(|name| name.ends_with(".test.mjs") && words.iter().any(|w| name.contains(w)))
+        .map(|name| format!("e2e/tests/{name}"))
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(format!("E2E_FILTER={filter} matches no file in {}", dir.display()));
+    }
+    eprintln!("e2e: E2E_FILTER={filter}: {}", files.join(" "));
+    Ok(files)
 }
 
 /// The totals at the end of a TAP report (`# pass N`, `# fail N`, `# cancelled N`);

@@ -45,10 +45,16 @@ pub fn ensure_wasm_bindgen() -> Result<PathBuf> {
     }
 }
 
-/// Installs the e2e suite's npm packages (playwright-core) unless they are there.
+/// The e2e suite's npm packages, as e2e/package.json lists them.
+const E2E_NPM_PACKAGES: [&str; 3] = ["playwright-core", "jsqr", "pngjs"];
+
+/// Installs the e2e suite's npm packages unless they are all there.
 pub fn ensure_e2e_npm_packages() -> Result {
     let e2e = util::repo_root().join("e2e");
-    if e2e.join("node_modules/playwright-core").is_dir() {
+    if E2E_NPM_PACKAGES
+        .iter()
+        .all(|name| e2e.join("node_modules").join(name).is_dir())
+    {
         return Ok(());
     }
     step("installing the e2e npm packages (npm install in e2e/)");
