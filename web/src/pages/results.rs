@@ -306,7 +306,10 @@ pub fn ResultsPage() -> impl IntoView {
         <section class="panel results-panel">
             <div class="panel-head">
                 <h2>{move || i18n.t("认定名单", "Results")}</h2>
-                <span class="muted small">{move || i18n.t("时长留空：按签到至签退计算", "Hours left empty: check-in to check-out")}</span>
+                <span class="muted small">{move || i18n.t(
+                    "时长留空：按签到至签退计算。预计积分为原始分，未计学期上限与“同一成果只计最高”。",
+                    "Hours left empty: check-in to check-out. Estimated points are raw: before the term caps and “one achievement counts once”.",
+                )}</span>
             </div>
             {move || match rows.get() {
                 None => view! { <p class="muted">{move || i18n.t("加载中…", "Loading…")}</p> }.into_any(),
@@ -315,7 +318,7 @@ pub fn ResultsPage() -> impl IntoView {
                     <p class="empty muted" data-testid="results-empty">{move || i18n.t("还没有签到记录。学生签到后会出现在这里，也可以直接上传成绩表。", "No check-ins yet. Students appear here once they check in; or upload a results sheet.")}</p>
                 }.into_any(),
                 Some(Ok(list)) => view! {
-                    <DataTable columns=vec![("学号", "Student no."), ("姓名", "Name"), ("出勤", "Attended"), ("时长", "Hours"), ("角色", "Role"), ("奖项", "Award"), ("级别", "Level"), ("同一成果", "Same achievement"), ("备注", "Note"), ("预计积分（未计上限）", "Est. points (before caps)")] testid="results-grid">
+                    <DataTable columns=vec![("学号", "Student no."), ("姓名", "Name"), ("预计积分（原始）", "Est. raw points"), ("出勤", "Attended"), ("时长", "Hours"), ("角色", "Role"), ("奖项", "Award"), ("级别", "Level"), ("同一成果", "Same achievement"), ("备注", "Note")] testid="results-grid">
                         {list.into_iter().enumerate().map(|(index, row)| view! { <ResultRow row=row index=index locked=Signal::derive(finalised) basis=basis /> }).collect_view()}
                     </DataTable>
                 }.into_any(),
@@ -437,6 +440,13 @@ fn ResultRow(
                 {student_name.clone()}
                 {(!checked_in).then(|| view! { <span class="badge">{move || i18n.t("未签到", "No check-in")}</span> })}
             </Cell>
+            <Cell zh="预计积分（原始）" en="Est. raw points" class="cell-estimate">
+                <span data-testid="result-estimate">{move || match preview.get() {
+                    Some(Estimate::Points(points)) => view! { <strong class="estimate">{points.to_string()}</strong> }.into_any(),
+                    Some(Estimate::FromAttendance) => view! { <span class="muted small">{move || i18n.t("按签到时长计", "By hours attended")}</span> }.into_any(),
+                    None => view! { <span class="muted">"—"</span> }.into_any(),
+                }}</span>
+            </Cell>
             <Cell zh="出勤" en="Attended">
                 <label class="perm">
                     <input type="checkbox" data-testid="result-attended" prop:checked=attended disabled=locked
@@ -478,13 +488,6 @@ fn ResultRow(
                 <input class="cell-input" data-testid="result-note" prop:value=note disabled=locked aria-invalid=invalid("note")
                     on:input=move |ev| { note.set(event_target_value(&ev)); edited(); } />
                 <span class="field-error">{error_on("note")}</span>
-            </Cell>
-            <Cell zh="预计积分（未计上限）" en="Est. points (before caps)" class="cell-estimate">
-                <span data-testid="result-estimate">{move || match preview.get() {
-                    Some(Estimate::Points(points)) => view! { <strong class="estimate">{points.to_string()}</strong> }.into_any(),
-                    Some(Estimate::FromAttendance) => view! { <span class="muted small">{move || i18n.t("按签到时长计", "By hours attended")}</span> }.into_any(),
-                    None => view! { <span class="muted">"—"</span> }.into_any(),
-                }}</span>
             </Cell>
         </tr>
     }

@@ -35,6 +35,7 @@ pub fn VerifyPage() -> impl IntoView {
     });
 
     view! {
+        <h1 class="verify-title">{move || i18n.t("成绩单核验", "Transcript verification")}</h1>
         <Transition fallback=move || view! { <p class="muted">{move || i18n.t("正在核验…", "Checking…")}</p> }>
             {move || verification.get().map(|result| match result {
                 Ok(v) => view! { <Verified verification=v /> }.into_any(),
