@@ -3,6 +3,7 @@
 //! marked), the totals per term, and every ledger entry — corrections and what they corrected
 //! marked as such, since the ledger only ever grows.
 
+use chrono::NaiveDate;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use shared::{
@@ -270,6 +271,12 @@ fn Ledger(entries: Vec<LedgerEntry>, names: CategoryNames) -> impl IntoView {
         }
         .into_any();
     }
+    // What each correction cancelled, to name it.
+    let cancelled: Vec<(i64, String, NaiveDate)> = entries
+        .iter()
+        .map(|e| (e.id, e.title.clone(), e.occurred_on))
+        .collect();
+    let cancelled = StoredValue::new(cancelled);
     let entries = StoredValue::new(entries);
     view! {
         <section class="panel" data-testid="points-ledger">
@@ -284,7 +291,10 @@ fn Ledger(entries: Vec<LedgerEntry>, names: CategoryNames) -> impl IntoView {
                 {move || {
                     let limit = if all.get() { usize::MAX } else { FIRST_ENTRIES };
                     entries.with_value(|entries| entries.iter().take(limit).cloned().map(|entry| {
-                        view! { <LedgerRow entry=entry names=names.clone() /> }
+                        let corrects = entry.reverses.and_then(|id| {
+                            cancelled.with_value(|c| c.iter().find(|(i, _, _)| *i == id).map(|(_, t, d)| (t.clone(), *d)))
+                        });
+                        view! { <LedgerRow entry=entry names=names.clone() corrects=corrects /> }
                     }).collect_view())
                 }}
             </ul>
@@ -303,25 +313,33 @@ fn Ledger(entries: Vec<LedgerEntry>, names: CategoryNames) -> impl IntoView {
     .into_any()
 }
 
-fn entry_date(i18n: I18n, entry: &LedgerEntry) -> String {
+fn day(i18n: I18n, date: NaiveDate) -> String {
     match i18n.locale() {
-        Locale::Zh => entry.occurred_on.format("%Y年%-m月%-d日").to_string(),
-        Locale::En => entry.occurred_on.format("%-d %b %Y").to_string(),
+        Locale::Zh => date.format("%Y年%-m月%-d日").to_string(),
+        Locale::En => date.format("%-d %b %Y").to_string(),
     }
 }
 
 #[component]
-fn LedgerRow(entry: LedgerEntry, names: CategoryNames) -> impl IntoView {
+fn LedgerRow(
+    entry: LedgerEntry,
+    names: CategoryNames,
+    /// The title and date of the entry this one cancels, when it is a correction.
+    corrects: Option<(String, NaiveDate)>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let reversed = entry.reversed;
     let reversal = entry.reverses.is_some();
     let source = entry.source;
     let code = entry.category.clone();
-    let date = {
-        let entry = entry.clone();
-        move || entry_date(i18n, &entry)
+    let occurred_on = entry.occurred_on;
+    let date = move || day(i18n, occurred_on);
+    // Hourly entries say their hours in the detail already.
+    let hours = if entry.detail.trim().is_empty() {
+        entry.hours
+    } else {
+        0.0
     };
-    let hours = entry.hours;
     view! {
         <li class="ledger-entry" class:ledger-reversed=reversed class:ledger-reversal=reversal
             data-testid="ledger-entry" data-entry=entry.id.to_string() data-reversed=reversed.to_string()>
@@ -349,13 +367,15 @@ fn LedgerRow(entry: LedgerEntry, names: CategoryNames) -> impl IntoView {
                     )}</p>
                 })}
                 {reversal.then(|| view! {
-                    <p class="ledger-note">{move || i18n.t(
-                        "更正记录：冲销一条此前的记录。",
-                        "Correction: cancels an earlier entry.",
-                    )}</p>
+                    <p class="ledger-note">{move || match (i18n.locale(), corrects.clone()) {
+                        (Locale::Zh, Some((title, on))) => format!("更正记录：冲销 {} 的「{title}」。", day(i18n, on)),
+                        (Locale::En, Some((title, on))) => format!("Correction: cancels “{title}” of {}.", day(i18n, on)),
+                        (Locale::Zh, None) => "更正记录：冲销一条此前的记录。".to_owned(),
+                        (Locale::En, None) => "Correction: cancels an earlier entry.".to_owned(),
+                    }}</p>
                 })}
             </div>
-            <span class="ledger-points" class:ledger-minus=entry.points.0 < 0 data-testid="ledger-points">{format::signed(entry.points)}</span>
+            <span class="ledger-points" class:ledger-minus=entry.points.0 < 0 class:ledger-zero=entry.points.0 == 0 data-testid="ledger-points">{format::signed(entry.points)}</span>
         </li>
     }
 }
