@@ -17,6 +17,7 @@ pub mod me;
 pub mod notifications;
 pub mod openapi;
 pub mod organizations;
+pub mod pdf;
 pub mod request_id;
 pub mod results;
 pub mod routes;
