@@ -498,9 +498,10 @@ fn may_see(actor: &Actor, student: i64, college_path: &[i64]) -> Result<(), AppE
 /// with enrolment, not with every recognition, and counting 50,000 rows per read is the
 /// leaderboard's most expensive part.
 #[derive(Default)]
-pub struct ScopeCounts(
-    std::sync::Mutex<HashMap<(Option<i64>, Option<i32>), (std::time::Instant, i64)>>,
-);
+pub struct ScopeCounts(std::sync::Mutex<HashMap<Scope, (std::time::Instant, i64)>>);
+
+/// A leaderboard scope: college and intake, each optional.
+type Scope = (Option<i64>, Option<i32>);
 
 impl ScopeCounts {
     const FRESH: std::time::Duration = std::time::Duration::from_secs(60);

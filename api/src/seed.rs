@@ -581,7 +581,7 @@ pub async fn seed_history(conn: &mut AsyncPgConnection) -> Result<usize, crate::
                 {
                     continue;
                 }
-                if rng.next() % past.one_in != 0 {
+                if !rng.next().is_multiple_of(past.one_in) {
                     continue;
                 }
                 let (award, level, role) = if past.category == "competition" {
@@ -594,7 +594,7 @@ pub async fn seed_history(conn: &mut AsyncPgConnection) -> Result<usize, crate::
                     (
                         Some(award).filter(|_| level.is_some()),
                         level,
-                        Some(if rng.next() % 3 == 0 {
+                        Some(if rng.next().is_multiple_of(3) {
                             "member"
                         } else {
                             "leader"
