@@ -205,8 +205,8 @@ pub fn verification_status(i18n: I18n, status: VerificationStatus) -> &'static s
 }
 
 /// Category names by code (活动类别, plus 学生干部 and 合计), from what the app could load:
-/// the categories list when signed in, the names a document or a ledger carries, and the
-/// default categories as a last resort (the public verification page has no list).
+/// the categories list when signed in (with English names), the names a document or a ledger
+/// carries, and the default categories as a last resort.
 #[derive(Clone, Debug, Default)]
 pub struct CategoryNames(Vec<(String, String, String)>);
 
@@ -230,8 +230,11 @@ impl CategoryNames {
         self
     }
 
-    /// The names the entries of a transcript carry (Chinese only).
+    /// The names a transcript carries (Chinese only): its requirement rows', its entries'.
     pub fn with_document(mut self, doc: &TranscriptDoc) -> CategoryNames {
+        for (code, name) in &doc.category_names {
+            self.add(code, name, "");
+        }
         for entry in doc.sections.iter().flat_map(|s| &s.entries) {
             self.add(&entry.category, &entry.category_name, "");
         }
