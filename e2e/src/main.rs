@@ -168,7 +168,10 @@ fn test_files(repo: &Path) -> Result<Vec<String>> {
         .collect();
     files.sort();
     if files.is_empty() {
-        return Err(format!("E2E_FILTER={filter} matches no file in {}", dir.display()));
+        return Err(format!(
+            "E2E_FILTER={filter} matches no file in {}",
+            dir.display()
+        ));
     }
     eprintln!("e2e: E2E_FILTER={filter}: {}", files.join(" "));
     Ok(files)
