@@ -104,6 +104,11 @@ pub struct LoadResult {
     pub max_ms: f64,
     /// Response body bytes received in the measured window.
     pub bytes: u64,
+    /// Requests sent in all, the warm-up's included.
+    pub sent: u64,
+    /// The API's CPU time over the run per request sent (filled in by the orchestrator).
+    #[serde(default)]
+    pub api_cpu_ms_per_request: Option<f64>,
 }
 
 /// Runs the spec in `spec_path` and prints the result as one line of JSON.
@@ -233,6 +238,7 @@ struct Tally {
     statuses: BTreeMap<u16, u64>,
     first_error: Option<String>,
     bytes: u64,
+    sent: u64,
     last_finish: Option<Instant>,
 }
 
@@ -270,6 +276,7 @@ async fn drive(spec: &LoadSpec, make: MakeRequest, observe: Option<Observe>) -> 
                         }
                     }
                 }
+                tally.sent += 1;
                 let outcome = exchange(sender.as_mut().expect("connected"), make(k)).await;
                 let finished = Instant::now();
                 let counted = sent_at >= warm_end;
@@ -334,6 +341,7 @@ impl Tally {
             self.first_error = other.first_error;
         }
         self.bytes += other.bytes;
+        self.sent += other.sent;
         self.last_finish = self.last_finish.max(other.last_finish);
     }
 }
@@ -364,6 +372,8 @@ fn summarise(mut tally: Tally, warm_end: Instant) -> LoadResult {
             .last()
             .map_or(0.0, |&us| f64::from(us) / 1000.0),
         bytes: tally.bytes,
+        sent: tally.sent,
+        api_cpu_ms_per_request: None,
     }
 }
 
@@ -634,6 +644,7 @@ async fn single(
         .latencies_us
         .push((finished - started).as_micros().min(u128::from(u32::MAX)) as u32);
     tally.bytes = body.len() as u64;
+    tally.sent = 1;
     tally.last_finish = Some(finished);
     if (200..300).contains(&status) {
         tally.ok = 1;

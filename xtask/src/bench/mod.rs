@@ -277,9 +277,16 @@ impl Ctx {
         let text = serde_json::to_string(&spec).map_err(|e| e.to_string())?;
         std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         step(format!("measuring {label} ({connections} connections)"));
+        let cpu_before = cpu_seconds(self.api_pid);
         let out = util::output(Command::new(&self.driver).arg("bench-load").arg(&path))?;
-        serde_json::from_str(out.trim())
-            .map_err(|e| format!("the load driver printed no result ({e}): {out}"))
+        let mut result: LoadResult = serde_json::from_str(out.trim())
+            .map_err(|e| format!("the load driver printed no result ({e}): {out}"))?;
+        if let (Some(before), Some(after)) = (cpu_before, cpu_seconds(self.api_pid))
+            && result.sent > 0
+        {
+            result.api_cpu_ms_per_request = Some((after - before) * 1000.0 / result.sent as f64);
+        }
+        Ok(result)
     }
 
     pub fn sessions(&self) -> Result<PathBuf> {
@@ -621,6 +628,15 @@ impl Drop for ApiServer {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// User and system CPU time of a process so far, in seconds (Linux's 100 ticks a second).
+fn cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i - 3)?.parse::<f64>().ok();
+    Some((ticks(14)? + ticks(15)?) / 100.0)
 }
 
 /// A memory figure of `/proc/<pid>/status` (`VmRSS:`, `VmHWM:`) in MiB.

@@ -88,8 +88,11 @@ fn describe(result: &LoadResult, connections: usize, unit: &str) -> String {
     } else {
         String::new()
     };
+    let cpu = result.api_cpu_ms_per_request.map_or(String::new(), |cpu| {
+        format!("; API CPU {cpu:.2} ms per request")
+    });
     format!(
-        "{} {unit}/s, p50 {}, p99 {} at {connections} connections ({} requests{errors})",
+        "{} {unit}/s, p50 {}, p99 {} at {connections} connections ({} requests{errors}{cpu})",
         thousands(result.rps),
         ms(result.p50_ms),
         ms(result.p99_ms),
