@@ -393,10 +393,15 @@ pub fn run(args: &[&str]) -> Result<ExitCode> {
 fn notes(config: &Config) -> Vec<String> {
     let mut notes = vec![
         format!(
-            "Platform: the release API (its default pool of 4 database connections) driven over \
+            "Platform: the release API (a pool of {} database connections) driven over \
              loopback by `xtask bench-load`, a separate single-threaded process, {} keep-alive \
              connections per path ({} for sign-in, {} for PDFs), {} s per path after {} s of \
              warm-up; latency from sending to the last byte of the answer.",
+            // The API reads DB_POOL_SIZE from the environment it inherits.
+            std::env::var("DB_POOL_SIZE")
+                .ok()
+                .filter(|size| !size.is_empty())
+                .unwrap_or_else(|| "4 (the default)".into()),
             config.connections,
             config.login_connections,
             config.pdf_connections,
