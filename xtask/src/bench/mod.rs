@@ -393,7 +393,7 @@ pub fn run(args: &[&str]) -> Result<ExitCode> {
 fn notes(config: &Config) -> Vec<String> {
     let mut notes = vec![
         format!(
-            "Platform: the release API (a pool of {} database connections) driven over \
+            "Platform: the release API (database pool: {}) driven over \
              loopback by `xtask bench-load`, a separate single-threaded process, {} keep-alive \
              connections per path ({} for sign-in, {} for PDFs), {} s per path after {} s of \
              warm-up; latency from sending to the last byte of the answer.",
