@@ -591,9 +591,9 @@ SELECT (row_number() OVER (ORDER BY n) - 1)::int AS n, id, category, title, orga
        created_by, starts_at, credit_level, term_id
 FROM ledger_activities;
 
-INSERT INTO ledger_entries (student_id, term_id, category, points, hours, source, fact,
+INSERT INTO ledger_entries (student_id, term_id, category, points, hours, source, method,
                             activity_id, title, rule_version, organization_id, recognized_by,
-                            approved_by, reverses, occurred_on, created_at)
+                            approved_by, reverses, occurred_on, created_at, fact)
 SELECT s.account_id, a.term_id, a.category,
        CASE WHEN adjustment THEN 50 * (1 + floor(bench.rand(53, g) * 4)::int)
             WHEN a.category = 'competition' THEN 100 * (1 + floor(bench.rand(53, g) * 8)::int)
@@ -601,7 +601,7 @@ SELECT s.account_id, a.term_id, a.category,
             ELSE 25 * (1 + floor(bench.rand(53, g) * 4)::int) END,
        CASE WHEN a.category IN ('volunteer', 'practice') AND NOT adjustment
             THEN hours_whole::numeric(8, 2) ELSE 0 END,
-       CASE WHEN adjustment THEN 'adjustment' ELSE 'activity' END,
+       CASE WHEN adjustment THEN 'manual' ELSE 'activity' END,
        CASE WHEN adjustment THEN 'adjustment'
             WHEN a.category = 'competition' THEN 'award'
             WHEN a.category IN ('volunteer', 'practice') THEN 'hours'
@@ -612,7 +612,8 @@ SELECT s.account_id, a.term_id, a.category,
        CASE WHEN adjustment THEN a.created_by END,
        NULL,
        (a.starts_at AT TIME ZONE 'Asia/Shanghai')::date,
-       a.starts_at + interval '3 days'
+       a.starts_at + interval '3 days',
+       CASE WHEN adjustment THEN 'manual:bench-' || g ELSE 'bench:' || g END
 FROM generate_series(0, {entries} - 1) AS g
 CROSS JOIN LATERAL (SELECT bench.rand(51, g) < 0.02 AS adjustment,
                            2 + floor(bench.rand(54, g) * 6)::int AS hours_whole) AS draw

@@ -167,7 +167,8 @@ pub struct Facts {
     pub activities: u32,
     pub colleges: Vec<i64>,
     pub categories: Vec<String>,
-    pub batch_students: Vec<i64>,
+    /// The batch print: [college id, enrolment year, students].
+    pub batch: Vec<i64>,
 }
 
 impl Facts {
@@ -218,9 +219,12 @@ impl Facts {
             categories: rows(
                 "SELECT code FROM activity_categories WHERE active ORDER BY position",
             )?,
-            // One college's students, as a college prints its transcripts.
-            batch_students: numbers(&format!(
-                "SELECT account_id FROM bench.students ORDER BY college_id, i LIMIT {}",
+            // One college's intake, as a college prints its transcripts: the (college, year)
+            // whose size is nearest the batch size, as [college id, year, students].
+            batch: numbers(&format!(
+                "SELECT a.organization_id, s.enrolment_year, count(*) FROM accounts a
+                 JOIN students s ON s.account_id = a.id WHERE a.kind = 'student' AND a.active
+                 GROUP BY 1, 2 ORDER BY abs(count(*) - {}), 1, 2 LIMIT 1",
                 config.batch_students
             ))?,
         })

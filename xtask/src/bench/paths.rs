@@ -12,14 +12,14 @@ use super::report::{Measured, Outcome, ms, percent, thousands};
 use crate::util::Result;
 
 /// The leaderboard a student opens: their college, all terms, the top 50 and their own rank.
-pub const LEADERBOARD_PATH: &str = "/api/leaderboard?scope=college";
+pub const LEADERBOARD_PATH: &str = "/api/leaderboard?scope=college&limit=50";
 
 /// A student's own transcript as a PDF.
-pub const TRANSCRIPT_PDF_PATH: &str = "/api/me/transcript.pdf";
+pub const TRANSCRIPT_PDF_PATH: &str = "/api/me/transcript.pdf?style=by_term";
 
 /// A batch of transcripts (an organisation account, students by id): answers the PDFs (a ZIP)
 /// at once, or 202 with a `Location` to poll until it is done.
-pub const TRANSCRIPT_BATCH_PATH: &str = "/api/transcripts/batch";
+pub const TRANSCRIPT_BATCH_PATH: &str = "/api/print-jobs";
 
 /// A measured path (or figure) of the table.
 pub trait Unit {
@@ -570,7 +570,13 @@ impl Unit for TranscriptPdf {
     }
 
     fn measure(&self, ctx: &mut Ctx) -> Result<Outcome> {
-        let single = ctx.route_exists("GET", TRANSCRIPT_PDF_PATH)?;
+        let single = ctx.route_exists(
+            "GET",
+            TRANSCRIPT_PDF_PATH
+                .split('?')
+                .next()
+                .unwrap_or(TRANSCRIPT_PDF_PATH),
+        )?;
         let batch = ctx.route_exists("POST", TRANSCRIPT_BATCH_PATH)?;
         if !single && !batch {
             return Ok(Outcome::NotAvailable(format!(
@@ -604,8 +610,10 @@ impl Unit for TranscriptPdf {
             ));
         }
         if batch {
-            let ids = ctx.facts.batch_students.clone();
-            let n = ids.len();
+            let (college, year, n) = match ctx.facts.batch[..] {
+                [college, year, n] => (college, year, n as usize),
+                _ => return Err("no students to print".into()),
+            };
             let result = ctx.load(
                 "transcript-batch",
                 1,
@@ -619,7 +627,10 @@ impl Unit for TranscriptPdf {
                     },
                     method: "POST".into(),
                     path: TRANSCRIPT_BATCH_PATH.into(),
-                    body: Some(json!({ "student_ids": ids })),
+                    body: Some(json!({
+                        "organization_id": college, "enrolment_year": year,
+                        "style": "by_term", "format": "pdf"
+                    })),
                 },
             )?;
             require_mostly_ok("transcript batch", &result)?;
