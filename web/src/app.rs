@@ -13,6 +13,7 @@ use crate::{
     components::{
         guard::{Access, Guard},
         layout::Layout,
+        points_nav::PointsHome,
     },
     i18n, pages, session,
 };
@@ -93,6 +94,12 @@ pub fn App() -> impl IntoView {
                     } />
                     <Route path=path!("/manage/overdue") view=|| view! {
                         <Guard access=Access::Organization><pages::overdue::OverduePage /></Guard>
+                    } />
+                    <Route path=path!("/admin") view=|| view! {
+                        <Guard access=Access::Organization><PointsHome /></Guard>
+                    } />
+                    <Route path=path!("/admin/rules") view=|| view! {
+                        <Guard access=Access::Organization><pages::rules::RulesPage /></Guard>
                     } />
                 </Routes>
             </Layout>

@@ -24,4 +24,5 @@ pub mod registrations;
 pub mod requests;
 pub mod results;
 pub mod reviews;
+pub mod rules;
 pub mod status;
