@@ -14,7 +14,7 @@ use shared::{
     people::Degree,
     points::Source,
     rules::{CadreLevel, Grade},
-    transcript::{Method, PrintStatus, TranscriptStyle},
+    transcript::{PrintStatus, TranscriptStyle},
 };
 
 use crate::i18n::I18n;
@@ -223,17 +223,6 @@ pub fn grade(i18n: I18n, grade: Grade) -> &'static str {
         Grade::Excellent => "Excellent",
     };
     i18n.t(grade.label_zh(), en)
-}
-
-pub fn method(i18n: I18n, method: Method) -> &'static str {
-    let en = match method {
-        Method::Participation => "Participation",
-        Method::Award => "Award",
-        Method::Hours => "Hours",
-        Method::Position => "Position",
-        Method::Adjustment => "Adjustment",
-    };
-    i18n.t(method.label_zh(), en)
 }
 
 /// Where a ledger entry came from.

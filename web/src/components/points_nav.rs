@@ -130,3 +130,60 @@ pub fn category_names() -> LocalResource<CategoryNames> {
             .unwrap_or_default()
     })
 }
+
+/// A message of the rules, the points forms or the points endpoints in the current locale;
+/// others as `error::translate` knows them, or as they are.
+pub fn points_message(i18n: crate::i18n::I18n, text: &str) -> String {
+    let zh = match text {
+        "enter a number like 0.5" => "请输入数字，如 0.5",
+        "at most two decimal places" => "最多两位小数",
+        "too large" => "数值过大",
+        "enter a whole number" => "请输入整数",
+        "between 0 and 100" => "须在 0 到 100 之间",
+        "between 0 and 24" => "须在 0 到 24 之间",
+        "between 0 and 366" => "须在 0 到 366 之间",
+        "between 0 and 2000" => "须在 0 到 2000 之间",
+        "points cannot be negative" => "积分不能为负数",
+        "cannot be negative" => "不能为负数",
+        "each category once" => "每个类别只能出现一次",
+        "points cannot be negative; grade factors 0–100" => {
+            "积分不能为负数；考核系数须在 0 到 100 之间"
+        }
+        "at most 500 characters" => "最多 500 个字符",
+        "at most 100 characters" => "最多 100 个字符",
+        "1 to 100 characters" => "须为 1–100 个字符",
+        "no such term" => "没有这个学期",
+        "a student number is required" => "请填写学号",
+        "no such student" => "没有这个学生",
+        "no such category" => "没有这个类别",
+        "no such organisation" => "没有这个组织",
+        "no term contains this day" => "该日期不在任何学期内",
+        "an adjustment changes something" => "调整的积分或时长不能都为 0",
+        "at most 100 points either way" => "一次最多调整 ±100 分",
+        "at most 2000 hours either way" => "一次最多调整 ±2000 小时",
+        "say why, in 2 to 200 characters" => "请填写原因（2–200 个字符）",
+        "enter a date" => "请选择日期",
+        "choose the organisation" => "请选择认定组织",
+        other => {
+            return crate::components::error::translate(i18n, other)
+                .unwrap_or_else(|| other.to_owned());
+        }
+    };
+    match i18n.locale() {
+        crate::i18n::Locale::Zh => zh.to_owned(),
+        crate::i18n::Locale::En => {
+            let mut chars = text.chars();
+            chars
+                .next()
+                .map(|c| c.to_uppercase().collect::<String>() + chars.as_str())
+                .unwrap_or_default()
+        }
+    }
+}
+
+/// Today in the school's time zone (Asia/Shanghai).
+pub fn today() -> chrono::NaiveDate {
+    chrono::Utc::now()
+        .with_timezone(&crate::format::shanghai())
+        .date_naive()
+}

@@ -23,7 +23,10 @@ use crate::{
     api,
     components::{
         error::ErrorNotice,
-        points_nav::{CategoryNames, PointsNav, PointsPage, category_names, is_school_admin},
+        points_nav::{
+            CategoryNames, PointsNav, PointsPage, category_names, is_school_admin, points_message,
+            today,
+        },
         table::{Cell, DataTable},
     },
     format,
@@ -217,40 +220,6 @@ impl RuleForm {
     }
 }
 
-/// A rule or input message in the current locale.
-fn rule_message(i18n: I18n, text: &str) -> String {
-    let zh = match text {
-        "enter a number like 0.5" => "请输入数字，如 0.5",
-        "at most two decimal places" => "最多两位小数",
-        "too large" => "数值过大",
-        "enter a whole number" => "请输入整数",
-        "between 0 and 100" => "须在 0 到 100 之间",
-        "between 0 and 24" => "须在 0 到 24 之间",
-        "points cannot be negative" => "积分不能为负数",
-        "cannot be negative" => "不能为负数",
-        "each category once" => "每个类别只能出现一次",
-        "points cannot be negative; grade factors 0–100" => {
-            "积分不能为负数；考核系数须在 0 到 100 之间"
-        }
-        "at most 500 characters" => "最多 500 个字符",
-        "no such term" => "没有这个学期",
-        other => {
-            return crate::components::error::translate(i18n, other)
-                .unwrap_or_else(|| other.to_owned());
-        }
-    };
-    match i18n.locale() {
-        Locale::Zh => zh.to_owned(),
-        Locale::En => {
-            let mut chars = text.chars();
-            chars
-                .next()
-                .map(|c| c.to_uppercase().collect::<String>() + chars.as_str())
-                .unwrap_or_default()
-        }
-    }
-}
-
 /// What the editor shares with its pieces.
 #[derive(Clone, Copy)]
 struct Editor {
@@ -266,7 +235,7 @@ impl Editor {
     fn error(self, i18n: I18n, field: &str) -> Option<String> {
         self.problems
             .with(|p| p.get(field).cloned())
-            .map(|text| rule_message(i18n, &text))
+            .map(|text| points_message(i18n, &text))
     }
 }
 
@@ -373,7 +342,7 @@ fn RulesEditor(
                 <OtherSection editor=editor />
                 <RequirementSection editor=editor names=names />
                 {move || problems.with(|p| p.get("rules").cloned()).map(|text| view! {
-                    <p class="field-error">{rule_message(i18n, &text)}</p>
+                    <p class="field-error">{points_message(i18n, &text)}</p>
                 })}
             </form>
             <aside class="rules-side">
@@ -436,7 +405,10 @@ fn fixed(
     set: impl Fn(&mut RuleForm, String) + Clone + Send + Sync + 'static,
     suffix: Option<&'static str>,
 ) -> impl IntoView {
-    let testid = format!("rules-{}", field.replace(['_', '.'], "-").replace(['[', ']'], ""));
+    let testid = format!(
+        "rules-{}",
+        field.replace(['_', '.'], "-").replace(['[', ']'], "")
+    );
     let field = field.to_owned();
     number(
         editor,
@@ -462,7 +434,14 @@ fn group_error(editor: Editor, i18n: I18n, field: &'static str) -> impl IntoView
 #[component]
 fn CategorySection(editor: Editor, names: Memo<CategoryNames>) -> impl IntoView {
     let i18n = use_i18n();
-    let codes = move || editor.form.with(|f| f.categories.iter().map(|c| c.code.clone()).collect::<Vec<_>>());
+    let codes = move || {
+        editor.form.with(|f| {
+            f.categories
+                .iter()
+                .map(|c| c.code.clone())
+                .collect::<Vec<_>>()
+        })
+    };
     // Categories the server knows that the rules do not mention yet.
     let unused = move || {
         let used = codes();
@@ -743,7 +722,12 @@ fn RequirementSection(editor: Editor, names: Memo<CategoryNames>) -> impl IntoVi
     let codes = move || {
         editor.form.with(|f| {
             let mut codes: Vec<String> = f.categories.iter().map(|c| c.code.clone()).collect();
-            for code in f.undergraduate.per_category.keys().chain(f.graduate.per_category.keys()) {
+            for code in f
+                .undergraduate
+                .per_category
+                .keys()
+                .chain(f.graduate.per_category.keys())
+            {
                 if !codes.contains(code) {
                     codes.push(code.clone());
                 }
@@ -753,7 +737,11 @@ fn RequirementSection(editor: Editor, names: Memo<CategoryNames>) -> impl IntoVi
     };
     let degree_cell = move |degree: &'static str, code: String| {
         let pick = move |f: &RuleForm| -> RequirementForm {
-            if degree == "undergraduate" { f.undergraduate.clone() } else { f.graduate.clone() }
+            if degree == "undergraduate" {
+                f.undergraduate.clone()
+            } else {
+                f.graduate.clone()
+            }
         };
         let get = {
             let code = code.clone();
@@ -762,7 +750,11 @@ fn RequirementSection(editor: Editor, names: Memo<CategoryNames>) -> impl IntoVi
         let set = {
             let code = code.clone();
             move |f: &mut RuleForm, text: String| {
-                let form = if degree == "undergraduate" { &mut f.undergraduate } else { &mut f.graduate };
+                let form = if degree == "undergraduate" {
+                    &mut f.undergraduate
+                } else {
+                    &mut f.graduate
+                };
                 form.per_category.insert(code.clone(), text);
             }
         };
@@ -772,11 +764,17 @@ fn RequirementSection(editor: Editor, names: Memo<CategoryNames>) -> impl IntoVi
             editor,
             i18n,
             Signal::derive(move || field.clone()),
-            Signal::derive(move || format!(
-                "{} · {}",
-                labels::category_name(i18n, &names.get(), &label_code),
-                if degree == "undergraduate" { i18n.t("本科生", "Undergraduate") } else { i18n.t("研究生", "Graduate") },
-            )),
+            Signal::derive(move || {
+                format!(
+                    "{} · {}",
+                    labels::category_name(i18n, &names.get(), &label_code),
+                    if degree == "undergraduate" {
+                        i18n.t("本科生", "Undergraduate")
+                    } else {
+                        i18n.t("研究生", "Graduate")
+                    },
+                )
+            }),
             get,
             set,
             format!("rules-requirement-{degree}-{code}"),
@@ -973,7 +971,9 @@ fn reduction(i18n: I18n, reduction: &Reduction, samples: &[Sample]) -> String {
                 Locale::En => format!("Same achievement counted once, at its highest (#{n})"),
             }
         }
-        Reduction::CategoryCap => i18n.t("已达该类别学期上限", "Category's term cap reached").to_owned(),
+        Reduction::CategoryCap => i18n
+            .t("已达该类别学期上限", "Category's term cap reached")
+            .to_owned(),
         Reduction::TermCap => i18n.t("已达学期总上限", "Term cap reached").to_owned(),
     }
 }
@@ -994,7 +994,12 @@ fn Preview(rules: Memo<RuleSet>, names: Memo<CategoryNames>) -> impl IntoView {
     let total = move || Points(grants.with(|g| g.iter().map(|g| g.points.0).sum()));
     let ids = move || samples.with(|s| s.iter().map(|s| s.n).collect::<Vec<_>>());
     let category_codes = Memo::new(move |_| {
-        rules.with(|r| r.categories.iter().map(|c| c.category.clone()).collect::<Vec<_>>())
+        rules.with(|r| {
+            r.categories
+                .iter()
+                .map(|c| c.category.clone())
+                .collect::<Vec<_>>()
+        })
     });
 
     view! {
@@ -1056,10 +1061,10 @@ fn SampleRow(
         grants.with(|g| g.iter().find(|g| g.fact_id == id).cloned())
     });
     let select = move |testid: &'static str,
-                  label: (&'static str, &'static str),
-                  options: Vec<(String, Signal<String>)>,
-                  current: Signal<String>,
-                  on_pick: Box<dyn Fn(String) + Send + Sync>| {
+                       label: (&'static str, &'static str),
+                       options: Vec<(String, Signal<String>)>,
+                       current: Signal<String>,
+                       on_pick: Box<dyn Fn(String) + Send + Sync>| {
         view! {
             <select data-testid=testid aria-label=move || i18n.t(label.0, label.1)
                 on:change=move |ev| on_pick(event_target_value(&ev))>
@@ -1070,8 +1075,11 @@ fn SampleRow(
             </select>
         }
     };
-    let field = move |f: fn(&Sample) -> String| Signal::derive(move || get().map(|s| f(&s)).unwrap_or_default());
-    let details = move || match kind.get() {
+    let field = move |f: fn(&Sample) -> String| {
+        Signal::derive(move || get().map(|s| f(&s)).unwrap_or_default())
+    };
+    let details = move || {
+        match kind.get() {
         SampleKind::Attendance => ().into_any(),
         SampleKind::Hours | SampleKind::PracticeDays => view! {
             <label class="sample-amount">
@@ -1107,6 +1115,7 @@ fn SampleRow(
                 field(|s| (s.grade as usize).to_string()),
                 Box::new(move |v| edit(Box::new(move |s| if let Some(g) = v.parse::<usize>().ok().and_then(|i| GRADES.get(i)) { s.grade = *g })))) }
         }.into_any(),
+    }
     };
     let category_options = move || {
         let mut list = codes.get();
@@ -1171,13 +1180,6 @@ fn SampleRow(
 // ---------------------------------------------------------------------------------------------
 // Publishing and the versions
 
-/// Today in the school's time zone.
-fn today() -> chrono::NaiveDate {
-    chrono::Utc::now()
-        .with_timezone(&format::shanghai())
-        .date_naive()
-}
-
 #[component]
 fn Publish(
     editor: Editor,
@@ -1232,11 +1234,11 @@ fn Publish(
             .server_error
             .get()
             .filter(|e| e.field.as_deref() == Some(field))
-            .map(|e| rule_message(i18n, &e.message))
+            .map(|e| points_message(i18n, &e.message))
     };
     let note_error = move || {
         (note.with(|n| n.chars().count()) > 500)
-            .then(|| rule_message(i18n, "at most 500 characters"))
+            .then(|| points_message(i18n, "at most 500 characters"))
             .or_else(|| field_error("note"))
     };
     // Errors without a field of the form: the term has ended (409), no permission …
