@@ -53,6 +53,8 @@ pub struct AppState {
     pub checkin: attendance::token::CheckinKeys,
     pub settings: Arc<Settings>,
     pub started: Instant,
+    /// Students per leaderboard scope (cached briefly).
+    pub scope_counts: points::ScopeCounts,
 }
 
 /// The OpenAPI document, serialised once.
@@ -86,6 +88,7 @@ impl Application {
             checkin,
             settings: settings.clone(),
             started: Instant::now(),
+            scope_counts: points::ScopeCounts::default(),
         });
         let document = openapi::document();
         let known_routes = web::Data::new(KnownRoutes::from_document(&document));

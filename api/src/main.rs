@@ -29,7 +29,12 @@ enum Command {
     /// Apply pending database migrations and exit.
     Migrate,
     /// Load the demo university (idempotent) and print its accounts as role<TAB>username<TAB>password.
-    SeedDemo,
+    SeedDemo {
+        /// Also a year of finalised activities and their points, so points, transcripts and
+        /// the leaderboard have something to show (once; `cargo xtask demo` asks for it).
+        #[arg(long)]
+        history: bool,
+    },
     /// Print the OpenAPI document (the committed openapi/openapi.json is this output).
     Openapi,
 }
@@ -60,7 +65,7 @@ async fn main() -> ExitCode {
             serve(settings).await
         }
         Command::Migrate => migrate(&settings).await,
-        Command::SeedDemo => seed_demo(&settings).await,
+        Command::SeedDemo { history } => seed_demo(&settings, history).await,
         Command::Openapi => unreachable!("handled above"),
     };
     match outcome {
@@ -116,10 +121,18 @@ async fn migrate(settings: &Settings) -> CliResult {
     Ok(())
 }
 
-async fn seed_demo(settings: &Settings) -> CliResult {
+async fn seed_demo(settings: &Settings, history: bool) -> CliResult {
     db::migrate(settings.database.url.expose()).await?;
     let mut conn = db::connect(settings.database.url.expose()).await?;
     let report = seed::seed_demo(&mut conn).await?;
+    if history {
+        let activities = seed::seed_history(&mut conn)
+            .await
+            .map_err(|e| e.to_string())?;
+        if activities > 0 {
+            eprintln!("demo history: {activities} finalised activities and their points");
+        }
+    }
     eprintln!(
         "demo university {}",
         if report.school_created || report.university_created {

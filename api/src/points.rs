@@ -494,15 +494,56 @@ fn may_see(actor: &Actor, student: i64, college_path: &[i64]) -> Result<(), AppE
     ))
 }
 
-/// Rank among `where_sql`'s standings (points above `points`), and the scope's student count.
+/// How many active students a leaderboard scope has, cached for a minute: the count changes
+/// with enrolment, not with every recognition, and counting 50,000 rows per read is the
+/// leaderboard's most expensive part.
+#[derive(Default)]
+pub struct ScopeCounts(
+    std::sync::Mutex<HashMap<(Option<i64>, Option<i32>), (std::time::Instant, i64)>>,
+);
+
+impl ScopeCounts {
+    const FRESH: std::time::Duration = std::time::Duration::from_secs(60);
+
+    async fn get(
+        &self,
+        conn: &mut AsyncPgConnection,
+        college: Option<i64>,
+        year: Option<i32>,
+    ) -> QueryResult<i64> {
+        let key = (college, year);
+        if let Some((at, n)) = self.0.lock().expect("counts").get(&key)
+            && at.elapsed() < Self::FRESH
+        {
+            return Ok(*n);
+        }
+        let (_, count_sql) = scope_sql(college, year);
+        let of: Count = diesel::sql_query(format!(
+            "SELECT count(*) AS n FROM accounts a JOIN students s ON s.account_id = a.id
+             WHERE a.kind = 'student' AND a.active {count_sql}"
+        ))
+        .bind::<BigInt, _>(college.unwrap_or(0))
+        .bind::<Integer, _>(year.unwrap_or(0))
+        .get_result(conn)
+        .await?;
+        self.0
+            .lock()
+            .expect("counts")
+            .insert(key, (std::time::Instant::now(), of.n));
+        Ok(of.n)
+    }
+}
+
+/// A student's rank in a scope (1 + those with more points) and the scope's size.
 async fn standing(
     conn: &mut AsyncPgConnection,
+    counts: &ScopeCounts,
     term_id: i64,
     college: Option<i64>,
     year: Option<i32>,
     points: i64,
 ) -> QueryResult<Standing> {
-    let (rank_sql, count_sql) = scope_sql(college, year);
+    let (rank_sql, _) = scope_sql(college, year);
     let above: Count = diesel::sql_query(format!(
         "SELECT count(*) AS n FROM standings WHERE term_id = $1 AND points > $4 {rank_sql}"
     ))
@@ -512,16 +553,8 @@ async fn standing(
     .bind::<BigInt, _>(points)
     .get_result(conn)
     .await?;
-    let of: Count = diesel::sql_query(format!(
-        "SELECT count(*) AS n FROM accounts a JOIN students s ON s.account_id = a.id
-         WHERE a.kind = 'student' AND a.active {count_sql}"
-    ))
-    .bind::<BigInt, _>(college.unwrap_or(0))
-    .bind::<Integer, _>(year.unwrap_or(0))
-    .get_result(conn)
-    .await?;
     let rank = above.n + 1;
-    let of = of.n.max(rank);
+    let of = counts.get(conn, college, year).await?.max(rank);
     Ok(Standing {
         rank,
         of,
@@ -554,6 +587,7 @@ fn scope_sql(college: Option<i64>, year: Option<i32>) -> (String, String) {
 
 async fn student_points(
     conn: &mut AsyncPgConnection,
+    counts: &ScopeCounts,
     row: StudentRow,
 ) -> Result<StudentPoints, AppError> {
     let names = category_names(conn).await?;
@@ -639,7 +673,7 @@ async fn student_points(
     let progress = rules::progress(rules.requirements.for_degree(degree), &earned);
     let total: i64 = overall.values().map(|(p, _)| p).sum();
     let total_hours: f64 = overall.values().map(|(_, h)| h).sum();
-    let college_standing = standing(conn, 0, Some(row.college_id), None, total).await?;
+    let college_standing = standing(conn, counts, 0, Some(row.college_id), None, total).await?;
     Ok(StudentPoints {
         student_id: row.id,
         student_no: row.username,
@@ -703,7 +737,9 @@ pub async fn my_points(
     }
     let mut conn = state.db.conn().await?;
     let (row, _) = student(&mut conn, actor.account_id).await?;
-    Ok(web::Json(student_points(&mut conn, row).await?))
+    Ok(web::Json(
+        student_points(&mut conn, &state.scope_counts, row).await?,
+    ))
 }
 
 /// A student's points
@@ -729,7 +765,9 @@ pub async fn points_of(
     let mut conn = state.db.conn().await?;
     let (row, path) = student(&mut conn, *id).await?;
     may_see(&actor, row.id, &path)?;
-    Ok(web::Json(student_points(&mut conn, row).await?))
+    Ok(web::Json(
+        student_points(&mut conn, &state.scope_counts, row).await?,
+    ))
 }
 
 /// A student by number, with their college's path.
@@ -834,7 +872,7 @@ pub async fn record_fact(
         Ok(())
     })
     .await?;
-    Ok(HttpResponse::Created().json(student_points(&mut conn, row).await?))
+    Ok(HttpResponse::Created().json(student_points(&mut conn, &state.scope_counts, row).await?))
 }
 
 /// Adjust a student's points
@@ -898,7 +936,7 @@ pub async fn adjust(
         Ok(())
     })
     .await?;
-    Ok(HttpResponse::Created().json(student_points(&mut conn, row).await?))
+    Ok(HttpResponse::Created().json(student_points(&mut conn, &state.scope_counts, row).await?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -1111,7 +1149,7 @@ pub async fn leaderboard(
     };
     let term_id = term.as_ref().map_or(0, |t| t.id);
     let (college, year) = (query.college_id, query.enrolment_year);
-    let (filter, count_filter) = scope_sql(college, year);
+    let (filter, _) = scope_sql(college, year);
     let rows: Vec<BoardRow> = diesel::sql_query(format!(
         "SELECT st.student_id, st.points, a.display_name, a.username, o.name AS college,
                 st.enrolment_year
@@ -1128,14 +1166,7 @@ pub async fn leaderboard(
     .bind::<BigInt, _>(limit)
     .load(&mut conn)
     .await?;
-    let students: Count = diesel::sql_query(format!(
-        "SELECT count(*) AS n FROM accounts a JOIN students s ON s.account_id = a.id
-         WHERE a.kind = 'student' AND a.active {count_filter}"
-    ))
-    .bind::<BigInt, _>(college.unwrap_or(0))
-    .bind::<Integer, _>(year.unwrap_or(0))
-    .get_result(&mut conn)
-    .await?;
+    let students = state.scope_counts.get(&mut conn, college, year).await?;
     let mut out: Vec<LeaderboardRow> = Vec::with_capacity(rows.len());
     for (i, row) in rows.iter().enumerate() {
         let rank = match out.last() {
@@ -1178,7 +1209,17 @@ pub async fn leaderboard(
         };
         let in_scope = college.is_none_or(|c| c == my_college) && year.is_none_or(|y| y == my_year);
         if in_scope {
-            Some(standing(&mut conn, term_id, college, year, points).await?)
+            Some(
+                standing(
+                    &mut conn,
+                    &state.scope_counts,
+                    term_id,
+                    college,
+                    year,
+                    points,
+                )
+                .await?,
+            )
         } else {
             None
         }
@@ -1189,7 +1230,7 @@ pub async fn leaderboard(
         term,
         college_id: college,
         enrolment_year: year,
-        students: students.n,
+        students,
         rows: out,
         me,
     }))

@@ -388,3 +388,247 @@ async fn insert_student(
         .await?;
     Ok(())
 }
+
+/// One finalised activity of the demo history.
+struct PastActivity {
+    organizer: &'static str,
+    title: &'static str,
+    category: &'static str,
+    credit_level: &'static str,
+    /// Ends on this day (Asia/Shanghai), at 17:00.
+    ends_on: (i32, u32, u32),
+    /// Colleges whose students take part (codes); empty: every college.
+    colleges: &'static [&'static str],
+    /// Roughly one student in `one_in` takes part.
+    one_in: u64,
+    hours: Option<f64>,
+    achievement: Option<&'static str>,
+}
+
+const HISTORY: &[PastActivity] = &[
+    PastActivity {
+        organizer: "cs",
+        title: "人工智能前沿讲座",
+        category: "lecture",
+        credit_level: "college",
+        ends_on: (2025, 10, 15),
+        colleges: &["cs"],
+        one_in: 2,
+        hours: None,
+        achievement: None,
+    },
+    PastActivity {
+        organizer: "acm",
+        title: "校程序设计竞赛",
+        category: "competition",
+        credit_level: "school",
+        ends_on: (2025, 11, 30),
+        colleges: &["cs"],
+        one_in: 4,
+        hours: None,
+        achievement: Some("校程序设计竞赛2025"),
+    },
+    PastActivity {
+        organizer: "yva",
+        title: "社区敬老志愿服务",
+        category: "volunteer",
+        credit_level: "school",
+        ends_on: (2026, 3, 21),
+        colleges: &[],
+        one_in: 3,
+        hours: Some(4.0),
+        achievement: None,
+    },
+    PastActivity {
+        organizer: "su",
+        title: "校园十佳歌手大赛",
+        category: "arts_sports",
+        credit_level: "school",
+        ends_on: (2026, 4, 18),
+        colleges: &[],
+        one_in: 5,
+        hours: None,
+        achievement: None,
+    },
+    PastActivity {
+        organizer: "em",
+        title: "创业计划书写作讲座",
+        category: "lecture",
+        credit_level: "college",
+        ends_on: (2026, 5, 12),
+        colleges: &["em"],
+        one_in: 2,
+        hours: None,
+        achievement: None,
+    },
+    PastActivity {
+        organizer: "cs",
+        title: "暑期“三下乡”社会实践",
+        category: "practice",
+        credit_level: "college",
+        ends_on: (2026, 7, 20),
+        colleges: &["cs", "me"],
+        one_in: 4,
+        hours: Some(40.0),
+        achievement: None,
+    },
+    PastActivity {
+        organizer: "fl",
+        title: "外语文化节",
+        category: "arts_sports",
+        credit_level: "college",
+        ends_on: (2026, 9, 26),
+        colleges: &["fl"],
+        one_in: 2,
+        hours: None,
+        achievement: None,
+    },
+    PastActivity {
+        organizer: "acm",
+        title: "ICPC 区域赛选拔赛",
+        category: "competition",
+        credit_level: "college",
+        ends_on: (2026, 10, 25),
+        colleges: &["cs"],
+        one_in: 5,
+        hours: None,
+        achievement: Some("ICPC2026"),
+    },
+    PastActivity {
+        organizer: "yva",
+        title: "城市马拉松志愿服务",
+        category: "volunteer",
+        credit_level: "school",
+        ends_on: (2026, 11, 8),
+        colleges: &[],
+        one_in: 3,
+        hours: Some(6.0),
+        achievement: None,
+    },
+    PastActivity {
+        organizer: "media",
+        title: "新媒体技能培训",
+        category: "training",
+        credit_level: "school",
+        ends_on: (2026, 11, 15),
+        colleges: &[],
+        one_in: 6,
+        hours: None,
+        achievement: None,
+    },
+];
+
+#[derive(QueryableByName)]
+struct DemoStudent {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    id: i64,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    college: String,
+}
+
+/// A year of finalised activities with results, recognised through the ledger exactly as the
+/// organisers' finalisation does. Runs once: skipped when any ledger entry exists.
+pub async fn seed_history(conn: &mut AsyncPgConnection) -> Result<usize, crate::error::AppError> {
+    use db::schema::ledger_entries;
+    let existing: i64 = ledger_entries::table.count().get_result(conn).await?;
+    if existing > 0 {
+        return Ok(0);
+    }
+    let people: Vec<DemoStudent> = diesel::sql_query(
+        "SELECT a.id, o.code AS college FROM accounts a
+         JOIN organizations o ON o.id = a.organization_id
+         WHERE a.kind = 'student' ORDER BY a.username",
+    )
+    .load(conn)
+    .await?;
+    let awards = ["first", "second", "third", "honourable", "participation"];
+    conn.transaction::<_, crate::error::AppError, _>(async |conn| {
+        for (index, past) in HISTORY.iter().enumerate() {
+            let (organizer, account): (i64, i64) = db::schema::organizations::table
+                .inner_join(
+                    db::schema::accounts::table.on(db::schema::accounts::organization_id
+                        .eq(db::schema::organizations::id)
+                        .and(db::schema::accounts::is_main)),
+                )
+                .filter(db::schema::organizations::code.eq(past.organizer))
+                .select((db::schema::organizations::id, db::schema::accounts::id))
+                .first(conn)
+                .await?;
+            let (y, m, d) = past.ends_on;
+            let ends = format!("{y:04}-{m:02}-{d:02} 17:00:00+08");
+            let activity: i64 = diesel::sql_query(
+                "INSERT INTO activities (organizer_id, title, category, credit_level, description,
+                    starts_at, ends_at, place, registration_opens_at, registration_closes_at,
+                    enrolment_mode, status, created_by, updated_by, recognized_at, recognized_by)
+                 VALUES ($1, $2, $3, $4, '示范数据：已结束并完成成绩认定的活动。',
+                    $5::timestamptz - interval '3 hours', $5::timestamptz, '示范大学',
+                    $5::timestamptz - interval '20 days', $5::timestamptz - interval '4 hours',
+                    'first_come', 'published', $6, $6, $5::timestamptz + interval '2 days', $6)
+                 RETURNING id",
+            )
+            .bind::<diesel::sql_types::BigInt, _>(organizer)
+            .bind::<diesel::sql_types::Text, _>(past.title)
+            .bind::<diesel::sql_types::Text, _>(past.category)
+            .bind::<diesel::sql_types::Text, _>(past.credit_level)
+            .bind::<diesel::sql_types::Text, _>(&ends)
+            .bind::<diesel::sql_types::BigInt, _>(account)
+            .get_result::<Inserted>(conn)
+            .await?
+            .id;
+            let mut rng = Lcg(0x5eed_0000 + index as u64);
+            for student in &people {
+                if !(past.colleges.is_empty() || past.colleges.contains(&student.college.as_str()))
+                {
+                    continue;
+                }
+                if rng.next() % past.one_in != 0 {
+                    continue;
+                }
+                let (award, level, role) = if past.category == "competition" {
+                    let award = awards[(rng.next() % awards.len() as u64) as usize];
+                    let level = if award == "participation" {
+                        None
+                    } else {
+                        Some(past.credit_level)
+                    };
+                    (
+                        Some(award).filter(|_| level.is_some()),
+                        level,
+                        Some(if rng.next() % 3 == 0 {
+                            "member"
+                        } else {
+                            "leader"
+                        }),
+                    )
+                } else {
+                    (None, None, None)
+                };
+                diesel::sql_query(
+                    "INSERT INTO results (activity_id, student_id, attended, hours, role, award,
+                        award_level, achievement, recognized_by)
+                     VALUES ($1, $2, true, $3::numeric, $4, $5, $6, $7, $8)",
+                )
+                .bind::<diesel::sql_types::BigInt, _>(activity)
+                .bind::<diesel::sql_types::BigInt, _>(student.id)
+                .bind::<diesel::sql_types::Nullable<diesel::sql_types::Double>, _>(past.hours)
+                .bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(role)
+                .bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(award)
+                .bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(level)
+                .bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(past.achievement)
+                .bind::<diesel::sql_types::BigInt, _>(account)
+                .execute(conn)
+                .await?;
+            }
+            db::points::recognise_activity(conn, activity, account, Some(account)).await?;
+        }
+        Ok(())
+    })
+    .await?;
+    Ok(HISTORY.len())
+}
+
+#[derive(QueryableByName)]
+struct Inserted {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    id: i64,
+}

@@ -57,7 +57,7 @@ fn serve(port: u16, database_url: &str, wasm_bindgen: &std::path::Path) -> Resul
     step("loading the demo university");
     let accounts = util::output(
         Command::new(&api)
-            .arg("seed-demo")
+            .args(["seed-demo", "--history"])
             .env("DATABASE_URL", database_url),
     )?;
     print_banner(port, &accounts);

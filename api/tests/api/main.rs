@@ -15,3 +15,4 @@ mod openapi;
 mod people;
 mod points;
 mod school;
+// mod transcripts;

@@ -16,7 +16,7 @@ use shared::rules::RuleSet;
 
 /// A competition of 程序设计协会 that ended on 2026-11-20 (term 2026-2027-1), its results
 /// recorded and finalised.
-async fn recognised_competition(app: &TestApp, results: Value) -> i64 {
+pub(crate) async fn recognised_competition(app: &TestApp, results: Value) -> i64 {
     let club = token(app, "acm_admin").await;
     let ended = chrono_tz::Asia::Shanghai
         .with_ymd_and_hms(2026, 11, 20, 18, 0, 0)
@@ -576,4 +576,51 @@ async fn advisers_see_who_is_behind_in_their_subtree() {
     assert_error(response, 403, "forbidden").await;
     let response = get_as(&app, &token(&app, "2023010101").await, "/api/points/behind").await;
     assert_error(response, 403, "forbidden").await;
+}
+
+#[derive(QueryableByName)]
+struct Everyone {
+    #[diesel(sql_type = BigInt)]
+    entries: i64,
+    #[diesel(sql_type = BigInt)]
+    ledger: i64,
+    #[diesel(sql_type = BigInt)]
+    totals: i64,
+    #[diesel(sql_type = BigInt)]
+    standing: i64,
+}
+
+#[tokio::test]
+async fn the_demo_history_is_recognised_through_the_ledger_once() {
+    let app = demo_app().await;
+    let mut conn = app.db().await;
+    assert_eq!(api::seed::seed_history(&mut conn).await.unwrap(), 10);
+    assert_eq!(
+        api::seed::seed_history(&mut conn).await.unwrap(),
+        0,
+        "only once"
+    );
+    let all: Everyone = diesel::sql_query(
+        "SELECT (SELECT count(*) FROM ledger_entries) AS entries,
+                (SELECT coalesce(sum(points), 0)::bigint FROM ledger_entries) AS ledger,
+                (SELECT coalesce(sum(points), 0)::bigint FROM point_totals) AS totals,
+                (SELECT coalesce(sum(points), 0)::bigint FROM standings WHERE term_id = 0) AS standing",
+    )
+    .get_result(&mut conn)
+    .await
+    .unwrap();
+    assert!(all.entries > 200, "{} entries", all.entries);
+    assert_eq!((all.totals, all.standing), (all.ledger, all.ledger));
+    // The school leaderboard has a top.
+    let board: Value = get_as(
+        &app,
+        &token(&app, "admin").await,
+        "/api/leaderboard?limit=10",
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(board["rows"].as_array().unwrap().len(), 10);
+    assert!(board["rows"][0]["points"].as_i64().unwrap() > 0);
 }

@@ -1,0 +1,388 @@
+//! Transcripts: issuing under an unguessable serial (the same serial while nothing changes),
+//! the PDF (its text and its QR code), public verification of genuine, superseded, revoked and
+//! unknown serials, who may do what, and batch printing in the background.
+
+use crate::{
+    auth::{demo_app, get_as, send_as, token},
+    helpers::{TestApp, assert_error},
+    points::recognised_competition,
+};
+use reqwest::Method;
+use serde_json::{Value, json};
+use std::{path::Path, process::Command, time::Duration};
+
+/// A fresh scratch folder (removed when dropped).
+struct Scratch(std::path::PathBuf);
+
+impl Scratch {
+    fn new() -> Scratch {
+        let dir = std::env::temp_dir().join(format!("scs-pdf-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn tool(name: &str) -> Command {
+    let path = format!("/usr/bin/{name}");
+    assert!(
+        Path::new(&path).exists(),
+        "{name} is missing: install poppler-utils (cargo xtask test installs it as root)"
+    );
+    Command::new(path)
+}
+
+/// The text of a PDF (pdftotext).
+fn pdf_text(pdf: &[u8]) -> String {
+    let dir = Scratch::new();
+    let file = dir.path().join("t.pdf");
+    std::fs::write(&file, pdf).unwrap();
+    let out = tool("pdftotext").arg(&file).arg("-").output().unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The pages of a PDF (pdfinfo).
+fn pdf_pages(pdf: &[u8]) -> usize {
+    let dir = Scratch::new();
+    let file = dir.path().join("t.pdf");
+    std::fs::write(&file, pdf).unwrap();
+    let out = tool("pdfinfo").arg(&file).output().unwrap();
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:").map(|n| n.trim().parse().unwrap()))
+        .unwrap()
+}
+
+/// Decodes the QR code on page 1 (pdftoppm, then rqrr).
+fn pdf_qr(pdf: &[u8]) -> String {
+    let dir = Scratch::new();
+    let file = dir.path().join("t.pdf");
+    std::fs::write(&file, pdf).unwrap();
+    let prefix = dir.path().join("page");
+    let status = tool("pdftoppm")
+        .args(["-r", "150", "-png", "-f", "1", "-l", "1", "-gray"])
+        .arg(&file)
+        .arg(&prefix)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let png = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "png"))
+        .unwrap();
+    let image = image::open(png).unwrap().to_luma8();
+    let mut prepared = rqrr::PreparedImage::prepare(image);
+    let grids = prepared.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code on the page");
+    grids[0].decode().unwrap().1
+}
+
+async fn issue(app: &TestApp, who: &str, body: Value) -> reqwest::Response {
+    send_as(
+        app,
+        Method::POST,
+        Some(&token(app, who).await),
+        "/api/transcripts",
+        Some(&body),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_student_issues_and_downloads_and_anyone_verifies_by_the_qr_code() {
+    let app = demo_app().await;
+    recognised_competition(
+        &app,
+        json!([{"student_no": "2023010101", "attended": true, "award": "first", "award_level": "school", "role": "leader"}]),
+    )
+    .await;
+    let issued = issue(&app, "2023010101", json!({"style": "by_category"})).await;
+    assert_eq!(issued.status(), 201);
+    let issued: Value = issued.json().await.unwrap();
+    let serial = issued["serial"].as_str().unwrap().to_owned();
+    assert!(serial.starts_with("SCT-") && serial.len() == 33, "{serial}");
+    assert_eq!(issued["status"], "genuine");
+    let doc = &issued["document"];
+    assert_eq!(doc["total_points"], 250);
+    assert_eq!(doc["sections"][0]["title"], "竞赛");
+    assert_eq!(doc["title"], "第二课堂成绩单（本科生）");
+    let name = doc["student"]["name"].as_str().unwrap().to_owned();
+    let url = doc["verify_url"].as_str().unwrap().to_owned();
+    assert!(url.ends_with(&format!("/verify/{serial}")), "{url}");
+
+    // Nothing changed: the same transcript, the same serial.
+    let again: Value = issue(&app, "2023010101", json!({"style": "by_category"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["serial"], serial.as_str());
+
+    // The PDF says who and which, and its QR code opens the verification page.
+    let student = token(&app, "2023010101").await;
+    let pdf = get_as(&app, &student, &format!("/api/transcripts/{serial}/pdf")).await;
+    assert_eq!(pdf.status(), 200);
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    let pdf = pdf.bytes().await.unwrap();
+    assert!(pdf.len() < 80_000, "glyph subset only: {} bytes", pdf.len());
+    let text = pdf_text(&pdf);
+    for expected in [
+        name.as_str(),
+        serial.as_str(),
+        "2023010101",
+        "竞赛",
+        "示范大学",
+    ] {
+        assert!(text.contains(expected), "{expected} in: {text}");
+    }
+    assert_eq!(pdf_qr(&pdf), url);
+
+    // Verification needs no sign-in and shows what was issued.
+    let verified: Value = app
+        .get(&format!("/api/verify/{serial}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(verified["status"], "genuine");
+    assert_eq!(&verified["document"], doc);
+    let unknown = app
+        .get("/api/verify/SCT-0000-0000-0000-0000-0000-0000")
+        .await;
+    assert_error(unknown, 404, "not_found").await;
+    let malformed = app.get("/api/verify/'%20OR%201=1").await;
+    assert_error(malformed, 404, "not_found").await;
+
+    // New points: a new transcript supersedes the old one, which still verifies as issued.
+    let cs_admin = token(&app, "cs_admin").await;
+    let body = json!({"student_no": "2023010101", "category": "volunteer", "points": 50,
+        "reason": "马拉松志愿服务补记", "occurred_on": "2026-11-02"});
+    send_as(
+        &app,
+        Method::POST,
+        Some(&cs_admin),
+        "/api/points/adjustments",
+        Some(&body),
+    )
+    .await;
+    let newer: Value = issue(&app, "2023010101", json!({"style": "by_category"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let newer_serial = newer["serial"].as_str().unwrap().to_owned();
+    assert_ne!(newer_serial, serial);
+    assert_eq!(newer["document"]["total_points"], 300);
+    let old: Value = app
+        .get(&format!("/api/verify/{serial}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(old["status"], "superseded");
+    assert_eq!(
+        old["document"]["total_points"], 250,
+        "what it said at issue"
+    );
+
+    // Revocation: organisations over the student's college, with a reason, once.
+    let revoke = |who: String, reason: &'static str| {
+        let (app, serial) = (&app, newer_serial.clone());
+        async move {
+            send_as(
+                app,
+                Method::POST,
+                Some(&who),
+                &format!("/api/transcripts/{serial}/revoke"),
+                Some(&json!({ "reason": reason })),
+            )
+            .await
+        }
+    };
+    assert_error(revoke(student.clone(), "不要了").await, 403, "forbidden").await;
+    assert_error(
+        revoke(token(&app, "em_admin").await, "越权撤销").await,
+        403,
+        "forbidden",
+    )
+    .await;
+    assert_error(revoke(cs_admin.clone(), "").await, 422, "validation_failed").await;
+    let revoked: Value = revoke(cs_admin.clone(), "信息有误，已重新出具")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(revoked["status"], "revoked");
+    assert_eq!(revoked["revoke_reason"], "信息有误，已重新出具");
+    assert_error(revoke(cs_admin.clone(), "再次撤销").await, 409, "conflict").await;
+
+    // Only the student and the organisations over their college.
+    let other = token(&app, "2023010102").await;
+    let response = get_as(&app, &other, &format!("/api/transcripts/{serial}/pdf")).await;
+    assert_error(response, 403, "forbidden").await;
+    let id = app.org_student_id("2023010101").await;
+    let response = issue(
+        &app,
+        "2023010102",
+        json!({"student_id": id, "style": "by_term"}),
+    )
+    .await;
+    assert_error(response, 403, "forbidden").await;
+    let response = issue(
+        &app,
+        "em_admin",
+        json!({"student_id": id, "style": "by_term"}),
+    )
+    .await;
+    assert_error(response, 403, "forbidden").await;
+    let response = get_as(
+        &app,
+        &cs_admin,
+        &format!("/api/transcripts/preview?student_id={id}&style=by_method"),
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    let preview: Value = response.json().await.unwrap();
+    assert_eq!(preview["serial"], "", "a preview has no serial");
+    assert_eq!(preview["sections"][0]["title"], "获奖认定");
+    let response = get_as(&app, &student, "/api/transcripts/preview?style=sideways").await;
+    assert_eq!(
+        assert_error(response, 400, "invalid_query").await["field"],
+        "style"
+    );
+}
+
+async fn wait_done(app: &TestApp, who: &str, id: &str) -> Value {
+    let bearer = token(app, who).await;
+    for _ in 0..300 {
+        let job: Value = get_as(app, &bearer, &format!("/api/print-jobs/{id}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        match job["status"].as_str() {
+            Some("done") | Some("failed") => return job,
+            _ => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+    panic!("the batch did not finish in 30 s");
+}
+
+#[tokio::test]
+async fn a_college_prints_a_class_in_the_background() {
+    let app = demo_app().await;
+    recognised_competition(
+        &app,
+        json!([{"student_no": "2023010101", "attended": true, "award": "second", "award_level": "province", "role": "leader"}]),
+    )
+    .await;
+    let cs = app.org_id("cs").await;
+    let cs_admin = token(&app, "cs_admin").await;
+    let start = |format: &'static str| {
+        let (app, cs_admin) = (&app, cs_admin.clone());
+        async move {
+            let body = json!({"organization_id": cs, "class_name": "计算2301", "enrolment_year": 2023,
+                "style": "by_term", "format": format});
+            send_as(
+                app,
+                Method::POST,
+                Some(&cs_admin),
+                "/api/print-jobs",
+                Some(&body),
+            )
+            .await
+        }
+    };
+    let started = start("pdf").await;
+    assert_eq!(started.status(), 202);
+    let started: Value = started.json().await.unwrap();
+    assert_eq!(started["total"], 8);
+    let id = started["id"].as_str().unwrap().to_owned();
+    let done = wait_done(&app, "cs_admin", &id).await;
+    assert_eq!(
+        (done["status"].as_str(), done["done"].as_i64()),
+        (Some("done"), Some(8)),
+        "{done}"
+    );
+    let file = get_as(&app, &cs_admin, &format!("/api/print-jobs/{id}/file")).await;
+    assert_eq!(file.headers()["content-type"], "application/pdf");
+    let pdf = file.bytes().await.unwrap();
+    assert_eq!(pdf_pages(&pdf), 8, "one page per student");
+    let text = pdf_text(&pdf);
+    assert!(text.contains("2023010108"));
+    // Every printed transcript was issued with its own serial.
+    let mut conn = app.db().await;
+    use diesel_async::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let issued: N = diesel::sql_query(
+        "SELECT count(DISTINCT serial) AS n FROM transcripts WHERE batch_id IS NOT NULL",
+    )
+    .get_result(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(issued.n, 8);
+
+    let zipped: Value = start("zip").await.json().await.unwrap();
+    let id = zipped["id"].as_str().unwrap().to_owned();
+    wait_done(&app, "cs_admin", &id).await;
+    let bytes = get_as(&app, &cs_admin, &format!("/api/print-jobs/{id}/file"))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let archive = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    assert_eq!(archive.len(), 8);
+    assert!(archive.file_names().any(|n| n.is_ok_and(|n| n == "2023010101.pdf")));
+
+    // Outside the subtree nobody sees the job; bad requests say why.
+    let response = get_as(
+        &app,
+        &token(&app, "em_admin").await,
+        &format!("/api/print-jobs/{id}"),
+    )
+    .await;
+    assert_error(response, 403, "forbidden").await;
+    let body = json!({"organization_id": cs, "class_name": "不存在的班", "style": "by_term", "format": "pdf"});
+    let response = send_as(
+        &app,
+        Method::POST,
+        Some(&cs_admin),
+        "/api/print-jobs",
+        Some(&body),
+    )
+    .await;
+    assert_error(response, 422, "validation_failed").await;
+    let body =
+        json!({"organization_id": app.org_id("em").await, "style": "by_term", "format": "pdf"});
+    let response = send_as(
+        &app,
+        Method::POST,
+        Some(&cs_admin),
+        "/api/print-jobs",
+        Some(&body),
+    )
+    .await;
+    assert_error(response, 403, "forbidden").await;
+    let listed: Value = get_as(&app, &cs_admin, "/api/print-jobs")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["total"], 2);
+}
