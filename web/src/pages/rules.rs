@@ -298,7 +298,7 @@ fn RulesEditor(
     let names = Memo::new(move |_| names.get().unwrap_or_default());
     // Which version the form started from (the one in force, or one loaded from the list).
     let base = RwSignal::new(current.version);
-    let in_force = current.version;
+    let in_force = RwSignal::new(current.version);
     let dirty = Memo::new(move |_| {
         let base = base.get();
         versions
@@ -322,10 +322,10 @@ fn RulesEditor(
         })}
         <p class="muted">
             {move || match i18n.locale() {
-                Locale::Zh => format!("现行第 {in_force} 版。"),
-                Locale::En => format!("Version {in_force} is in force. "),
+                Locale::Zh => format!("现行第 {} 版。", in_force.get()),
+                Locale::En => format!("Version {} is in force. ", in_force.get()),
             }}
-            {move || (base.get() != in_force).then(|| match i18n.locale() {
+            {move || (base.get() != in_force.get()).then(|| match i18n.locale() {
                 Locale::Zh => format!("表单载入自第 {} 版。", base.get()),
                 Locale::En => format!("The form was loaded from version {}. ", base.get()),
             })}
@@ -346,7 +346,7 @@ fn RulesEditor(
                 })}
             </form>
             <aside class="rules-side">
-                <Preview rules=rules names=names />
+                <Preview rules=rules names=names invalid=Signal::derive(move || !problems.with(BTreeMap::is_empty)) />
             </aside>
         </div>
         {move || editable.get().then(|| view! {
@@ -354,9 +354,15 @@ fn RulesEditor(
                 published=Callback::new(move |version: RuleSetVersion| {
                     base.set(version.version);
                     versions.refetch();
+                    // From the current term on, the new version is the one in force.
+                    leptos::task::spawn_local(async move {
+                        if let Ok(current) = api::current_rules(None).await {
+                            in_force.set(current.version);
+                        }
+                    });
                 }) />
         })}
-        <Versions versions=versions in_force=in_force load=load editable=editable />
+        <Versions versions=versions in_force=in_force.into() load=load editable=editable />
     }
 }
 
@@ -460,8 +466,8 @@ fn CategorySection(editor: Editor, names: Memo<CategoryNames>) -> impl IntoView 
                 "参加一次活动或服务一小时所得积分；学期上限留空表示不设上限。",
                 "Points for attending once or for an hour of service; leave the term cap empty for none.",
             )}</p>
-            <div class="table-wrap">
-                <table class="data-table rules-table" data-testid="rules-categories">
+            <div class="rules-scroll">
+                <table class="rules-grid" data-testid="rules-categories">
                     <thead><tr>
                         <th scope="col">{move || i18n.t("类别", "Category")}</th>
                         <th scope="col">{move || i18n.t("每次参加", "Per attendance")}</th>
@@ -582,10 +588,11 @@ fn CategoryRowView(editor: Editor, names: Memo<CategoryNames>, code: String) -> 
             <Cell zh="每小时" en="Per hour">{per_hour}</Cell>
             <Cell zh="学期上限" en="Term cap">{cap}</Cell>
             <Cell zh="" en="">
-                <button type="button" class="btn btn-small btn-danger-outline" class:hidden=move || !editor.editable.get()
-                    title=move || i18n.t("移除该类别", "Remove the category") on:click=remove>
-                    {move || i18n.t("移除", "Remove")}
-                </button>
+                <button type="button" class="icon-btn remove-btn" class:hidden=move || !editor.editable.get()
+                    data-testid="rules-category-remove"
+                    title=move || i18n.t("移除该类别", "Remove the category")
+                    aria-label=move || format!("{} {}", i18n.t("移除", "Remove"), name.get())
+                    on:click=remove>"×"</button>
             </Cell>
         </tr>
     }
@@ -601,8 +608,8 @@ fn CompetitionSection(editor: Editor) -> impl IntoView {
                 "按获奖级别与等次计分；团队中负责人计全分，其他成员按团队成员系数计。",
                 "Points by level and prize; a team's leader gets them in full, other members by the team factor.",
             )}</p>
-            <div class="table-wrap">
-                <table class="data-table rules-matrix" data-testid="rules-competition">
+            <div class="rules-scroll">
+                <table class="rules-grid rules-matrix" data-testid="rules-competition">
                     <thead><tr>
                         <th scope="col">{move || i18n.t("级别", "Level")}</th>
                         {AWARDS.into_iter().map(|award| view! {
@@ -788,8 +795,8 @@ fn RequirementSection(editor: Editor, names: Memo<CategoryNames>) -> impl IntoVi
                 "毕业前须达到的最低积分；某类别留空表示该类别不作要求。",
                 "The least points needed to graduate; leave a category empty for no requirement.",
             )}</p>
-            <div class="table-wrap">
-                <table class="data-table rules-table" data-testid="rules-requirements">
+            <div class="rules-scroll">
+                <table class="rules-grid" data-testid="rules-requirements">
                     <thead><tr>
                         <th scope="col">{move || i18n.t("类别", "Category")}</th>
                         <th scope="col">{move || i18n.t("本科生", "Undergraduate")}</th>
@@ -979,7 +986,11 @@ fn reduction(i18n: I18n, reduction: &Reduction, samples: &[Sample]) -> String {
 }
 
 #[component]
-fn Preview(rules: Memo<RuleSet>, names: Memo<CategoryNames>) -> impl IntoView {
+fn Preview(
+    rules: Memo<RuleSet>,
+    names: Memo<CategoryNames>,
+    invalid: Signal<bool>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let samples = RwSignal::new(vec![
         Sample::new(1, SampleKind::Attendance),
@@ -1009,6 +1020,12 @@ fn Preview(rules: Memo<RuleSet>, names: Memo<CategoryNames>) -> impl IntoView {
                 "按左侧规则即时计算（与服务器相同的算法）：同一成果按最高计，再依次套用类别上限与学期总上限。",
                 "Evaluated with the rules on the left as you edit — the server's own code: an achievement counts once at its highest, then the category caps, then the term cap.",
             )}</p>
+            {move || invalid.get().then(|| view! {
+                <p class="notice notice-warn small" data-testid="sample-invalid">{move || i18n.t(
+                    "规则中有错误，试算结果按当前输入计算，仅供参考。",
+                    "The rules have errors: these results follow the inputs as they are, for reference only.",
+                )}</p>
+            })}
             <ol class="samples">
                 <For each=ids key=|n| *n let:n>
                     <SampleRow n=n samples=samples grants=grants names=names codes=category_codes />
@@ -1319,7 +1336,7 @@ fn Publish(
 #[component]
 fn Versions(
     versions: LocalResource<Result<Vec<RuleSetVersion>, ApiError>>,
-    in_force: i32,
+    in_force: Signal<i32>,
     load: Callback<RuleSetVersion>,
     editable: Signal<bool>,
 ) -> impl IntoView {
@@ -1342,7 +1359,7 @@ fn Versions(
                                 <tr data-testid="rules-version-row" data-version=number>
                                     <Cell zh="版本" en="Version" class="cell-key">
                                         {move || match i18n.locale() { Locale::Zh => format!("第 {number} 版"), Locale::En => format!("v{number}") }}
-                                        {(number == in_force).then(|| view! { " " <span class="badge badge-on">{move || i18n.t("现行", "In force")}</span> })}
+                                        {move || (number == in_force.get()).then(|| view! { " " <span class="badge badge-on" data-testid="rules-in-force">{move || i18n.t("现行", "In force")}</span> })}
                                     </Cell>
                                     <Cell zh="生效学期" en="Effective from">{
                                         let term = term.clone();

@@ -188,10 +188,13 @@ fn Ledger(entries: Vec<LedgerEntry>, names: Memo<CategoryNames>) -> impl IntoVie
                 let reversed = entry.reversed;
                 let reverses = entry.reverses;
                 let hours = (entry.hours != 0.0).then(|| Points::from_f64(entry.hours));
-                let by = match &entry.approved_by {
-                    Some(approver) => format!("{} · {}（{}）", entry.organization, entry.recognized_by, approver),
-                    None => format!("{} · {}", entry.organization, entry.recognized_by),
-                };
+                // The organisation, then the account when it is not the organisation's own
+                // main account, and who approved a back-fill.
+                let mut by = entry.organization.clone();
+                if entry.recognized_by != entry.organization {
+                    by.push_str(&format!(" · {}", entry.recognized_by));
+                }
+                let approver = entry.approved_by.clone().filter(|a| *a != entry.recognized_by);
                 view! {
                     <tr data-testid="ledger-row" data-entry=entry.id class:entry-reversed=reversed>
                         <Cell zh="日期" en="Date" class="cell-nowrap">
@@ -202,14 +205,20 @@ fn Ledger(entries: Vec<LedgerEntry>, names: Memo<CategoryNames>) -> impl IntoVie
                             <span class="entry-struck">{entry.title.clone()}</span>
                             {(!entry.detail.is_empty()).then(|| view! { <span class="muted small">" · "{entry.detail.clone()}</span> })}
                         </Cell>
-                        <Cell zh="类别" en="Category">{move || labels::category_name(i18n, &names.get(), &code)}</Cell>
+                        <Cell zh="类别" en="Category" class="cell-nowrap">{move || labels::category_name(i18n, &names.get(), &code)}</Cell>
                         <Cell zh="积分" en="Points" class="cell-points">
                             <span class="entry-struck" data-testid="ledger-points">{entry.points.to_string()}</span>
                             {hours.map(|h| view! { <span class="muted small">{format!(" · {h} h")}</span> })}
                         </Cell>
-                        <Cell zh="来源" en="Source">{move || labels::source(i18n, source)}</Cell>
-                        <Cell zh="认定" en="Recognised by">{by}</Cell>
-                        <Cell zh="状态" en="State">
+                        <Cell zh="来源" en="Source" class="cell-nowrap">{move || labels::source(i18n, source)}</Cell>
+                        <Cell zh="认定" en="Recognised by">
+                            {by}
+                            {approver.map(|a| view! { <span class="muted small">{move || match i18n.locale() {
+                                Locale::Zh => format!("（{a} 审批）"),
+                                Locale::En => format!(" (approved by {a})"),
+                            }}</span> })}
+                        </Cell>
+                        <Cell zh="状态" en="State" class="cell-nowrap">
                             {move || if reversed {
                                 view! { <span class="badge badge-off" data-testid="ledger-reversed">{i18n.t("已冲销", "Reversed")}</span> }.into_any()
                             } else if let Some(id) = reverses {
@@ -513,6 +522,7 @@ fn FactForm(student_no: String, recorded: Callback<()>) -> impl IntoView {
                                     <option value=format!("{l:?}") selected=move || level.get() == l>{move || labels::cadre_level(i18n, l)}</option>
                                 }).collect_view()}
                             </select>
+                            <span class="field-error"></span>
                         </label>
                         <label class="field">
                             <span class="field-label">{move || i18n.t("考核等次", "Assessment")}</span>
@@ -524,6 +534,7 @@ fn FactForm(student_no: String, recorded: Callback<()>) -> impl IntoView {
                                     <option value=format!("{g:?}") selected=move || grade.get() == g>{move || labels::grade(i18n, g)}</option>
                                 }).collect_view()}
                             </select>
+                            <span class="field-error"></span>
                         </label>
                     }.into_any(),
                     FactChoice::PracticeDays => view! {
