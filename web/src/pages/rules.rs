@@ -305,7 +305,7 @@ fn RulesEditor(
             .get()
             .and_then(Result::ok)
             .and_then(|list| list.into_iter().find(|v| v.version == base))
-            .map_or(true, |v| rules.with(|r| *r != v.rules))
+            .is_none_or(|v| rules.with(|r| *r != v.rules))
     });
     let load = Callback::new(move |version: RuleSetVersion| {
         form.set(RuleForm::from(&version.rules));
@@ -804,8 +804,8 @@ fn RequirementSection(editor: Editor, names: Memo<CategoryNames>) -> impl IntoVi
                     </tr></thead>
                     <tbody>
                         <For each=codes key=|code| code.clone() children=move |code: String| {
-                            let undergraduate = degree_cell.clone()("undergraduate", code.clone());
-                            let graduate = degree_cell.clone()("graduate", code.clone());
+                            let undergraduate = degree_cell("undergraduate", code.clone());
+                            let graduate = degree_cell("graduate", code.clone());
                             let name = move || labels::category_name(i18n, &names.get(), &code);
                             view! {
                                 <tr>

@@ -211,7 +211,7 @@ fn Ledger(entries: Vec<LedgerEntry>, names: Memo<CategoryNames>) -> impl IntoVie
                             {hours.map(|h| view! { <span class="muted small">{format!(" · {h} h")}</span> })}
                         </Cell>
                         <Cell zh="来源" en="Source" class="cell-nowrap">{move || labels::source(i18n, source)}</Cell>
-                        <Cell zh="认定" en="Recognised by">
+                        <Cell zh="认定" en="Recognised by" class="cell-nowrap">
                             {by}
                             {approver.map(|a| view! { <span class="muted small">{move || match i18n.locale() {
                                 Locale::Zh => format!("（{a} 审批）"),
