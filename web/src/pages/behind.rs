@@ -210,7 +210,7 @@ fn BehindTable(students: Vec<BehindStudent>, names: LocalResource<CategoryNames>
                                 }}
                             </span>
                         </Cell>
-                        <Cell zh="" en="">
+                        <Cell zh="" en="" class="cell-open">
                             <A href=open_href attr:class="btn btn-small">{move || i18n.t("查看", "Open")}</A>
                         </Cell>
                     </tr>
