@@ -17,6 +17,7 @@ pub mod me;
 pub mod notifications;
 pub mod openapi;
 pub mod organizations;
+pub mod pdf;
 pub mod points;
 pub mod request_id;
 pub mod results;
@@ -27,6 +28,7 @@ pub mod sessions;
 pub mod staff;
 pub mod students;
 pub mod telemetry;
+pub mod transcripts;
 pub mod web_app;
 
 use actix_web::{
@@ -55,6 +57,8 @@ pub struct AppState {
     pub started: Instant,
     /// Students per leaderboard scope (cached briefly).
     pub scope_counts: points::ScopeCounts,
+    /// The CJK font for transcript PDFs, parsed once; none when no font is installed.
+    pub pdf: Option<pdf::PdfFonts>,
 }
 
 /// The OpenAPI document, serialised once.
@@ -89,6 +93,13 @@ impl Application {
             settings: settings.clone(),
             started: Instant::now(),
             scope_counts: points::ScopeCounts::default(),
+            pdf: match pdf::PdfFonts::load() {
+                Ok(fonts) => Some(fonts),
+                Err(error) => {
+                    tracing::warn!(%error, "transcript PDFs are unavailable");
+                    None
+                }
+            },
         });
         let document = openapi::document();
         let known_routes = web::Data::new(KnownRoutes::from_document(&document));

@@ -6,7 +6,7 @@ use utoipa_actix_web::{scope, service_config::ServiceConfig};
 
 use crate::{
     accounts, activities, attendance, audit, calendar, categories, health, imports, me,
-    notifications, organizations, points, results, school, sessions, staff, students,
+    notifications, organizations, points, results, school, sessions, staff, students, transcripts,
 };
 
 /// Endpoints outside `/api` (operational).
@@ -113,5 +113,15 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(points::record_fact)
         .service(points::adjust)
         .service(points::behind)
-        .service(points::leaderboard);
+        .service(points::leaderboard)
+        // Transcripts: preview, issue, PDF, public verification, batch printing
+        .service(transcripts::preview)
+        .service(transcripts::create)
+        .service(transcripts::pdf)
+        .service(transcripts::revoke)
+        .service(transcripts::verify)
+        .service(transcripts::start_batch)
+        .service(transcripts::list_batches)
+        .service(transcripts::get_batch)
+        .service(transcripts::batch_file);
 }

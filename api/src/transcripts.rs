@@ -150,22 +150,24 @@ async fn entries_of(
     .await?;
     let mut out: HashMap<i64, Vec<TranscriptEntry>> = HashMap::new();
     for row in rows {
-        out.entry(row.student_id).or_default().push(TranscriptEntry {
-            date: row.occurred_on.to_string(),
-            term_code: row.term_code,
-            term_name: row.term_name,
-            academic_year: row.academic_year,
-            category_name: names
-                .get(&row.category)
-                .cloned()
-                .unwrap_or_else(|| row.category.clone()),
-            category: row.category,
-            method: ledger::parse_method(&row.method),
-            title: row.title,
-            detail: row.detail,
-            hours: row.hours,
-            points: Points(row.points),
-        });
+        out.entry(row.student_id)
+            .or_default()
+            .push(TranscriptEntry {
+                date: row.occurred_on.to_string(),
+                term_code: row.term_code,
+                term_name: row.term_name,
+                academic_year: row.academic_year,
+                category_name: names
+                    .get(&row.category)
+                    .cloned()
+                    .unwrap_or_else(|| row.category.clone()),
+                category: row.category,
+                method: ledger::parse_method(&row.method),
+                title: row.title,
+                detail: row.detail,
+                hours: row.hours,
+                points: Points(row.points),
+            });
     }
     Ok(out)
 }
@@ -216,6 +218,7 @@ impl Context {
         let printed = student.printed();
         let totals = transcript::category_totals(entries);
         let progress = rules::progress(self.rules.requirements.for_degree(printed.degree), &totals);
+        let progress_codes: Vec<String> = progress.iter().map(|p| p.category.clone()).collect();
         TranscriptDoc {
             school_name: self.school_name.clone(),
             title: transcript::title_for(printed.degree),
@@ -228,12 +231,23 @@ impl Context {
             serial: String::new(),
             issued_at: String::new(),
             verify_url: String::new(),
+            category_names: progress_names(&progress_codes, &self.names),
         }
     }
 
     fn verify_url(&self, serial: &str) -> String {
         format!("{}/verify/{serial}", self.base_url)
     }
+}
+
+fn progress_names(
+    codes: &[String],
+    names: &HashMap<String, String>,
+) -> std::collections::BTreeMap<String, String> {
+    codes
+        .iter()
+        .filter_map(|c| names.get(c).map(|n| (c.clone(), n.clone())))
+        .collect()
 }
 
 /// The hash of what a transcript says (without its serial, time and link).
@@ -461,7 +475,15 @@ pub async fn create(
             let entries = entries_of(conn, &[id], &context.names).await?;
             let entries = entries.get(&id).map(Vec::as_slice).unwrap_or_default();
             let doc = context.document(style, &student, entries);
-            let mut issued = issue(conn, &context, style, vec![(id, doc)], actor.account_id, None).await?;
+            let mut issued = issue(
+                conn,
+                &context,
+                style,
+                vec![(id, doc)],
+                actor.account_id,
+                None,
+            )
+            .await?;
             let doc = issued.pop().expect("one document");
             db::audit::record(
                 conn,
@@ -620,7 +642,10 @@ pub async fn pdf(
         .content_type("application/pdf")
         .insert_header((
             header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"transcript-{}.pdf\"", student.username),
+            format!(
+                "attachment; filename=\"transcript-{}.pdf\"",
+                student.username
+            ),
         ))
         .insert_header(("X-Transcript-Serial", serial.as_str()))
         .body(bytes))
@@ -661,7 +686,10 @@ pub async fn revoke(
         .ok_or_else(|| AppError::not_found("transcript"))?;
     let student = student(&mut conn, row.student_id).await?;
     if actor.kind == AccountKind::Student {
-        return Err(AppError::new(ErrorCode::Forbidden, "only organisations revoke transcripts"));
+        return Err(AppError::new(
+            ErrorCode::Forbidden,
+            "only organisations revoke transcripts",
+        ));
     }
     actor.require_within(Permission::IssueCertificates, &student.path())?;
     let serial = serial.into_inner();
@@ -679,7 +707,10 @@ pub async fn revoke(
         .execute(conn)
         .await?;
         if changed == 0 {
-            return Err(AppError::new(ErrorCode::Conflict, "the transcript is already revoked"));
+            return Err(AppError::new(
+                ErrorCode::Conflict,
+                "the transcript is already revoked",
+            ));
         }
         db::audit::record(
             conn,
@@ -756,7 +787,10 @@ impl JobRow {
     }
 
     fn path(&self) -> Vec<i64> {
-        self.org_path.split(',').filter_map(|p| p.parse().ok()).collect()
+        self.org_path
+            .split(',')
+            .filter_map(|p| p.parse().ok())
+            .collect()
     }
 }
 
@@ -826,7 +860,9 @@ pub async fn start_batch(
     let mut conn = state.db.conn().await?;
     let org = db::organizations::get(&mut conn, params.organization_id)
         .await?
-        .ok_or_else(|| AppError::from(ApiError::invalid("organization_id", "no such organisation")))?;
+        .ok_or_else(|| {
+            AppError::from(ApiError::invalid("organization_id", "no such organisation"))
+        })?;
     actor.require_within(Permission::IssueCertificates, &org.path)?;
     let students = batch_students(&mut conn, &params).await?;
     if students.is_empty() {
@@ -935,7 +971,7 @@ async fn run_batch(
         tokio::select! {
             finished = &mut work => break finished,
             () = tokio::time::sleep(Duration::from_millis(400)) => {
-                let so_far = done.load(Ordering::Relaxed) as i32;
+                let so_far = AtomicUsize::load(&done, Ordering::Relaxed) as i32;
                 diesel::update(print_jobs::table.find(id))
                     .set(print_jobs::done.eq(so_far))
                     .execute(&mut conn)
@@ -947,8 +983,14 @@ async fn run_batch(
         .map_err(|e| AppError::Internal(e.to_string()))?
         .map_err(AppError::Internal)?;
     let (file_name, content_type) = match format {
-        PrintFormat::Pdf => (format!("transcripts-{}.pdf", &id.to_string()[..8]), "application/pdf"),
-        PrintFormat::Zip => (format!("transcripts-{}.zip", &id.to_string()[..8]), "application/zip"),
+        PrintFormat::Pdf => (
+            format!("transcripts-{}.pdf", &id.to_string()[..8]),
+            "application/pdf",
+        ),
+        PrintFormat::Zip => (
+            format!("transcripts-{}.zip", &id.to_string()[..8]),
+            "application/zip",
+        ),
     };
     diesel::update(print_jobs::table.find(id))
         .set((
@@ -985,10 +1027,10 @@ fn render_batch(
             let options = zip::write::SimpleFileOptions::default()
                 .compression_method(zip::CompressionMethod::Stored);
             for (i, (doc, name)) in docs.iter().zip(names).enumerate() {
-                let pdf = crate::pdf::render(fonts, std::slice::from_ref(doc))?;
+                let file = crate::pdf::render(fonts, std::slice::from_ref(doc))?;
                 zip.start_file(format!("{name}.pdf"), options)
                     .map_err(|e| e.to_string())?;
-                zip.write_all(&pdf).map_err(|e| e.to_string())?;
+                zip.write_all(&file).map_err(|e| e.to_string())?;
                 done.store(i + 1, Ordering::Relaxed);
             }
             Ok(zip.finish().map_err(|e| e.to_string())?.into_inner())
@@ -1107,7 +1149,11 @@ pub async fn batch_file(
     let (output, name, content_type): (Option<Vec<u8>>, Option<String>, Option<String>) =
         print_jobs::table
             .find(*id)
-            .select((print_jobs::output, print_jobs::file_name, print_jobs::content_type))
+            .select((
+                print_jobs::output,
+                print_jobs::file_name,
+                print_jobs::content_type,
+            ))
             .first(&mut conn)
             .await?;
     match (output, name, content_type) {
@@ -1118,6 +1164,9 @@ pub async fn batch_file(
                 format!("attachment; filename=\"{name}\""),
             ))
             .body(bytes)),
-        _ => Err(AppError::new(ErrorCode::Conflict, "the batch has not finished")),
+        _ => Err(AppError::new(
+            ErrorCode::Conflict,
+            "the batch has not finished",
+        )),
     }
 }

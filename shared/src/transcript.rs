@@ -147,6 +147,9 @@ pub struct TranscriptDoc {
     pub issued_at: String,
     /// The public verification page the QR code opens.
     pub verify_url: String,
+    /// Names of the categories the requirement rows name (code → 中文名).
+    #[serde(default)]
+    pub category_names: BTreeMap<String, String>,
 }
 
 /// The transcript's heading for a degree.

@@ -1,5 +1,6 @@
 //! Installs what the builds and tests need when it is missing, saying so as it goes:
-//! the wasm32 target, the pinned wasm-bindgen CLI, the e2e npm packages and Chromium.
+//! the wasm32 target, the pinned wasm-bindgen CLI, the e2e npm packages, Chromium, and the
+//! CJK fonts and poppler-utils that the transcript PDF tests use.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -59,16 +60,29 @@ pub fn ensure_e2e_npm_packages() -> Result {
     )
 }
 
-/// Installs Chromium with apt when root; otherwise fails with the command to run.
+/// The transcript PDF tests run poppler-utils (pdftotext, pdftoppm, pdfinfo) …
+const PDFTOPPM: &str = "/usr/bin/pdftoppm";
+/// … on PDFs set in fonts-noto-cjk.
+const NOTO_CJK: &str = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc";
+
+/// Installs Chromium, the CJK fonts and poppler-utils with apt when root; otherwise fails with
+/// the command to run.
 pub fn ensure_chromium() -> Result {
-    if std::path::Path::new(CHROMIUM).exists() {
+    let missing: Vec<&str> = [CHROMIUM, NOTO_CJK, PDFTOPPM]
+        .into_iter()
+        .filter(|path| !std::path::Path::new(path).exists())
+        .collect();
+    if missing.is_empty() {
         return Ok(());
     }
-    let command = "apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver fonts-noto-cjk";
+    let missing = missing.join(", ");
+    let command = "apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver fonts-noto-cjk poppler-utils";
     if !util::is_root() {
-        return Err(format!("{CHROMIUM} is missing; as root, run: {command}"));
+        return Err(format!("{missing} not found; as root, run: {command}"));
     }
-    step(format!("installing Chromium: {command}"));
+    step(format!(
+        "installing Chromium, fonts and poppler-utils: {command}"
+    ));
     util::run(Command::new("apt-get").arg("update"))?;
     util::run(
         Command::new("apt-get")
@@ -78,6 +92,7 @@ pub fn ensure_chromium() -> Result {
                 "chromium",
                 "chromium-driver",
                 "fonts-noto-cjk",
+                "poppler-utils",
             ])
             .env("DEBIAN_FRONTEND", "noninteractive"),
     )

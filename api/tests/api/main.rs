@@ -15,4 +15,4 @@ mod openapi;
 mod people;
 mod points;
 mod school;
-// mod transcripts;
+mod transcripts;
