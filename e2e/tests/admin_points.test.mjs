@@ -166,6 +166,14 @@ test('a college admin finds students behind the requirement and adjusts one', { 
     await waitForText(page, tid('adjust-reason-error'), '原因');
 
     await page.locator(tid('adjust-reason')).fill('马拉松志愿服务补记');
+    // The server's verdict on a field shows next to that field: no term holds 2010.
+    const today = await page.locator(tid('adjust-date')).inputValue();
+    await page.locator(tid('adjust-date')).fill('2010-01-04');
+    await page.locator(tid('adjust-submit')).click();
+    await waitForText(page, tid('adjust-date-error'), '不在任何学期内');
+    assert.equal(Number(await text(page, tid('points-total'))), before);
+
+    await page.locator(tid('adjust-date')).fill(today);
     await page.locator(tid('adjust-submit')).click();
     await waitForText(page, tid('adjust-saved'), '+0.5');
     await page.waitForFunction(
@@ -173,6 +181,19 @@ test('a college admin finds students behind the requirement and adjusts one', { 
       [tid('points-total'), Math.round((before + 0.5) * 100) / 100],
     );
     await waitForText(page, tid('ledger-row'), '马拉松志愿服务补记');
+
+    // A cadre position with its assessment: 院级 × 优秀 (1.5 × 100 %).
+    await page.locator(tid('fact-kind')).selectOption('cadre');
+    await page.locator(tid('fact-title')).fill('计算机学院学生会宣传部部长');
+    await page.locator(tid('fact-level')).selectOption('College');
+    await page.locator(tid('fact-grade')).selectOption('Excellent');
+    await page.locator(tid('fact-submit')).click();
+    await page.locator(tid('fact-saved')).waitFor();
+    await page.waitForFunction(
+      ([selector, expected]) => Number(document.querySelector(selector)?.innerText) === expected,
+      [tid('points-total'), Math.round((before + 2) * 100) / 100],
+    );
+    await waitForText(page, tid('ledger-row'), '宣传部部长');
     await shot(page, 'admin-student-points-desktop.png');
     assert.deepEqual(page.errors, []);
   } finally {
