@@ -8,7 +8,8 @@
 //! ```
 //!
 //! Its last line is always `e2e: N passed, N failed`; it exits 1 when a test failed or none
-//! ran. `cargo xtask test` runs it with everything prepared.
+//! ran. `cargo xtask test` runs it with everything prepared. `E2E_FILTER=word` runs only the
+//! test files whose name contains the word.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -127,7 +128,7 @@ fn run(args: &Args) -> Result<(Counts, bool)> {
         .arg("--test-reporter=tap")
         .arg(format!("--test-reporter-destination={}", tap.display()))
         .arg("--test-concurrency=1")
-        .arg("e2e/tests/")
+        .args(test_files(repo)?)
         .current_dir(repo)
         .env("BASE_URL", &server.base_url)
         .env("SCREENSHOT_DIR", &screenshots)
@@ -143,6 +144,26 @@ fn run(args: &Args) -> Result<(Counts, bool)> {
     drop(server);
     drop(database);
     Ok((counts, node.success()))
+}
+
+/// What node runs: every file of `e2e/tests/`, or with `E2E_FILTER=word` only the test files
+/// whose name contains the word (while working on one screen).
+fn test_files(repo: &Path) -> Result<Vec<String>> {
+    let Some(filter) = std::env::var("E2E_FILTER").ok().filter(|f| !f.is_empty()) else {
+        return Ok(vec!["e2e/tests/".to_owned()]);
+    };
+    let dir = repo.join("e2e/tests");
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .map_err(|e| format!("cannot list {}: {e}", dir.display()))?
+        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+        .filter(|name| name.ends_with(".test.mjs") && name.contains(&filter))
+        .map(|name| format!("e2e/tests/{name}"))
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(format!("E2E_FILTER={filter} matches no file of e2e/tests"));
+    }
+    Ok(files)
 }
 
 /// The totals at the end of a TAP report (`# pass N`, `# fail N`, `# cancelled N`);

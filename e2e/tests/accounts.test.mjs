@@ -176,8 +176,9 @@ test('a college admin creates a view-only sub-account, which sees only what it m
     await page.locator(tid('password-submit')).click();
     await page.locator(tid('nav-audit')).waitFor({ timeout: 15_000 });
 
-    // Only what it may: the log (any organisation account), the tree, no people.
-    assert.deepEqual(await navEntries(page), ['nav-home', 'nav-org', 'nav-audit', 'nav-account']);
+    // Only what it may: the log (any organisation account), the tree, points (积分预警 with
+    // view_reports), no people.
+    assert.deepEqual(await navEntries(page), ['nav-home', 'nav-org', 'nav-points', 'nav-audit', 'nav-account']);
     await page.goto(`${baseUrl}/people`);
     await page.locator(tid('no-permission')).waitFor();
     await screenshot(page, 'sub-account-no-permission-phone.png');

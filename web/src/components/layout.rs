@@ -95,6 +95,14 @@ const REVIEWS: Tab = Tab {
     en: "Reviews",
     key: "reviews",
 };
+/// The points console: 积分预警, 积分规则, 批量打印 (each page checks its own permission).
+const POINTS: Tab = Tab {
+    href: "/admin",
+    icon: "★",
+    zh: "积分",
+    en: "Points",
+    key: "points",
+};
 const ACCOUNT: Tab = Tab {
     href: "/account",
     icon: "◉",
@@ -125,16 +133,17 @@ fn tabs(me: Option<&Me>) -> Vec<(Tab, bool)> {
             if me.can(Permission::ManageAccounts) {
                 tabs.push(PEOPLE);
             }
-            tabs.extend([AUDIT, ACCOUNT]);
+            // Every organisation account may at least read the scoring rules.
+            tabs.extend([POINTS, AUDIT, ACCOUNT]);
             tabs
         }
         // Students and instructors; 签到 joins when that page exists.
         Some(_) => vec![HOME, ACTIVITIES, CALENDAR, ACCOUNT],
     };
-    // Fold the least used (人员, then 日志) until the phone's bar has room.
+    // Fold the least used on a phone (积分, 人员, then 日志) until the phone's bar has room.
     let mut extra = tabs.len().saturating_sub(PHONE_TABS);
     let mut folded = Vec::new();
-    for candidate in [PEOPLE.key, AUDIT.key, ORG.key] {
+    for candidate in [POINTS.key, PEOPLE.key, AUDIT.key, ORG.key] {
         if extra > 0 && tabs.iter().any(|t| t.key == candidate) {
             folded.push(candidate);
             extra -= 1;

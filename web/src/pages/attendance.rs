@@ -72,7 +72,7 @@ pub fn AttendancePage() -> impl IntoView {
                                         <Cell zh="学号" en="Student no." class="cell-key">{r.student_no.clone()}</Cell>
                                         <Cell zh="姓名" en="Name" class="cell-title">{r.student_name.clone()}</Cell>
                                         <Cell zh="签到" en="In" class="cell-nowrap">{move || format::datetime(i18n.locale(), r.checked_in_at)}</Cell>
-                                        <Cell zh="签退" en="Out" class="cell-nowrap">{move || r.checked_out_at.map(|at| format::time(at)).unwrap_or_default()}</Cell>
+                                        <Cell zh="签退" en="Out" class="cell-nowrap">{move || r.checked_out_at.map(format::time).unwrap_or_default()}</Cell>
                                         <Cell zh="方式" en="How"><span class="badge">{move || method(i18n, m)}</span></Cell>
                                         <Cell zh="报名" en="Place">{move || if registered { i18n.t("已报名", "Yes") } else { i18n.t("未报名", "No") }}</Cell>
                                         <Cell zh="原因" en="Reason">{r.reason.clone().unwrap_or_default()}</Cell>
