@@ -387,6 +387,29 @@ impl RuleSet {
         if self.cap_per_term.is_some_and(negative) {
             return Err(ApiError::invalid("cap_per_term", "cannot be negative"));
         }
+        for (degree, requirement) in [
+            ("undergraduate", &self.requirements.undergraduate),
+            ("graduate", &self.requirements.graduate),
+        ] {
+            let at = |field: &str| format!("requirements.{degree}.{field}");
+            if negative(requirement.total) {
+                return Err(ApiError::invalid(at("total"), "cannot be negative"));
+            }
+            for (category, minimum) in &requirement.per_category {
+                if self.category(category).is_none() {
+                    return Err(ApiError::invalid(
+                        at(&format!("per_category.{category}")),
+                        "not a category of these rules",
+                    ));
+                }
+                if negative(*minimum) {
+                    return Err(ApiError::invalid(
+                        at(&format!("per_category.{category}")),
+                        "cannot be negative",
+                    ));
+                }
+            }
+        }
         Ok(())
     }
 
@@ -810,6 +833,26 @@ mod tests {
             },
         };
         assert_eq!(raw_points(&rules, &cadre).0, Points(120), "1.5 × 0.8");
+    }
+
+    #[test]
+    fn requirements_name_known_categories_and_are_not_negative() {
+        let mut rules = RuleSet::default_rules();
+        rules
+            .requirements
+            .graduate
+            .per_category
+            .insert("labour".into(), Points(100));
+        assert_eq!(
+            rules.validate().unwrap_err().field.as_deref(),
+            Some("requirements.graduate.per_category.labour")
+        );
+        let mut rules = RuleSet::default_rules();
+        rules.requirements.undergraduate.total = Points(-1);
+        assert_eq!(
+            rules.validate().unwrap_err().field.as_deref(),
+            Some("requirements.undergraduate.total")
+        );
     }
 
     #[test]
