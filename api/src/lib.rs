@@ -144,6 +144,7 @@ impl Application {
                         .guard(guard::Any(guard::Get()).or(guard::Head()))
                         .to(web_app::root),
                 )
+                .service(web_app::precompressed(&settings.server.web_dist))
                 .service(web_app::files(&settings.server.web_dist))
                 .default_service(web::to(web_app::no_route))
         })

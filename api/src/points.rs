@@ -1082,6 +1082,8 @@ pub async fn behind(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct LeaderboardQuery {
+    /// `college`: the signed-in student's own college (when `college_id` is not given).
+    pub scope: Option<String>,
     /// Only this college (organisation id).
     pub college_id: Option<i64>,
     /// Only this intake.
@@ -1149,7 +1151,20 @@ pub async fn leaderboard(
         None => None,
     };
     let term_id = term.as_ref().map_or(0, |t| t.id);
-    let (college, year) = (query.college_id, query.enrolment_year);
+    let college = match (query.college_id, query.scope.as_deref()) {
+        (Some(id), _) => Some(id),
+        (None, None | Some("school")) => None,
+        // A student's organisation is their college.
+        (None, Some("college")) => Some(actor.org.id),
+        (None, Some(_)) => {
+            return Err(
+                ApiError::new(ErrorCode::InvalidQuery, "scope is school or college")
+                    .with_field("scope")
+                    .into(),
+            );
+        }
+    };
+    let year = query.enrolment_year;
     let (filter, _) = scope_sql(college, year);
     let rows: Vec<BoardRow> = diesel::sql_query(format!(
         "SELECT st.student_id, st.points, a.display_name, a.username, o.name AS college,

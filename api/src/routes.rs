@@ -118,6 +118,7 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(transcripts::preview)
         .service(transcripts::create)
         .service(transcripts::pdf)
+        .service(transcripts::my_pdf)
         .service(transcripts::revoke)
         .service(transcripts::verify)
         .service(transcripts::start_batch)

@@ -469,41 +469,109 @@ pub async fn create(
     let mut conn = state.db.conn().await?;
     let student = student(&mut conn, id).await?;
     may_print(&actor, &student, Permission::IssueCertificates)?;
-    let context = Context::load(&mut conn, &state).await?;
-    let doc = conn
-        .transaction::<_, AppError, _>(async |conn| {
-            let entries = entries_of(conn, &[id], &context.names).await?;
-            let entries = entries.get(&id).map(Vec::as_slice).unwrap_or_default();
-            let doc = context.document(style, &student, entries);
-            let mut issued = issue(
-                conn,
-                &context,
-                style,
-                vec![(id, doc)],
-                actor.account_id,
-                None,
-            )
-            .await?;
-            let doc = issued.pop().expect("one document");
-            db::audit::record(
-                conn,
-                Some(actor.account_id),
-                Change {
-                    organization_id: Some(actor.org.id),
-                    action: "transcript.issue",
-                    target_type: "transcript",
-                    target_id: doc.serial.clone(),
-                    details: json!({"student_id": id, "style": style.as_str()}),
-                },
-            )
-            .await?;
-            Ok(doc)
-        })
-        .await?;
+    let doc = issue_one(&mut conn, &state, &actor, &student, style).await?;
     let found = verification(&mut conn, &doc.serial)
         .await?
         .ok_or_else(|| AppError::not_found("transcript"))?;
     Ok(HttpResponse::Created().json(found))
+}
+
+/// Issues (or finds unchanged) one student's transcript of a style, audited.
+async fn issue_one(
+    conn: &mut AsyncPgConnection,
+    state: &AppState,
+    actor: &Actor,
+    student: &StudentInfo,
+    style: TranscriptStyle,
+) -> Result<TranscriptDoc, AppError> {
+    let context = Context::load(conn, state).await?;
+    let id = student.id;
+    conn.transaction::<_, AppError, _>(async |conn| {
+        let entries = entries_of(conn, &[id], &context.names).await?;
+        let entries = entries.get(&id).map(Vec::as_slice).unwrap_or_default();
+        let doc = context.document(style, student, entries);
+        let mut issued = issue(
+            conn,
+            &context,
+            style,
+            vec![(id, doc)],
+            actor.account_id,
+            None,
+        )
+        .await?;
+        let doc = issued.pop().expect("one document");
+        db::audit::record(
+            conn,
+            Some(actor.account_id),
+            Change {
+                organization_id: Some(actor.org.id),
+                action: "transcript.issue",
+                target_type: "transcript",
+                target_id: doc.serial.clone(),
+                details: json!({"student_id": id, "style": style.as_str()}),
+            },
+        )
+        .await?;
+        Ok(doc)
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct StyleQuery {
+    /// `by_method`, `by_term` or `by_category` (default).
+    pub style: Option<String>,
+}
+
+/// My transcript as a PDF
+///
+/// The signed-in student's transcript in one step: issued (or, when nothing changed since the
+/// last one of the style, the same serial again) and rendered. The serial is in the
+/// `X-Transcript-Serial` header.
+#[utoipa::path(
+    tag = "transcripts",
+    params(StyleQuery),
+    responses(
+        (status = 200, description = "The PDF", content_type = "application/pdf", body = Vec<u8>),
+        (status = 400, description = "Unknown style", body = ApiError),
+        (status = 403, description = "Not a student", body = ApiError),
+        (status = 503, description = "No CJK font installed on the server", body = ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+#[get("/me/transcript.pdf")]
+pub async fn my_pdf(
+    state: web::Data<AppState>,
+    actor: Actor,
+    query: web::Query<StyleQuery>,
+) -> Result<HttpResponse, AppError> {
+    let style = style_of(query.style.as_deref())?;
+    if actor.kind != AccountKind::Student {
+        return Err(AppError::new(
+            ErrorCode::Forbidden,
+            "only students have transcripts",
+        ));
+    }
+    let fonts = fonts(&state)?;
+    let mut conn = state.db.conn().await?;
+    let student = student(&mut conn, actor.account_id).await?;
+    let doc = issue_one(&mut conn, &state, &actor, &student, style).await?;
+    drop(conn);
+    let serial = doc.serial.clone();
+    let bytes = render(fonts, vec![doc]).await?;
+    Ok(pdf_response(bytes, &student.username, &serial))
+}
+
+fn pdf_response(bytes: Vec<u8>, student_no: &str, serial: &str) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/pdf")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"transcript-{student_no}.pdf\""),
+        ))
+        .insert_header(("X-Transcript-Serial", serial))
+        .body(bytes)
 }
 
 #[derive(QueryableByName)]
@@ -638,17 +706,7 @@ pub async fn pdf(
     let doc: TranscriptDoc = serde_json::from_value(row.snapshot)
         .map_err(|e| AppError::Internal(format!("transcript snapshot: {e}")))?;
     let bytes = render(fonts, vec![doc]).await?;
-    Ok(HttpResponse::Ok()
-        .content_type("application/pdf")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!(
-                "attachment; filename=\"transcript-{}.pdf\"",
-                student.username
-            ),
-        ))
-        .insert_header(("X-Transcript-Serial", serial.as_str()))
-        .body(bytes))
+    Ok(pdf_response(bytes, &student.username, &serial))
 }
 
 /// Revoke a transcript
@@ -925,7 +983,9 @@ pub async fn start_batch(
             }
         }
     });
-    Ok(HttpResponse::Accepted().json(created))
+    Ok(HttpResponse::Accepted()
+        .insert_header((header::LOCATION, format!("/api/print-jobs/{id}/file")))
+        .json(created))
 }
 
 /// Builds and issues the documents, renders them off the async executor, stores the file.
@@ -1131,7 +1191,8 @@ pub async fn list_batches(
         (status = 200, description = "The file", content_type = "application/octet-stream", body = Vec<u8>),
         (status = 403, description = "Outside the subtree", body = ApiError),
         (status = 404, description = "No such job", body = ApiError),
-        (status = 409, description = "Not finished", body = ApiError),
+        (status = 202, description = "Still printing: the job, with `Location` to ask again", body = PrintJob),
+        (status = 409, description = "The batch failed", body = ApiError),
     ),
     security(("bearer" = [])),
 )]
@@ -1164,9 +1225,21 @@ pub async fn batch_file(
                 format!("attachment; filename=\"{name}\""),
             ))
             .body(bytes)),
-        _ => Err(AppError::new(
-            ErrorCode::Conflict,
-            "the batch has not finished",
-        )),
+        _ => {
+            let job = row
+                .job()
+                .ok_or_else(|| AppError::Internal("print job parameters".into()))?;
+            if job.status == PrintStatus::Failed {
+                return Err(AppError::new(
+                    ErrorCode::Conflict,
+                    format!("the batch failed: {}", job.error.unwrap_or_default()),
+                ));
+            }
+            // Still printing: come back (the same URL) in a moment.
+            Ok(HttpResponse::Accepted()
+                .insert_header((header::LOCATION, format!("/api/print-jobs/{}/file", job.id)))
+                .insert_header((header::RETRY_AFTER, "1"))
+                .json(job))
+        }
     }
 }

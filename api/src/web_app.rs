@@ -75,6 +75,67 @@ pub async fn no_route(req: HttpRequest, routes: web::Data<KnownRoutes>) -> HttpR
     }
 }
 
+/// The brotli-compressed copy (`<file>.br`, written by `cargo xtask build-web`) of a web app
+/// asset, for browsers that accept brotli: about 30 % smaller than gzip on the WASM. Other
+/// requests fall through to [`files`] (gzip on the fly).
+pub fn precompressed(dist: &Path) -> actix_web::Resource {
+    let guard_dist = dist.to_owned();
+    let dist = dist.to_owned();
+    web::resource("/{file:.+}")
+        .guard(guard::Any(guard::Get()).or(guard::Head()))
+        .guard(guard::fn_guard(move |ctx| {
+            let head = ctx.head();
+            let accepts = head
+                .headers()
+                .get(header::ACCEPT_ENCODING)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("br")));
+            accepts && brotli_copy(&guard_dist, head.uri.path()).is_some()
+        }))
+        .to(move |req: HttpRequest| {
+            let dist = dist.clone();
+            async move {
+                let Some((file, mime)) = brotli_copy(&dist, req.path()) else {
+                    return HttpResponse::NotFound().finish();
+                };
+                match NamedFile::open_async(&file).await {
+                    Ok(file) => {
+                        let mut response = file
+                            .set_content_type(mime)
+                            .set_content_encoding(header::ContentEncoding::Brotli)
+                            .use_etag(true)
+                            .into_response(&req);
+                        response.headers_mut().insert(
+                            header::VARY,
+                            header::HeaderValue::from_static("accept-encoding"),
+                        );
+                        response
+                    }
+                    Err(_) => HttpResponse::NotFound().finish(),
+                }
+            }
+        })
+}
+
+/// `dist/<path>.br` and the asset's media type, for the compressible assets that have one.
+fn brotli_copy(dist: &Path, path: &str) -> Option<(PathBuf, mime::Mime)> {
+    let relative = path.trim_start_matches('/');
+    if relative
+        .split('/')
+        .any(|part| part == ".." || part.is_empty())
+    {
+        return None;
+    }
+    let mime = match relative.rsplit_once('.')?.1 {
+        "wasm" => "application/wasm".parse().ok()?,
+        "js" => mime::APPLICATION_JAVASCRIPT_UTF_8,
+        "css" => mime::TEXT_CSS_UTF_8,
+        _ => return None,
+    };
+    let file = dist.join(format!("{relative}.br"));
+    file.is_file().then_some((file, mime))
+}
+
 /// Static files of the web app at `/`, falling back to `index.html` for client-side routes.
 pub fn files(dist: &Path) -> Files {
     let index = dist.join("index.html");

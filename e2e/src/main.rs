@@ -8,8 +8,8 @@
 //! ```
 //!
 //! Its last line is always `e2e: N passed, N failed`; it exits 1 when a test failed or none
-//! ran. `cargo xtask test` runs it with everything prepared. `E2E_FILTER=points` runs only the
-//! test files whose names contain `points` (comma-separate several words).
+//! ran. `cargo xtask test` runs it with everything prepared. `E2E_FILTER=word` runs only the
+//! test files whose name contains the word.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -120,7 +120,6 @@ fn run(args: &Args) -> Result<(Counts, bool)> {
     let screenshots = repo.join("e2e/screenshots");
     std::fs::create_dir_all(&screenshots)
         .map_err(|e| format!("cannot create {}: {e}", screenshots.display()))?;
-    let tests = test_files(repo)?;
     let tap = std::env::temp_dir().join(format!("scs-e2e-{}.tap", std::process::id()));
     let _ = std::fs::remove_file(&tap);
     let node = Command::new("node")
@@ -129,7 +128,7 @@ fn run(args: &Args) -> Result<(Counts, bool)> {
         .arg("--test-reporter=tap")
         .arg(format!("--test-reporter-destination={}", tap.display()))
         .arg("--test-concurrency=1")
-        .args(&tests)
+        .args(test_files(repo)?)
         .current_dir(repo)
         .env("BASE_URL", &server.base_url)
         .env("SCREENSHOT_DIR", &screenshots)
@@ -147,33 +146,23 @@ fn run(args: &Args) -> Result<(Counts, bool)> {
     Ok((counts, node.success()))
 }
 
-/// The test files to run: all of `e2e/tests/`, or with `E2E_FILTER=points,checkin` only the
-/// files whose names contain one of the words (to iterate on one screen).
+/// What node runs: every file of `e2e/tests/`, or with `E2E_FILTER=word` only the test files
+/// whose name contains the word (while working on one screen).
 fn test_files(repo: &Path) -> Result<Vec<String>> {
-    let filter = std::env::var("E2E_FILTER").unwrap_or_default();
-    let words: Vec<&str> = filter
-        .split(',')
-        .map(str::trim)
-        .filter(|w| !w.is_empty())
-        .collect();
-    if words.is_empty() {
+    let Some(filter) = std::env::var("E2E_FILTER").ok().filter(|f| !f.is_empty()) else {
         return Ok(vec!["e2e/tests/".to_owned()]);
-    }
+    };
     let dir = repo.join("e2e/tests");
     let mut files: Vec<String> = std::fs::read_dir(&dir)
-        .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
+        .map_err(|e| format!("cannot list {}: {e}", dir.display()))?
         .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
-        .filter(|name| name.ends_with(".test.mjs") && words.iter().any(|w| name.contains(w)))
+        .filter(|name| name.ends_with(".test.mjs") && name.contains(&filter))
         .map(|name| format!("e2e/tests/{name}"))
         .collect();
     files.sort();
     if files.is_empty() {
-        return Err(format!(
-            "E2E_FILTER={filter} matches no file in {}",
-            dir.display()
-        ));
+        return Err(format!("E2E_FILTER={filter} matches no file of e2e/tests"));
     }
-    eprintln!("e2e: E2E_FILTER={filter}: {}", files.join(" "));
     Ok(files)
 }
 

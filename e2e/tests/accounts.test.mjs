@@ -75,7 +75,7 @@ test('a student signs in at phone size and keeps the session across a reload', {
 
     await signIn(page, student.username, student.password);
     // 积分 and 成绩单 take the phone's bar; 校历 and 排行榜 fold into 我的.
-    assert.deepEqual(await navEntries(page), ['nav-home', 'nav-activities', 'nav-points', 'nav-transcript', 'nav-account']);
+    assert.deepEqual(await navEntries(page), ['nav-home', 'nav-activities', 'nav-my-points', 'nav-transcript', 'nav-account']);
 
     await page.locator(tid('nav-account')).click();
     await waitForText(page, tid('account-role'), '学生');
@@ -177,8 +177,9 @@ test('a college admin creates a view-only sub-account, which sees only what it m
     await page.locator(tid('password-submit')).click();
     await page.locator(tid('nav-audit')).waitFor({ timeout: 15_000 });
 
-    // Only what it may: the log (any organisation account), the tree, no people.
-    assert.deepEqual(await navEntries(page), ['nav-home', 'nav-org', 'nav-audit', 'nav-account']);
+    // Only what it may: the log (any organisation account), the tree, points (积分预警 with
+    // view_reports), no people.
+    assert.deepEqual(await navEntries(page), ['nav-home', 'nav-org', 'nav-points', 'nav-audit', 'nav-account']);
     await page.goto(`${baseUrl}/people`);
     await page.locator(tid('no-permission')).waitFor();
     await screenshot(page, 'sub-account-no-permission-phone.png');

@@ -139,7 +139,7 @@ test('a club publishes, the college and the school approve, a student signs up, 
     const page = await newPage(browser, PHONE);
     try {
       await signIn(page, '2023010101');
-      assert.deepEqual(await visibleNav(page), ['nav-home', 'nav-activities', 'nav-points', 'nav-transcript', 'nav-account']);
+      assert.deepEqual(await visibleNav(page), ['nav-home', 'nav-activities', 'nav-my-points', 'nav-transcript', 'nav-account']);
       await page.locator(tid('nav-activities')).click();
       await page.locator(tid('feed-open')).check();
       await page.waitForURL(/open=1/);

@@ -283,6 +283,13 @@ test('after the make-up window: back-fill approved above, then results recognise
     await organiser.locator(tid('results-save')).click();
     await organiser.locator(tid('results-saved')).waitFor({ timeout: 15_000 });
     await organiser.locator(tid('results-finalize')).click();
+    // The button is disabled while the request runs too: wait for the finalisation itself
+    // (it writes the points ledger, so it takes a moment), then for the page to show it.
+    for (let i = 0; i < 150; i++) {
+      const d = await api('GET', `/api/activities/${id}/deadlines`, club);
+      if (d.recognized_at) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     await organiser.waitForFunction(
       (sel) => document.querySelector(sel)?.disabled === true,
       tid('results-finalize'),

@@ -157,7 +157,7 @@ test('我的积分 on a phone: 2.5 for a school first prize, the entry, the stan
   const phone = await newPage(browser, PHONE);
   try {
     await signIn(phone, STUDENT);
-    await phone.locator(tid('nav-points')).click();
+    await phone.locator(tid('nav-my-points')).click();
     await phone.waitForURL(/\/points$/);
     await waitForText(phone, tid('points-total'), '2.5');
     assert.equal((await phone.locator(tid('points-total')).innerText()).trim(), '2.5');
@@ -196,7 +196,7 @@ test('the college leaderboard puts the student first, with the scope in the URL'
   try {
     // Reached from the standing on 我的积分.
     await signIn(phone, STUDENT);
-    await phone.locator(tid('nav-points')).click();
+    await phone.locator(tid('nav-my-points')).click();
     await phone.locator(tid('points-rank')).click();
     await phone.waitForURL(/\/leaderboard\?college=\d+$/);
     const mine = phone.locator(`${tid('board-row')}[data-me="true"]`);

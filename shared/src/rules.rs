@@ -44,6 +44,134 @@ impl std::fmt::Display for Points {
     }
 }
 
+/// Why a text is not a number of points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParsePointsError {
+    /// Not a decimal number (empty, letters, two points …).
+    NotANumber,
+    /// More than two decimal places: points are kept in hundredths.
+    TooPrecise,
+    /// More than a million points either way.
+    TooLarge,
+}
+
+impl ParsePointsError {
+    pub fn message(self) -> &'static str {
+        match self {
+            ParsePointsError::NotANumber => "enter a number like 0.5",
+            ParsePointsError::TooPrecise => "at most two decimal places",
+            ParsePointsError::TooLarge => "too large",
+        }
+    }
+}
+
+impl std::fmt::Display for ParsePointsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.message())
+    }
+}
+
+impl std::error::Error for ParsePointsError {}
+
+/// Reads points as people type them — `2`, `0.5`, `-1.25`, `+.5`, full-width `０．５` from a
+/// Chinese input method — exactly, without going through floating point, which `Display`
+/// prints back.
+impl std::str::FromStr for Points {
+    type Err = ParsePointsError;
+
+    fn from_str(text: &str) -> Result<Points, ParsePointsError> {
+        // Full-width digits, sign and point (U+FF10… ) as their ASCII twins.
+        let text: String = text
+            .trim()
+            .chars()
+            .map(|c| match c {
+                '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
+                '．' | '。' => '.',
+                '－' | '−' => '-',
+                '＋' => '+',
+                other => other,
+            })
+            .collect();
+        let (negative, unsigned) = match text.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, text.strip_prefix('+').unwrap_or(&text)),
+        };
+        let (whole, fraction) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+        let digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
+        if (whole.is_empty() && fraction.is_empty()) || !digits(whole) || !digits(fraction) {
+            return Err(ParsePointsError::NotANumber);
+        }
+        let fraction = fraction.trim_end_matches('0');
+        if fraction.len() > 2 {
+            return Err(ParsePointsError::TooPrecise);
+        }
+        let whole = whole.trim_start_matches('0');
+        if whole.len() > 6 {
+            return Err(ParsePointsError::TooLarge);
+        }
+        let whole: i64 = if whole.is_empty() {
+            0
+        } else {
+            whole.parse().map_err(|_| ParsePointsError::NotANumber)?
+        };
+        let hundredths: i64 = format!("{fraction:0<2}")
+            .parse()
+            .map_err(|_| ParsePointsError::NotANumber)?;
+        let value = whole * 100 + hundredths;
+        Ok(Points(if negative { -value } else { value }))
+    }
+}
+
+#[cfg(test)]
+mod parse_tests {
+    use super::{ParsePointsError, Points};
+
+    #[test]
+    fn reads_what_people_type() {
+        let cases = [
+            ("2", 200),
+            ("0.2", 20),
+            (" 1.25 ", 125),
+            (".5", 50),
+            ("3.", 300),
+            ("-0.5", -50),
+            ("+1.5", 150),
+            ("0.10", 10),
+            ("007", 700),
+            ("０．５", 50),
+            ("1。5", 150),
+            ("－2", -200),
+            ("999999.99", 99_999_999),
+        ];
+        for (text, hundredths) in cases {
+            assert_eq!(text.parse::<Points>(), Ok(Points(hundredths)), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn refuses_what_is_not_points() {
+        for text in [
+            "", " ", ".", "-", "+", "abc", "1.2.3", "1,5", "1e2", "--1", "0x10", "½",
+        ] {
+            assert_eq!(
+                text.parse::<Points>(),
+                Err(ParsePointsError::NotANumber),
+                "{text:?}"
+            );
+        }
+        assert_eq!("0.125".parse::<Points>(), Err(ParsePointsError::TooPrecise));
+        assert_eq!("1000000".parse::<Points>(), Err(ParsePointsError::TooLarge));
+    }
+
+    #[test]
+    fn prints_back_what_it_reads() {
+        for hundredths in [-1050, -5, 0, 1, 10, 25, 100, 250, 12_345] {
+            let points = Points(hundredths);
+            assert_eq!(points.to_string().parse::<Points>(), Ok(points));
+        }
+    }
+}
+
 /// A cadre position's level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -258,6 +386,29 @@ impl RuleSet {
         }
         if self.cap_per_term.is_some_and(negative) {
             return Err(ApiError::invalid("cap_per_term", "cannot be negative"));
+        }
+        for (degree, requirement) in [
+            ("undergraduate", &self.requirements.undergraduate),
+            ("graduate", &self.requirements.graduate),
+        ] {
+            let at = |field: &str| format!("requirements.{degree}.{field}");
+            if negative(requirement.total) {
+                return Err(ApiError::invalid(at("total"), "cannot be negative"));
+            }
+            for (category, minimum) in &requirement.per_category {
+                if self.category(category).is_none() {
+                    return Err(ApiError::invalid(
+                        at(&format!("per_category.{category}")),
+                        "not a category of these rules",
+                    ));
+                }
+                if negative(*minimum) {
+                    return Err(ApiError::invalid(
+                        at(&format!("per_category.{category}")),
+                        "cannot be negative",
+                    ));
+                }
+            }
         }
         Ok(())
     }
@@ -682,6 +833,26 @@ mod tests {
             },
         };
         assert_eq!(raw_points(&rules, &cadre).0, Points(120), "1.5 × 0.8");
+    }
+
+    #[test]
+    fn requirements_name_known_categories_and_are_not_negative() {
+        let mut rules = RuleSet::default_rules();
+        rules
+            .requirements
+            .graduate
+            .per_category
+            .insert("labour".into(), Points(100));
+        assert_eq!(
+            rules.validate().unwrap_err().field.as_deref(),
+            Some("requirements.graduate.per_category.labour")
+        );
+        let mut rules = RuleSet::default_rules();
+        rules.requirements.undergraduate.total = Points(-1);
+        assert_eq!(
+            rules.validate().unwrap_err().field.as_deref(),
+            Some("requirements.undergraduate.total")
+        );
     }
 
     #[test]

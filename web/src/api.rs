@@ -38,9 +38,14 @@ use shared::{
         ImportKind, ImportPreview, ImportResult, NewStaff, NewStudent, Staff, StaffCreated,
         Student, StudentCreated, UpdateStudent,
     },
-    points::{Leaderboard, RuleSetVersion, StudentPoints, Term},
+    points::{
+        BehindStudent, Leaderboard, NewAdjustment, NewFact, NewRuleSet, RuleSetVersion,
+        StudentPoints, Term,
+    },
     school::School,
-    transcript::{IssueRequest, TranscriptDoc, TranscriptStyle, Verification},
+    transcript::{
+        IssueRequest, NewPrintJob, PrintJob, TranscriptDoc, TranscriptStyle, Verification,
+    },
 };
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -799,21 +804,104 @@ pub async fn overdue(page: u32, per_page: u32) -> Result<Page<OverdueActivity>, 
 }
 
 // ---------------------------------------------------------------------------------------------
-// Points (积分), the leaderboard and transcripts (成绩单)
+// Points: the scoring rules, students behind the requirement, what organisations record, and
+// batch printing of transcripts (the admin console)
 
-/// `GET /api/me/points`: the signed-in student's totals, progress, standing and ledger.
-pub async fn my_points() -> Result<StudentPoints, ApiError> {
-    get("/api/me/points").await
-}
-
-/// `GET /api/terms`: every term, oldest first (public).
+/// `GET /api/terms`: oldest first.
 pub async fn terms() -> Result<Vec<Term>, ApiError> {
     get("/api/terms").await
 }
 
-/// `GET /api/rules/current`: the rules in force this term, for previews.
-pub async fn current_rules() -> Result<RuleSetVersion, ApiError> {
-    get("/api/rules/current").await
+/// `GET /api/rules`: every version of the scoring rules, newest first.
+pub async fn rule_versions() -> Result<Vec<RuleSetVersion>, ApiError> {
+    get("/api/rules").await
+}
+
+/// `GET /api/rules/current?term_id=…`: the version a term is evaluated under (default: the
+/// term containing today).
+pub async fn current_rules(term_id: Option<i64>) -> Result<RuleSetVersion, ApiError> {
+    get(&Query::default()
+        .opt("term_id", term_id)
+        .to("/api/rules/current"))
+    .await
+}
+
+/// `POST /api/rules`: a new version from a term that has not ended (the school admin's); a
+/// bad rule is named `rules.<field>`.
+pub async fn publish_rules(request: &NewRuleSet) -> Result<RuleSetVersion, ApiError> {
+    post("/api/rules", request).await
+}
+
+/// Filters of `GET /api/points/behind`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct BehindFilter {
+    pub organization_id: Option<i64>,
+    pub enrolment_year: Option<i32>,
+}
+
+/// `GET /api/points/behind`: students short of their graduation requirement, fewest points
+/// first.
+pub async fn behind(
+    filter: &BehindFilter,
+    page: u32,
+    per_page: u32,
+) -> Result<Page<BehindStudent>, ApiError> {
+    let path = Query::default()
+        .opt("organization_id", filter.organization_id)
+        .opt("enrolment_year", filter.enrolment_year)
+        .add("page", page)
+        .add("per_page", per_page)
+        .to("/api/points/behind");
+    get(&path).await
+}
+
+/// `GET /api/students/{id}/points`.
+pub async fn student_points(id: i64) -> Result<StudentPoints, ApiError> {
+    get(&format!("/api/students/{id}/points")).await
+}
+
+/// `POST /api/points/facts`: a cadre position or practice; answers the student's points.
+pub async fn record_fact(request: &NewFact) -> Result<StudentPoints, ApiError> {
+    post("/api/points/facts", request).await
+}
+
+/// `POST /api/points/adjustments`: points added or taken away by hand, with the reason.
+pub async fn adjust_points(request: &NewAdjustment) -> Result<StudentPoints, ApiError> {
+    post("/api/points/adjustments", request).await
+}
+
+/// `POST /api/print-jobs`: starts a batch print (202).
+pub async fn start_print_job(request: &NewPrintJob) -> Result<PrintJob, ApiError> {
+    post("/api/print-jobs", request).await
+}
+
+/// `GET /api/print-jobs/{id}`: a batch's progress.
+pub async fn print_job(id: &str) -> Result<PrintJob, ApiError> {
+    get(&format!("/api/print-jobs/{}", encode(id))).await
+}
+
+/// `GET /api/print-jobs`: the subtree's batches, newest first.
+pub async fn print_jobs(page: u32, per_page: u32) -> Result<Page<PrintJob>, ApiError> {
+    get(&format!("/api/print-jobs?page={page}&per_page={per_page}")).await
+}
+
+/// `GET /api/print-jobs/{id}/file`: the finished batch's bytes (PDF or zip).
+pub async fn print_job_file(id: &str) -> Result<Vec<u8>, ApiError> {
+    let path = format!("/api/print-jobs/{}/file", encode(id));
+    let reply = call_as("GET", &path, Body::Empty, true).await?;
+    if reply.ok() {
+        Ok(reply.bytes.unwrap_or_default())
+    } else {
+        Err(reply.error())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A student's points (积分), the leaderboard and transcripts (成绩单)
+
+/// `GET /api/me/points`: the signed-in student's totals, progress, standing and ledger.
+pub async fn my_points() -> Result<StudentPoints, ApiError> {
+    get("/api/me/points").await
 }
 
 /// The scope of `GET /api/leaderboard`; all `None` is the whole school over all terms.

@@ -13,6 +13,7 @@ use crate::{
     components::{
         guard::{Access, Guard},
         layout::Layout,
+        points_nav::{BEHIND, PointsHome},
     },
     i18n, pages, session,
 };
@@ -104,6 +105,21 @@ pub fn App() -> impl IntoView {
                     } />
                     <Route path=path!("/manage/overdue") view=|| view! {
                         <Guard access=Access::Organization><pages::overdue::OverduePage /></Guard>
+                    } />
+                    <Route path=path!("/admin") view=|| view! {
+                        <Guard access=Access::Organization><PointsHome /></Guard>
+                    } />
+                    <Route path=path!("/admin/rules") view=|| view! {
+                        <Guard access=Access::Organization><pages::rules::RulesPage /></Guard>
+                    } />
+                    <Route path=path!("/admin/behind") view=|| view! {
+                        <Guard access=Access::AnyPermission(BEHIND)><pages::behind::BehindPage /></Guard>
+                    } />
+                    <Route path=path!("/admin/students/:id/points") view=|| view! {
+                        <Guard access=Access::AnyPermission(BEHIND)><pages::student_points::StudentPointsPage /></Guard>
+                    } />
+                    <Route path=path!("/admin/print") view=|| view! {
+                        <Guard access=Access::Permission(Permission::IssueCertificates)><pages::print::PrintPage /></Guard>
                     } />
                 </Routes>
             </Layout>

@@ -1,17 +1,20 @@
-//! How domain values read in the UI: roles, organisation kinds, permissions, audit actions and
-//! the states of activities and sign-ups, points and transcripts, in the current locale.
+//! How domain values read in the UI: roles, organisation kinds, permissions, audit actions,
+//! the states of activities and sign-ups, and the terms of points and transcripts, in the
+//! current locale.
 
 use shared::{
     activity::{
         ActivityStatus, Category, CreditLevel, EnrolmentMode, FieldKind, Ineligible, Phase,
         RegistrationStatus,
     },
+    attendance::{Award, AwardLevel, ParticipantRole},
     auth::Permission,
     auth::Role,
     org::OrgKind,
     people::Degree,
     points::Source,
-    transcript::{TranscriptDoc, TranscriptStyle, VerificationStatus},
+    rules::{CadreLevel, Grade},
+    transcript::{PrintStatus, TranscriptDoc, TranscriptStyle, VerificationStatus},
 };
 
 use crate::i18n::I18n;
@@ -171,26 +174,102 @@ pub fn registration_badge(status: RegistrationStatus) -> &'static str {
     }
 }
 
-// ---- Points and transcripts ----
+// ---- Points, rules and transcripts ----
+
+pub fn award_level(i18n: I18n, level: AwardLevel) -> &'static str {
+    let en = match level {
+        AwardLevel::College => "College",
+        AwardLevel::School => "School",
+        AwardLevel::Province => "Provincial",
+        AwardLevel::National => "National",
+    };
+    i18n.t(level.label_zh(), en)
+}
+
+pub fn award(i18n: I18n, award: Award) -> &'static str {
+    let en = match award {
+        Award::First => "First prize",
+        Award::Second => "Second prize",
+        Award::Third => "Third prize",
+        Award::Honourable => "Honourable mention",
+        Award::Participation => "Took part",
+    };
+    i18n.t(award.label_zh(), en)
+}
+
+pub fn participant_role(i18n: I18n, role: ParticipantRole) -> &'static str {
+    let en = match role {
+        ParticipantRole::Leader => "Team leader",
+        ParticipantRole::Member => "Team member",
+        ParticipantRole::Participant => "Individual",
+    };
+    i18n.t(role.label_zh(), en)
+}
+
+/// A cadre position's level, short (社团 / 院级 / 校级).
+pub fn cadre_level(i18n: I18n, level: CadreLevel) -> &'static str {
+    match level {
+        CadreLevel::Club => i18n.t("社团", "Club"),
+        CadreLevel::College => i18n.t("院级", "College"),
+        CadreLevel::School => i18n.t("校级", "School"),
+    }
+}
+
+pub fn grade(i18n: I18n, grade: Grade) -> &'static str {
+    let en = match grade {
+        Grade::Incompetent => "Unsatisfactory",
+        Grade::BasicallyCompetent => "Basically satisfactory",
+        Grade::Competent => "Satisfactory",
+        Grade::Excellent => "Excellent",
+    };
+    i18n.t(grade.label_zh(), en)
+}
+
+/// Where a ledger entry came from.
+pub fn source(i18n: I18n, source: Source) -> &'static str {
+    match source {
+        Source::Activity => i18n.t("活动认定", "Activity"),
+        Source::Makeup => i18n.t("补录", "Make-up"),
+        Source::Backfill => i18n.t("补录审批", "Back-fill"),
+        Source::Cadre => i18n.t("学生干部", "Cadre"),
+        Source::Practice => i18n.t("社会实践", "Practice"),
+        Source::Manual => i18n.t("手工调整", "Adjustment"),
+    }
+}
 
 pub fn transcript_style(i18n: I18n, style: TranscriptStyle) -> &'static str {
     let en = match style {
-        TranscriptStyle::ByMethod => "By method",
+        TranscriptStyle::ByMethod => "By evaluation method",
         TranscriptStyle::ByTerm => "By term",
         TranscriptStyle::ByCategory => "By category",
     };
     i18n.t(style.label_zh(), en)
 }
 
-/// Where a ledger entry came from, when it is worth saying (an ordinary activity is not).
-pub fn source(i18n: I18n, source: Source) -> Option<&'static str> {
-    match source {
-        Source::Activity => None,
-        Source::Makeup => Some(i18n.t("补签", "Make-up")),
-        Source::Backfill => Some(i18n.t("补录", "Back-fill")),
-        Source::Cadre => Some(i18n.t("学生干部", "Cadre")),
-        Source::Practice => Some(i18n.t("社会实践", "Practice")),
-        Source::Manual => Some(i18n.t("人工调整", "Adjustment")),
+pub fn print_status(i18n: I18n, status: PrintStatus) -> &'static str {
+    match status {
+        PrintStatus::Queued => i18n.t("排队中", "Queued"),
+        PrintStatus::Running => i18n.t("生成中", "Running"),
+        PrintStatus::Done => i18n.t("已完成", "Done"),
+        PrintStatus::Failed => i18n.t("失败", "Failed"),
+    }
+}
+
+/// A category's name (`cadre` and `total` included), from the categories the server lists.
+pub fn category_name(
+    i18n: I18n,
+    names: &std::collections::BTreeMap<String, (String, String)>,
+    code: &str,
+) -> String {
+    match code {
+        "total" => return i18n.t("总分", "Total").to_owned(),
+        "cadre" => return i18n.t("学生干部", "Student cadre").to_owned(),
+        _ => {}
+    }
+    match (names.get(code), i18n.locale()) {
+        (Some((zh, _)), crate::i18n::Locale::Zh) => zh.clone(),
+        (Some((_, en)), crate::i18n::Locale::En) => en.clone(),
+        (None, _) => code.to_owned(),
     }
 }
 

@@ -2,6 +2,8 @@
 //!
 //! - `demo [--port N]`: build everything, load the demo university, serve it until Ctrl-C;
 //! - `test`: the workspace tests, then the end-to-end suite in headless Chromium;
+//! - `bench [--quick]`: the platform's figures beside the raw limits (see [`bench`]);
+//!   `bench-load <spec.json>` is its load driver, run as a process of its own;
 //! - `build-web [--debug]`: the web app into `web/dist/`;
 //! - `openapi`: regenerate `openapi/openapi.json`;
 //! - `schema`: regenerate `api/src/db/schema.rs` from the migrations;
@@ -10,6 +12,7 @@
 //! Without `DATABASE_URL` the tasks use a private PostgreSQL cluster (see [`pg`]). Cargo
 //! children build into `CARGO_TARGET_DIR`, by default `~/.cache/second-classroom/target`.
 
+mod bench;
 mod demo;
 mod pg;
 mod schema;
@@ -25,6 +28,9 @@ usage: cargo xtask <task>
 
   demo [--port N]         build, load the demo data and serve on N (PORT, else 8080)
   test                    workspace tests and the e2e suite
+  bench [--quick] [--fresh] [--seed N]
+                          benchmark: data set, release API under load, raw limits,
+                          table in bench-results/ (--quick: small and fast, for CI)
   build-web [--debug]     build the web app into web/dist/ (release unless --debug)
   openapi                 regenerate openapi/openapi.json
   schema                  regenerate api/src/db/schema.rs (diesel print-schema)
@@ -36,6 +42,8 @@ fn main() -> ExitCode {
     let outcome = match args.as_slice() {
         ["demo", rest @ ..] => demo_port(rest).and_then(demo::run),
         ["test"] => test::run(),
+        ["bench", rest @ ..] => bench::run(rest),
+        ["bench-load", spec] => bench::load::main(std::path::Path::new(spec)),
         ["build-web"] => build_web(true),
         ["build-web", "--debug"] => build_web(false),
         ["openapi"] => openapi(),

@@ -52,8 +52,34 @@ pub fn build(release: bool, wasm_bindgen: &Path) -> Result {
     if assets.is_dir() {
         copy_dir(&assets, &dist.join("assets"))?;
     }
+    if release {
+        step("compressing the assets (brotli, best level)");
+        for asset in ["pkg/web_bg.wasm", "pkg/web.js", "style.css"] {
+            compress(&dist.join(asset))?;
+        }
+    }
     println!("web/dist: {} KB", size_of(&dist).div_ceil(1024));
     Ok(())
+}
+
+/// Writes `<file>.br` beside `file`, which the server sends to browsers that accept brotli.
+fn compress(file: &Path) -> Result {
+    let data = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let mut out = Vec::with_capacity(data.len() / 3);
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 11,
+        lgwin: 22,
+        ..Default::default()
+    };
+    brotli::BrotliCompress(&mut data.as_slice(), &mut out, &params)
+        .map_err(|e| format!("cannot compress {}: {e}", file.display()))?;
+    let target = file.with_file_name(format!(
+        "{}.br",
+        file.file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+    ));
+    std::fs::write(&target, out).map_err(|e| format!("cannot write {}: {e}", target.display()))
 }
 
 /// `dev` for debug builds; for release builds the workspace's size-tuned `wasm-release`

@@ -189,6 +189,39 @@ async fn client_routes_get_the_app_shell_and_files_are_served() {
     assert_eq!(script.text().await.unwrap(), "export default 1;");
     // …but API paths never fall back to the shell.
     assert_error(app.get("/api/missing").await, 404, "route_not_found").await;
+
+    // A brotli copy beside an asset goes to browsers that accept brotli, with the asset's type.
+    std::fs::write(dist.join("pkg/web_bg.wasm"), b"\0asm-original").unwrap();
+    std::fs::write(dist.join("pkg/web_bg.wasm.br"), b"brotli-bytes").unwrap();
+    let br = app
+        .client
+        .get(app.url("/pkg/web_bg.wasm"))
+        .header("accept-encoding", "gzip, deflate, br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(br.headers()["content-encoding"], "br");
+    assert_eq!(br.headers()["content-type"], "application/wasm");
+    assert_eq!(br.headers()["vary"], "accept-encoding");
+    assert_eq!(br.bytes().await.unwrap().as_ref(), b"brotli-bytes");
+    let plain = app
+        .client
+        .get(app.url("/pkg/web_bg.wasm"))
+        .header("accept-encoding", "identity")
+        .send()
+        .await
+        .unwrap();
+    assert!(plain.headers().get("content-encoding").is_none());
+    assert_eq!(plain.bytes().await.unwrap().as_ref(), b"\0asm-original");
+    // Paths never escape the folder.
+    let escape = app
+        .client
+        .get(app.url("/pkg/../../etc/passwd"))
+        .header("accept-encoding", "br")
+        .send()
+        .await
+        .unwrap();
+    assert!(escape.headers().get("content-encoding").is_none());
     std::fs::remove_dir_all(dist).unwrap();
 }
 

@@ -151,6 +151,17 @@ async fn finalised_results_become_points_totals_and_ranks_at_once() {
     );
     assert_eq!(board["rows"][1]["me"], true);
     assert_eq!(board["me"]["rank"], 2);
+    let own: Value = get_as(
+        &app,
+        &token(&app, "2023010102").await,
+        "/api/leaderboard?scope=college",
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(own["college_id"], cs, "scope=college is the student's own");
+    assert_eq!(own["me"], board["me"]);
     let of = board["me"]["of"].as_i64().unwrap();
     assert_eq!(of, board["students"].as_i64().unwrap());
     assert!(of > 50, "every student of the college counts: {of}");

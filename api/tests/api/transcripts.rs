@@ -154,6 +154,11 @@ async fn a_student_issues_and_downloads_and_anyone_verifies_by_the_qr_code() {
     }
     assert_eq!(pdf_qr(&pdf), url);
 
+    // In one step for the student: the same transcript, rendered.
+    let mine = get_as(&app, &student, "/api/me/transcript.pdf?style=by_category").await;
+    assert_eq!(mine.status(), 200);
+    assert_eq!(mine.headers()["x-transcript-serial"], serial.as_str());
+
     // Verification needs no sign-in and shows what was issued.
     let verified: Value = app
         .get(&format!("/api/verify/{serial}"))

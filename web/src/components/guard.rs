@@ -21,6 +21,8 @@ pub enum Access {
     Organization,
     /// An organisation account holding this permission.
     Permission(Permission),
+    /// An organisation account holding at least one of these.
+    AnyPermission(&'static [Permission]),
 }
 
 impl Access {
@@ -30,6 +32,9 @@ impl Access {
             Access::Student => me.role == shared::auth::Role::Student,
             Access::Organization => me.role.is_organization(),
             Access::Permission(permission) => me.role.is_organization() && me.can(permission),
+            Access::AnyPermission(permissions) => {
+                me.role.is_organization() && permissions.iter().any(|p| me.can(*p))
+            }
         }
     }
 }

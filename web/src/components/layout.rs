@@ -95,12 +95,21 @@ const REVIEWS: Tab = Tab {
     en: "Reviews",
     key: "reviews",
 };
+/// The points console: 积分预警, 积分规则, 批量打印 (each page checks its own permission).
 const POINTS: Tab = Tab {
-    href: "/points",
+    href: "/admin",
     icon: "★",
     zh: "积分",
     en: "Points",
     key: "points",
+};
+/// A student's own points (我的积分).
+const MY_POINTS: Tab = Tab {
+    href: "/points",
+    icon: "★",
+    zh: "积分",
+    en: "Points",
+    key: "my-points",
 };
 const TRANSCRIPT: Tab = Tab {
     href: "/transcript",
@@ -146,13 +155,14 @@ fn tabs(me: Option<&Me>) -> Vec<(Tab, bool)> {
             if me.can(Permission::ManageAccounts) {
                 tabs.push(PEOPLE);
             }
-            tabs.extend([AUDIT, ACCOUNT]);
+            // Every organisation account may at least read the scoring rules.
+            tabs.extend([POINTS, AUDIT, ACCOUNT]);
             tabs
         }
         Some(me) if me.role == Role::Student => vec![
             HOME,
             ACTIVITIES,
-            POINTS,
+            MY_POINTS,
             TRANSCRIPT,
             LEADERBOARD,
             CALENDAR,
@@ -161,13 +171,14 @@ fn tabs(me: Option<&Me>) -> Vec<(Tab, bool)> {
         // Instructors; 签到 joins when that page exists.
         Some(_) => vec![HOME, ACTIVITIES, CALENDAR, ACCOUNT],
     };
-    // Fold the least used (校历 and 排行榜 of students — 积分 links to both —, then 人员, 日志)
-    // until the phone's bar has room.
+    // Fold the least used on a phone (a student's 校历 and 排行榜 — 我的积分 links to both —,
+    // an organisation's 积分, 人员, then 日志) until the phone's bar has room.
     let mut extra = tabs.len().saturating_sub(PHONE_TABS);
     let mut folded = Vec::new();
     for candidate in [
         CALENDAR.key,
         LEADERBOARD.key,
+        POINTS.key,
         PEOPLE.key,
         AUDIT.key,
         ORG.key,

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use shared::{
     activity::Category,
-    points::{CategoryTotal, LedgerEntry, StudentPoints, TermTotals},
+    points::{CategoryTotal, LedgerEntry, Source, StudentPoints, TermTotals},
     rules::{Points, Progress},
 };
 
@@ -348,7 +348,7 @@ fn LedgerRow(
                     <span class="ledger-title-text">{entry.title.clone()}</span>
                     {reversed.then(|| view! { <span class="badge badge-warn" data-testid="ledger-corrected">{move || i18n.t("已更正", "Corrected")}</span> })}
                     {reversal.then(|| view! { <span class="badge badge-off">{move || i18n.t("更正", "Correction")}</span> })}
-                    {move || labels::source(i18n, source).map(|s| view! { <span class="badge">{s}</span> })}
+                    {(source != Source::Activity).then(|| view! { <span class="badge">{move || labels::source(i18n, source)}</span> })}
                 </p>
                 <p class="ledger-meta">
                     <span>{date}</span>

@@ -213,7 +213,7 @@ pub fn ResultsPage() -> impl IntoView {
     };
     let activity = LocalResource::new(move || api::activity(id));
     // Loaded once: the preview column evaluates every row with them.
-    let rules = LocalResource::new(api::current_rules);
+    let rules = LocalResource::new(|| api::current_rules(None));
     let basis = Memo::new(move |_| {
         let rules = rules.get()?.ok()?;
         let activity = activity.get()?.ok()?;

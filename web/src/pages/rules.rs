@@ -1,0 +1,1386 @@
+//! 积分规则 (`/admin/rules`): the whole scoring rule set as one form — points per category,
+//! the competition matrix, cadres, caps and the graduation requirements. The school admin edits
+//! and publishes a new version from a term that has not ended; every other organisation
+//! account reads it. Numbers are typed as decimals (0.2) and kept in hundredths; the form is
+//! checked as it is typed with `RuleSet::validate` — the server's own check — and a preview
+//! runs `shared::rules::evaluate` on sample facts, so the admin sees what a change grants
+//! before publishing it.
+
+use std::collections::BTreeMap;
+
+use leptos::prelude::*;
+use shared::{
+    ApiError,
+    attendance::{Award, AwardLevel, ParticipantRole},
+    points::{NewRuleSet, RuleSetVersion, Term},
+    rules::{
+        CadreLevel, CategoryRule, Fact, FactKind, Grade, Grant, Points, Reduction, Requirement,
+        Requirements, RuleSet, evaluate,
+    },
+};
+
+use crate::{
+    api,
+    components::{
+        error::ErrorNotice,
+        points_nav::{
+            CategoryNames, PointsNav, PointsPage, category_names, is_school_admin, points_message,
+            today,
+        },
+        table::{Cell, DataTable},
+    },
+    format,
+    i18n::{I18n, Locale, use_i18n},
+    labels,
+    session::use_session,
+};
+
+const LEVELS: [AwardLevel; 4] = [
+    AwardLevel::College,
+    AwardLevel::School,
+    AwardLevel::Province,
+    AwardLevel::National,
+];
+const AWARDS: [Award; 4] = [Award::First, Award::Second, Award::Third, Award::Honourable];
+const CADRE_LEVELS: [CadreLevel; 3] = [CadreLevel::Club, CadreLevel::College, CadreLevel::School];
+const GRADES: [Grade; 4] = [
+    Grade::Incompetent,
+    Grade::BasicallyCompetent,
+    Grade::Competent,
+    Grade::Excellent,
+];
+
+// ---------------------------------------------------------------------------------------------
+// The form: what the inputs hold, as typed
+
+/// One category's row, as typed.
+#[derive(Clone, Debug, PartialEq)]
+struct CategoryRow {
+    code: String,
+    per_attendance: String,
+    per_hour: String,
+    /// Empty: no cap.
+    cap: String,
+}
+
+/// A degree's requirement, as typed: category code → minimum (empty: none).
+#[derive(Clone, Debug, Default, PartialEq)]
+struct RequirementForm {
+    per_category: BTreeMap<String, String>,
+    total: String,
+}
+
+/// The whole rule set as typed. Field names follow `RuleSet`'s, so the problems it reports
+/// carry the same names as the server's (`categories[2].per_hour`, `team_member_percent` …).
+#[derive(Clone, Debug, PartialEq)]
+struct RuleForm {
+    categories: Vec<CategoryRow>,
+    competition: [[String; 4]; 4],
+    participation: String,
+    team_member_percent: String,
+    practice_hours_per_day: String,
+    cadre: [String; 3],
+    grade_percent: [String; 4],
+    cap_per_term: String,
+    undergraduate: RequirementForm,
+    graduate: RequirementForm,
+}
+
+fn optional(points: Option<Points>) -> String {
+    points.map(|p| p.to_string()).unwrap_or_default()
+}
+
+impl RequirementForm {
+    fn from(requirement: &Requirement) -> RequirementForm {
+        RequirementForm {
+            per_category: requirement
+                .per_category
+                .iter()
+                .map(|(code, points)| (code.clone(), points.to_string()))
+                .collect(),
+            total: requirement.total.to_string(),
+        }
+    }
+}
+
+impl RuleForm {
+    fn from(rules: &RuleSet) -> RuleForm {
+        RuleForm {
+            categories: rules
+                .categories
+                .iter()
+                .map(|rule| CategoryRow {
+                    code: rule.category.clone(),
+                    per_attendance: rule.per_attendance.to_string(),
+                    per_hour: rule.per_hour.to_string(),
+                    cap: optional(rule.cap_per_term),
+                })
+                .collect(),
+            competition: rules.competition.map(|row| row.map(|p| p.to_string())),
+            participation: rules.participation.to_string(),
+            team_member_percent: rules.team_member_percent.to_string(),
+            practice_hours_per_day: Points::from_f64(rules.practice_hours_per_day).to_string(),
+            cadre: rules.cadre.map(|p| p.to_string()),
+            grade_percent: rules.grade_percent.map(|g| g.to_string()),
+            cap_per_term: optional(rules.cap_per_term),
+            undergraduate: RequirementForm::from(&rules.requirements.undergraduate),
+            graduate: RequirementForm::from(&rules.requirements.graduate),
+        }
+    }
+
+    /// The rule set the inputs describe, and what is wrong with them: unreadable inputs (each
+    /// then counts as 0 so the preview keeps working), then the first rule `validate` finds.
+    fn build(&self) -> (RuleSet, BTreeMap<String, String>) {
+        let mut problems = BTreeMap::new();
+        let mut points = |field: String, text: &str| -> Points {
+            text.parse::<Points>().unwrap_or_else(|error| {
+                problems.insert(field, error.message().to_owned());
+                Points::ZERO
+            })
+        };
+        let categories = self
+            .categories
+            .iter()
+            .enumerate()
+            .map(|(i, row)| CategoryRule {
+                category: row.code.clone(),
+                per_attendance: points(
+                    format!("categories[{i}].per_attendance"),
+                    &row.per_attendance,
+                ),
+                per_hour: points(format!("categories[{i}].per_hour"), &row.per_hour),
+                cap_per_term: (!row.cap.trim().is_empty())
+                    .then(|| points(format!("categories[{i}].cap_per_term"), &row.cap)),
+            })
+            .collect();
+        let mut competition = [[Points::ZERO; 4]; 4];
+        for (r, row) in self.competition.iter().enumerate() {
+            for (c, text) in row.iter().enumerate() {
+                competition[r][c] = points(format!("competition[{r}][{c}]"), text);
+            }
+        }
+        let participation = points("participation".into(), &self.participation);
+        let mut cadre = [Points::ZERO; 3];
+        for (i, text) in self.cadre.iter().enumerate() {
+            cadre[i] = points(format!("cadre[{i}]"), text);
+        }
+        let cap_per_term = (!self.cap_per_term.trim().is_empty())
+            .then(|| points("cap_per_term".into(), &self.cap_per_term));
+        let practice_hours_per_day = points(
+            "practice_hours_per_day".into(),
+            &self.practice_hours_per_day,
+        )
+        .as_f64();
+        let mut requirement = |degree: &str, form: &RequirementForm| Requirement {
+            per_category: form
+                .per_category
+                .iter()
+                .filter(|(_, text)| !text.trim().is_empty())
+                .map(|(code, text)| {
+                    let field = format!("requirements.{degree}.per_category.{code}");
+                    (code.clone(), points(field, text))
+                })
+                .collect(),
+            total: points(format!("requirements.{degree}.total"), &form.total),
+        };
+        let requirements = Requirements {
+            undergraduate: requirement("undergraduate", &self.undergraduate),
+            graduate: requirement("graduate", &self.graduate),
+        };
+        let mut percent = |field: &str, text: &str| -> i64 {
+            match text.parse::<Points>() {
+                Ok(p) if p.0 % 100 == 0 => p.0 / 100,
+                _ => {
+                    problems.insert(field.to_owned(), "enter a whole number".to_owned());
+                    0
+                }
+            }
+        };
+        let team_member_percent = percent("team_member_percent", &self.team_member_percent);
+        let mut grade_percent = [0; 4];
+        for (i, text) in self.grade_percent.iter().enumerate() {
+            grade_percent[i] = percent(&format!("grade_percent[{i}]"), text);
+        }
+        let rules = RuleSet {
+            categories,
+            competition,
+            participation,
+            team_member_percent,
+            practice_hours_per_day,
+            cadre,
+            grade_percent,
+            cap_per_term,
+            requirements,
+        };
+        if let Err(error) = rules.validate() {
+            let field = error.field.clone().unwrap_or_else(|| "rules".to_owned());
+            problems.entry(field).or_insert(error.message);
+        }
+        (rules, problems)
+    }
+}
+
+/// What the editor shares with its pieces.
+#[derive(Clone, Copy)]
+struct Editor {
+    form: RwSignal<RuleForm>,
+    /// Field → message (untranslated): the browser's check, then the server's answer.
+    problems: Memo<BTreeMap<String, String>>,
+    server_error: RwSignal<Option<ApiError>>,
+    editable: Signal<bool>,
+}
+
+impl Editor {
+    /// The message for `field`, translated, if any.
+    fn error(self, i18n: I18n, field: &str) -> Option<String> {
+        self.problems
+            .with(|p| p.get(field).cloned())
+            .map(|text| points_message(i18n, &text))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The page
+
+#[component]
+pub fn RulesPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let current = LocalResource::new(|| api::current_rules(None));
+    let versions = LocalResource::new(api::rule_versions);
+    let terms = LocalResource::new(api::terms);
+    let names = category_names();
+    let loading = move || view! { <p class="muted">{move || i18n.t("加载中…", "Loading…")}</p> };
+
+    view! {
+        <h1>{move || i18n.t("积分规则", "Scoring rules")}</h1>
+        <PointsNav current=PointsPage::Rules />
+        <Suspense fallback=loading>
+            {move || current.get().map(|result| match result {
+                Ok(version) => view! {
+                    <RulesEditor current=version names=names terms=terms versions=versions />
+                }.into_any(),
+                Err(error) => view! { <ErrorNotice error=error retry=Callback::new(move |_| current.refetch()) /> }.into_any(),
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn RulesEditor(
+    current: RuleSetVersion,
+    names: LocalResource<CategoryNames>,
+    terms: LocalResource<Result<Vec<Term>, ApiError>>,
+    versions: LocalResource<Result<Vec<RuleSetVersion>, ApiError>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    let editable = Signal::derive(move || session.with_me(|me| me.is_some_and(is_school_admin)));
+    let form = RwSignal::new(RuleForm::from(&current.rules));
+    let server_error = RwSignal::new(None::<ApiError>);
+    let built = Memo::new(move |_| form.with(RuleForm::build));
+    let problems = Memo::new(move |_| {
+        let mut problems = built.with(|(_, problems)| problems.clone());
+        if let Some(error) = server_error.get() {
+            let field = error.field.as_deref().unwrap_or("");
+            if let Some(rule) = field.strip_prefix("rules.") {
+                problems.entry(rule.to_owned()).or_insert(error.message);
+            }
+        }
+        problems
+    });
+    let editor = Editor {
+        form,
+        problems,
+        server_error,
+        editable,
+    };
+    let rules = Memo::new(move |_| built.with(|(rules, _)| rules.clone()));
+    let names = Memo::new(move |_| names.get().unwrap_or_default());
+    // Which version the form started from (the one in force, or one loaded from the list).
+    let base = RwSignal::new(current.version);
+    let in_force = RwSignal::new(current.version);
+    let dirty = Memo::new(move |_| {
+        let base = base.get();
+        versions
+            .get()
+            .and_then(Result::ok)
+            .and_then(|list| list.into_iter().find(|v| v.version == base))
+            .is_none_or(|v| rules.with(|r| *r != v.rules))
+    });
+    let load = Callback::new(move |version: RuleSetVersion| {
+        form.set(RuleForm::from(&version.rules));
+        base.set(version.version);
+        server_error.set(None);
+    });
+
+    view! {
+        {move || (!editable.get()).then(|| view! {
+            <p class="notice notice-warn" data-testid="rules-read-only">{move || i18n.t(
+                "只有校团委管理员可以修改积分规则。你可以查看现行规则，并用右侧的样例试算积分。",
+                "Only the school administrator changes the scoring rules. You can read them and try them on sample facts.",
+            )}</p>
+        })}
+        <p class="muted">
+            {move || match i18n.locale() {
+                Locale::Zh => format!("现行第 {} 版。", in_force.get()),
+                Locale::En => format!("Version {} is in force. ", in_force.get()),
+            }}
+            {move || (base.get() != in_force.get()).then(|| match i18n.locale() {
+                Locale::Zh => format!("表单载入自第 {} 版。", base.get()),
+                Locale::En => format!("The form was loaded from version {}. ", base.get()),
+            })}
+            {move || i18n.t(
+                "积分按 0.01 分记录，输入小数即可（如 0.2）；百分比为整数（80 即 ×0.8）。",
+                "Points are kept to 0.01: type decimals (0.2); percentages are whole numbers (80 = ×0.8).",
+            )}
+        </p>
+        <div class="rules-layout">
+            <form class="rules-form" data-testid="rules-form" novalidate on:submit=move |ev| ev.prevent_default()>
+                <CategorySection editor=editor names=names />
+                <CompetitionSection editor=editor />
+                <CadreSection editor=editor />
+                <OtherSection editor=editor />
+                <RequirementSection editor=editor names=names />
+                {move || problems.with(|p| p.get("rules").cloned()).map(|text| view! {
+                    <p class="field-error">{points_message(i18n, &text)}</p>
+                })}
+            </form>
+            <aside class="rules-side">
+                <Preview rules=rules names=names invalid=Signal::derive(move || !problems.with(BTreeMap::is_empty)) />
+            </aside>
+        </div>
+        {move || editable.get().then(|| view! {
+            <Publish editor=editor rules=rules terms=terms dirty=dirty
+                published=Callback::new(move |version: RuleSetVersion| {
+                    base.set(version.version);
+                    versions.refetch();
+                    // From the current term on, the new version is the one in force.
+                    leptos::task::spawn_local(async move {
+                        if let Ok(current) = api::current_rules(None).await {
+                            in_force.set(current.version);
+                        }
+                    });
+                }) />
+        })}
+        <Versions versions=versions in_force=in_force.into() load=load editable=editable />
+    }
+}
+
+/// A decimal input bound to one value of the form, its problem underneath.
+#[allow(clippy::too_many_arguments)]
+fn number(
+    editor: Editor,
+    i18n: I18n,
+    field: Signal<String>,
+    label: Signal<String>,
+    get: impl Fn(&RuleForm) -> String + Clone + Send + Sync + 'static,
+    set: impl Fn(&mut RuleForm, String) + Clone + Send + Sync + 'static,
+    testid: String,
+    suffix: Option<&'static str>,
+) -> impl IntoView {
+    let error = Signal::derive(move || field.with(|field| editor.error(i18n, field)));
+    let error_testid = format!("{testid}-error");
+    view! {
+        <span class="num-cell">
+            <span class="num-line">
+                <input class="num-input" type="text" inputmode="decimal" autocomplete="off"
+                    data-testid=testid data-field=field aria-label=label
+                    disabled=move || !editor.editable.get()
+                    aria-invalid=move || error.with(Option::is_some).to_string()
+                    prop:value=move || editor.form.with(|f| get(f))
+                    on:input=move |ev| {
+                        let text = event_target_value(&ev);
+                        let set = set.clone();
+                        editor.form.update(move |f| set(f, text));
+                        editor.server_error.set(None);
+                    } />
+                {suffix.map(|s| view! { <span class="num-suffix">{s}</span> })}
+            </span>
+            <span class="field-error" data-testid=error_testid role="alert">{move || error.get()}</span>
+        </span>
+    }
+}
+
+/// [`number`] for a value with a fixed place in the form.
+fn fixed(
+    editor: Editor,
+    i18n: I18n,
+    field: &str,
+    label: (&'static str, &'static str),
+    get: impl Fn(&RuleForm) -> String + Clone + Send + Sync + 'static,
+    set: impl Fn(&mut RuleForm, String) + Clone + Send + Sync + 'static,
+    suffix: Option<&'static str>,
+) -> impl IntoView {
+    let testid = format!(
+        "rules-{}",
+        field.replace(['_', '.'], "-").replace(['[', ']'], "")
+    );
+    let field = field.to_owned();
+    number(
+        editor,
+        i18n,
+        Signal::derive(move || field.clone()),
+        Signal::derive(move || i18n.t(label.0, label.1).to_owned()),
+        get,
+        set,
+        testid,
+        suffix,
+    )
+}
+
+/// A message for a group of inputs (`competition`, `cadre` …), when the rule names the group.
+fn group_error(editor: Editor, i18n: I18n, field: &'static str) -> impl IntoView {
+    view! {
+        <p class="field-error group-error" data-testid=format!("rules-{field}-error") role="alert">
+            {move || editor.error(i18n, field)}
+        </p>
+    }
+}
+
+#[component]
+fn CategorySection(editor: Editor, names: Memo<CategoryNames>) -> impl IntoView {
+    let i18n = use_i18n();
+    let codes = move || {
+        editor.form.with(|f| {
+            f.categories
+                .iter()
+                .map(|c| c.code.clone())
+                .collect::<Vec<_>>()
+        })
+    };
+    // Categories the server knows that the rules do not mention yet.
+    let unused = move || {
+        let used = codes();
+        names
+            .get()
+            .into_keys()
+            .chain(["cadre".to_owned()])
+            .filter(|code| !used.contains(code))
+            .collect::<Vec<_>>()
+    };
+    let adding = RwSignal::new(String::new());
+    view! {
+        <section class="panel">
+            <h2>{move || i18n.t("各类别积分", "Points per category")}</h2>
+            <p class="muted small">{move || i18n.t(
+                "参加一次活动或服务一小时所得积分；学期上限留空表示不设上限。",
+                "Points for attending once or for an hour of service; leave the term cap empty for none.",
+            )}</p>
+            <div class="rules-scroll">
+                <table class="rules-grid" data-testid="rules-categories">
+                    <thead><tr>
+                        <th scope="col">{move || i18n.t("类别", "Category")}</th>
+                        <th scope="col">{move || i18n.t("每次参加", "Per attendance")}</th>
+                        <th scope="col">{move || i18n.t("每小时", "Per hour")}</th>
+                        <th scope="col">{move || i18n.t("学期上限", "Term cap")}</th>
+                        <th scope="col"><span class="visually-hidden">{move || i18n.t("操作", "Actions")}</span></th>
+                    </tr></thead>
+                    <tbody>
+                        <For each=codes key=|code| code.clone() let:code>
+                            <CategoryRowView editor=editor names=names code=code />
+                        </For>
+                    </tbody>
+                </table>
+            </div>
+            {move || (editor.editable.get() && !unused().is_empty()).then(|| view! {
+                <div class="actions">
+                    <select aria-label=move || i18n.t("添加类别", "Add a category") data-testid="rules-add-category-select"
+                        on:change=move |ev| adding.set(event_target_value(&ev))>
+                        <option value="">{move || i18n.t("选择要添加的类别", "Choose a category to add")}</option>
+                        {unused().into_iter().map(|code| {
+                            let name = labels::category_name(i18n, &names.get_untracked(), &code);
+                            view! { <option value=code.clone()>{name}</option> }
+                        }).collect_view()}
+                    </select>
+                    <button type="button" class="btn btn-small" disabled=move || adding.read().is_empty()
+                        on:click=move |_| {
+                            let code = adding.get_untracked();
+                            if code.is_empty() { return; }
+                            editor.form.update(|f| f.categories.push(CategoryRow {
+                                code,
+                                per_attendance: "0".into(),
+                                per_hour: "0".into(),
+                                cap: String::new(),
+                            }));
+                            adding.set(String::new());
+                        }>
+                        {move || i18n.t("添加", "Add")}
+                    </button>
+                </div>
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn CategoryRowView(editor: Editor, names: Memo<CategoryNames>, code: String) -> impl IntoView {
+    let i18n = use_i18n();
+    // The row's index now (rows move when one above is removed).
+    let at = {
+        let code = code.clone();
+        Memo::new(move |_| {
+            editor
+                .form
+                .with(|f| f.categories.iter().position(|c| c.code == code))
+                .unwrap_or(usize::MAX)
+        })
+    };
+    let name = {
+        let code = code.clone();
+        Signal::derive(move || labels::category_name(i18n, &names.get(), &code))
+    };
+    let testid_code = code.clone();
+    let cell = move |what: &'static str, zh: &'static str, en: &'static str| {
+        let get = move |f: &RuleForm| {
+            f.categories
+                .get(at.get_untracked())
+                .map(|row| match what {
+                    "per_attendance" => row.per_attendance.clone(),
+                    "per_hour" => row.per_hour.clone(),
+                    _ => row.cap.clone(),
+                })
+                .unwrap_or_default()
+        };
+        let set = move |f: &mut RuleForm, text: String| {
+            if let Some(row) = f.categories.get_mut(at.get_untracked()) {
+                match what {
+                    "per_attendance" => row.per_attendance = text,
+                    "per_hour" => row.per_hour = text,
+                    _ => row.cap = text,
+                }
+            }
+        };
+        number(
+            editor,
+            i18n,
+            Signal::derive(move || format!("categories[{}].{what}", at.get())),
+            Signal::derive(move || format!("{} · {}", name.get(), i18n.t(zh, en))),
+            get,
+            set,
+            format!("rules-category-{}-{}", testid_code, what.replace('_', "-")),
+            None,
+        )
+    };
+    let per_attendance = cell.clone()("per_attendance", "每次参加", "per attendance");
+    let per_hour = cell.clone()("per_hour", "每小时", "per hour");
+    let cap = cell("cap_per_term", "学期上限", "term cap");
+    let remove = {
+        let code = code.clone();
+        move |_| {
+            let code = code.clone();
+            editor
+                .form
+                .update(move |f| f.categories.retain(|c| c.code != code));
+        }
+    };
+    view! {
+        <tr data-testid="rules-category-row" data-category=code.clone()>
+            <Cell zh="类别" en="Category" class="cell-title">
+                {move || name.get()}
+                {move || editor.error(i18n, &format!("categories[{}]", at.get())).map(|text| view! {
+                    <span class="field-error" role="alert">{text}</span>
+                })}
+                {move || editor.error(i18n, &format!("categories[{}].category", at.get())).map(|text| view! {
+                    <span class="field-error" role="alert">{text}</span>
+                })}
+            </Cell>
+            <Cell zh="每次参加" en="Per attendance">{per_attendance}</Cell>
+            <Cell zh="每小时" en="Per hour">{per_hour}</Cell>
+            <Cell zh="学期上限" en="Term cap">{cap}</Cell>
+            <Cell zh="" en="">
+                <button type="button" class="icon-btn remove-btn" class:hidden=move || !editor.editable.get()
+                    data-testid="rules-category-remove"
+                    title=move || i18n.t("移除该类别", "Remove the category")
+                    aria-label=move || format!("{} {}", i18n.t("移除", "Remove"), name.get())
+                    on:click=remove>"×"</button>
+            </Cell>
+        </tr>
+    }
+}
+
+#[component]
+fn CompetitionSection(editor: Editor) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <section class="panel">
+            <h2>{move || i18n.t("竞赛获奖", "Competition awards")}</h2>
+            <p class="muted small">{move || i18n.t(
+                "按获奖级别与等次计分；团队中负责人计全分，其他成员按团队成员系数计。",
+                "Points by level and prize; a team's leader gets them in full, other members by the team factor.",
+            )}</p>
+            <div class="rules-scroll">
+                <table class="rules-grid rules-matrix" data-testid="rules-competition">
+                    <thead><tr>
+                        <th scope="col">{move || i18n.t("级别", "Level")}</th>
+                        {AWARDS.into_iter().map(|award| view! {
+                            <th scope="col">{move || labels::award(i18n, award)}</th>
+                        }).collect_view()}
+                    </tr></thead>
+                    <tbody>
+                        {LEVELS.into_iter().enumerate().map(|(r, level)| view! {
+                            <tr>
+                                <th scope="row" class="matrix-level">{move || labels::award_level(i18n, level)}</th>
+                                {AWARDS.into_iter().enumerate().map(|(c, award)| {
+                                    let field = format!("competition[{r}][{c}]");
+                                    view! {
+                                        <td data-label=move || labels::award(i18n, award)>
+                                            {number(
+                                                editor,
+                                                i18n,
+                                                Signal::derive(move || field.clone()),
+                                                Signal::derive(move || format!("{} · {}", labels::award_level(i18n, level), labels::award(i18n, award))),
+                                                move |f| f.competition[r][c].clone(),
+                                                move |f, text| f.competition[r][c] = text,
+                                                format!("rules-competition-{r}-{c}"),
+                                                None,
+                                            )}
+                                        </td>
+                                    }
+                                }).collect_view()}
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+            {group_error(editor, i18n, "competition")}
+            <div class="rules-pairs">
+                <label class="rules-pair">
+                    <span>{move || i18n.t("参与（未获奖）", "Took part (no prize)")}</span>
+                    {fixed(editor, i18n, "participation", ("参与（未获奖）", "Took part"),
+                        |f| f.participation.clone(), |f, t| f.participation = t, None)}
+                </label>
+                <label class="rules-pair">
+                    <span>{move || i18n.t("团队成员系数", "Team member factor")}</span>
+                    {fixed(editor, i18n, "team_member_percent", ("团队成员系数", "Team member factor"),
+                        |f| f.team_member_percent.clone(), |f, t| f.team_member_percent = t, Some("%"))}
+                </label>
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn CadreSection(editor: Editor) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <section class="panel">
+            <h2>{move || i18n.t("学生干部", "Student cadres")}</h2>
+            <p class="muted small">{move || i18n.t(
+                "按任职级别计分，再乘以学期考核等次的系数。",
+                "Points by the position's level, times the factor of the term's assessment.",
+            )}</p>
+            <div class="rules-pairs">
+                {CADRE_LEVELS.into_iter().enumerate().map(|(i, level)| view! {
+                    <label class="rules-pair">
+                        <span>{move || labels::cadre_level(i18n, level)}</span>
+                        {number(editor, i18n,
+                            Signal::derive(move || format!("cadre[{i}]")),
+                            Signal::derive(move || labels::cadre_level(i18n, level).to_owned()),
+                            move |f| f.cadre[i].clone(), move |f, t| f.cadre[i] = t,
+                            format!("rules-cadre-{i}"), None)}
+                    </label>
+                }).collect_view()}
+            </div>
+            <h3 class="rules-subtitle">{move || i18n.t("考核等次系数", "Assessment factors")}</h3>
+            <div class="rules-pairs">
+                {GRADES.into_iter().enumerate().map(|(i, grade)| view! {
+                    <label class="rules-pair">
+                        <span>{move || labels::grade(i18n, grade)}</span>
+                        {number(editor, i18n,
+                            Signal::derive(move || format!("grade_percent[{i}]")),
+                            Signal::derive(move || labels::grade(i18n, grade).to_owned()),
+                            move |f| f.grade_percent[i].clone(), move |f, t| f.grade_percent[i] = t,
+                            format!("rules-grade-{i}"), Some("%"))}
+                    </label>
+                }).collect_view()}
+            </div>
+            {group_error(editor, i18n, "cadre")}
+        </section>
+    }
+}
+
+#[component]
+fn OtherSection(editor: Editor) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <section class="panel">
+            <h2>{move || i18n.t("时长与上限", "Hours and caps")}</h2>
+            <div class="rules-pairs">
+                <label class="rules-pair">
+                    <span>{move || i18n.t("社会实践每天计", "A practice day counts")}</span>
+                    {fixed(editor, i18n, "practice_hours_per_day", ("社会实践每天计", "A practice day counts"),
+                        |f| f.practice_hours_per_day.clone(), |f, t| f.practice_hours_per_day = t, Some("h"))}
+                </label>
+                <label class="rules-pair">
+                    <span>{move || i18n.t("每学期总上限", "Cap per term, in all")}</span>
+                    {fixed(editor, i18n, "cap_per_term", ("每学期总上限", "Cap per term"),
+                        |f| f.cap_per_term.clone(), |f, t| f.cap_per_term = t, None)}
+                </label>
+            </div>
+            <p class="muted small">{move || i18n.t("总上限留空表示不设上限。", "Leave the cap empty for none.")}</p>
+        </section>
+    }
+}
+
+#[component]
+fn RequirementSection(editor: Editor, names: Memo<CategoryNames>) -> impl IntoView {
+    let i18n = use_i18n();
+    // The rule set's categories, then any others a requirement names.
+    let codes = move || {
+        editor.form.with(|f| {
+            let mut codes: Vec<String> = f.categories.iter().map(|c| c.code.clone()).collect();
+            for code in f
+                .undergraduate
+                .per_category
+                .keys()
+                .chain(f.graduate.per_category.keys())
+            {
+                if !codes.contains(code) {
+                    codes.push(code.clone());
+                }
+            }
+            codes
+        })
+    };
+    let degree_cell = move |degree: &'static str, code: String| {
+        let pick = move |f: &RuleForm| -> RequirementForm {
+            if degree == "undergraduate" {
+                f.undergraduate.clone()
+            } else {
+                f.graduate.clone()
+            }
+        };
+        let get = {
+            let code = code.clone();
+            move |f: &RuleForm| pick(f).per_category.get(&code).cloned().unwrap_or_default()
+        };
+        let set = {
+            let code = code.clone();
+            move |f: &mut RuleForm, text: String| {
+                let form = if degree == "undergraduate" {
+                    &mut f.undergraduate
+                } else {
+                    &mut f.graduate
+                };
+                form.per_category.insert(code.clone(), text);
+            }
+        };
+        let field = format!("requirements.{degree}.per_category.{code}");
+        let label_code = code.clone();
+        number(
+            editor,
+            i18n,
+            Signal::derive(move || field.clone()),
+            Signal::derive(move || {
+                format!(
+                    "{} · {}",
+                    labels::category_name(i18n, &names.get(), &label_code),
+                    if degree == "undergraduate" {
+                        i18n.t("本科生", "Undergraduate")
+                    } else {
+                        i18n.t("研究生", "Graduate")
+                    },
+                )
+            }),
+            get,
+            set,
+            format!("rules-requirement-{degree}-{code}"),
+            None,
+        )
+    };
+    view! {
+        <section class="panel">
+            <h2>{move || i18n.t("毕业要求", "Graduation requirements")}</h2>
+            <p class="muted small">{move || i18n.t(
+                "毕业前须达到的最低积分；某类别留空表示该类别不作要求。",
+                "The least points needed to graduate; leave a category empty for no requirement.",
+            )}</p>
+            <div class="rules-scroll">
+                <table class="rules-grid" data-testid="rules-requirements">
+                    <thead><tr>
+                        <th scope="col">{move || i18n.t("类别", "Category")}</th>
+                        <th scope="col">{move || i18n.t("本科生", "Undergraduate")}</th>
+                        <th scope="col">{move || i18n.t("研究生", "Graduate")}</th>
+                    </tr></thead>
+                    <tbody>
+                        <For each=codes key=|code| code.clone() children=move |code: String| {
+                            let undergraduate = degree_cell("undergraduate", code.clone());
+                            let graduate = degree_cell("graduate", code.clone());
+                            let name = move || labels::category_name(i18n, &names.get(), &code);
+                            view! {
+                                <tr>
+                                    <Cell zh="类别" en="Category" class="cell-title">{name}</Cell>
+                                    <Cell zh="本科生" en="Undergraduate">{undergraduate}</Cell>
+                                    <Cell zh="研究生" en="Graduate">{graduate}</Cell>
+                                </tr>
+                            }
+                        } />
+                        <tr class="rules-total-row">
+                            <Cell zh="类别" en="Category" class="cell-title">{move || i18n.t("总分", "Total")}</Cell>
+                            <Cell zh="本科生" en="Undergraduate">
+                                {fixed(editor, i18n, "requirements.undergraduate.total", ("本科生总分", "Undergraduate total"),
+                                    |f| f.undergraduate.total.clone(), |f, t| f.undergraduate.total = t, None)}
+                            </Cell>
+                            <Cell zh="研究生" en="Graduate">
+                                {fixed(editor, i18n, "requirements.graduate.total", ("研究生总分", "Graduate total"),
+                                    |f| f.graduate.total.clone(), |f, t| f.graduate.total = t, None)}
+                            </Cell>
+                        </tr>
+                    </tbody>
+                </table>
+            </div>
+        </section>
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Preview on sample facts
+
+/// What a sample fact is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SampleKind {
+    Attendance,
+    Hours,
+    PracticeDays,
+    Competition,
+    Cadre,
+}
+
+impl SampleKind {
+    const ALL: [SampleKind; 5] = [
+        SampleKind::Attendance,
+        SampleKind::Hours,
+        SampleKind::PracticeDays,
+        SampleKind::Competition,
+        SampleKind::Cadre,
+    ];
+
+    fn as_str(self) -> &'static str {
+        match self {
+            SampleKind::Attendance => "attendance",
+            SampleKind::Hours => "hours",
+            SampleKind::PracticeDays => "practice_days",
+            SampleKind::Competition => "competition",
+            SampleKind::Cadre => "cadre",
+        }
+    }
+
+    fn parse(text: &str) -> SampleKind {
+        SampleKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == text)
+            .unwrap_or(SampleKind::Attendance)
+    }
+
+    fn label(self, i18n: I18n) -> &'static str {
+        match self {
+            SampleKind::Attendance => i18n.t("参加活动", "Attendance"),
+            SampleKind::Hours => i18n.t("服务时长", "Hours"),
+            SampleKind::PracticeDays => i18n.t("实践天数", "Practice days"),
+            SampleKind::Competition => i18n.t("竞赛获奖", "Competition"),
+            SampleKind::Cadre => i18n.t("担任干部", "Cadre position"),
+        }
+    }
+
+    /// The category such a fact usually counts under.
+    fn category(self) -> &'static str {
+        match self {
+            SampleKind::Attendance => "lecture",
+            SampleKind::Hours => "volunteer",
+            SampleKind::PracticeDays => "practice",
+            SampleKind::Competition => "competition",
+            SampleKind::Cadre => "cadre",
+        }
+    }
+}
+
+/// A sample fact as the admin set it up.
+#[derive(Clone, Debug, PartialEq)]
+struct Sample {
+    /// Its place in the list: facts are evaluated in this order.
+    n: u32,
+    kind: SampleKind,
+    category: String,
+    /// Hours or days, as typed.
+    amount: String,
+    level: AwardLevel,
+    award: Award,
+    role: ParticipantRole,
+    cadre: CadreLevel,
+    grade: Grade,
+    achievement: String,
+}
+
+impl Sample {
+    fn new(n: u32, kind: SampleKind) -> Sample {
+        Sample {
+            n,
+            kind,
+            category: kind.category().to_owned(),
+            amount: match kind {
+                SampleKind::PracticeDays => "5".into(),
+                _ => "4".into(),
+            },
+            level: AwardLevel::School,
+            award: Award::First,
+            role: ParticipantRole::Member,
+            cadre: CadreLevel::College,
+            grade: Grade::Excellent,
+            achievement: String::new(),
+        }
+    }
+
+    fn id(&self) -> String {
+        format!("s{:03}", self.n)
+    }
+
+    fn fact(&self) -> Fact {
+        let amount = self
+            .amount
+            .parse::<Points>()
+            .map(Points::as_f64)
+            .unwrap_or(0.0);
+        Fact {
+            id: self.id(),
+            category: self.category.clone(),
+            achievement: Some(self.achievement.trim().to_owned()).filter(|a| !a.is_empty()),
+            kind: match self.kind {
+                SampleKind::Attendance => FactKind::Attendance,
+                SampleKind::Hours => FactKind::Hours { hours: amount },
+                SampleKind::PracticeDays => FactKind::PracticeDays {
+                    days: amount,
+                    hours_per_day: None,
+                },
+                SampleKind::Competition => FactKind::Competition {
+                    level: self.level,
+                    award: self.award,
+                    role: self.role,
+                },
+                SampleKind::Cadre => FactKind::Cadre {
+                    level: self.cadre,
+                    grade: self.grade,
+                },
+            },
+        }
+    }
+}
+
+/// Why a grant is less than its raw points, in words.
+fn reduction(i18n: I18n, reduction: &Reduction, samples: &[Sample]) -> String {
+    match reduction {
+        Reduction::Superseded { by } => {
+            let n = samples
+                .iter()
+                .position(|s| s.id() == *by)
+                .map_or_else(|| by.clone(), |i| (i + 1).to_string());
+            match i18n.locale() {
+                Locale::Zh => format!("同一成果只按最高计（见第 {n} 条）"),
+                Locale::En => format!("Same achievement counted once, at its highest (#{n})"),
+            }
+        }
+        Reduction::CategoryCap => i18n
+            .t("已达该类别学期上限", "Category's term cap reached")
+            .to_owned(),
+        Reduction::TermCap => i18n.t("已达学期总上限", "Term cap reached").to_owned(),
+    }
+}
+
+#[component]
+fn Preview(
+    rules: Memo<RuleSet>,
+    names: Memo<CategoryNames>,
+    invalid: Signal<bool>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let samples = RwSignal::new(vec![
+        Sample::new(1, SampleKind::Attendance),
+        Sample::new(2, SampleKind::Hours),
+    ]);
+    let next = RwSignal::new(3u32);
+    let adding = RwSignal::new(SampleKind::Competition);
+    let grants = Memo::new(move |_| {
+        let facts: Vec<Fact> = samples.with(|s| s.iter().map(Sample::fact).collect());
+        rules.with(|rules| evaluate(rules, &facts))
+    });
+    let total = move || Points(grants.with(|g| g.iter().map(|g| g.points.0).sum()));
+    let ids = move || samples.with(|s| s.iter().map(|s| s.n).collect::<Vec<_>>());
+    let category_codes = Memo::new(move |_| {
+        rules.with(|r| {
+            r.categories
+                .iter()
+                .map(|c| c.category.clone())
+                .collect::<Vec<_>>()
+        })
+    });
+
+    view! {
+        <section class="panel preview" data-testid="rules-preview">
+            <h2>{move || i18n.t("样例试算", "Try it on sample facts")}</h2>
+            <p class="muted small">{move || i18n.t(
+                "按左侧规则即时计算（与服务器相同的算法）：同一成果按最高计，再依次套用类别上限与学期总上限。",
+                "Evaluated with the rules on the left as you edit — the server's own code: an achievement counts once at its highest, then the category caps, then the term cap.",
+            )}</p>
+            {move || invalid.get().then(|| view! {
+                <p class="notice notice-warn small" data-testid="sample-invalid">{move || i18n.t(
+                    "规则中有错误，试算结果按当前输入计算，仅供参考。",
+                    "The rules have errors: these results follow the inputs as they are, for reference only.",
+                )}</p>
+            })}
+            <ol class="samples">
+                <For each=ids key=|n| *n let:n>
+                    <SampleRow n=n samples=samples grants=grants names=names codes=category_codes />
+                </For>
+            </ol>
+            <div class="actions">
+                <select data-testid="sample-add-kind" aria-label=move || i18n.t("样例类型", "Kind of sample")
+                    on:change=move |ev| adding.set(SampleKind::parse(&event_target_value(&ev)))>
+                    {SampleKind::ALL.into_iter().map(|kind| view! {
+                        <option value=kind.as_str() selected=move || adding.get() == kind>{move || kind.label(i18n)}</option>
+                    }).collect_view()}
+                </select>
+                <button type="button" class="btn btn-small" data-testid="sample-add" on:click=move |_| {
+                    let n = next.get_untracked();
+                    next.set(n + 1);
+                    samples.update(|s| s.push(Sample::new(n, adding.get_untracked())));
+                }>{move || i18n.t("添加样例", "Add a sample")}</button>
+            </div>
+            <p class="preview-total">
+                {move || i18n.t("合计认定", "Granted in all")}
+                " "
+                <strong data-testid="sample-total">{move || total().to_string()}</strong>
+                {move || i18n.t(" 分", " points")}
+            </p>
+        </section>
+    }
+}
+
+#[component]
+fn SampleRow(
+    n: u32,
+    samples: RwSignal<Vec<Sample>>,
+    grants: Memo<Vec<Grant>>,
+    names: Memo<CategoryNames>,
+    codes: Memo<Vec<String>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let get = move || samples.with(|s| s.iter().find(|s| s.n == n).cloned());
+    let edit = move |change: Box<dyn FnOnce(&mut Sample)>| {
+        samples.update(|s| {
+            if let Some(sample) = s.iter_mut().find(|s| s.n == n) {
+                change(sample);
+            }
+        })
+    };
+    let kind = Memo::new(move |_| get().map_or(SampleKind::Attendance, |s| s.kind));
+    let position = move || samples.with(|s| s.iter().position(|s| s.n == n).map_or(0, |i| i + 1));
+    let grant = Memo::new(move |_| {
+        let id = format!("s{n:03}");
+        grants.with(|g| g.iter().find(|g| g.fact_id == id).cloned())
+    });
+    let select = move |testid: &'static str,
+                       label: (&'static str, &'static str),
+                       options: Vec<(String, Signal<String>)>,
+                       current: Signal<String>,
+                       on_pick: Box<dyn Fn(String) + Send + Sync>| {
+        view! {
+            <select data-testid=testid aria-label=move || i18n.t(label.0, label.1)
+                on:change=move |ev| on_pick(event_target_value(&ev))>
+                {options.into_iter().map(|(value, text)| {
+                    let chosen = value.clone();
+                    view! { <option value=value selected=move || current.get() == chosen>{move || text.get()}</option> }
+                }).collect_view()}
+            </select>
+        }
+    };
+    let field = move |f: fn(&Sample) -> String| {
+        Signal::derive(move || get().map(|s| f(&s)).unwrap_or_default())
+    };
+    let details = move || {
+        match kind.get() {
+        SampleKind::Attendance => ().into_any(),
+        SampleKind::Hours | SampleKind::PracticeDays => view! {
+            <label class="sample-amount">
+                <input class="num-input" type="text" inputmode="decimal" data-testid="sample-amount"
+                    aria-label=move || if kind.get() == SampleKind::Hours { i18n.t("小时", "Hours") } else { i18n.t("天数", "Days") }
+                    prop:value=field(|s| s.amount.clone())
+                    on:input=move |ev| { let text = event_target_value(&ev); edit(Box::new(move |s| s.amount = text)); } />
+                <span>{move || if kind.get() == SampleKind::Hours { i18n.t("小时", "h") } else { i18n.t("天", "days") }}</span>
+            </label>
+        }.into_any(),
+        SampleKind::Competition => view! {
+            {select("sample-level", ("级别", "Level"),
+                LEVELS.into_iter().map(|l| (l.as_str().to_owned(), Signal::derive(move || labels::award_level(i18n, l).to_owned()))).collect(),
+                field(|s| s.level.as_str().to_owned()),
+                Box::new(move |v| edit(Box::new(move |s| if let Some(l) = LEVELS.into_iter().find(|l| l.as_str() == v) { s.level = l })))) }
+            {select("sample-award", ("奖项", "Prize"),
+                AWARDS.into_iter().chain([Award::Participation]).map(|a| (a.as_str().to_owned(), Signal::derive(move || labels::award(i18n, a).to_owned()))).collect(),
+                field(|s| s.award.as_str().to_owned()),
+                Box::new(move |v| edit(Box::new(move |s| if let Some(a) = AWARDS.into_iter().chain([Award::Participation]).find(|a| a.as_str() == v) { s.award = a })))) }
+            {select("sample-role", ("角色", "Role"),
+                [ParticipantRole::Leader, ParticipantRole::Member, ParticipantRole::Participant].into_iter()
+                    .map(|r| (r.as_str().to_owned(), Signal::derive(move || labels::participant_role(i18n, r).to_owned()))).collect(),
+                field(|s| s.role.as_str().to_owned()),
+                Box::new(move |v| edit(Box::new(move |s| if let Some(r) = [ParticipantRole::Leader, ParticipantRole::Member, ParticipantRole::Participant].into_iter().find(|r| r.as_str() == v) { s.role = r })))) }
+        }.into_any(),
+        SampleKind::Cadre => view! {
+            {select("sample-cadre", ("干部级别", "Position level"),
+                CADRE_LEVELS.into_iter().enumerate().map(|(i, l)| (i.to_string(), Signal::derive(move || labels::cadre_level(i18n, l).to_owned()))).collect(),
+                field(|s| (s.cadre as usize).to_string()),
+                Box::new(move |v| edit(Box::new(move |s| if let Some(l) = v.parse::<usize>().ok().and_then(|i| CADRE_LEVELS.get(i)) { s.cadre = *l })))) }
+            {select("sample-grade", ("考核等次", "Assessment"),
+                GRADES.into_iter().enumerate().map(|(i, g)| (i.to_string(), Signal::derive(move || labels::grade(i18n, g).to_owned()))).collect(),
+                field(|s| (s.grade as usize).to_string()),
+                Box::new(move |v| edit(Box::new(move |s| if let Some(g) = v.parse::<usize>().ok().and_then(|i| GRADES.get(i)) { s.grade = *g })))) }
+        }.into_any(),
+    }
+    };
+    let category_options = move || {
+        let mut list = codes.get();
+        let current = get().map(|s| s.category).unwrap_or_default();
+        if !list.contains(&current) {
+            list.push(current);
+        }
+        list
+    };
+
+    view! {
+        <li class="sample" data-testid="sample-row" data-kind=move || kind.get().as_str()>
+            <div class="sample-head">
+                <span class="sample-no">{move || format!("{}.", position())}</span>
+                <select data-testid="sample-kind" aria-label=move || i18n.t("样例类型", "Kind of sample")
+                    on:change=move |ev| {
+                        let kind = SampleKind::parse(&event_target_value(&ev));
+                        edit(Box::new(move |s| { s.kind = kind; s.category = kind.category().to_owned(); }));
+                    }>
+                    {SampleKind::ALL.into_iter().map(|k| view! {
+                        <option value=k.as_str() selected=move || kind.get() == k>{move || k.label(i18n)}</option>
+                    }).collect_view()}
+                </select>
+                <select data-testid="sample-category" aria-label=move || i18n.t("类别", "Category")
+                    on:change=move |ev| { let code = event_target_value(&ev); edit(Box::new(move |s| s.category = code)); }>
+                    {move || category_options().into_iter().map(|code| {
+                        let chosen = code.clone();
+                        let name = labels::category_name(i18n, &names.get(), &code);
+                        view! { <option value=code selected=move || get().is_some_and(|s| s.category == chosen)>{name}</option> }
+                    }).collect_view()}
+                </select>
+                <button type="button" class="icon-btn btn btn-small" data-testid="sample-remove"
+                    title=move || i18n.t("删除样例", "Remove the sample") aria-label=move || i18n.t("删除样例", "Remove the sample")
+                    on:click=move |_| samples.update(|s| s.retain(|s| s.n != n))>"×"</button>
+            </div>
+            <div class="sample-details">
+                {details}
+                <input class="sample-achievement" type="text" data-testid="sample-achievement"
+                    placeholder=move || i18n.t("同一成果标识（可选）", "Same-achievement key (optional)")
+                    aria-label=move || i18n.t("同一成果标识", "Same-achievement key")
+                    prop:value=field(|s| s.achievement.clone())
+                    on:input=move |ev| { let text = event_target_value(&ev); edit(Box::new(move |s| s.achievement = text)); } />
+            </div>
+            {move || grant.get().map(|grant| {
+                let reduced = grant.points != grant.raw;
+                let why = grant.reduction.as_ref().map(|r| samples.with(|s| reduction(i18n, r, s)));
+                view! {
+                    <p class="sample-grant">
+                        <span class="muted">{move || i18n.t("原始", "Raw")}</span>
+                        " "<span data-testid="sample-raw">{grant.raw.to_string()}</span>
+                        <span class="muted">" → "{move || i18n.t("认定", "granted")}</span>
+                        " "<strong data-testid="sample-granted" class:bad=reduced>{grant.points.to_string()}</strong>
+                        {(grant.hours > 0.0).then(|| view! { <span class="muted">{format!(" · {} h", Points::from_f64(grant.hours))}</span> })}
+                        {why.map(|why| view! { <span class="sample-why" data-testid="sample-why">{why}</span> })}
+                    </p>
+                }
+            })}
+        </li>
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Publishing and the versions
+
+#[component]
+fn Publish(
+    editor: Editor,
+    rules: Memo<RuleSet>,
+    terms: LocalResource<Result<Vec<Term>, ApiError>>,
+    dirty: Memo<bool>,
+    published: Callback<RuleSetVersion>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let open_terms = Memo::new(move |_| {
+        let today = today();
+        terms
+            .get()
+            .and_then(Result::ok)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|t| t.ends_on >= today)
+            .collect::<Vec<_>>()
+    });
+    let chosen = RwSignal::new(None::<i64>);
+    // The term containing today, until the admin picks another.
+    let term = Memo::new(move |_| {
+        chosen.get().or_else(|| {
+            let today = today();
+            open_terms.with(|list| {
+                list.iter()
+                    .find(|t| t.starts_on <= today)
+                    .or(list.first())
+                    .map(|t| t.id)
+            })
+        })
+    });
+    let note = RwSignal::new(String::new());
+    let done = RwSignal::new(None::<RuleSetVersion>);
+    let publish = Action::new_local(move |request: &NewRuleSet| {
+        let request = request.clone();
+        async move {
+            match api::publish_rules(&request).await {
+                Ok(version) => {
+                    editor.server_error.set(None);
+                    note.set(String::new());
+                    done.set(Some(version.clone()));
+                    published.run(version);
+                }
+                Err(error) => editor.server_error.set(Some(error)),
+            }
+        }
+    });
+    let blocked = move || !editor.problems.with(BTreeMap::is_empty);
+    let field_error = move |field: &'static str| {
+        editor
+            .server_error
+            .get()
+            .filter(|e| e.field.as_deref() == Some(field))
+            .map(|e| points_message(i18n, &e.message))
+    };
+    let note_error = move || {
+        (note.with(|n| n.chars().count()) > 500)
+            .then(|| points_message(i18n, "at most 500 characters"))
+            .or_else(|| field_error("note"))
+    };
+    // Errors without a field of the form: the term has ended (409), no permission …
+    let other_error = move || {
+        editor.server_error.get().filter(|e| {
+            !e.field
+                .as_deref()
+                .is_some_and(|f| f.starts_with("rules") || f == "note" || f == "effective_term_id")
+        })
+    };
+
+    view! {
+        <section class="panel publish" data-testid="rules-publish-panel">
+            <h2>{move || i18n.t("发布新版本", "Publish a new version")}</h2>
+            <p class="muted small">{move || i18n.t(
+                "新版本自所选学期起施行；已结束学期保留其认定时的规则。",
+                "The new version applies from the chosen term on; terms that have ended keep the rules they were recognised under.",
+            )}</p>
+            <div class="form-grid">
+                <label class="field">
+                    <span class="field-label">{move || i18n.t("生效学期", "Effective from")}</span>
+                    <select data-testid="rules-term" on:change=move |ev| chosen.set(event_target_value(&ev).parse().ok())>
+                        {move || open_terms.get().into_iter().map(|t| {
+                            let id = t.id;
+                            view! { <option value=id.to_string() selected=move || term.get() == Some(id)>{t.name}</option> }
+                        }).collect_view()}
+                    </select>
+                    <span class="field-error" role="alert">{move || field_error("effective_term_id")}</span>
+                </label>
+                <label class="field">
+                    <span class="field-label">{move || i18n.t("修订说明", "What changed")}</span>
+                    <textarea data-testid="rules-note" rows="2" maxlength="500"
+                        placeholder=move || i18n.t("如：团队成员系数调整为 50%", "e.g. team members now count 50 %")
+                        aria-invalid=move || note_error().is_some().to_string()
+                        prop:value=note on:input=move |ev| note.set(event_target_value(&ev))></textarea>
+                    <span class="field-error" data-testid="rules-note-error" role="alert">{note_error}</span>
+                </label>
+            </div>
+            {move || blocked().then(|| view! {
+                <p class="notice notice-error" data-testid="rules-blocked" role="alert">{move || i18n.t(
+                    "规则中有错误（已在对应位置标出），改正后才能发布。",
+                    "The rules have errors (marked where they are); fix them to publish.",
+                )}</p>
+            })}
+            {move || other_error().map(|error| view! { <ErrorNotice error=error /> })}
+            {move || done.get().map(|version| {
+                let term = version.effective_term.map(|t| t.name).unwrap_or_default();
+                let number = version.version;
+                view! {
+                    <p class="notice notice-ok" role="status" data-testid="rules-published">{move || match i18n.locale() {
+                        Locale::Zh => format!("已发布第 {number} 版，自{term}起施行。"),
+                        Locale::En => format!("Version {number} published; it applies from {term}."),
+                    }}</p>
+                }
+            })}
+            <div class="actions">
+                <button type="button" class="btn btn-primary" data-testid="rules-publish"
+                    disabled=move || blocked() || term.get().is_none() || note_error().is_some() || publish.pending().get()
+                    on:click=move |_| {
+                        let Some(effective_term_id) = term.get_untracked() else { return };
+                        done.set(None);
+                        publish.dispatch(NewRuleSet {
+                            effective_term_id,
+                            rules: rules.get_untracked(),
+                            note: note.get_untracked().trim().to_owned(),
+                        });
+                    }>
+                    {move || if publish.pending().get() { i18n.t("发布中…", "Publishing…") } else { i18n.t("发布", "Publish") }}
+                </button>
+                {move || (!dirty.get()).then(|| view! {
+                    <span class="muted small">{move || i18n.t("（与所载入的版本相同）", "(same as the version loaded)")}</span>
+                })}
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn Versions(
+    versions: LocalResource<Result<Vec<RuleSetVersion>, ApiError>>,
+    in_force: Signal<i32>,
+    load: Callback<RuleSetVersion>,
+    editable: Signal<bool>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <h2 class="section-title">{move || i18n.t("历史版本", "Versions")}</h2>
+        <Transition fallback=move || view! { <p class="muted">{move || i18n.t("加载中…", "Loading…")}</p> }>
+            {move || versions.get().map(|result| match result {
+                Ok(list) if list.is_empty() => view! {
+                    <p class="muted" data-testid="rules-versions-empty">{move || i18n.t("还没有发布过规则，当前使用默认规则。", "No version published yet: the default rules apply.")}</p>
+                }.into_any(),
+                Ok(list) => view! {
+                    <DataTable columns=vec![("版本", "Version"), ("生效学期", "Effective from"), ("说明", "Note"), ("发布人", "By"), ("发布时间", "When"), ("", "")] testid="rules-versions">
+                        {list.into_iter().map(|version| {
+                            let number = version.version;
+                            let at = version.created_at;
+                            let term = version.effective_term.as_ref().map(|t| t.name.clone());
+                            let loaded = version.clone();
+                            view! {
+                                <tr data-testid="rules-version-row" data-version=number>
+                                    <Cell zh="版本" en="Version" class="cell-key">
+                                        {move || match i18n.locale() { Locale::Zh => format!("第 {number} 版"), Locale::En => format!("v{number}") }}
+                                        {move || (number == in_force.get()).then(|| view! { " " <span class="badge badge-on" data-testid="rules-in-force">{move || i18n.t("现行", "In force")}</span> })}
+                                    </Cell>
+                                    <Cell zh="生效学期" en="Effective from">{
+                                        let term = term.clone();
+                                        move || term.clone().unwrap_or_else(|| i18n.t("首个学期起", "From the first term").to_owned())
+                                    }</Cell>
+                                    <Cell zh="说明" en="Note" class="cell-title">{version.note.clone()}</Cell>
+                                    <Cell zh="发布人" en="By">{version.created_by.clone().unwrap_or_default()}</Cell>
+                                    <Cell zh="发布时间" en="When" class="cell-nowrap">{move || format::datetime(i18n.locale(), at)}</Cell>
+                                    <Cell zh="" en="">
+                                        <button type="button" class="btn btn-small" data-testid="rules-version-load"
+                                            on:click=move |_| load.run(loaded.clone())>
+                                            {move || if editable.get() { i18n.t("以此为底稿", "Edit from this") } else { i18n.t("查看", "View") }}
+                                        </button>
+                                    </Cell>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </DataTable>
+                }.into_any(),
+                Err(error) => view! { <ErrorNotice error=error retry=Callback::new(move |_| versions.refetch()) /> }.into_any(),
+            })}
+        </Transition>
+    }
+}

@@ -1,0 +1,740 @@
+//! The measured paths, one [`Unit`] each. A unit probes its endpoint first and reports "not
+//! available" while the route answers 404 `route_not_found` (or 405) or its table is missing,
+//! so a path starts measuring as soon as it lands. Where a path is not built yet, the request
+//! and SQL it will be measured with are the constants below: match them to the real endpoint.
+
+use serde_json::json;
+
+use super::Ctx;
+use super::load::{Credentials, LoadResult, Scenario};
+use super::raw::{RawResult, Script};
+use super::report::{Measured, Outcome, ms, percent, thousands};
+use crate::util::Result;
+
+/// The leaderboard a student opens: their college, all terms, the top 50 and their own rank.
+pub const LEADERBOARD_PATH: &str = "/api/leaderboard?scope=college&limit=50";
+
+/// A student's own transcript as a PDF.
+pub const TRANSCRIPT_PDF_PATH: &str = "/api/me/transcript.pdf?style=by_term";
+
+/// A batch of transcripts (an organisation account, students by id): answers the PDFs (a ZIP)
+/// at once, or 202 with a `Location` to poll until it is done.
+pub const TRANSCRIPT_BATCH_PATH: &str = "/api/print-jobs";
+
+/// A measured path (or figure) of the table.
+pub trait Unit {
+    /// The key in the JSON results.
+    fn key(&self) -> &'static str;
+    /// The row's first cell.
+    fn title(&self) -> &'static str;
+    /// The target in full mode on 2 cores, or `—`.
+    fn target(&self) -> &'static str;
+    fn measure(&self, ctx: &mut Ctx) -> Result<Outcome>;
+}
+
+/// The units in the order they run: sign-in first (the others send requests as its sessions),
+/// memory last (the peak over the whole run).
+pub fn all() -> Vec<Box<dyn Unit>> {
+    vec![
+        Box::new(Login),
+        Box::new(Checkin),
+        Box::new(ActivityList),
+        Box::new(Leaderboard),
+        Box::new(TranscriptPdf),
+        Box::new(ApiMemory),
+        Box::new(WebApp),
+    ]
+}
+
+/// The order of the table's rows.
+pub const TABLE_ORDER: [&str; 7] = [
+    "checkin",
+    "activity_list",
+    "leaderboard",
+    "transcript_pdf",
+    "login",
+    "api_memory",
+    "web_app",
+];
+
+fn not_built(method: &str, path: &str) -> Outcome {
+    Outcome::NotAvailable(format!("{method} {path} is not built yet"))
+}
+
+/// Fails the path when more than 1 % of its requests failed: the benchmark is then broken.
+fn require_mostly_ok(what: &str, result: &LoadResult) -> Result {
+    if result.completed == 0 {
+        return Err(format!(
+            "{what}: no request completed ({})",
+            result.first_error.as_deref().unwrap_or("no error recorded")
+        ));
+    }
+    if result.errors * 100 > result.completed {
+        return Err(format!(
+            "{what}: {} of {} requests failed ({:?}); first: {}",
+            result.errors,
+            result.completed,
+            result.statuses,
+            result.first_error.as_deref().unwrap_or("?")
+        ));
+    }
+    Ok(())
+}
+
+/// `1,234 req/s, p50 3.10 ms, p99 20.5 ms at 64 connections (12,345 requests)`.
+fn describe(result: &LoadResult, connections: usize, unit: &str) -> String {
+    let errors = if result.errors > 0 {
+        format!(", {} errors", thousands(result.errors as f64))
+    } else {
+        String::new()
+    };
+    let cpu = result.api_cpu_ms_per_request.map_or(String::new(), |cpu| {
+        format!("; API CPU {cpu:.2} ms per request")
+    });
+    format!(
+        "{} {unit}/s, p50 {}, p99 {} at {connections} connections ({} requests{errors}{cpu})",
+        thousands(result.rps),
+        ms(result.p50_ms),
+        ms(result.p99_ms),
+        thousands(result.completed as f64)
+    )
+}
+
+fn figures(result: &LoadResult, connections: usize) -> serde_json::Value {
+    let mut value = serde_json::to_value(result).unwrap_or_default();
+    value["connections"] = json!(connections);
+    value
+}
+
+/// The raw cell and figures of a pgbench run that may be unavailable.
+fn raw_cell(raw: &std::result::Result<RawResult, String>) -> (String, serde_json::Value) {
+    match raw {
+        Ok(raw) => (raw.describe(), raw.figures()),
+        Err(why) => (format!("not available ({why})"), json!({"error": why})),
+    }
+}
+
+struct Login;
+
+impl Unit for Login {
+    fn key(&self) -> &'static str {
+        "login"
+    }
+    fn title(&self) -> &'static str {
+        "login (Argon2id, session, audit)"
+    }
+    fn target(&self) -> &'static str {
+        "—"
+    }
+
+    /// Signs in the students the other paths send requests as, measuring the sign-ins.
+    fn measure(&self, ctx: &mut Ctx) -> Result<Outcome> {
+        if !ctx.route_exists("POST", "/api/auth/login")? {
+            return Ok(not_built("POST", "/api/auth/login"));
+        }
+        let sessions = ctx.work.join("sessions.json");
+        let connections = ctx.config.login_connections;
+        let result = ctx.load(
+            "login",
+            connections,
+            ctx.facts.signed_in.len() as u64,
+            ctx.config.login_seconds,
+            0.0,
+            Scenario::Login {
+                usernames: ctx.facts.signed_in.clone(),
+                password: super::data::PASSWORD.to_owned(),
+                sessions_out: sessions.clone(),
+            },
+        )?;
+        require_mostly_ok("login", &result)?;
+        ctx.sessions = Some(sessions);
+        Ok(Outcome::Measured(Measured {
+            platform: describe(&result, connections, "req"),
+            raw: "—".into(),
+            ratio: "—".into(),
+            checks: vec![],
+            figures: json!({"platform": figures(&result, connections)}),
+        }))
+    }
+}
+
+struct Checkin;
+
+/// `\set` lines giving each pgbench transaction its own (student, activity) pair among `n`
+/// students from `first_student` and the `raw` activities from `first_raw`; `:n` counts the
+/// client's transactions (pgbench keeps variables per client).
+const PAIR_SETS: &str = r"\set k :n * :clients + :client_id
+\set n :n + 1
+\set student :first_student + (:k % :students)
+\set activity :first_raw + ((:k / :students) % :raw_n)
+";
+
+/// What `db::attendance::check_in` sends (Diesel: all values bound, `ON CONFLICT DO NOTHING`).
+const CHECKIN_INSERT: &str =
+    "INSERT INTO attendance (activity_id, student_id, checked_in_at, method, device_id, \
+client_ip, user_agent, code_lag_ms, distance_m, registered, recorded_by, reason) \
+VALUES (:activity, :student, now(), 'qr', 'bench-raw-' || :student, '127.0.0.1', 'scs-bench/1', \
+1200, NULL, false, NULL, NULL) ON CONFLICT DO NOTHING;
+";
+
+/// The statements before the insert: the session and account behind the bearer token (the
+/// `Actor` extractor), the activity, the shared-phone check and the registration.
+const CHECKIN_LOOKUPS: &str = "\\set signed_in_student :first_student + random(0, :signed_in - 1)
+SELECT accounts.id, accounts.username, accounts.display_name, accounts.kind, \
+accounts.is_main, accounts.permissions, accounts.active, accounts.must_change_password, \
+organizations.id, organizations.parent_id, organizations.path, organizations.kind, \
+organizations.code, organizations.name, organizations.active, organizations.created_at, \
+sessions.ended_at FROM sessions INNER JOIN (accounts INNER JOIN organizations ON \
+organizations.id = accounts.organization_id) ON accounts.id = sessions.account_id \
+WHERE sessions.account_id = :signed_in_student AND accounts.id = :signed_in_student LIMIT 1;
+SELECT id, organizer_id, title, category, status, starts_at, ends_at, checkin_opens_at, \
+checkin_closes_at, checkout_enabled, checkin_latitude, checkin_longitude, checkin_radius_m, \
+recognized_at FROM activities WHERE id = :activity LIMIT 1;
+SELECT EXISTS (SELECT 1 FROM attendance WHERE activity_id = :activity \
+AND device_id = 'bench-raw-' || :student AND student_id <> :student);
+SELECT EXISTS (SELECT 1 FROM registrations WHERE activity_id = :activity \
+AND student_id = :student AND status = 'confirmed');
+";
+
+impl Checkin {
+    /// pgbench of the check-in SQL on the `raw` activities, emptied before and after.
+    fn raw(&self, ctx: &Ctx, label: &str, sql: String) -> Result<RawResult> {
+        let facts = &ctx.facts;
+        let clear = format!(
+            "DELETE FROM attendance WHERE activity_id BETWEEN {} AND {}",
+            facts.first_raw,
+            facts.first_raw + facts.raw_n - 1
+        );
+        ctx.sql(&clear)?;
+        let pgbench = ctx.pgbench()?;
+        let result = pgbench.run(
+            label,
+            &[Script {
+                name: "checkin",
+                sql,
+                weight: 1,
+            }],
+            &[
+                ("n", "0".into()),
+                ("clients", pgbench.clients.to_string()),
+                ("first_student", facts.first_student.to_string()),
+                ("students", facts.students.to_string()),
+                ("signed_in", facts.signed_in.len().to_string()),
+                ("first_raw", facts.first_raw.to_string()),
+                ("raw_n", facts.raw_n.to_string()),
+            ],
+        );
+        ctx.sql(&clear)?;
+        result
+    }
+}
+
+impl Unit for Checkin {
+    fn key(&self) -> &'static str {
+        "checkin"
+    }
+    fn title(&self) -> &'static str {
+        "QR check-in (auth, code verify, insert)"
+    }
+    fn target(&self) -> &'static str {
+        "≥ 75 % of the raw INSERT rate, p99 < 50 ms"
+    }
+
+    fn measure(&self, ctx: &mut Ctx) -> Result<Outcome> {
+        if !ctx.route_exists("POST", "/api/checkin")? {
+            return Ok(not_built("POST", "/api/checkin"));
+        }
+        let sessions = ctx.sessions()?;
+        let connections = ctx.config.connections;
+        let result = ctx.load(
+            "checkin",
+            connections,
+            u64::MAX,
+            ctx.config.seconds,
+            ctx.config.warmup_seconds,
+            Scenario::Checkin {
+                sessions,
+                activities: ctx.facts.live.clone(),
+                organiser: Credentials {
+                    username: super::data::ORGANISER.into(),
+                    password: super::data::PASSWORD.into(),
+                },
+            },
+        )?;
+        require_mostly_ok("check-in", &result)?;
+        let insert = self.raw(
+            ctx,
+            "checkin-insert",
+            format!("{PAIR_SETS}{CHECKIN_INSERT}"),
+        );
+        let statements = self.raw(
+            ctx,
+            "checkin-statements",
+            format!("{PAIR_SETS}{CHECKIN_LOOKUPS}{CHECKIN_INSERT}"),
+        );
+        let (insert_cell, insert_figures) = raw_cell(&insert);
+        let (statements_cell, statements_figures) = raw_cell(&statements);
+        let mut checks = vec![("p99 < 50 ms".to_owned(), result.p99_ms < 50.0)];
+        let mut ratio = "—".to_owned();
+        if let Ok(insert) = &insert {
+            let share = result.rps / insert.tps;
+            checks.insert(0, ("≥ 75 % of the raw INSERT".to_owned(), share >= 0.75));
+            ratio = format!("{} of the INSERT", percent(share));
+            if let Ok(statements) = &statements {
+                ratio.push_str(&format!(
+                    "; {} of the 5 statements",
+                    percent(result.rps / statements.tps)
+                ));
+            }
+        }
+        Ok(Outcome::Measured(Measured {
+            platform: describe(&result, connections, "req"),
+            raw: format!(
+                "the INSERT … ON CONFLICT alone: {insert_cell}; the handler's 5 statements \
+                 (session lookup, activity, phone, registration, insert): {statements_cell}"
+            ),
+            ratio,
+            checks,
+            figures: json!({
+                "platform": figures(&result, connections),
+                "raw_insert": insert_figures,
+                "raw_statements": statements_figures,
+            }),
+        }))
+    }
+}
+
+struct ActivityList;
+
+/// The feed query of `db::activities::list` for one filter: the count, the page (20, newest
+/// first) with organiser and category names, and the places taken of the page's activities.
+fn feed_script(filter: &str, page: &str) -> String {
+    let from = "FROM activities INNER JOIN organizations ON organizations.id = activities.organizer_id \
+                INNER JOIN activity_categories ON activity_categories.code = activities.category \
+                WHERE activities.status = ANY ('{published,cancelled}')";
+    format!(
+        "{page}\
+SELECT COUNT(*) {from}{filter};
+SELECT activities.id, activities.organizer_id, activities.title, activities.category, \
+activities.credit_level, activities.description, activities.starts_at, activities.ends_at, \
+activities.place, activities.campus, activities.capacity, activities.registration_opens_at, \
+activities.registration_closes_at, activities.eligible_colleges, activities.eligible_years, \
+activities.eligible_degrees, activities.instructor_ids, activities.cover_image_url, \
+activities.points_rule, activities.enrolment_mode, activities.fields, activities.status, \
+activities.review_chain, activities.review_step, activities.submitted_at, \
+activities.lottery_seed, activities.lottery_drawn_at, activities.created_at, \
+activities.created_by, activities.updated_at, activities.updated_by, organizations.name, \
+activity_categories.name {from}{filter} ORDER BY activities.starts_at DESC, activities.id DESC \
+LIMIT 20 OFFSET (:page::int - 1) * 20;
+SELECT activity_id, status, count(*) FROM registrations WHERE activity_id = ANY \
+(ARRAY(SELECT generate_series(:a::bigint, :a::bigint + 19))) \
+AND status = ANY ('{{confirmed,waitlisted,pending}}') GROUP BY activity_id, status;
+"
+    )
+}
+
+/// The mix of list requests: (weight, kind).
+const LIST_MIX: [(u32, &str); 4] = [
+    (40, "feed"),
+    (25, "category"),
+    (20, "college"),
+    (15, "open"),
+];
+
+impl ActivityList {
+    /// Request paths in the mix's proportions, drawn from the seed.
+    fn paths(&self, ctx: &Ctx) -> Vec<String> {
+        let facts = &ctx.facts;
+        let mut rng = ctx.config.seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+        let mut next = |n: usize| {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            (rng % n.max(1) as u64) as usize
+        };
+        let total: u32 = LIST_MIX.iter().map(|(w, _)| w).sum();
+        (0..500)
+            .map(|_| {
+                let mut pick = next(total as usize) as u32;
+                let kind = LIST_MIX
+                    .iter()
+                    .find(|(w, _)| {
+                        let hit = pick < *w;
+                        pick = pick.saturating_sub(*w);
+                        hit
+                    })
+                    .map_or("feed", |(_, kind)| kind);
+                let page = 1 + next(3);
+                let filter = match kind {
+                    "category" => format!(
+                        "&category={}",
+                        facts.categories[next(facts.categories.len())]
+                    ),
+                    "college" => {
+                        format!("&organizer={}", facts.colleges[next(facts.colleges.len())])
+                    }
+                    "open" => "&open=true".to_owned(),
+                    _ => String::new(),
+                };
+                format!("/api/activities?page={page}&per_page=20{filter}")
+            })
+            .collect()
+    }
+
+    fn scripts(&self, ctx: &Ctx) -> Vec<Script> {
+        let facts = &ctx.facts;
+        let array = |items: Vec<String>| format!("(ARRAY[{}])", items.join(","));
+        let categories = array(facts.categories.iter().map(|c| format!("'{c}'")).collect());
+        let colleges = array(
+            facts
+                .colleges
+                .iter()
+                .map(|c| format!("{c}::bigint"))
+                .collect(),
+        );
+        let page = format!(
+            "\\set page random(1, 3)\n\\set a {} + random(0, {})\n",
+            facts.first_activity,
+            facts.activities.saturating_sub(20)
+        );
+        let filters = [
+            ("feed", String::new(), String::new()),
+            (
+                "category",
+                format!(
+                    "\\set c random(1, {})\n",
+                    facts.categories.len()
+                ),
+                format!(" AND activities.category = {categories}[:c]"),
+            ),
+            (
+                "college",
+                format!("\\set c random(1, {})\n", facts.colleges.len()),
+                format!(" AND organizations.path @> ARRAY[{colleges}[:c]]"),
+            ),
+            (
+                "open",
+                String::new(),
+                " AND activities.status = 'published' AND activities.registration_opens_at <= now() \
+                 AND activities.registration_closes_at > now()"
+                    .to_owned(),
+            ),
+        ];
+        filters
+            .into_iter()
+            .zip(LIST_MIX)
+            .map(|((name, sets, filter), (weight, _))| Script {
+                name,
+                sql: feed_script(&filter, &format!("{page}{sets}")),
+                weight,
+            })
+            .collect()
+    }
+}
+
+impl Unit for ActivityList {
+    fn key(&self) -> &'static str {
+        "activity_list"
+    }
+    fn title(&self) -> &'static str {
+        "activity list (auth, filters, 20 per page)"
+    }
+    fn target(&self) -> &'static str {
+        "p99 < 50 ms"
+    }
+
+    fn measure(&self, ctx: &mut Ctx) -> Result<Outcome> {
+        if !ctx.route_exists("GET", "/api/activities")? {
+            return Ok(not_built("GET", "/api/activities"));
+        }
+        let sessions = ctx.sessions()?;
+        let connections = ctx.config.connections;
+        let result = ctx.load(
+            "activity-list",
+            connections,
+            u64::MAX,
+            ctx.config.seconds,
+            ctx.config.warmup_seconds,
+            Scenario::Get {
+                sessions,
+                paths: self.paths(ctx),
+            },
+        )?;
+        require_mostly_ok("activity list", &result)?;
+        let raw = ctx
+            .pgbench()
+            .and_then(|pgbench| pgbench.run("activity-list", &self.scripts(ctx), &[]));
+        let (raw_text, raw_figures) = raw_cell(&raw);
+        let ratio = raw
+            .as_ref()
+            .map_or("—".to_owned(), |raw| percent(result.rps / raw.tps));
+        Ok(Outcome::Measured(Measured {
+            platform: describe(&result, connections, "req"),
+            raw: format!("the same 3 SELECTs (count, page, places taken), same mix: {raw_text}"),
+            ratio,
+            checks: vec![("p99 < 50 ms".to_owned(), result.p99_ms < 50.0)],
+            figures: json!({"platform": figures(&result, connections), "raw": raw_figures}),
+        }))
+    }
+}
+
+struct Leaderboard;
+
+/// The leaderboard's probable SQL: the college's top 50 over all terms (term 0), then the
+/// student's own points and rank.
+const LEADERBOARD_SQL: &str = r"\set student :first_student + random(0, :students - 1)
+SELECT s.student_id, a.display_name, s.points FROM standings s JOIN accounts a ON a.id = s.student_id
+WHERE s.term_id = 0 AND s.college_id = (SELECT college_id FROM standings WHERE student_id = :student AND term_id = 0)
+ORDER BY s.points DESC, s.student_id LIMIT 50;
+SELECT me.points, 1 + (SELECT count(*) FROM standings o WHERE o.term_id = 0
+    AND o.college_id = me.college_id AND o.points > me.points) AS rank
+FROM standings me WHERE me.student_id = :student AND me.term_id = 0;
+";
+
+impl Unit for Leaderboard {
+    fn key(&self) -> &'static str {
+        "leaderboard"
+    }
+    fn title(&self) -> &'static str {
+        "leaderboard read (college, top 50 + own rank)"
+    }
+    fn target(&self) -> &'static str {
+        "p99 < 50 ms"
+    }
+
+    fn measure(&self, ctx: &mut Ctx) -> Result<Outcome> {
+        let route = LEADERBOARD_PATH
+            .split('?')
+            .next()
+            .unwrap_or(LEADERBOARD_PATH);
+        if !ctx.route_exists("GET", route)? {
+            return Ok(not_built("GET", route));
+        }
+        let sessions = ctx.sessions()?;
+        let connections = ctx.config.connections;
+        let result = ctx.load(
+            "leaderboard",
+            connections,
+            u64::MAX,
+            ctx.config.seconds,
+            ctx.config.warmup_seconds,
+            Scenario::Get {
+                sessions,
+                paths: vec![LEADERBOARD_PATH.to_owned()],
+            },
+        )?;
+        require_mostly_ok("leaderboard", &result)?;
+        let raw = if ctx.table_exists("standings")? {
+            ctx.pgbench().and_then(|pgbench| {
+                pgbench.run(
+                    "leaderboard",
+                    &[Script {
+                        name: "leaderboard",
+                        sql: LEADERBOARD_SQL.to_owned(),
+                        weight: 1,
+                    }],
+                    &[
+                        ("first_student", ctx.facts.first_student.to_string()),
+                        ("students", ctx.facts.signed_in.len().to_string()),
+                    ],
+                )
+            })
+        } else {
+            Err("no standings table".to_owned())
+        };
+        let (raw_text, raw_figures) = raw_cell(&raw);
+        let ratio = raw
+            .as_ref()
+            .map_or("—".to_owned(), |raw| percent(result.rps / raw.tps));
+        Ok(Outcome::Measured(Measured {
+            platform: describe(&result, connections, "req"),
+            raw: format!("top 50 + own rank on standings: {raw_text}"),
+            ratio,
+            checks: vec![("p99 < 50 ms".to_owned(), result.p99_ms < 50.0)],
+            figures: json!({"platform": figures(&result, connections), "raw": raw_figures}),
+        }))
+    }
+}
+
+struct TranscriptPdf;
+
+impl Unit for TranscriptPdf {
+    fn key(&self) -> &'static str {
+        "transcript_pdf"
+    }
+    fn title(&self) -> &'static str {
+        "transcript PDF (single, and a batch)"
+    }
+    fn target(&self) -> &'static str {
+        "≥ 150 PDFs/s; 3,000 batch < 30 s"
+    }
+
+    fn measure(&self, ctx: &mut Ctx) -> Result<Outcome> {
+        let single = ctx.route_exists(
+            "GET",
+            TRANSCRIPT_PDF_PATH
+                .split('?')
+                .next()
+                .unwrap_or(TRANSCRIPT_PDF_PATH),
+        )?;
+        let batch = ctx.route_exists("POST", TRANSCRIPT_BATCH_PATH)?;
+        if !single && !batch {
+            return Ok(Outcome::NotAvailable(format!(
+                "GET {TRANSCRIPT_PDF_PATH} and POST {TRANSCRIPT_BATCH_PATH} are not built yet"
+            )));
+        }
+        let mut cells = Vec::new();
+        let mut checks = Vec::new();
+        let mut all = serde_json::Map::new();
+        if single {
+            let sessions = ctx.sessions()?;
+            let connections = ctx.config.pdf_connections;
+            let result = ctx.load(
+                "transcript-pdf",
+                connections,
+                u64::MAX,
+                ctx.config.seconds,
+                ctx.config.warmup_seconds,
+                Scenario::Get {
+                    sessions,
+                    paths: vec![TRANSCRIPT_PDF_PATH.to_owned()],
+                },
+            )?;
+            require_mostly_ok("transcript PDF", &result)?;
+            cells.push(format!("single: {}", describe(&result, connections, "PDF")));
+            checks.push(("≥ 150 PDFs/s".to_owned(), result.rps >= 150.0));
+            all.insert("single".into(), figures(&result, connections));
+        } else {
+            cells.push(format!(
+                "single: not available (GET {TRANSCRIPT_PDF_PATH} is not built yet)"
+            ));
+        }
+        if batch {
+            let (college, year, n) = match ctx.facts.batch[..] {
+                [college, year, n] => (college, year, n as usize),
+                _ => return Err("no students to print".into()),
+            };
+            let result = ctx.load(
+                "transcript-batch",
+                1,
+                1,
+                ctx.config.batch_seconds,
+                0.0,
+                Scenario::Single {
+                    credentials: Credentials {
+                        username: super::data::ORGANISER.into(),
+                        password: super::data::PASSWORD.into(),
+                    },
+                    method: "POST".into(),
+                    path: TRANSCRIPT_BATCH_PATH.into(),
+                    body: Some(json!({
+                        "organization_id": college, "enrolment_year": year,
+                        "style": "by_term", "format": "pdf"
+                    })),
+                },
+            )?;
+            require_mostly_ok("transcript batch", &result)?;
+            let seconds = result.max_ms / 1000.0;
+            cells.push(format!(
+                "batch of {}: {seconds:.1} s ({} PDFs/s, {:.1} MB)",
+                thousands(n as f64),
+                thousands(n as f64 / seconds.max(0.001)),
+                result.bytes as f64 / 1e6
+            ));
+            checks.push((
+                format!("batch of {} < 30 s", thousands(n as f64)),
+                seconds < 30.0,
+            ));
+            all.insert(
+                "batch".into(),
+                json!({"students": n, "seconds": seconds, "bytes": result.bytes}),
+            );
+        } else {
+            cells.push(format!(
+                "batch: not available (POST {TRANSCRIPT_BATCH_PATH} is not built yet)"
+            ));
+        }
+        Ok(Outcome::Measured(Measured {
+            platform: cells.join("; "),
+            raw: "—".into(),
+            ratio: "—".into(),
+            checks,
+            figures: serde_json::Value::Object(all),
+        }))
+    }
+}
+
+struct ApiMemory;
+
+impl Unit for ApiMemory {
+    fn key(&self) -> &'static str {
+        "api_memory"
+    }
+    fn title(&self) -> &'static str {
+        "API memory (peak RSS during the run)"
+    }
+    fn target(&self) -> &'static str {
+        "< 150 MB"
+    }
+
+    fn measure(&self, ctx: &mut Ctx) -> Result<Outcome> {
+        let peak = super::memory_mib(ctx.api_pid, "VmHWM:")
+            .ok_or("cannot read the API's VmHWM in /proc/<pid>/status")?;
+        let after: Vec<String> = ctx
+            .rss_after
+            .iter()
+            .map(|(key, mib)| format!("{key} {mib:.0}"))
+            .collect();
+        Ok(Outcome::Measured(Measured {
+            platform: format!(
+                "{peak:.0} MB peak (resident MB after each path: {})",
+                after.join(", ")
+            ),
+            raw: "—".into(),
+            ratio: "—".into(),
+            checks: vec![("< 150 MB".to_owned(), peak < 150.0)],
+            figures: json!({
+                "peak_rss_mib": peak,
+                "rss_after_mib": ctx.rss_after.iter().map(|(key, mib)| json!({"path": key, "mib": mib})).collect::<Vec<_>>(),
+            }),
+        }))
+    }
+}
+
+struct WebApp;
+
+impl Unit for WebApp {
+    fn key(&self) -> &'static str {
+        "web_app"
+    }
+    fn title(&self) -> &'static str {
+        "web app (WASM + JS + CSS, gzip -9)"
+    }
+    fn target(&self) -> &'static str {
+        "≤ 400 KB compressed"
+    }
+
+    fn measure(&self, ctx: &mut Ctx) -> Result<Outcome> {
+        let mut sizes: Vec<(&str, u64, u64)> = Vec::new();
+        for ext in ["wasm", "js", "css"] {
+            let (raw, gzip) = super::compressed_sizes(&ctx.web_dist, ext)?;
+            sizes.push((ext, raw, gzip));
+        }
+        let total: u64 = sizes.iter().map(|(_, _, gzip)| gzip).sum();
+        let kb = |bytes: u64| bytes as f64 / 1024.0;
+        let parts: Vec<String> = sizes
+            .iter()
+            .map(|(ext, raw, gzip)| format!("{ext} {:.0} KB ({:.0} KB raw)", kb(*gzip), kb(*raw)))
+            .collect();
+        Ok(Outcome::Measured(Measured {
+            platform: format!("{:.0} KB: {}", kb(total), parts.join(", ")),
+            raw: "—".into(),
+            ratio: "—".into(),
+            checks: vec![("≤ 400 KB".to_owned(), kb(total) <= 400.0)],
+            figures: json!({
+                "gzip_kib": kb(total),
+                "files": sizes.iter().map(|(ext, raw, gzip)| json!({"kind": ext, "bytes": raw, "gzip_bytes": gzip})).collect::<Vec<_>>(),
+            }),
+        }))
+    }
+}
