@@ -330,6 +330,7 @@ fn LedgerRow(
     let i18n = use_i18n();
     let reversed = entry.reversed;
     let reversal = entry.reverses.is_some();
+    // How it was recorded, when the category does not already say it (学生干部, 社会实践).
     let source = entry.source;
     let code = entry.category.clone();
     let occurred_on = entry.occurred_on;
@@ -348,7 +349,7 @@ fn LedgerRow(
                     <span class="ledger-title-text">{entry.title.clone()}</span>
                     {reversed.then(|| view! { <span class="badge badge-warn" data-testid="ledger-corrected">{move || i18n.t("已更正", "Corrected")}</span> })}
                     {reversal.then(|| view! { <span class="badge badge-off">{move || i18n.t("更正", "Correction")}</span> })}
-                    {(source != Source::Activity).then(|| view! { <span class="badge">{move || labels::source(i18n, source)}</span> })}
+                    {matches!(source, Source::Makeup | Source::Backfill | Source::Manual).then(|| view! { <span class="badge">{move || labels::source(i18n, source)}</span> })}
                 </p>
                 <p class="ledger-meta">
                     <span>{date}</span>
