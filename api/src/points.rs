@@ -33,7 +33,7 @@ use crate::{
         self,
         audit::Change,
         points as ledger,
-        schema::{accounts, point_facts, rule_sets, students, terms},
+        schema::{accounts, point_facts, rule_sets, terms},
     },
     error::AppError,
 };
@@ -1096,6 +1096,18 @@ pub struct LeaderboardQuery {
 }
 
 #[derive(QueryableByName)]
+struct Mine {
+    #[diesel(sql_type = BigInt)]
+    points: i64,
+    #[diesel(sql_type = BigInt)]
+    college_id: i64,
+    #[diesel(sql_type = Integer)]
+    enrolment_year: i32,
+    #[diesel(sql_type = BigInt)]
+    above: i64,
+}
+
+#[derive(QueryableByName)]
 struct BoardRow {
     #[diesel(sql_type = BigInt)]
     student_id: i64,
@@ -1199,43 +1211,39 @@ pub async fn leaderboard(
             me: row.student_id == actor.account_id,
         });
     }
+    // The caller's own standing in one round trip: points, college, intake and rank.
     let me = if actor.kind == AccountKind::Student {
-        let mine: Option<(i64, i64, i32)> = db::schema::standings::table
-            .filter(db::schema::standings::student_id.eq(actor.account_id))
-            .filter(db::schema::standings::term_id.eq(term_id))
-            .select((
-                db::schema::standings::points,
-                db::schema::standings::college_id,
-                db::schema::standings::enrolment_year,
-            ))
-            .first(&mut conn)
-            .await
-            .optional()?;
-        let (points, my_college, my_year) = match mine {
-            Some(found) => found,
-            None => {
-                let (c, y): (i64, i32) = accounts::table
-                    .inner_join(students::table)
-                    .filter(accounts::id.eq(actor.account_id))
-                    .select((accounts::organization_id, students::enrolment_year))
-                    .first(&mut conn)
-                    .await?;
-                (0, c, y)
-            }
-        };
-        let in_scope = college.is_none_or(|c| c == my_college) && year.is_none_or(|y| y == my_year);
+        let (rank_sql, _) = scope_sql(college, year);
+        let mine: Mine = diesel::sql_query(format!(
+            "SELECT coalesce(me.points, 0)::bigint AS points, a.organization_id AS college_id,
+                    s.enrolment_year,
+                    (SELECT count(*) FROM standings WHERE term_id = $1
+                       AND points > coalesce(me.points, 0) {rank_sql}) AS above
+             FROM accounts a JOIN students s ON s.account_id = a.id
+             LEFT JOIN standings me ON me.student_id = a.id AND me.term_id = $1
+             WHERE a.id = $4"
+        ))
+        .bind::<BigInt, _>(term_id)
+        .bind::<BigInt, _>(college.unwrap_or(0))
+        .bind::<Integer, _>(year.unwrap_or(0))
+        .bind::<BigInt, _>(actor.account_id)
+        .get_result(&mut conn)
+        .await?;
+        let in_scope = college.is_none_or(|c| c == mine.college_id)
+            && year.is_none_or(|y| y == mine.enrolment_year);
         if in_scope {
-            Some(
-                standing(
-                    &mut conn,
-                    &state.scope_counts,
-                    term_id,
-                    college,
-                    year,
-                    points,
-                )
-                .await?,
-            )
+            let rank = mine.above + 1;
+            let of = state
+                .scope_counts
+                .get(&mut conn, college, year)
+                .await?
+                .max(rank);
+            Some(Standing {
+                rank,
+                of,
+                percentile: percentile(rank, of),
+                points: Points(mine.points),
+            })
         } else {
             None
         }

@@ -289,7 +289,7 @@ struct Latest {
     issued_at: DateTime<Utc>,
 }
 
-/// Issues the documents: a student whose latest transcript of the style says the same (and is
+/// Issues the documents (and says how many got a new serial): a student whose latest transcript of the style says the same (and is
 /// not revoked) keeps its serial; otherwise a new serial is stored with the snapshot. Returns
 /// the documents with serial, time and link set.
 async fn issue(
@@ -299,7 +299,7 @@ async fn issue(
     docs: Vec<(i64, TranscriptDoc)>,
     issued_by: i64,
     batch: Option<Uuid>,
-) -> QueryResult<Vec<TranscriptDoc>> {
+) -> QueryResult<(Vec<TranscriptDoc>, usize)> {
     let ids: Vec<i64> = docs.iter().map(|(id, _)| *id).collect();
     let latest: Vec<Latest> = diesel::sql_query(
         "SELECT DISTINCT ON (student_id) student_id, serial, content_hash, issued_at
@@ -348,7 +348,7 @@ async fn issue(
             .execute(conn)
             .await?;
     }
-    Ok(out)
+    Ok((out, rows.len()))
 }
 
 /// The student's own; or an organisation over the student's college holding `permission`.
@@ -490,7 +490,7 @@ async fn issue_one(
         let entries = entries_of(conn, &[id], &context.names).await?;
         let entries = entries.get(&id).map(Vec::as_slice).unwrap_or_default();
         let doc = context.document(style, student, entries);
-        let mut issued = issue(
+        let (mut issued, new) = issue(
             conn,
             &context,
             style,
@@ -500,6 +500,10 @@ async fn issue_one(
         )
         .await?;
         let doc = issued.pop().expect("one document");
+        if new == 0 {
+            // The same transcript as last time: nothing was written, nothing to audit.
+            return Ok(doc);
+        }
         db::audit::record(
             conn,
             Some(actor.account_id),
@@ -1016,7 +1020,11 @@ async fn run_batch(
                         (s.id, context.document(params.style, s, lines))
                     })
                     .collect();
-                Ok(issue(conn, &context, params.style, prepared, actor, Some(id)).await?)
+                Ok(
+                    issue(conn, &context, params.style, prepared, actor, Some(id))
+                        .await?
+                        .0,
+                )
             })
             .await?;
         docs.extend(chunk_docs);

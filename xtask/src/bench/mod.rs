@@ -699,6 +699,26 @@ fn http(address: &str, method: &str, path: &str) -> Result<(u16, String)> {
 }
 
 /// (bytes, gzip -9 bytes) of the files under `dir` whose name ends in `.ext`.
+/// Sizes of the `.<ext>.br` files the server sends to browsers that accept brotli.
+pub fn brotli_size(dir: &Path, ext: &str) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .filter_map(|e| e.ok())
+        .map(|entry| {
+            let path = entry.path();
+            if path.is_dir() {
+                brotli_size(&path, ext)
+            } else if path.to_string_lossy().ends_with(&format!(".{ext}.br")) {
+                entry.metadata().map_or(0, |m| m.len())
+            } else {
+                0
+            }
+        })
+        .sum()
+}
+
 pub fn compressed_sizes(dir: &Path, ext: &str) -> Result<(u64, u64)> {
     let mut totals = (0, 0);
     let entries =
