@@ -146,7 +146,15 @@ test('a college admin finds students behind the requirement and adjusts one', { 
     // The intake filter lives in the URL.
     await page.locator(tid('behind-year')).selectOption('2023');
     await page.waitForURL(/year=2023/);
-    await page.locator(`${tid('behind-row')}[data-student^="2023"]`).first().waitFor();
+    // The previous list stays on screen until the new page arrives: wait until every row is 2023.
+    await page.waitForFunction(
+      (sel) => {
+        const rows = [...document.querySelectorAll(sel)];
+        return rows.length > 0 && rows.every((row) => row.dataset.student.startsWith('2023'));
+      },
+      tid('behind-row'),
+      { timeout: 15_000 },
+    );
     const numbers = await page
       .locator(tid('behind-row'))
       .evaluateAll((rows) => rows.map((row) => row.dataset.student));
