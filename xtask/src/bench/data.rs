@@ -627,20 +627,17 @@ const TOTALS_SQL: &str = r#"
 INSERT INTO point_totals (student_id, term_id, category, points, hours)
 SELECT student_id, term_id, category, sum(points), sum(hours)
 FROM ledger_entries
-WHERE id NOT IN (SELECT reverses FROM ledger_entries WHERE reverses IS NOT NULL)
-  AND reverses IS NULL
 GROUP BY student_id, term_id, category;
 "#;
 
-/// Per term, and over all terms as term 0, with the student's college and intake.
+/// Per term, and over all terms as term 0, with the student's college and intake: from the
+/// totals (a reversal and its original cancel in any sum, so every entry counts).
 const STANDINGS_SQL: &str = r#"
 INSERT INTO standings (student_id, term_id, college_id, enrolment_year, points)
-SELECT l.student_id, t.term_id, a.organization_id, s.enrolment_year, sum(l.points)
-FROM ledger_entries l
-CROSS JOIN LATERAL (VALUES (l.term_id), (0::bigint)) AS t (term_id)
-JOIN accounts a ON a.id = l.student_id
-JOIN students s ON s.account_id = l.student_id
-WHERE l.id NOT IN (SELECT reverses FROM ledger_entries WHERE reverses IS NOT NULL)
-  AND l.reverses IS NULL
-GROUP BY l.student_id, t.term_id, a.organization_id, s.enrolment_year;
+SELECT p.student_id, t.term_id, a.organization_id, s.enrolment_year, sum(p.points)
+FROM point_totals p
+CROSS JOIN LATERAL (VALUES (p.term_id), (0::bigint)) AS t (term_id)
+JOIN accounts a ON a.id = p.student_id
+JOIN students s ON s.account_id = p.student_id
+GROUP BY p.student_id, t.term_id, a.organization_id, s.enrolment_year;
 "#;
