@@ -405,7 +405,7 @@ fn notes(config: &Config) -> Vec<String> {
             std::env::var("DB_POOL_SIZE")
                 .ok()
                 .filter(|size| !size.is_empty())
-                .unwrap_or_else(|| "4 (the default)".into()),
+                .unwrap_or_else(|| "8 (the default)".into()),
             config.connections,
             config.login_connections,
             config.pdf_connections,
