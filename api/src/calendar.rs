@@ -125,18 +125,6 @@ pub struct CalendarDayInput {
     pub name: String,
 }
 
-fn require_school_admin(actor: &crate::auth::Actor) -> Result<(), AppError> {
-    actor.require(shared::auth::Permission::ManageAccounts)?;
-    if actor.org.path.len() == 1 {
-        Ok(())
-    } else {
-        Err(AppError::new(
-            ErrorCode::Forbidden,
-            "the calendar is kept by the school committee",
-        ))
-    }
-}
-
 /// Set a calendar exception
 ///
 /// Marks a date as a holiday (放假) or as a worked weekend day (调休上班), replacing what the
@@ -159,7 +147,7 @@ pub async fn put_day(
     date: web::Path<NaiveDate>,
     body: web::Json<CalendarDayInput>,
 ) -> Result<web::Json<CalendarDay>, AppError> {
-    require_school_admin(&actor)?;
+    actor.require_school_admin("the calendar is")?;
     let input = body.into_inner();
     let name = input.name.trim().to_owned();
     if !(1..=50).contains(&name.chars().count()) {
@@ -210,7 +198,7 @@ pub async fn delete_day(
     actor: crate::auth::Actor,
     date: web::Path<NaiveDate>,
 ) -> Result<actix_web::HttpResponse, AppError> {
-    require_school_admin(&actor)?;
+    actor.require_school_admin("the calendar is")?;
     let date = *date;
     let mut conn = state.db.conn().await?;
     diesel_async::AsyncConnection::transaction::<_, AppError, _>(&mut *conn, async |conn| {

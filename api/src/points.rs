@@ -32,7 +32,7 @@ use crate::{
     db::{
         self,
         audit::Change,
-        points as ledger,
+        points::{self as ledger, StudentInfo, student},
         schema::{accounts, point_facts, rule_sets, terms},
     },
     error::AppError,
@@ -61,18 +61,6 @@ pub async fn category_order(conn: &mut AsyncPgConnection) -> QueryResult<Vec<Str
         .await?;
     order.push("cadre".into());
     Ok(order)
-}
-
-fn require_school_admin(actor: &Actor, what: &str) -> Result<(), AppError> {
-    actor.require(Permission::ManageAccounts)?;
-    if actor.org.path.len() == 1 {
-        Ok(())
-    } else {
-        Err(AppError::new(
-            ErrorCode::Forbidden,
-            format!("{what} are kept by the school committee"),
-        ))
-    }
 }
 
 /// The term containing today (Asia/Shanghai).
@@ -121,7 +109,7 @@ pub async fn create_term(
     actor: Actor,
     body: web::Json<NewTerm>,
 ) -> Result<HttpResponse, AppError> {
-    require_school_admin(&actor, "terms")?;
+    actor.require_school_admin("terms are")?;
     body.validate()?;
     let mut conn = state.db.conn().await?;
     let input = body.into_inner();
@@ -307,7 +295,7 @@ pub async fn publish_rules(
     actor: Actor,
     body: web::Json<NewRuleSet>,
 ) -> Result<HttpResponse, AppError> {
-    require_school_admin(&actor, "the scoring rules")?;
+    actor.require_school_admin("the scoring rules are")?;
     let input = body.into_inner();
     input.rules.validate().map_err(|e| {
         let field = e.field.clone().map(|f| format!("rules.{f}"));
@@ -373,22 +361,6 @@ pub async fn publish_rules(
 }
 
 #[derive(QueryableByName)]
-struct StudentRow {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-    #[diesel(sql_type = Text)]
-    username: String,
-    #[diesel(sql_type = Text)]
-    display_name: String,
-    #[diesel(sql_type = Text)]
-    degree: String,
-    #[diesel(sql_type = BigInt)]
-    college_id: i64,
-    #[diesel(sql_type = Nullable<Text>)]
-    college_path: Option<String>,
-}
-
-#[derive(QueryableByName)]
 struct EntryRow {
     #[diesel(sql_type = BigInt)]
     id: i64,
@@ -446,33 +418,6 @@ struct TotalRow {
 struct Count {
     #[diesel(sql_type = BigInt)]
     n: i64,
-}
-
-/// A student as the points pages need them, with the path of their college.
-async fn student(
-    conn: &mut AsyncPgConnection,
-    id: i64,
-) -> Result<(StudentRow, Vec<i64>), AppError> {
-    let row: Option<StudentRow> = diesel::sql_query(
-        "SELECT a.id, a.username, a.display_name, s.degree, a.organization_id AS college_id,
-                array_to_string(o.path, ',') AS college_path
-         FROM accounts a JOIN students s ON s.account_id = a.id
-         JOIN organizations o ON o.id = a.organization_id
-         WHERE a.id = $1 AND a.kind = 'student'",
-    )
-    .bind::<BigInt, _>(id)
-    .get_result(conn)
-    .await
-    .optional()?;
-    let row = row.ok_or_else(|| AppError::not_found("student"))?;
-    let path = row
-        .college_path
-        .as_deref()
-        .unwrap_or_default()
-        .split(',')
-        .filter_map(|p| p.parse().ok())
-        .collect();
-    Ok((row, path))
 }
 
 /// The student's own, or an organisation over the student's college with `view_reports` or
@@ -589,7 +534,7 @@ fn scope_sql(college: Option<i64>, year: Option<i32>) -> (String, String) {
 async fn student_points(
     conn: &mut AsyncPgConnection,
     counts: &ScopeCounts,
-    row: StudentRow,
+    row: StudentInfo,
 ) -> Result<StudentPoints, AppError> {
     let names = category_names(conn).await?;
     let order = category_order(conn).await?;
@@ -664,7 +609,7 @@ async fn student_points(
         })
         .collect();
     term_list.sort_by_key(|t| t.term.starts_on);
-    let degree = Degree::parse(&row.degree).unwrap_or(Degree::Undergraduate);
+    let degree = row.degree();
     let term = current_term(conn).await?;
     let (_, rules) = ledger::rules_for(conn, &term).await?;
     let earned: BTreeMap<String, Points> = overall
@@ -737,7 +682,7 @@ pub async fn my_points(
         ));
     }
     let mut conn = state.db.conn().await?;
-    let (row, _) = student(&mut conn, actor.account_id).await?;
+    let row = student(&mut conn, actor.account_id).await?;
     Ok(web::Json(
         student_points(&mut conn, &state.scope_counts, row).await?,
     ))
@@ -764,18 +709,15 @@ pub async fn points_of(
     id: web::Path<i64>,
 ) -> Result<web::Json<StudentPoints>, AppError> {
     let mut conn = state.db.conn().await?;
-    let (row, path) = student(&mut conn, *id).await?;
-    may_see(&actor, row.id, &path)?;
+    let row = student(&mut conn, *id).await?;
+    may_see(&actor, row.id, &row.college_path)?;
     Ok(web::Json(
         student_points(&mut conn, &state.scope_counts, row).await?,
     ))
 }
 
 /// A student by number, with their college's path.
-async fn student_by_no(
-    conn: &mut AsyncPgConnection,
-    no: &str,
-) -> Result<(StudentRow, Vec<i64>), AppError> {
+async fn student_by_no(conn: &mut AsyncPgConnection, no: &str) -> Result<StudentInfo, AppError> {
     let id = db::attendance::student_by_number(conn, no.trim())
         .await?
         .map(|(id, _)| id)
@@ -824,7 +766,7 @@ pub async fn record_fact(
             AppError::from(ApiError::invalid("organization_id", "no such organisation"))
         })?;
     actor.require_within(permission, &org.path)?;
-    let (row, _) = student_by_no(&mut conn, &input.student_no).await?;
+    let row = student_by_no(&mut conn, &input.student_no).await?;
     let term = term_for_day(&mut conn, input.occurred_on).await?;
     let source = match input.kind {
         FactKind::Cadre { .. } => Source::Cadre,
@@ -904,8 +846,8 @@ pub async fn adjust(
     if !names.contains_key(input.category.as_str()) {
         return Err(ApiError::invalid("category", "no such category").into());
     }
-    let (row, path) = student_by_no(&mut conn, &input.student_no).await?;
-    actor.require_within(Permission::RecogniseResults, &path)?;
+    let row = student_by_no(&mut conn, &input.student_no).await?;
+    actor.require_within(Permission::RecogniseResults, &row.college_path)?;
     let term = term_for_day(&mut conn, input.occurred_on).await?;
     let student_id = row.id;
     conn.transaction::<_, AppError, _>(async |conn| {

@@ -16,7 +16,6 @@ use shared::{
     ApiError, ErrorCode, Page,
     auth::{AccountKind, Permission},
     page::{PageParams, PageRequest},
-    people::Degree,
     rules::{self, Points},
     transcript::{
         self, IssueRequest, NewPrintJob, PrintFormat, PrintJob, PrintStatus, RevokeRequest,
@@ -38,7 +37,13 @@ use uuid::Uuid;
 use crate::{
     AppState,
     auth::Actor,
-    db::{self, audit::Change, points as ledger, schema::print_jobs, schema::transcripts},
+    db::{
+        self,
+        audit::Change,
+        points::{self as ledger, STUDENT_SQL, StudentInfo, student},
+        schema::print_jobs,
+        schema::transcripts,
+    },
     error::AppError,
     pdf::PdfFonts,
 };
@@ -46,62 +51,17 @@ use crate::{
 /// Most students one batch prints.
 pub const MAX_BATCH: usize = 10_000;
 
-#[derive(QueryableByName)]
-struct StudentInfo {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-    #[diesel(sql_type = Text)]
-    username: String,
-    #[diesel(sql_type = Text)]
-    display_name: String,
-    #[diesel(sql_type = Text)]
-    college: String,
-    #[diesel(sql_type = Text)]
-    college_path: String,
-    #[diesel(sql_type = Text)]
-    major: String,
-    #[diesel(sql_type = Text)]
-    class_name: String,
-    #[diesel(sql_type = Integer)]
-    enrolment_year: i32,
-    #[diesel(sql_type = Text)]
-    degree: String,
-}
-
-impl StudentInfo {
-    fn path(&self) -> Vec<i64> {
-        self.college_path
-            .split(',')
-            .filter_map(|p| p.parse().ok())
-            .collect()
+/// The student as a transcript prints them.
+fn printed(student: &StudentInfo) -> TranscriptStudent {
+    TranscriptStudent {
+        name: student.display_name.clone(),
+        student_no: student.username.clone(),
+        college: student.college.clone(),
+        major: student.major.clone(),
+        class_name: student.class_name.clone(),
+        enrolment_year: student.enrolment_year,
+        degree: student.degree(),
     }
-
-    fn printed(&self) -> TranscriptStudent {
-        TranscriptStudent {
-            name: self.display_name.clone(),
-            student_no: self.username.clone(),
-            college: self.college.clone(),
-            major: self.major.clone(),
-            class_name: self.class_name.clone(),
-            enrolment_year: self.enrolment_year,
-            degree: Degree::parse(&self.degree).unwrap_or(Degree::Undergraduate),
-        }
-    }
-}
-
-const STUDENT_SQL: &str = "SELECT a.id, a.username, a.display_name, o.name AS college,
-        array_to_string(o.path, ',') AS college_path, s.major, s.class_name, s.enrolment_year,
-        s.degree
-    FROM accounts a JOIN students s ON s.account_id = a.id
-    JOIN organizations o ON o.id = a.organization_id";
-
-async fn student(conn: &mut AsyncPgConnection, id: i64) -> Result<StudentInfo, AppError> {
-    diesel::sql_query(format!("{STUDENT_SQL} WHERE a.id = $1"))
-        .bind::<BigInt, _>(id)
-        .get_result(conn)
-        .await
-        .optional()?
-        .ok_or_else(|| AppError::not_found("student"))
 }
 
 #[derive(QueryableByName)]
@@ -215,7 +175,7 @@ impl Context {
         student: &StudentInfo,
         entries: &[TranscriptEntry],
     ) -> TranscriptDoc {
-        let printed = student.printed();
+        let printed = printed(student);
         let totals = transcript::category_totals(entries);
         let progress = rules::progress(self.rules.requirements.for_degree(printed.degree), &totals);
         let progress_codes: Vec<String> = progress.iter().map(|p| p.category.clone()).collect();
@@ -362,7 +322,7 @@ fn may_print(actor: &Actor, student: &StudentInfo, permission: Permission) -> Re
             "a student sees only their own transcript",
         ));
     }
-    actor.require_within(permission, &student.path())
+    actor.require_within(permission, &student.college_path)
 }
 
 fn fonts(state: &AppState) -> Result<PdfFonts, AppError> {
@@ -753,7 +713,7 @@ pub async fn revoke(
             "only organisations revoke transcripts",
         ));
     }
-    actor.require_within(Permission::IssueCertificates, &student.path())?;
+    actor.require_within(Permission::IssueCertificates, &student.college_path)?;
     let serial = serial.into_inner();
     conn.transaction::<_, AppError, _>(async |conn| {
         let changed = diesel::update(
@@ -822,8 +782,8 @@ struct JobRow {
     created_at: DateTime<Utc>,
     #[diesel(sql_type = Nullable<diesel::sql_types::Timestamptz>)]
     finished_at: Option<DateTime<Utc>>,
-    #[diesel(sql_type = Text)]
-    org_path: String,
+    #[diesel(sql_type = Array<BigInt>)]
+    org_path: Vec<i64>,
 }
 
 impl JobRow {
@@ -847,18 +807,11 @@ impl JobRow {
             finished_at: self.finished_at,
         })
     }
-
-    fn path(&self) -> Vec<i64> {
-        self.org_path
-            .split(',')
-            .filter_map(|p| p.parse().ok())
-            .collect()
-    }
 }
 
 const JOB_SQL: &str = "SELECT j.id, o.name AS organization, j.status, j.total, j.done, j.params,
         j.file_name, j.error, a.display_name AS requested_by, j.created_at, j.finished_at,
-        array_to_string(o.path, ',') AS org_path
+        o.path AS org_path
     FROM print_jobs j JOIN organizations o ON o.id = j.organization_id
     JOIN accounts a ON a.id = j.requested_by";
 
@@ -1129,7 +1082,7 @@ pub async fn get_batch(
     let row = job(&mut conn, *id)
         .await?
         .ok_or_else(|| AppError::not_found("print job"))?;
-    actor.require_within(Permission::IssueCertificates, &row.path())?;
+    actor.require_within(Permission::IssueCertificates, &row.org_path)?;
     row.job()
         .map(web::Json)
         .ok_or_else(|| AppError::Internal("print job parameters".into()))
@@ -1214,7 +1167,7 @@ pub async fn batch_file(
     let row = job(&mut conn, *id)
         .await?
         .ok_or_else(|| AppError::not_found("print job"))?;
-    actor.require_within(Permission::IssueCertificates, &row.path())?;
+    actor.require_within(Permission::IssueCertificates, &row.org_path)?;
     let (output, name, content_type): (Option<Vec<u8>>, Option<String>, Option<String>) =
         print_jobs::table
             .find(*id)

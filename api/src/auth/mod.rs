@@ -88,6 +88,21 @@ impl Actor {
         }
     }
 
+    /// The school committee itself (the root organisation) with `manage_accounts`: what the
+    /// school keeps (the calendar, terms, scoring rules). `what` completes "… kept by the
+    /// school committee" in the 403.
+    pub fn require_school_admin(&self, what: &str) -> Result<(), AppError> {
+        self.require(Permission::ManageAccounts)?;
+        if self.org.path.len() == 1 {
+            Ok(())
+        } else {
+            Err(AppError::new(
+                ErrorCode::Forbidden,
+                format!("{what} kept by the school committee"),
+            ))
+        }
+    }
+
     /// As [`Actor::require`], on an organisation (given by its path) inside the actor's
     /// subtree; anything outside answers 403.
     pub fn require_within(&self, permission: Permission, path: &[i64]) -> Result<(), AppError> {

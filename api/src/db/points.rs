@@ -115,6 +115,60 @@ pub async fn rules_for(conn: &mut AsyncPgConnection, term: &Term) -> QueryResult
     })
 }
 
+/// A student as points and transcripts need them: who, where, and their college's path (for
+/// the subtree checks).
+#[derive(QueryableByName)]
+pub struct StudentInfo {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = Text)]
+    pub username: String,
+    #[diesel(sql_type = Text)]
+    pub display_name: String,
+    #[diesel(sql_type = BigInt)]
+    pub college_id: i64,
+    #[diesel(sql_type = Text)]
+    pub college: String,
+    #[diesel(sql_type = diesel::sql_types::Array<BigInt>)]
+    pub college_path: Vec<i64>,
+    #[diesel(sql_type = Text)]
+    pub major: String,
+    #[diesel(sql_type = Text)]
+    pub class_name: String,
+    #[diesel(sql_type = Integer)]
+    pub enrolment_year: i32,
+    #[diesel(sql_type = Text)]
+    pub degree: String,
+}
+
+impl StudentInfo {
+    pub fn degree(&self) -> shared::people::Degree {
+        shared::people::Degree::parse(&self.degree).unwrap_or(shared::people::Degree::Undergraduate)
+    }
+}
+
+/// Selects [`StudentInfo`] columns; add the `WHERE`.
+pub const STUDENT_SQL: &str = "SELECT a.id, a.username, a.display_name,
+        a.organization_id AS college_id, o.name AS college, o.path AS college_path, s.major,
+        s.class_name, s.enrolment_year, s.degree
+    FROM accounts a JOIN students s ON s.account_id = a.id
+    JOIN organizations o ON o.id = a.organization_id";
+
+/// One student by account id; 404 for anyone else.
+pub async fn student(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+) -> Result<StudentInfo, crate::error::AppError> {
+    diesel::sql_query(format!(
+        "{STUDENT_SQL} WHERE a.id = $1 AND a.kind = 'student'"
+    ))
+    .bind::<BigInt, _>(id)
+    .get_result(conn)
+    .await
+    .optional()?
+    .ok_or_else(|| crate::error::AppError::not_found("student"))
+}
+
 /// Serialises ledger writes for one student (released at commit).
 async fn lock_student(conn: &mut AsyncPgConnection, student: i64) -> QueryResult<()> {
     diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
