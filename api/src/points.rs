@@ -420,25 +420,6 @@ struct Count {
     n: i64,
 }
 
-/// The student's own, or an organisation over the student's college with `view_reports` or
-/// `recognise_results`; anyone else gets 403.
-fn may_see(actor: &Actor, student: i64, college_path: &[i64]) -> Result<(), AppError> {
-    if actor.kind == AccountKind::Student && actor.account_id == student {
-        return Ok(());
-    }
-    if actor.role.is_organization()
-        && (actor.permissions.contains(&Permission::ViewReports)
-            || actor.permissions.contains(&Permission::RecogniseResults))
-        && actor.is_within(college_path)
-    {
-        return Ok(());
-    }
-    Err(AppError::new(
-        ErrorCode::Forbidden,
-        "only the student and the organisations over their college see these points",
-    ))
-}
-
 /// How many active students a leaderboard scope has, cached for a minute: the count changes
 /// with enrolment, not with every recognition, and counting 50,000 rows per read is the
 /// leaderboard's most expensive part.
@@ -710,7 +691,11 @@ pub async fn points_of(
 ) -> Result<web::Json<StudentPoints>, AppError> {
     let mut conn = state.db.conn().await?;
     let row = student(&mut conn, *id).await?;
-    may_see(&actor, row.id, &row.college_path)?;
+    actor.require_student_or_within(
+        row.id,
+        &row.college_path,
+        &[Permission::ViewReports, Permission::RecogniseResults],
+    )?;
     Ok(web::Json(
         student_points(&mut conn, &state.scope_counts, row).await?,
     ))

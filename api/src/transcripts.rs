@@ -311,18 +311,9 @@ async fn issue(
     Ok((out, rows.len()))
 }
 
-/// The student's own; or an organisation over the student's college holding `permission`.
-fn may_print(actor: &Actor, student: &StudentInfo, permission: Permission) -> Result<(), AppError> {
-    if actor.kind == AccountKind::Student && actor.account_id == student.id {
-        return Ok(());
-    }
-    if actor.kind == AccountKind::Student {
-        return Err(AppError::new(
-            ErrorCode::Forbidden,
-            "a student sees only their own transcript",
-        ));
-    }
-    actor.require_within(permission, &student.college_path)
+/// The student's own; or an organisation over the student's college holding one of `any_of`.
+fn may_print(actor: &Actor, student: &StudentInfo, any_of: &[Permission]) -> Result<(), AppError> {
+    actor.require_student_or_within(student.id, &student.college_path, any_of)
 }
 
 fn fonts(state: &AppState) -> Result<PdfFonts, AppError> {
@@ -393,9 +384,11 @@ pub async fn preview(
     let id = target(&actor, query.student_id)?;
     let mut conn = state.db.conn().await?;
     let student = student(&mut conn, id).await?;
-    if may_print(&actor, &student, Permission::IssueCertificates).is_err() {
-        may_print(&actor, &student, Permission::ViewReports)?;
-    }
+    may_print(
+        &actor,
+        &student,
+        &[Permission::IssueCertificates, Permission::ViewReports],
+    )?;
     let context = Context::load(&mut conn, &state).await?;
     let entries = entries_of(&mut conn, &[id], &context.names).await?;
     let entries = entries.get(&id).map(Vec::as_slice).unwrap_or_default();
@@ -428,7 +421,7 @@ pub async fn create(
     let style = body.style;
     let mut conn = state.db.conn().await?;
     let student = student(&mut conn, id).await?;
-    may_print(&actor, &student, Permission::IssueCertificates)?;
+    may_print(&actor, &student, &[Permission::IssueCertificates])?;
     let doc = issue_one(&mut conn, &state, &actor, &student, style).await?;
     let found = verification(&mut conn, &doc.serial)
         .await?
@@ -665,7 +658,7 @@ pub async fn pdf(
         .await?
         .ok_or_else(|| AppError::not_found("transcript"))?;
     let student = student(&mut conn, row.student_id).await?;
-    may_print(&actor, &student, Permission::IssueCertificates)?;
+    may_print(&actor, &student, &[Permission::IssueCertificates])?;
     drop(conn);
     let doc: TranscriptDoc = serde_json::from_value(row.snapshot)
         .map_err(|e| AppError::Internal(format!("transcript snapshot: {e}")))?;

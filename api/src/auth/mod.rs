@@ -88,6 +88,30 @@ impl Actor {
         }
     }
 
+    /// A student's own data, or an organisation over the student's college (given by its path)
+    /// holding any of `any_of`; other students and everyone else get 403.
+    pub fn require_student_or_within(
+        &self,
+        student: i64,
+        college_path: &[i64],
+        any_of: &[Permission],
+    ) -> Result<(), AppError> {
+        if self.kind == AccountKind::Student {
+            return if self.account_id == student {
+                Ok(())
+            } else {
+                Err(AppError::new(
+                    ErrorCode::Forbidden,
+                    "a student sees only their own",
+                ))
+            };
+        }
+        match any_of.iter().find(|p| self.permissions.contains(p)) {
+            Some(held) => self.require_within(*held, college_path),
+            None => self.require_within(any_of[0], college_path),
+        }
+    }
+
     /// The school committee itself (the root organisation) with `manage_accounts`: what the
     /// school keeps (the calendar, terms, scoring rules). `what` completes "… kept by the
     /// school committee" in the 403.
