@@ -120,6 +120,7 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(transcripts::pdf)
         .service(transcripts::my_pdf)
         .service(transcripts::revoke)
+        .service(transcripts::list_issued)
         .service(transcripts::verify)
         .service(transcripts::start_batch)
         .service(transcripts::list_batches)

@@ -18,7 +18,7 @@ use shared::{
     page::{PageParams, PageRequest},
     rules::{self, Points},
     transcript::{
-        self, IssueRequest, NewPrintJob, PrintFormat, PrintJob, PrintStatus, RevokeRequest,
+        self, IssueRequest, IssuedTranscript, NewPrintJob, PrintFormat, PrintJob, PrintStatus, RevokeRequest,
         TranscriptDoc, TranscriptEntry, TranscriptStudent, TranscriptStyle, Verification,
         VerificationStatus,
     },
@@ -746,6 +746,116 @@ pub async fn revoke(
         .await?
         .map(web::Json)
         .ok_or_else(|| AppError::not_found("transcript"))
+}
+
+#[derive(QueryableByName)]
+struct ListedRow {
+    #[diesel(sql_type = Text)]
+    serial: String,
+    #[diesel(sql_type = Text)]
+    style: String,
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    issued_at: DateTime<Utc>,
+    #[diesel(sql_type = Text)]
+    issued_by: String,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    batch: bool,
+    #[diesel(sql_type = diesel::sql_types::Jsonb)]
+    total: serde_json::Value,
+    #[diesel(sql_type = Nullable<diesel::sql_types::Timestamptz>)]
+    superseded_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<diesel::sql_types::Timestamptz>)]
+    revoked_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Text>)]
+    revoke_reason: Option<String>,
+}
+
+impl ListedRow {
+    fn listed(self) -> Result<IssuedTranscript, AppError> {
+        let style = TranscriptStyle::parse(&self.style)
+            .ok_or_else(|| AppError::Internal(format!("transcript style {}", self.style)))?;
+        let total: Points = serde_json::from_value(self.total)
+            .map_err(|e| AppError::Internal(format!("transcript total: {e}")))?;
+        let status = if self.revoked_at.is_some() {
+            VerificationStatus::Revoked
+        } else if self.superseded_at.is_some() {
+            VerificationStatus::Superseded
+        } else {
+            VerificationStatus::Genuine
+        };
+        Ok(IssuedTranscript {
+            serial: self.serial,
+            style,
+            status,
+            issued_at: self.issued_at,
+            issued_by: self.issued_by,
+            batch: self.batch,
+            total,
+            superseded_at: self.superseded_at,
+            revoked_at: self.revoked_at,
+            revoke_reason: self.revoke_reason,
+        })
+    }
+}
+
+/// A student's issued transcripts
+///
+/// Every transcript issued to the student, newest first, with whether it is still current,
+/// superseded or revoked — what an organisation picks from to download again or revoke. The
+/// student's own, or an organisation over the student's college with `issue_certificates` or
+/// `view_reports`.
+#[utoipa::path(
+    tag = "transcripts",
+    params(("id" = i64, Path, description = "Student account id"), PageParams),
+    responses(
+        (status = 200, description = "Newest first", body = Page<IssuedTranscript>),
+        (status = 403, description = "Not the student's, nor over their college", body = ApiError),
+        (status = 404, description = "No such student", body = ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+#[get("/students/{id}/transcripts")]
+pub async fn list_issued(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<i64>,
+    query: web::Query<PageParams>,
+) -> Result<web::Json<Page<IssuedTranscript>>, AppError> {
+    let page = PageRequest::try_from(query.into_inner())?;
+    let mut conn = state.db.conn().await?;
+    let student = student(&mut conn, id.into_inner()).await?;
+    may_print(
+        &actor,
+        &student,
+        &[Permission::IssueCertificates, Permission::ViewReports],
+    )?;
+    let rows: Vec<ListedRow> = diesel::sql_query(
+        "SELECT t.serial, t.style, t.issued_at, a.display_name AS issued_by,
+                t.batch_id IS NOT NULL AS batch, t.snapshot -> 'total_points' AS total,
+                (SELECT min(n.issued_at) FROM transcripts n
+                 WHERE n.student_id = t.student_id AND n.style = t.style AND n.id > t.id
+                   AND n.content_hash <> t.content_hash) AS superseded_at,
+                t.revoked_at, t.revoke_reason
+         FROM transcripts t JOIN accounts a ON a.id = t.issued_by
+         WHERE t.student_id = $1
+         ORDER BY t.issued_at DESC, t.id DESC
+         LIMIT $2 OFFSET $3",
+    )
+    .bind::<BigInt, _>(student.id)
+    .bind::<BigInt, _>(page.limit())
+    .bind::<BigInt, _>(page.offset())
+    .load(&mut conn)
+    .await?;
+    let total: i64 = transcripts::table
+        .filter(transcripts::student_id.eq(student.id))
+        .count()
+        .get_result(&mut conn)
+        .await?;
+    let items = rows
+        .into_iter()
+        .map(ListedRow::listed)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(web::Json(Page::new(items, page, total as u64)))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -242,3 +242,130 @@ test('a college admin prints one class as a PDF and downloads it', { timeout: 18
     await page.context().close();
   }
 });
+
+/** The code of the term after `code` (2030-2031-1 → 2030-2031-2 → 2031-2032-1). */
+function nextTermCode(code) {
+  const [first, , number] = code.split('-').map(Number);
+  return number === 1 ? `${first}-${first + 1}-2` : `${first + 1}-${first + 2}-1`;
+}
+
+test('the school admin adds the next term, suggested from the last', { timeout: 90_000 }, async () => {
+  const page = await newPage(browser, DESKTOP);
+  try {
+    await signIn(page, 'admin');
+    await page.goto(`${baseUrl}/admin/rules`);
+    // Newest first: the suggestion follows the last term.
+    const last = await page.locator(tid('term-row')).first().getAttribute('data-code');
+    const next = nextTermCode(last);
+    await page.locator(tid('term-add')).click();
+    assert.equal(await page.locator(tid('term-code')).inputValue(), next);
+    assert.match(await page.locator(tid('term-name')).inputValue(), /学年第[一二]学期$/);
+
+    // Checked as typed with the server's own rule.
+    await page.locator(tid('term-name')).fill('');
+    await waitForText(page, tid('term-name-error'), '1–50');
+    assert.equal(await page.locator(tid('term-save')).isDisabled(), true);
+    const name = `${next.slice(0, 9)}学年第${next.endsWith('-1') ? '一' : '二'}学期`;
+    await page.locator(tid('term-name')).fill(name);
+    assert.equal(await text(page, tid('term-name-error')), '');
+    await page.locator(tid('term-save')).click();
+    await waitForText(page, tid('term-added'), name);
+    await page.waitForFunction(
+      ([selector, code]) => document.querySelector(selector)?.dataset.code === code,
+      [tid('term-row'), next],
+    );
+    // The new term can carry rules: it is offered to publish from.
+    await page.locator(`${tid('rules-term')} option`, { hasText: name }).waitFor({ state: 'attached' });
+
+    // The same code again: the server refuses it (409) and says why.
+    await page.locator(tid('term-add')).click();
+    await page.locator(tid('term-code')).fill(next);
+    await page.locator(tid('term-save')).click();
+    await waitForText(page, tid('term-error'), '学期代码已存在');
+    // Four ended terms unless asked: the list stays short.
+    assert.ok((await page.locator(tid('term-row')).count()) < 20);
+    await page.locator(tid('terms-all')).click();
+    await page.waitForFunction((sel) => document.querySelectorAll(sel).length > 20, tid('term-row'));
+    await page.locator(tid('terms-all')).click();
+    await shot(page, 'admin-terms-desktop.png');
+    assert.deepEqual(page.errors, []);
+  } finally {
+    await page.context().close();
+  }
+});
+
+test('a college admin issues a student\'s transcript and revokes it', { timeout: 120_000 }, async () => {
+  const page = await newPage(browser, DESKTOP);
+  // A student of 经济管理学院, whose admin issues and revokes.
+  const student = '2024020101';
+  let serial;
+  try {
+    await signIn(page, 'em_admin');
+    // From the people list to the student's transcript.
+    await page.goto(`${baseUrl}/people`);
+    await page.locator(tid('people-search')).fill(student);
+    const row = page.locator(`${tid('student-row')}[data-student="${student}"]`);
+    await row.waitFor();
+    await row.locator(tid('student-transcript')).click();
+    await page.waitForURL(/\/admin\/students\/\d+\/transcript/);
+    await page.locator('.paper-frame').waitFor();
+    await page.locator(tid('style-by_term')).click();
+    await page.waitForURL(/style=by_term/);
+
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.locator(tid('issue-pdf')).click(),
+    ]);
+    const bytes = await readFile(await download.path());
+    assert.equal(bytes.subarray(0, 4).toString('latin1'), '%PDF');
+    serial = await text(page, tid('issued-serial'));
+    assert.match(serial, /^SCT-/);
+    await waitForText(page, tid('transcript-student'), student);
+
+    // It heads the issued list, current; the reason is required to revoke it.
+    const issued = page.locator(`${tid('issued-row')}[data-serial="${serial}"]`);
+    await issued.waitFor();
+    assert.equal(await issued.getAttribute('data-status'), 'genuine');
+    assert.equal(await page.locator(tid('issued-row')).first().getAttribute('data-serial'), serial);
+    await issued.locator(tid('issued-revoke')).click();
+    await page.locator(tid('revoke-confirm')).click();
+    await waitForText(page, tid('revoke-reason-error'), '原因');
+    await page.locator(tid('revoke-reason')).fill('班级信息有误，重新出具');
+    await page.locator(tid('revoke-confirm')).click();
+    await waitForText(page, tid('transcript-revoked'), serial);
+    await page.locator(`${tid('issued-row')}[data-serial="${serial}"][data-status="revoked"]`).waitFor();
+    await waitForText(page, `${tid('issued-row')}[data-serial="${serial}"]`, '班级信息有误');
+    assert.equal(await page.locator(`${tid('issued-row')}[data-serial="${serial}"] ${tid('issued-revoke')}`).count(), 0);
+    // The notice of the issue no longer presents it as valid.
+    assert.equal(await page.locator(tid('issued')).count(), 0);
+    await shot(page, 'admin-student-transcript-desktop.png');
+    assert.deepEqual(page.errors, []);
+  } finally {
+    await page.context().close();
+  }
+
+  // Anyone holding the paper sees that it was revoked, and why.
+  const verifier = await newPage(browser, PHONE);
+  try {
+    await verifier.goto(`${baseUrl}/verify/${serial}`);
+    await verifier.locator(`${tid('verdict')}[data-status="revoked"]`).waitFor();
+    await waitForText(verifier, tid('verdict-reason'), '班级信息有误，重新出具');
+    assert.deepEqual(verifier.errors, []);
+  } finally {
+    await verifier.context().close();
+  }
+
+  // The student's own page lists it too, revoked, without a revoke button.
+  const own = await newPage(browser, PHONE);
+  try {
+    await signIn(own, student);
+    await own.goto(`${baseUrl}/transcript`);
+    await own.locator(`${tid('issued-row')}[data-serial="${serial}"][data-status="revoked"]`).waitFor();
+    assert.equal(await own.locator(tid('issued-revoke')).count(), 0);
+    await own.locator(tid('issued-list')).scrollIntoViewIfNeeded();
+    await screenshot(own, 'transcript-issued-phone.png');
+    assert.deepEqual(own.errors, []);
+  } finally {
+    await own.context().close();
+  }
+});

@@ -59,6 +59,30 @@ impl NewTerm {
         Ok(())
     }
 
+    /// The term that follows `last` in the usual calendar: the autumn term (`-1`, 1 September
+    /// to 14 February) then the spring term (`-2`, to 31 August), starting the day after `last`
+    /// ends. What the term form suggests; the admin may change any of it.
+    pub fn following(last: &Term) -> Option<NewTerm> {
+        let (year, number) = last.code.trim().rsplit_once('-')?;
+        let first: i32 = year.split_once('-')?.0.parse().ok()?;
+        let (first, number) = match number {
+            "1" => (first, 2),
+            _ => (first + 1, 1),
+        };
+        let starts_on = last.ends_on.succ_opt()?;
+        let ends_on = match number {
+            1 => NaiveDate::from_ymd_opt(first + 1, 2, 14)?,
+            _ => NaiveDate::from_ymd_opt(first + 1, 8, 31)?,
+        };
+        let ordinal = if number == 1 { "一" } else { "二" };
+        Some(NewTerm {
+            code: format!("{first}-{}-{number}", first + 1),
+            name: format!("{first}-{}学年第{ordinal}学期", first + 1),
+            starts_on,
+            ends_on: ends_on.max(starts_on),
+        })
+    }
+
     /// `2026-2027` of `2026-2027-1`.
     pub fn academic_year(&self) -> String {
         self.code
@@ -398,6 +422,31 @@ pub fn percentile(rank: i64, of: i64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_term_after_the_last_follows_the_calendar() {
+        let term = |code: &str, starts: (i32, u32, u32), ends: (i32, u32, u32)| Term {
+            id: 1,
+            code: code.to_owned(),
+            name: String::new(),
+            academic_year: String::new(),
+            starts_on: NaiveDate::from_ymd_opt(starts.0, starts.1, starts.2).unwrap(),
+            ends_on: NaiveDate::from_ymd_opt(ends.0, ends.1, ends.2).unwrap(),
+        };
+        let spring = NewTerm::following(&term("2030-2031-1", (2030, 9, 1), (2031, 2, 14))).unwrap();
+        assert_eq!(spring.code, "2030-2031-2");
+        assert_eq!(spring.name, "2030-2031学年第二学期");
+        assert_eq!(spring.starts_on, NaiveDate::from_ymd_opt(2031, 2, 15).unwrap());
+        assert_eq!(spring.ends_on, NaiveDate::from_ymd_opt(2031, 8, 31).unwrap());
+        assert!(spring.validate().is_ok());
+        let autumn = NewTerm::following(&term("2030-2031-2", (2031, 2, 15), (2031, 8, 31))).unwrap();
+        assert_eq!(autumn.code, "2031-2032-1");
+        assert_eq!(autumn.name, "2031-2032学年第一学期");
+        assert_eq!(autumn.starts_on, NaiveDate::from_ymd_opt(2031, 9, 1).unwrap());
+        assert_eq!(autumn.ends_on, NaiveDate::from_ymd_opt(2032, 2, 14).unwrap());
+        assert!(autumn.validate().is_ok());
+        assert_eq!(NewTerm::following(&term("nonsense", (2031, 2, 15), (2031, 8, 31))), None);
+    }
 
     #[test]
     fn masks_and_percentiles() {

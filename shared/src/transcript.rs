@@ -335,6 +335,25 @@ pub struct Verification {
     pub document: TranscriptDoc,
 }
 
+/// One transcript issued to a student, as `GET /api/students/{id}/transcripts` lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct IssuedTranscript {
+    pub serial: String,
+    pub style: TranscriptStyle,
+    pub status: VerificationStatus,
+    pub issued_at: chrono::DateTime<chrono::Utc>,
+    /// Who issued it: the student, or the organisation account that issued or printed it.
+    pub issued_by: String,
+    /// Printed as part of a batch.
+    pub batch: bool,
+    /// Total points printed on it.
+    pub total: Points,
+    pub superseded_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub revoked_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub revoke_reason: Option<String>,
+}
+
 /// `POST /api/transcripts/{serial}/revoke`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

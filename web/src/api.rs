@@ -39,12 +39,13 @@ use shared::{
         Student, StudentCreated, UpdateStudent,
     },
     points::{
-        BehindStudent, Leaderboard, NewAdjustment, NewFact, NewRuleSet, RuleSetVersion,
+        BehindStudent, Leaderboard, NewAdjustment, NewFact, NewRuleSet, NewTerm, RuleSetVersion,
         StudentPoints, Term,
     },
     school::School,
     transcript::{
-        IssueRequest, NewPrintJob, PrintJob, TranscriptDoc, TranscriptStyle, Verification,
+        IssueRequest, IssuedTranscript, NewPrintJob, PrintJob, RevokeRequest, TranscriptDoc,
+        TranscriptStyle, Verification,
     },
 };
 use wasm_bindgen::{JsCast, JsValue};
@@ -812,6 +813,12 @@ pub async fn terms() -> Result<Vec<Term>, ApiError> {
     get("/api/terms").await
 }
 
+/// `POST /api/terms`: a term added to the calendar of terms (the school admin's); it may not
+/// overlap another or repeat a code.
+pub async fn create_term(request: &NewTerm) -> Result<Term, ApiError> {
+    post("/api/terms", request).await
+}
+
 /// `GET /api/rules`: every version of the scoring rules, newest first.
 pub async fn rule_versions() -> Result<Vec<RuleSetVersion>, ApiError> {
     get("/api/rules").await
@@ -923,23 +930,53 @@ pub async fn leaderboard(scope: &LeaderboardScope, limit: u32) -> Result<Leaderb
     get(&path).await
 }
 
-/// `GET /api/transcripts/preview?style=…`: what the signed-in student's transcript would say.
-pub async fn transcript_preview(style: TranscriptStyle) -> Result<TranscriptDoc, ApiError> {
+/// `GET /api/transcripts/preview?style=…[&student_id=…]`: what a transcript would say now —
+/// the signed-in student's own, or (for an organisation) the student's.
+pub async fn transcript_preview(
+    student: Option<i64>,
+    style: TranscriptStyle,
+) -> Result<TranscriptDoc, ApiError> {
+    get(&Query::default()
+        .opt("student_id", student)
+        .add("style", style.as_str())
+        .to("/api/transcripts/preview"))
+    .await
+}
+
+/// `POST /api/transcripts`: issues a transcript — the signed-in student's own, or the
+/// student's (the same serial while nothing changed).
+pub async fn issue_transcript(
+    student: Option<i64>,
+    style: TranscriptStyle,
+) -> Result<Verification, ApiError> {
+    post(
+        "/api/transcripts",
+        &IssueRequest {
+            student_id: student,
+            style,
+        },
+    )
+    .await
+}
+
+/// `GET /api/students/{id}/transcripts`: every transcript issued to the student, newest first.
+pub async fn issued_transcripts(
+    student: i64,
+    page: u32,
+    per_page: u32,
+) -> Result<Page<IssuedTranscript>, ApiError> {
     get(&format!(
-        "/api/transcripts/preview?style={}",
-        style.as_str()
+        "/api/students/{student}/transcripts?page={page}&per_page={per_page}"
     ))
     .await
 }
 
-/// `POST /api/transcripts`: issues the signed-in student's transcript (the same serial while
-/// nothing changed).
-pub async fn issue_transcript(style: TranscriptStyle) -> Result<Verification, ApiError> {
+/// `POST /api/transcripts/{serial}/revoke`: withdraws an issued transcript, with the reason.
+pub async fn revoke_transcript(serial: &str, reason: &str) -> Result<Verification, ApiError> {
     post(
-        "/api/transcripts",
-        &IssueRequest {
-            student_id: None,
-            style,
+        &format!("/api/transcripts/{}/revoke", encode(serial)),
+        &RevokeRequest {
+            reason: reason.to_owned(),
         },
     )
     .await

@@ -13,7 +13,7 @@ use crate::{
     components::{
         guard::{Access, Guard},
         layout::Layout,
-        points_nav::{BEHIND, PointsHome},
+        points_nav::{BEHIND, PointsHome, TRANSCRIPTS},
     },
     i18n, pages, session,
 };
@@ -117,6 +117,9 @@ pub fn App() -> impl IntoView {
                     } />
                     <Route path=path!("/admin/students/:id/points") view=|| view! {
                         <Guard access=Access::AnyPermission(BEHIND)><pages::student_points::StudentPointsPage /></Guard>
+                    } />
+                    <Route path=path!("/admin/students/:id/transcript") view=|| view! {
+                        <Guard access=Access::AnyPermission(TRANSCRIPTS)><pages::transcript::StudentTranscriptPage /></Guard>
                     } />
                     <Route path=path!("/admin/print") view=|| view! {
                         <Guard access=Access::Permission(Permission::IssueCertificates)><pages::print::PrintPage /></Guard>

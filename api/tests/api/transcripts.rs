@@ -267,6 +267,37 @@ async fn a_student_issues_and_downloads_and_anyone_verifies_by_the_qr_code() {
     let preview: Value = response.json().await.unwrap();
     assert_eq!(preview["serial"], "", "a preview has no serial");
     assert_eq!(preview["sections"][0]["title"], "获奖认定");
+
+    // The student's issued transcripts, newest first, as the organisation picks from them.
+    let listed: Value = get_as(&app, &cs_admin, &format!("/api/students/{id}/transcripts"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["total"], 2);
+    let items = listed["items"].as_array().unwrap();
+    assert_eq!(items[0]["serial"], newer_serial.as_str());
+    assert_eq!(items[0]["status"], "revoked");
+    assert_eq!(items[0]["revoke_reason"], "信息有误，已重新出具");
+    assert_eq!(items[0]["total"], 300);
+    assert_eq!(items[0]["batch"], false);
+    assert_eq!(items[1]["serial"], serial.as_str());
+    assert_eq!(items[1]["status"], "superseded");
+    assert_eq!(items[1]["total"], 250);
+    assert_eq!(items[1]["style"], "by_category");
+    assert!(items[1]["issued_by"].as_str().is_some_and(|by| !by.is_empty()));
+    let own: Value = get_as(&app, &student, &format!("/api/students/{id}/transcripts"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(own["total"], 2, "the student sees their own");
+    for who in [&other, &token(&app, "em_admin").await] {
+        let response = get_as(&app, who, &format!("/api/students/{id}/transcripts")).await;
+        assert_error(response, 403, "forbidden").await;
+    }
+    let response = get_as(&app, &cs_admin, "/api/students/999999/transcripts").await;
+    assert_error(response, 404, "not_found").await;
     let response = get_as(&app, &student, "/api/transcripts/preview?style=sideways").await;
     assert_eq!(
         assert_error(response, 400, "invalid_query").await["field"],

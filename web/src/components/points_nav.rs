@@ -10,6 +10,9 @@ use crate::{i18n::use_i18n, session::use_session};
 /// Who may see the students behind the requirement and a student's points.
 pub const BEHIND: &[Permission] = &[Permission::ViewReports, Permission::RecogniseResults];
 
+/// Who may open a student's transcript page: issue it, or only read it.
+pub const TRANSCRIPTS: &[Permission] = &[Permission::IssueCertificates, Permission::ViewReports];
+
 /// A page of the console.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PointsPage {
@@ -164,6 +167,14 @@ pub fn points_message(i18n: crate::i18n::I18n, text: &str) -> String {
         "say why, in 2 to 200 characters" => "请填写原因（2–200 个字符）",
         "enter a date" => "请选择日期",
         "choose the organisation" => "请选择认定组织",
+        "like 2026-2027-1: the academic year, then the term number 1–3" => {
+            "格式如 2026-2027-1：学年，再加学期序号 1–3"
+        }
+        "1 to 50 characters" => "须为 1–50 个字符",
+        "on or after starts_on" => "不能早于开始日期",
+        "say why, in 2 to 500 characters" => "请填写原因（2–500 个字符）",
+        "the code is taken or the dates overlap another term" => "学期代码已存在，或日期与其他学期重叠",
+        "the transcript is already revoked" => "该成绩单已被撤销",
         other => {
             return crate::components::error::translate(i18n, other)
                 .unwrap_or_else(|| other.to_owned());

@@ -17,9 +17,11 @@ use crate::{
     components::{
         error::ErrorNotice,
         pager::Pager,
+        points_nav::{BEHIND, TRANSCRIPTS},
         table::{Cell, DataTable},
     },
     i18n::use_i18n,
+    session::use_session,
 };
 
 const PER_PAGE: u32 = 20;
@@ -188,6 +190,9 @@ pub fn PeoplePage() -> impl IntoView {
 #[component]
 fn StudentTable(students: Vec<Student>) -> impl IntoView {
     let i18n = use_i18n();
+    let session = use_session();
+    let may_points = BEHIND.iter().any(|p| session.can(*p));
+    let may_transcript = TRANSCRIPTS.iter().any(|p| session.can(*p));
     let columns = vec![
         ("学号", "Student no."),
         ("姓名", "Name"),
@@ -197,14 +202,17 @@ fn StudentTable(students: Vec<Student>) -> impl IntoView {
         ("年级", "Year"),
         ("类别", "Degree"),
         ("状态", "Status"),
+        ("", ""),
     ];
     view! {
         <DataTable columns=columns testid="people-table">
             {students.into_iter().map(|student| {
                 let degree = student.degree;
                 let active = student.active;
+                let id = student.id;
+                let number = student.student_no.clone();
                 view! {
-                    <tr data-testid="student-row">
+                    <tr data-testid="student-row" data-student=number>
                         <Cell zh="学号" en="Student no." class="cell-key">{student.student_no}</Cell>
                         <Cell zh="姓名" en="Name" class="cell-title">{student.name}</Cell>
                         <Cell zh="学院" en="College">{student.college_name}</Cell>
@@ -219,6 +227,14 @@ fn StudentTable(students: Vec<Student>) -> impl IntoView {
                             <span class="badge" class:badge-off=!active class:badge-on=active>
                                 {move || if active { i18n.t("在籍", "Active") } else { i18n.t("已停用", "Inactive") }}
                             </span>
+                        </Cell>
+                        <Cell zh="" en="" class="cell-actions">
+                            {may_points.then(|| view! {
+                                <A href=format!("/admin/students/{id}/points") attr:class="btn btn-small" attr:data-testid="student-points">{move || i18n.t("积分", "Points")}</A>
+                            })}
+                            {may_transcript.then(|| view! {
+                                <A href=format!("/admin/students/{id}/transcript") attr:class="btn btn-small" attr:data-testid="student-transcript">{move || i18n.t("成绩单", "Transcript")}</A>
+                            })}
                         </Cell>
                     </tr>
                 }

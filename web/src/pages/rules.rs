@@ -12,7 +12,7 @@ use leptos::prelude::*;
 use shared::{
     ApiError,
     attendance::{Award, AwardLevel, ParticipantRole},
-    points::{NewRuleSet, RuleSetVersion, Term},
+    points::{NewRuleSet, NewTerm, RuleSetVersion, Term},
     rules::{
         CadreLevel, CategoryRule, Fact, FactKind, Grade, Grant, Points, Reduction, Requirement,
         Requirements, RuleSet, evaluate,
@@ -262,6 +262,7 @@ pub fn RulesPage() -> impl IntoView {
                 Err(error) => view! { <ErrorNotice error=error retry=Callback::new(move |_| current.refetch()) /> }.into_any(),
             })}
         </Suspense>
+        <Terms terms=terms />
     }
 }
 
@@ -1382,5 +1383,207 @@ fn Versions(
                 Err(error) => view! { <ErrorNotice error=error retry=Callback::new(move |_| versions.refetch()) /> }.into_any(),
             })}
         </Transition>
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The terms
+
+/// How many ended terms the list shows before 显示更早的学期.
+const RECENT_ENDED_TERMS: usize = 4;
+
+/// 学期: the calendar of terms every rule version and ledger entry refers to, and (for the
+/// school admin) a form to add the next one — suggested from the last, checked as typed with
+/// `NewTerm::validate`, the server's own check; an overlap answers 409.
+#[component]
+fn Terms(terms: LocalResource<Result<Vec<Term>, ApiError>>) -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    let editable = move || session.with_me(|me| me.is_some_and(is_school_admin));
+    let adding = RwSignal::new(false);
+    let added = RwSignal::new(None::<Term>);
+    let show_all = RwSignal::new(false);
+    view! {
+        <section class="panel terms-panel" data-testid="terms-panel">
+            <div class="panel-head">
+                <h2>{move || i18n.t("学期", "Terms")}</h2>
+                {move || (editable() && !adding.get()).then(|| view! {
+                    <button type="button" class="btn btn-small" data-testid="term-add"
+                        on:click=move |_| { added.set(None); adding.set(true); }>
+                        {move || i18n.t("添加学期", "Add a term")}
+                    </button>
+                })}
+            </div>
+            <p class="muted small">{move || i18n.t(
+                "学期首尾相接、互不重叠；积分按发生日期所在学期计入，规则版本按学期生效。",
+                "Terms follow each other without overlapping; points count in the term of the day they happened, and rule versions apply from a term on.",
+            )}</p>
+            {move || added.get().map(|term| {
+                let name = term.name.clone();
+                view! {
+                    <p class="notice notice-ok" role="status" data-testid="term-added">{move || match i18n.locale() {
+                        Locale::Zh => format!("已添加{name}。"),
+                        Locale::En => format!("{name} added."),
+                    }}</p>
+                }
+            })}
+            {move || adding.get().then(|| {
+                let last = terms.get().and_then(Result::ok).and_then(|list| list.last().cloned());
+                view! {
+                    <TermForm last=last
+                        cancel=Callback::new(move |()| adding.set(false))
+                        added=Callback::new(move |term: Term| {
+                            adding.set(false);
+                            added.set(Some(term));
+                            terms.refetch();
+                        }) />
+                }
+            })}
+            <Transition fallback=move || view! { <p class="muted">{move || i18n.t("加载中…", "Loading…")}</p> }>
+                {move || terms.get().map(|result| match result {
+                    Ok(list) => {
+                        let today = today();
+                        // Newest first: the terms to come, the current one and the last few
+                        // that ended, unless all are asked for.
+                        let ended = list.iter().filter(|t| t.ends_on < today).count();
+                        let hidden = ended.saturating_sub(RECENT_ENDED_TERMS);
+                        let shown = if show_all.get() { list.len() } else { list.len() - hidden };
+                        view! {
+                            <DataTable columns=vec![("代码", "Code"), ("名称", "Name"), ("起止", "Dates"), ("", "")] testid="terms">
+                                {list.into_iter().rev().take(shown).map(|term| {
+                                    let starts = term.starts_on;
+                                    let ends = term.ends_on;
+                                    let state = if ends < today {
+                                        ("已结束", "Ended", "badge-off")
+                                    } else if starts > today {
+                                        ("未开始", "Upcoming", "badge-kind")
+                                    } else {
+                                        ("进行中", "Current", "badge-on")
+                                    };
+                                    let code = term.code.clone();
+                                    view! {
+                                        <tr data-testid="term-row" data-code=code>
+                                            <Cell zh="代码" en="Code" class="cell-nowrap code">{term.code.clone()}</Cell>
+                                            <Cell zh="名称" en="Name">{term.name.clone()}</Cell>
+                                            <Cell zh="起止" en="Dates" class="cell-nowrap">
+                                                {move || format!("{} – {}", format::date(i18n.locale(), starts), format::date(i18n.locale(), ends))}
+                                            </Cell>
+                                            <Cell zh="" en="">
+                                                <span class=format!("badge {}", state.2)>{move || i18n.t(state.0, state.1)}</span>
+                                            </Cell>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </DataTable>
+                            {(hidden > 0).then(|| view! {
+                                <button type="button" class="btn btn-small" data-testid="terms-all"
+                                    on:click=move |_| show_all.update(|all| *all = !*all)>
+                                    {move || match (show_all.get(), i18n.locale()) {
+                                        (true, Locale::Zh) => "收起已结束的学期".to_owned(),
+                                        (true, Locale::En) => "Fewer ended terms".to_owned(),
+                                        (false, Locale::Zh) => format!("显示更早的 {hidden} 个学期"),
+                                        (false, Locale::En) => format!("Show {hidden} earlier terms"),
+                                    }}
+                                </button>
+                            })}
+                        }.into_any()
+                    }
+                    Err(error) => view! { <ErrorNotice error=error retry=Callback::new(move |_| terms.refetch()) /> }.into_any(),
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn TermForm(last: Option<Term>, cancel: Callback<()>, added: Callback<Term>) -> impl IntoView {
+    let i18n = use_i18n();
+    let suggested = last.as_ref().and_then(NewTerm::following);
+    let code = RwSignal::new(suggested.as_ref().map(|t| t.code.clone()).unwrap_or_default());
+    let name = RwSignal::new(suggested.as_ref().map(|t| t.name.clone()).unwrap_or_default());
+    let starts_on = RwSignal::new(suggested.as_ref().map(|t| t.starts_on.to_string()).unwrap_or_default());
+    let ends_on = RwSignal::new(suggested.as_ref().map(|t| t.ends_on.to_string()).unwrap_or_default());
+    let server_error = RwSignal::new(None::<ApiError>);
+    let touched = RwSignal::new(false);
+    // The request as typed, or the first problem with it (its field and message).
+    let request = Memo::new(move |_| {
+        let date = |field: &'static str, text: String| {
+            chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+                .map_err(|_| (field.to_owned(), "enter a date".to_owned()))
+        };
+        let request = NewTerm {
+            code: code.get().trim().to_owned(),
+            name: name.get().trim().to_owned(),
+            starts_on: date("starts_on", starts_on.get())?,
+            ends_on: date("ends_on", ends_on.get())?,
+        };
+        request
+            .validate()
+            .map_err(|e| (e.field.unwrap_or_default(), e.message))?;
+        Ok(request)
+    });
+    let error_of = move |field: &'static str| {
+        let local = request.with(|r| match r {
+            Err((f, message)) if f == field => Some(points_message(i18n, message)),
+            _ => None,
+        });
+        local.filter(|_| touched.get()).or_else(|| {
+            server_error
+                .get()
+                .filter(|e| e.field.as_deref() == Some(field))
+                .map(|e| points_message(i18n, &e.message))
+        })
+    };
+    let other_error = move || {
+        server_error
+            .get()
+            .filter(|e| !matches!(e.field.as_deref(), Some("code" | "name" | "starts_on" | "ends_on")))
+    };
+    let save = Action::new_local(move |request: &NewTerm| {
+        let request = request.clone();
+        async move {
+            match api::create_term(&request).await {
+                Ok(term) => {
+                    server_error.set(None);
+                    added.run(term);
+                }
+                Err(error) => server_error.set(Some(error)),
+            }
+        }
+    });
+    let field = move |zh: &'static str, en: &'static str, key: &'static str, kind: &'static str, value: RwSignal<String>| view! {
+        <label class="field">
+            <span class="field-label">{move || i18n.t(zh, en)}</span>
+            <input type=kind data-testid=format!("term-{key}") prop:value=value
+                aria-invalid=move || error_of(key).is_some().to_string()
+                on:input=move |ev| { touched.set(true); server_error.set(None); value.set(event_target_value(&ev)); } />
+            <span class="field-error" role="alert" data-testid=format!("term-{key}-error")>{move || error_of(key)}</span>
+        </label>
+    };
+    view! {
+        <form class="term-form" data-testid="term-form" on:submit=move |ev| {
+            ev.prevent_default();
+            touched.set(true);
+            if let Ok(request) = request.get_untracked() {
+                save.dispatch(request);
+            }
+        }>
+            <div class="form-grid">
+                {field("学期代码", "Code", "code", "text", code)}
+                {field("名称", "Name", "name", "text", name)}
+                {field("开始日期", "Starts on", "starts_on", "date", starts_on)}
+                {field("结束日期", "Ends on", "ends_on", "date", ends_on)}
+            </div>
+            {move || other_error().map(|error| view! {
+                <p class="notice notice-error" role="alert" data-testid="term-error">{points_message(i18n, &error.message)}</p>
+            })}
+            <div class="actions">
+                <button type="submit" class="btn btn-primary" data-testid="term-save"
+                    disabled=move || save.pending().get() || (touched.get() && request.with(Result::is_err))>
+                    {move || if save.pending().get() { i18n.t("保存中…", "Saving…") } else { i18n.t("添加", "Add") }}
+                </button>
+                <button type="button" class="btn" on:click=move |_| cancel.run(())>{move || i18n.t("取消", "Cancel")}</button>
+            </div>
+        </form>
     }
 }

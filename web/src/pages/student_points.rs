@@ -101,6 +101,9 @@ fn Summary(student: StudentPoints, names: Memo<CategoryNames>) -> impl IntoView 
                 " "
                 <span class="badge badge-kind">{move || labels::degree(i18n, degree)}</span>
             </h1>
+            <A href=format!("/admin/students/{}/transcript", student.student_id) attr:class="btn btn-small" attr:data-testid="student-transcript">
+                {move || i18n.t("成绩单", "Transcript")}
+            </A>
         </div>
         <div class="stats">
             <div class="stat">
