@@ -5,7 +5,7 @@
 pub mod requests;
 pub mod token;
 
-use actix_web::{HttpRequest, HttpResponse, get, http::header, post, put, web};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, get, http::header, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Asia::Shanghai;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
@@ -16,9 +16,9 @@ use shared::{
     attendance::{
         Anomaly, AnomalyKind, AttendanceMethod, AttendanceRecord, CATEGORIES_WITH_DEADLINE,
         CheckinCode, CheckinRequest, CheckinResult, CheckinSettings, CodeKind, Deadlines,
-        MAKEUP_WORKING_DAYS, ManualAttendance, RECOGNITION_WORKING_DAYS, distance_m,
+        MAKEUP_WORKING_DAYS, ManualAttendance, RECOGNITION_WORKING_DAYS,
     },
-    auth::Permission,
+    auth::{AccountKind, Permission},
     calendar::WorkCalendar,
     page::{PageParams, PageRequest},
 };
@@ -27,7 +27,7 @@ use utoipa::IntoParams;
 use crate::{
     AppState,
     activities::{require_student, visible},
-    auth::{Actor, client_ip},
+    auth::{self, Actor, client_ip},
     db::{self, attendance::CheckinRow, audit::Change, organizations::OrgRow},
     error::AppError,
 };
@@ -268,14 +268,18 @@ pub async fn checkin_code(
 #[post("/checkin")]
 pub async fn check_in(
     state: web::Data<AppState>,
-    actor: Actor,
     req: HttpRequest,
     body: web::Json<CheckinRequest>,
 ) -> Result<web::Json<CheckinResult>, AppError> {
-    require_student(&actor)?;
+    // The token's signature here; its session is checked in the statement that records the scan.
+    let (student, session_id) = auth::token_claims(&req, &state)?;
     let now = Utc::now();
     let request = body.into_inner();
     let code = state.checkin.verify(&request.token, now.timestamp())?;
+    if code.kind == CodeKind::Out {
+        let actor = Actor::extract(&req).await?;
+        return check_out(&state, &actor, code.activity_id, now).await;
+    }
     let device = request
         .device_id
         .as_deref()
@@ -287,8 +291,81 @@ pub async fn check_in(
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .map(|ua| ua.chars().take(300).collect::<String>());
+    let lag = now.timestamp_millis() - code.step * token::STEP_SECS * 1000;
+    let scan = db::attendance::Scan {
+        session_id,
+        student_id: student,
+        activity_id: code.activity_id,
+        at: now,
+        device_id: device,
+        client_ip: &ip,
+        user_agent: user_agent.as_deref(),
+        code_lag_ms: lag.clamp(0, i64::from(i32::MAX)) as i32,
+        latitude: request.latitude,
+        longitude: request.longitude,
+    };
     let mut conn = state.db.conn().await?;
-    let row = db::attendance::checkin_row(&mut conn, code.activity_id)
+    let found = db::attendance::scan_in(&mut conn, &scan).await?;
+    auth::admit(found.session_ended.map(|ended| auth::SessionState {
+        ended,
+        active: found.active.unwrap_or(false),
+        must_change_password: found.must_change_password.unwrap_or(false),
+    }))?;
+    if found.kind.as_deref() != Some(AccountKind::Student.as_str()) {
+        return Err(AppError::new(
+            ErrorCode::Forbidden,
+            "only students sign up for activities",
+        ));
+    }
+    let title = found
+        .title
+        .ok_or_else(|| AppError::not_found("activity"))?;
+    if found.open != Some(true) {
+        return Err(AppError::new(
+            ErrorCode::CheckinClosed,
+            "this activity is not taking check-ins now",
+        ));
+    }
+    if found.device_used {
+        db::attendance::record_attempt(
+            &mut conn,
+            code.activity_id,
+            student,
+            "device_already_used",
+            device,
+            &ip,
+        )
+        .await?;
+        return Err(AppError::new(
+            ErrorCode::DeviceAlreadyUsed,
+            "this phone already checked in another student: each student scans with their own phone",
+        ));
+    }
+    if !found.inserted {
+        return Err(AppError::new(
+            ErrorCode::AlreadyCheckedIn,
+            "you are already checked in for this activity",
+        ));
+    }
+    Ok(web::Json(CheckinResult {
+        activity_id: code.activity_id,
+        activity_title: title,
+        kind: CodeKind::In,
+        at: now,
+        registered: found.registered,
+    }))
+}
+
+/// A scan of the check-out code: the student's check-in gets its check-out time, once.
+async fn check_out(
+    state: &AppState,
+    actor: &Actor,
+    activity_id: i64,
+    now: DateTime<Utc>,
+) -> Result<web::Json<CheckinResult>, AppError> {
+    require_student(actor)?;
+    let mut conn = state.db.conn().await?;
+    let row = db::attendance::checkin_row(&mut conn, activity_id)
         .await?
         .ok_or_else(|| AppError::not_found("activity"))?;
     if !row.is_open(now) {
@@ -298,86 +375,25 @@ pub async fn check_in(
         ));
     }
     let student = actor.account_id;
-    match code.kind {
-        CodeKind::In => {
-            if let Some(device) = device
-                && db::attendance::device_used_by_other(&mut conn, row.id, device, student).await?
-            {
-                db::attendance::record_attempt(
-                    &mut conn,
-                    row.id,
-                    student,
-                    "device_already_used",
-                    Some(device),
-                    &ip,
-                )
-                .await?;
-                return Err(AppError::new(
-                    ErrorCode::DeviceAlreadyUsed,
-                    "this phone already checked in another student: each student scans with their own phone",
-                ));
-            }
+    match db::attendance::check_out(&mut conn, row.id, student, now).await? {
+        Some(true) => {
             let registered = db::attendance::is_registered(&mut conn, row.id, student).await?;
-            let distance = match (
-                request.latitude,
-                request.longitude,
-                row.checkin_latitude,
-                row.checkin_longitude,
-            ) {
-                (Some(lat), Some(lng), Some(at_lat), Some(at_lng)) => {
-                    Some(distance_m(lat, lng, at_lat, at_lng))
-                }
-                _ => None,
-            };
-            let lag = now.timestamp_millis() - code.step * token::STEP_SECS * 1000;
-            let new = db::attendance::NewAttendance {
-                activity_id: row.id,
-                student_id: student,
-                checked_in_at: now,
-                method: AttendanceMethod::Qr.as_str(),
-                device_id: device,
-                client_ip: Some(&ip),
-                user_agent: user_agent.as_deref(),
-                code_lag_ms: Some(lag.clamp(0, i64::from(i32::MAX)) as i32),
-                distance_m: distance,
-                registered,
-                recorded_by: None,
-                reason: None,
-            };
-            if !db::attendance::check_in(&mut conn, &new).await? {
-                return Err(AppError::new(
-                    ErrorCode::AlreadyCheckedIn,
-                    "you are already checked in for this activity",
-                ));
-            }
             Ok(web::Json(CheckinResult {
                 activity_id: row.id,
                 activity_title: row.title,
-                kind: CodeKind::In,
+                kind: CodeKind::Out,
                 at: now,
                 registered,
             }))
         }
-        CodeKind::Out => match db::attendance::check_out(&mut conn, row.id, student, now).await? {
-            Some(true) => {
-                let registered = db::attendance::is_registered(&mut conn, row.id, student).await?;
-                Ok(web::Json(CheckinResult {
-                    activity_id: row.id,
-                    activity_title: row.title,
-                    kind: CodeKind::Out,
-                    at: now,
-                    registered,
-                }))
-            }
-            Some(false) => Err(AppError::new(
-                ErrorCode::AlreadyCheckedIn,
-                "you are already checked out",
-            )),
-            None => Err(AppError::new(
-                ErrorCode::CheckinClosed,
-                "check in first: you have no check-in for this activity",
-            )),
-        },
+        Some(false) => Err(AppError::new(
+            ErrorCode::AlreadyCheckedIn,
+            "you are already checked out",
+        )),
+        None => Err(AppError::new(
+            ErrorCode::CheckinClosed,
+            "check in first: you have no check-in for this activity",
+        )),
     }
 }
 

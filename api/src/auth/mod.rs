@@ -170,29 +170,67 @@ async fn authenticate(req: HttpRequest) -> Result<Actor, AppError> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| AppError::Internal("application state missing".into()))?;
-    let (account_id, session_id) = state.auth.keys.verify(bearer(&req)?)?;
+    let (account_id, session_id) = token_claims(&req, state)?;
     let mut conn = state.db.conn().await?;
-    let row = db::accounts::actor(&mut conn, account_id, session_id)
-        .await?
-        .ok_or_else(|| {
-            AppError::new(
-                ErrorCode::SessionEnded,
-                "the session no longer exists; sign in again",
-            )
-        })?;
-    if row.session_ended {
+    let row = db::accounts::actor(&mut conn, account_id, session_id).await?;
+    // The password change is the extractors' to require: `SignedIn` works without it.
+    admit(row.as_ref().map(|row| SessionState {
+        ended: row.session_ended,
+        active: row.active && row.org.active,
+        must_change_password: false,
+    }))?;
+    row.map(|row| row.into_actor(session_id))
+        .ok_or_else(|| AppError::Internal("a missing session was admitted".into()))
+}
+
+/// The account and session a bearer token names, checked only cryptographically. Whoever calls
+/// this must still confirm the session against the database as [`admit`] does — the
+/// `Actor` extractor does; `POST /api/checkin` does it in the statement that records the scan.
+pub fn token_claims(req: &HttpRequest, state: &AppState) -> Result<(i64, uuid::Uuid), AppError> {
+    state.auth.keys.verify(bearer(req)?)
+}
+
+/// What the database says of a token's session and account.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionState {
+    pub ended: bool,
+    /// The account and its organisation are both active.
+    pub active: bool,
+    pub must_change_password: bool,
+}
+
+/// Whether a token's session may act (`None`: no such session): not when ended, deactivated,
+/// or waiting for a password change.
+pub fn admit(session: Option<SessionState>) -> Result<(), AppError> {
+    let Some(session) = session else {
+        return Err(AppError::new(
+            ErrorCode::SessionEnded,
+            "the session no longer exists; sign in again",
+        ));
+    };
+    if session.ended {
         return Err(AppError::new(
             ErrorCode::SessionEnded,
             "the session has ended; sign in again",
         ));
     }
-    if !row.active || !row.org.active {
+    if !session.active {
         return Err(AppError::new(
             ErrorCode::AccountDisabled,
             "this account has been deactivated",
         ));
     }
-    Ok(row.into_actor(session_id))
+    if session.must_change_password {
+        return Err(password_change_required());
+    }
+    Ok(())
+}
+
+fn password_change_required() -> AppError {
+    AppError::new(
+        ErrorCode::PasswordChangeRequired,
+        "change your password first (POST /api/me/password)",
+    )
 }
 
 type Extracted<T> = Pin<Box<dyn Future<Output = Result<T, AppError>>>>;
@@ -208,10 +246,7 @@ impl FromRequest for Actor {
         Box::pin(async move {
             let actor = authenticate(req).await?;
             if actor.must_change_password {
-                return Err(AppError::new(
-                    ErrorCode::PasswordChangeRequired,
-                    "change your password first (POST /api/me/password)",
-                ));
+                return Err(password_change_required());
             }
             Ok(actor)
         })

@@ -1,7 +1,10 @@
 //! Attendance records, refused scans, back-fill requests and recognised results.
 
 use chrono::{DateTime, Utc};
-use diesel::prelude::*;
+use diesel::{
+    prelude::*,
+    sql_types::{BigInt, Bool, Nullable, Text},
+};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use shared::attendance::{AttendanceMethod, AttendanceRecord};
 
@@ -151,6 +154,115 @@ pub async fn check_in(conn: &mut AsyncPgConnection, new: &NewAttendance<'_>) -> 
         .execute(conn)
         .await?;
     Ok(inserted == 1)
+}
+
+/// A student's scan of a check-in code, as [`scan_in`] records it.
+pub struct Scan<'a> {
+    pub session_id: uuid::Uuid,
+    pub student_id: i64,
+    pub activity_id: i64,
+    pub at: DateTime<Utc>,
+    pub device_id: Option<&'a str>,
+    pub client_ip: &'a str,
+    pub user_agent: Option<&'a str>,
+    pub code_lag_ms: i32,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+}
+
+/// What [`scan_in`] found, and whether it recorded the check-in.
+#[derive(Debug, QueryableByName)]
+pub struct ScanOutcome {
+    /// The token's session, `None` when it does not exist.
+    #[diesel(sql_type = Nullable<Bool>)]
+    pub session_ended: Option<bool>,
+    /// The account and its organisation are active.
+    #[diesel(sql_type = Nullable<Bool>)]
+    pub active: Option<bool>,
+    #[diesel(sql_type = Nullable<Bool>)]
+    pub must_change_password: Option<bool>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub kind: Option<String>,
+    /// The activity's title, `None` when it does not exist.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub title: Option<String>,
+    /// Published, and `at` is inside its check-in window ([`CheckinRow::window`]).
+    #[diesel(sql_type = Nullable<Bool>)]
+    pub open: Option<bool>,
+    #[diesel(sql_type = Bool)]
+    pub device_used: bool,
+    #[diesel(sql_type = Bool)]
+    pub registered: bool,
+    #[diesel(sql_type = Bool)]
+    pub inserted: bool,
+}
+
+/// A QR check-in in one statement — one round trip at the moment a lecture hall scans: the
+/// session and account behind the token, the activity and its window, the shared-phone check,
+/// the registration, and the insert, which happens only when all of them allow it (a second
+/// scan inserts nothing). The caller turns what it found into the answer.
+///
+/// The window repeats [`CheckinRow::window`] and the distance `shared::attendance::distance_m`
+/// (haversine, 6,371 km); the attendance API tests hold them to the same results.
+pub async fn scan_in(conn: &mut AsyncPgConnection, scan: &Scan<'_>) -> QueryResult<ScanOutcome> {
+    use diesel::sql_types::{Double, Integer, Timestamptz};
+    diesel::sql_query(
+        "WITH who AS (
+             SELECT s.ended_at IS NOT NULL AS session_ended, a.active AND o.active AS active,
+                    a.must_change_password, a.kind
+             FROM sessions s
+             JOIN accounts a ON a.id = s.account_id
+             JOIN organizations o ON o.id = a.organization_id
+             WHERE s.id = $1 AND s.account_id = $2
+         ), act AS (
+             SELECT id, title, checkin_latitude, checkin_longitude,
+                    status = 'published'
+                    AND $4 >= coalesce(checkin_opens_at, starts_at - interval '30 minutes')
+                    AND $4 < coalesce(checkin_closes_at, ends_at) AS open
+             FROM activities WHERE id = $3
+         ), facts AS (
+             SELECT EXISTS (SELECT 1 FROM attendance
+                            WHERE activity_id = $3 AND device_id = $5 AND student_id <> $2)
+                        AS device_used,
+                    EXISTS (SELECT 1 FROM registrations
+                            WHERE activity_id = $3 AND student_id = $2 AND status = 'confirmed')
+                        AS registered
+         ), added AS (
+             INSERT INTO attendance (activity_id, student_id, checked_in_at, method, device_id,
+                                     client_ip, user_agent, code_lag_ms, distance_m, registered)
+             SELECT act.id, $2, $4, 'qr', $5, $6, $7, $8,
+                    CASE WHEN $9::float8 IS NOT NULL AND $10::float8 IS NOT NULL
+                              AND act.checkin_latitude IS NOT NULL
+                              AND act.checkin_longitude IS NOT NULL
+                    THEN 2 * 6371000 * asin(least(1, sqrt(
+                             sin(radians(act.checkin_latitude - $9) / 2) ^ 2
+                             + cos(radians($9)) * cos(radians(act.checkin_latitude))
+                               * sin(radians(act.checkin_longitude - $10) / 2) ^ 2)))
+                    END,
+                    facts.registered
+             FROM who, act, facts
+             WHERE NOT who.session_ended AND who.active AND NOT who.must_change_password
+               AND who.kind = 'student' AND act.open AND NOT facts.device_used
+             ON CONFLICT DO NOTHING
+             RETURNING 1
+         )
+         SELECT who.session_ended, who.active, who.must_change_password, who.kind,
+                act.title, act.open, facts.device_used, facts.registered,
+                EXISTS (SELECT 1 FROM added) AS inserted
+         FROM facts LEFT JOIN who ON true LEFT JOIN act ON true",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(scan.session_id)
+    .bind::<BigInt, _>(scan.student_id)
+    .bind::<BigInt, _>(scan.activity_id)
+    .bind::<Timestamptz, _>(scan.at)
+    .bind::<Nullable<Text>, _>(scan.device_id)
+    .bind::<Text, _>(scan.client_ip)
+    .bind::<Nullable<Text>, _>(scan.user_agent)
+    .bind::<Integer, _>(scan.code_lag_ms)
+    .bind::<Nullable<Double>, _>(scan.latitude)
+    .bind::<Nullable<Double>, _>(scan.longitude)
+    .get_result(conn)
+    .await
 }
 
 /// Records the check-out of a checked-in student: answers `None` if not checked in, or

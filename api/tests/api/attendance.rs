@@ -275,6 +275,72 @@ async fn one_phone_cannot_check_in_two_students_and_the_organiser_sees_it() {
 }
 
 #[tokio::test]
+async fn a_scan_far_from_the_place_is_flagged_and_an_ended_session_cannot_scan() {
+    let app = demo_app().await;
+    let id = running(&app).await;
+    let club = token(&app, "acm_admin").await;
+    let now = Utc::now();
+    // 天安门 as the place, 500 m; the student scans from 景山, about 1.6 km north.
+    let place = (39.9087, 116.3975);
+    let there = (39.9235, 116.3972);
+    let settings = json!({"opens_at": now - Duration::hours(1), "closes_at": now + Duration::hours(3),
+        "checkout_enabled": false, "latitude": place.0, "longitude": place.1, "radius_m": 500});
+    let saved = send_as(
+        &app,
+        Method::PUT,
+        Some(&club),
+        &format!("/api/activities/{id}/checkin-settings"),
+        Some(&settings),
+    )
+    .await;
+    assert_eq!(saved.status().as_u16(), 200);
+    let student = token(&app, "2023010101").await;
+    let code = keys().code(id, CodeKind::In, step_at(now.timestamp()));
+    let scanned = send_as(
+        &app,
+        Method::POST,
+        Some(&student),
+        "/api/checkin",
+        Some(&json!({"token": code, "latitude": there.0, "longitude": there.1})),
+    )
+    .await;
+    assert_eq!(scanned.status().as_u16(), 200);
+    let anomalies: Value = get_as(
+        &app,
+        &club,
+        &format!("/api/activities/{id}/attendance/anomalies"),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let far = anomalies
+        .as_array()
+        .or_else(|| anomalies["items"].as_array())
+        .unwrap()
+        .iter()
+        .find(|a| a["kind"] == "far_away")
+        .cloned()
+        .expect("a far_away anomaly");
+    // The statement's distance is the shared function's, to the metre.
+    let metres = shared::attendance::distance_m(there.0, there.1, place.0, place.1).round();
+    assert!(
+        far.to_string().contains(&format!("{metres} m from the place")),
+        "{far}"
+    );
+
+    // Signed out: the token still verifies, but its session has ended.
+    let other = token(&app, "2023010102").await;
+    let out = send_as(&app, Method::POST, Some(&other), "/api/auth/logout", None).await;
+    assert!(out.status().is_success());
+    let refused = scan(&app, &other, &code, None).await;
+    assert_error(refused, 401, "session_ended").await;
+    // An organisation account is no student.
+    let refused = scan(&app, &club, &code, None).await;
+    assert_error(refused, 403, "forbidden").await;
+}
+
+#[tokio::test]
 async fn check_out_works_the_same_way_when_enabled() {
     let app = demo_app().await;
     let id = running(&app).await;
