@@ -517,9 +517,16 @@ pub async fn list(
             )
         )
     };
-    let total: i64 = count().count().get_result(conn).await?;
-    type Row = (ActivityRow, String, String);
-    let rows: Vec<Row> = query()
+    // The count and the page go out together (pipelined on the one connection), the page with
+    // each activity's confirmed places: one round trip for the feed after authentication.
+    let confirmed = diesel::dsl::sql::<diesel::sql_types::BigInt>(
+        "(SELECT count(*) FROM registrations r \
+          WHERE r.activity_id = activities.id AND r.status = 'confirmed')",
+    );
+    type Row = (ActivityRow, String, String, i64);
+    let (mut for_count, mut for_page) = (&*conn, &*conn);
+    let total = count().count().get_result::<i64>(&mut for_count);
+    let rows = query()
         .order((activities::starts_at.desc(), activities::id.desc()))
         .offset(page.offset())
         .limit(page.limit())
@@ -527,19 +534,21 @@ pub async fn list(
             ActivityRow::as_select(),
             organizations::name,
             activity_categories::name,
+            confirmed,
         ))
-        .load(conn)
-        .await?;
-    let ids: Vec<i64> = rows.iter().map(|(row, _, _)| row.id).collect();
-    let counts = counts(conn, &ids).await?;
+        .load::<Row>(&mut for_page);
+    let (total, rows) = futures_util::future::try_join(total, rows).await?;
     let items = rows
         .into_iter()
-        .zip(counts)
-        .map(
-            |((row, organizer_name, category_name), (_, confirmed, _, _))| {
-                summary(&row, organizer_name, category_name, confirmed, now)
-            },
-        )
+        .map(|(row, organizer_name, category_name, confirmed)| {
+            summary(
+                &row,
+                organizer_name,
+                category_name,
+                confirmed.clamp(0, i64::from(u32::MAX)) as u32,
+                now,
+            )
+        })
         .collect();
     Ok((items, total.max(0) as u64))
 }
