@@ -163,8 +163,6 @@ pub struct Facts {
     /// The raw activities' ids are consecutive from here.
     pub first_raw: i64,
     pub raw_n: i64,
-    pub first_activity: i64,
-    pub activities: u32,
     pub colleges: Vec<i64>,
     pub categories: Vec<String>,
     /// The batch print: [college id, enrolment year, students].
@@ -199,8 +197,6 @@ impl Facts {
         if consecutive != 1 || last_raw - first_raw + 1 != raw_n {
             return Err("the generated ids are not consecutive: run again with --fresh".into());
         }
-        let activities =
-            numbers("SELECT count(*), coalesce(min(activity_id), 0) FROM bench.activities")?;
         Ok(Facts {
             students: students as u32,
             first_student,
@@ -213,8 +209,6 @@ impl Facts {
             )?,
             first_raw,
             raw_n,
-            activities: activities[0] as u32,
-            first_activity: activities[1],
             colleges: numbers("SELECT id FROM organizations WHERE kind = 'college' ORDER BY id")?,
             categories: rows(
                 "SELECT code FROM activity_categories WHERE active ORDER BY position",
