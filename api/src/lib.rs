@@ -59,6 +59,10 @@ pub struct AppState {
     pub scope_counts: points::ScopeCounts,
     /// The CJK font for transcript PDFs, parsed once; none when no font is installed.
     pub pdf: Option<pdf::PdfFonts>,
+    /// PDFs rendered at once: one per core. Rendering is CPU-bound, so more at a time only
+    /// queue on the cores — and each holds its own working set (font subsets, page streams),
+    /// which is what the server's memory grew with under 16 concurrent downloads.
+    pub pdf_renders: tokio::sync::Semaphore,
 }
 
 /// The OpenAPI document, serialised once.
@@ -93,6 +97,9 @@ impl Application {
             settings: settings.clone(),
             started: Instant::now(),
             scope_counts: points::ScopeCounts::default(),
+            pdf_renders: tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            ),
             pdf: match pdf::PdfFonts::load() {
                 Ok(fonts) => Some(fonts),
                 Err(error) => {

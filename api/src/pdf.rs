@@ -50,8 +50,30 @@ struct Faces {
 #[derive(Clone)]
 struct Face {
     font: Font,
-    data: Arc<Vec<u8>>,
+    data: Arc<MappedFont>,
     index: u32,
+}
+
+/// A font file mapped into memory. A CJK face is about 20 MB, of which a transcript uses a few
+/// hundred glyphs: mapped, only the pages read become resident (and are shared with every other
+/// process using the font), where reading the file would keep all of it on the heap.
+struct MappedFont(memmap2::Mmap);
+
+impl MappedFont {
+    fn open(path: &Path) -> std::io::Result<MappedFont> {
+        let file = std::fs::File::open(path)?;
+        // SAFETY: font files are installed by the package manager and not written in place
+        // (an upgrade writes a new file and renames it over the old, whose mapping stays valid);
+        // the mapping is only ever read.
+        let map = unsafe { memmap2::Mmap::map(&file)? };
+        Ok(MappedFont(map))
+    }
+}
+
+impl AsRef<[u8]> for MappedFont {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
 }
 
 /// The Debian package that provides the default font.
@@ -145,19 +167,20 @@ fn bold_sibling(regular: &Path) -> Option<PathBuf> {
 
 impl Face {
     fn open(path: &Path) -> Result<Face, String> {
-        let data = std::fs::read(path)
+        let data = MappedFont::open(path)
             .map_err(|e| format!("cannot read the font {}: {e}", path.display()))?;
-        let index = simplified_chinese_face(&data)
+        let index = simplified_chinese_face(data.as_ref())
             .map_err(|e| format!("the font {} is not usable: {e}", path.display()))?;
         let data = Arc::new(data);
-        let font = Font::new(data.clone().into(), index)
+        let shared: Arc<dyn AsRef<[u8]> + Send + Sync> = data.clone();
+        let font = Font::new(shared.into(), index)
             .ok_or_else(|| format!("krilla cannot read the font {}", path.display()))?;
         Ok(Face { font, data, index })
     }
 
     /// The cmap and advances, borrowed from the font bytes for the length of one render.
     fn measure(&self) -> Result<Measure<'_>, String> {
-        let font = FontRef::from_index(&self.data, self.index)
+        let font = FontRef::from_index(self.data.as_ref().as_ref(), self.index)
             .map_err(|e| format!("cannot read the font: {e}"))?;
         let units_per_em = f32::from(
             font.metrics(Size::unscaled(), LocationRef::default())

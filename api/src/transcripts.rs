@@ -322,7 +322,17 @@ fn fonts(state: &AppState) -> Result<PdfFonts, AppError> {
     })
 }
 
-async fn render(fonts: PdfFonts, docs: Vec<TranscriptDoc>) -> Result<Vec<u8>, AppError> {
+/// Renders on the blocking pool, once a render slot is free (see `AppState::pdf_renders`).
+async fn render(
+    state: &AppState,
+    fonts: PdfFonts,
+    docs: Vec<TranscriptDoc>,
+) -> Result<Vec<u8>, AppError> {
+    let _slot = state
+        .pdf_renders
+        .acquire()
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
     web::block(move || crate::pdf::render(&fonts, &docs))
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?
@@ -516,7 +526,7 @@ pub async fn my_pdf(
     let doc = issue_one(&mut conn, &state, &actor, &student, style).await?;
     drop(conn);
     let serial = doc.serial.clone();
-    let bytes = render(fonts, vec![doc]).await?;
+    let bytes = render(&state, fonts, vec![doc]).await?;
     Ok(pdf_response(bytes, &student.username, &serial))
 }
 
@@ -662,7 +672,7 @@ pub async fn pdf(
     drop(conn);
     let doc: TranscriptDoc = serde_json::from_value(row.snapshot)
         .map_err(|e| AppError::Internal(format!("transcript snapshot: {e}")))?;
-    let bytes = render(fonts, vec![doc]).await?;
+    let bytes = render(&state, fonts, vec![doc]).await?;
     Ok(pdf_response(bytes, &student.username, &serial))
 }
 
@@ -1089,6 +1099,11 @@ async fn run_batch(
     let format = params.format;
     let names: Vec<String> = students.iter().map(|s| s.username.clone()).collect();
     let counter = done.clone();
+    let _slot = state
+        .pdf_renders
+        .acquire()
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
     let work = web::block(move || render_batch(&fonts, docs, &names, format, &counter));
     tokio::pin!(work);
     let output = loop {
