@@ -15,6 +15,15 @@ use std::process::Command;
 
 use crate::util::{self, Result, step};
 
+/// What a browser fetches for every page but the lazily loaded ones, relative to `web/dist/`:
+/// the main module, its script, the chunk loader that the script imports, and the style sheet.
+pub const FIRST_LOAD: [&str; 4] = [
+    "pkg/__wasm_split.js",
+    "pkg/web.js",
+    "pkg/web_bg.wasm",
+    "style.css",
+];
+
 /// Builds `web/dist/` with the given wasm-bindgen CLI (see [`crate::tools`]).
 pub fn build(release: bool, wasm_bindgen: &Path) -> Result {
     let root = util::repo_root();
