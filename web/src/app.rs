@@ -1,8 +1,11 @@
 //! The route table and the app-wide contexts (locale, session, school profile). Each page that
 //! needs an account names what it needs ([`Access`]); the guard sends signed-out users to
-//! `/login?next=…` and shows "no permission" to accounts that lack it.
+//! `/login?next=…` and shows "no permission" to accounts that lack it. The organisations' pages
+//! and two public ones are `Lazy…` stand-ins whose code is fetched on first visit
+//! ([`lazy_pages!`]), so that what a student's phone loads first stays small.
 
 use leptos::prelude::*;
+use leptos::wasm_split::SplitLoaderError;
 use leptos_router::{
     components::{Route, Router, Routes},
     path,
@@ -13,7 +16,8 @@ use crate::{
     components::{
         guard::{Access, Guard},
         layout::Layout,
-        points_nav::{BEHIND, PointsHome, TRANSCRIPTS},
+        lazy::LazyView,
+        points_nav::{BEHIND, TRANSCRIPTS},
     },
     i18n, pages, session,
 };
@@ -32,25 +36,25 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=pages::not_found::NotFound>
                     <Route path=path!("/") view=pages::home::Home />
                     <Route path=path!("/calendar") view=pages::calendar::CalendarPage />
-                    <Route path=path!("/status") view=pages::status::StatusPage />
+                    <Route path=path!("/status") view=LazyStatusPage />
                     <Route path=path!("/login") view=pages::login::LoginPage />
                     <Route path=path!("/checkin") view=pages::checkin::CheckinPage />
                     // Public: the QR code on a printed transcript opens it, signed in or not.
-                    <Route path=path!("/verify/:serial") view=pages::verify::VerifyPage />
+                    <Route path=path!("/verify/:serial") view=LazyVerifyPage />
                     <Route path=path!("/account") view=|| view! {
                         <Guard access=Access::SignedIn><pages::account::AccountPage /></Guard>
                     } />
                     <Route path=path!("/org") view=|| view! {
-                        <Guard access=Access::Organization><pages::org::OrgPage /></Guard>
+                        <Guard access=Access::Organization><LazyOrgPage /></Guard>
                     } />
                     <Route path=path!("/org/:id/accounts") view=|| view! {
-                        <Guard access=Access::Permission(Permission::ManageAccounts)><pages::org_accounts::OrgAccountsPage /></Guard>
+                        <Guard access=Access::Permission(Permission::ManageAccounts)><LazyOrgAccountsPage /></Guard>
                     } />
                     <Route path=path!("/people") view=|| view! {
-                        <Guard access=Access::Permission(Permission::ManageAccounts)><pages::people::PeoplePage /></Guard>
+                        <Guard access=Access::Permission(Permission::ManageAccounts)><LazyPeoplePage /></Guard>
                     } />
                     <Route path=path!("/people/import") view=|| view! {
-                        <Guard access=Access::Permission(Permission::ManageAccounts)><pages::people_import::ImportPage /></Guard>
+                        <Guard access=Access::Permission(Permission::ManageAccounts)><LazyImportPage /></Guard>
                     } />
                     <Route path=path!("/activities") view=|| view! {
                         <Guard access=Access::SignedIn><pages::activities::ActivitiesPage /></Guard>
@@ -74,58 +78,150 @@ pub fn App() -> impl IntoView {
                         <Guard access=Access::SignedIn><pages::notifications::NotificationsPage /></Guard>
                     } />
                     <Route path=path!("/manage/activities") view=|| view! {
-                        <Guard access=Access::Organization><pages::manage_activities::ManageActivitiesPage /></Guard>
+                        <Guard access=Access::Organization><LazyManageActivitiesPage /></Guard>
                     } />
                     <Route path=path!("/manage/activities/new") view=|| view! {
-                        <Guard access=Access::Permission(Permission::PublishActivities)><pages::activity_edit::NewActivityPage /></Guard>
+                        <Guard access=Access::Permission(Permission::PublishActivities)><LazyNewActivityPage /></Guard>
                     } />
                     <Route path=path!("/manage/activities/:id/edit") view=|| view! {
-                        <Guard access=Access::Permission(Permission::PublishActivities)><pages::activity_edit::EditActivityPage /></Guard>
+                        <Guard access=Access::Permission(Permission::PublishActivities)><LazyEditActivityPage /></Guard>
                     } />
                     <Route path=path!("/manage/activities/:id/registrations") view=|| view! {
-                        <Guard access=Access::Organization><pages::registrations::RegistrationsPage /></Guard>
+                        <Guard access=Access::Organization><LazyRegistrationsPage /></Guard>
                     } />
                     <Route path=path!("/reviews") view=|| view! {
-                        <Guard access=Access::Permission(Permission::ReviewActivities)><pages::reviews::ReviewsPage /></Guard>
+                        <Guard access=Access::Permission(Permission::ReviewActivities)><LazyReviewsPage /></Guard>
                     } />
                     <Route path=path!("/audit") view=|| view! {
-                        <Guard access=Access::Organization><pages::audit::AuditPage /></Guard>
+                        <Guard access=Access::Organization><LazyAuditPage /></Guard>
                     } />
                     <Route path=path!("/manage/activities/:id/checkin") view=|| view! {
-                        <Guard access=Access::Permission(Permission::RecordAttendance)><pages::checkin_screen::CheckinScreenPage /></Guard>
+                        <Guard access=Access::Permission(Permission::RecordAttendance)><LazyCheckinScreenPage /></Guard>
                     } />
                     <Route path=path!("/manage/activities/:id/attendance") view=|| view! {
-                        <Guard access=Access::Permission(Permission::RecordAttendance)><pages::attendance::AttendancePage /></Guard>
+                        <Guard access=Access::Permission(Permission::RecordAttendance)><LazyAttendancePage /></Guard>
                     } />
                     <Route path=path!("/manage/activities/:id/results") view=|| view! {
-                        <Guard access=Access::Permission(Permission::RecogniseResults)><pages::results::ResultsPage /></Guard>
+                        <Guard access=Access::Permission(Permission::RecogniseResults)><LazyResultsPage /></Guard>
                     } />
                     <Route path=path!("/manage/requests") view=|| view! {
-                        <Guard access=Access::Organization><pages::requests::RequestsPage /></Guard>
+                        <Guard access=Access::Organization><LazyRequestsPage /></Guard>
                     } />
                     <Route path=path!("/manage/overdue") view=|| view! {
-                        <Guard access=Access::Organization><pages::overdue::OverduePage /></Guard>
+                        <Guard access=Access::Organization><LazyOverduePage /></Guard>
                     } />
                     <Route path=path!("/admin") view=|| view! {
-                        <Guard access=Access::Organization><PointsHome /></Guard>
+                        <Guard access=Access::Organization><LazyPointsHome /></Guard>
                     } />
                     <Route path=path!("/admin/rules") view=|| view! {
-                        <Guard access=Access::Organization><pages::rules::RulesPage /></Guard>
+                        <Guard access=Access::Organization><LazyRulesPage /></Guard>
                     } />
                     <Route path=path!("/admin/behind") view=|| view! {
-                        <Guard access=Access::AnyPermission(BEHIND)><pages::behind::BehindPage /></Guard>
+                        <Guard access=Access::AnyPermission(BEHIND)><LazyBehindPage /></Guard>
                     } />
                     <Route path=path!("/admin/students/:id/points") view=|| view! {
-                        <Guard access=Access::AnyPermission(BEHIND)><pages::student_points::StudentPointsPage /></Guard>
+                        <Guard access=Access::AnyPermission(BEHIND)><LazyStudentPointsPage /></Guard>
                     } />
                     <Route path=path!("/admin/students/:id/transcript") view=|| view! {
-                        <Guard access=Access::AnyPermission(TRANSCRIPTS)><pages::transcript::StudentTranscriptPage /></Guard>
+                        <Guard access=Access::AnyPermission(TRANSCRIPTS)><LazyStudentTranscriptPage /></Guard>
                     } />
                     <Route path=path!("/admin/print") view=|| view! {
-                        <Guard access=Access::Permission(Permission::IssueCertificates)><pages::print::PrintPage /></Guard>
+                        <Guard access=Access::Permission(Permission::IssueCertificates)><LazyPrintPage /></Guard>
                     } />
                 </Routes>
             </Layout>
         </Router>
+    }
+}
+
+/// `group { LazyPage => path::to::Page; … }`: a WASM chunk `group` holding the pages, and for
+/// each page a component `LazyPage` that fetches the chunk on first use and then shows `Page`
+/// (see [`LazyView`]).
+///
+/// One split point per group rather than Leptos's `#[lazy]` on each page: with a chunk per
+/// page, the split shares the pages' common code out into some 180 files, up to 57 of them
+/// fetched for one page. With a chunk per console, its first page fetches it (and the few pieces
+/// shared with other consoles); every other page of the console is then at hand.
+///
+/// Components rather than `#[lazy_route]`s: the router lets a lazy route that is still loading
+/// when the app starts overwrite the page of a later navigation (a redirect, or a quick tap).
+/// And so the guards in the route table decide before anything is fetched.
+macro_rules! lazy_pages {
+    ($($group:ident { $($lazy:ident => $($page:ident)::+;)* })*) => {$(
+        mod $group {
+            use super::*;
+
+            /// The group's pages.
+            #[derive(Clone, Copy)]
+            #[allow(clippy::enum_variant_names)]
+            pub enum Page {
+                $($lazy,)*
+            }
+
+            // The split point: the build moves this function, and all that only it reaches,
+            // into the group's chunk; calling it fetches the chunk first.
+            #[::leptos::wasm_split::wasm_split(
+                $group,
+                wasm_split_path = ::leptos::wasm_split,
+                fallible
+            )]
+            pub fn show(page: Page) -> Result<AnyView, SplitLoaderError> {
+                Ok(match page {
+                    $(Page::$lazy => view! { <$($page)::+ /> }.into_any(),)*
+                })
+            }
+        }
+
+        $(
+            #[component]
+            fn $lazy() -> impl IntoView {
+                view! { <LazyView load=$group::show($group::Page::$lazy) /> }
+            }
+        )*
+    )*};
+}
+
+// The pages whose code loads on first visit: each group a WASM chunk (`cargo xtask build-web`
+// splits the module at these points; see xtask/src/web.rs). The organisations' three consoles,
+// which a student's phone never downloads, and two public pages off the students' daily path.
+lazy_pages! {
+    // 活动管理: an organisation's activities, from publishing to recognising the results.
+    activities {
+        LazyManageActivitiesPage => pages::manage_activities::ManageActivitiesPage;
+        LazyNewActivityPage => pages::activity_edit::NewActivityPage;
+        LazyEditActivityPage => pages::activity_edit::EditActivityPage;
+        LazyRegistrationsPage => pages::registrations::RegistrationsPage;
+        LazyReviewsPage => pages::reviews::ReviewsPage;
+        LazyCheckinScreenPage => pages::checkin_screen::CheckinScreenPage;
+        LazyAttendancePage => pages::attendance::AttendancePage;
+        LazyResultsPage => pages::results::ResultsPage;
+        LazyRequestsPage => pages::requests::RequestsPage;
+        LazyOverduePage => pages::overdue::OverduePage;
+    }
+    // 组织与人员: the organisation tree, its accounts, the students, and the audit log.
+    accounts {
+        LazyOrgPage => pages::org::OrgPage;
+        LazyOrgAccountsPage => pages::org_accounts::OrgAccountsPage;
+        LazyPeoplePage => pages::people::PeoplePage;
+        LazyImportPage => pages::people_import::ImportPage;
+        LazyAuditPage => pages::audit::AuditPage;
+    }
+    // 积分: the points console.
+    points {
+        LazyPointsHome => crate::components::points_nav::PointsHome;
+        LazyRulesPage => pages::rules::RulesPage;
+        LazyBehindPage => pages::behind::BehindPage;
+        LazyStudentPointsPage => pages::student_points::StudentPointsPage;
+        LazyStudentTranscriptPage => pages::transcript::StudentTranscriptPage;
+        LazyPrintPage => pages::print::PrintPage;
+    }
+    // The platform's health.
+    status {
+        LazyStatusPage => pages::status::StatusPage;
+    }
+    // The verification that the QR code on a printed transcript opens, mostly on the phone of
+    // whoever checks the paper.
+    verify {
+        LazyVerifyPage => pages::verify::VerifyPage;
     }
 }

@@ -1,10 +1,28 @@
-//! `cargo xtask build-web`: the Leptos app compiled to wasm, bound with wasm-bindgen and
-//! laid out with its static files in `web/dist/`, which the API server serves.
+//! `cargo xtask build-web`: the Leptos app compiled to wasm, split into the main module and
+//! lazily loaded chunks, bound with wasm-bindgen and laid out with its static files in
+//! `web/dist/`, which the API server serves.
+//!
+//! The split: the organisations' consoles, two public pages and the organiser's panel of an
+//! activity are split points (`lazy_pages!` in web/src/app.rs, and `#[wasm_split]` functions),
+//! so the compiled module imports each of them from a placeholder. [`split`] cuts the module
+//! there into the main module, which wasm-bindgen then binds as usual (`pkg/web_bg.wasm` +
+//! `pkg/web.js`), and chunks (`pkg/split_*.wasm`, and `pkg/chunk_*.wasm` for code that several
+//! of them share) that `pkg/__wasm_split.js` fetches when one of them is first used. A student's
+//! phone loads only the main module, its script, the loader and the style sheet.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::util::{self, Result, step};
+
+/// What a browser fetches for every page but the lazily loaded ones, relative to `web/dist/`:
+/// the main module, its script, the chunk loader that the script imports, and the style sheet.
+pub const FIRST_LOAD: [&str; 4] = [
+    "pkg/__wasm_split.js",
+    "pkg/web.js",
+    "pkg/web_bg.wasm",
+    "style.css",
+];
 
 /// Builds `web/dist/` with the given wasm-bindgen CLI (see [`crate::tools`]).
 pub fn build(release: bool, wasm_bindgen: &Path) -> Result {
@@ -28,6 +46,8 @@ pub fn build(release: bool, wasm_bindgen: &Path) -> Result {
         "wasm32-unknown-unknown/{}/web.wasm",
         if profile == "dev" { "debug" } else { profile }
     ));
+    let pkg = dist.join("pkg");
+    let main_module = split(&wasm, &pkg)?;
     util::run(
         Command::new(wasm_bindgen)
             .args([
@@ -37,12 +57,15 @@ pub fn build(release: bool, wasm_bindgen: &Path) -> Result {
                 // The names section is for debuggers: about 40 % of the file, useless to users.
                 "--remove-name-section",
                 "--remove-producers-section",
+                // The chunks link against the main module's function table, which LLD exports
+                // and wasm-bindgen would otherwise drop.
+                "--keep-lld-exports",
                 "--out-name",
                 "web",
                 "--out-dir",
             ])
-            .arg(dist.join("pkg"))
-            .arg(&wasm),
+            .arg(&pkg)
+            .arg(&main_module),
     )?;
 
     for file in ["index.html", "style.css"] {
@@ -54,12 +77,136 @@ pub fn build(release: bool, wasm_bindgen: &Path) -> Result {
     }
     if release {
         step("compressing the assets (brotli, best level)");
-        for asset in ["pkg/web_bg.wasm", "pkg/web.js", "style.css"] {
-            compress(&dist.join(asset))?;
+        for asset in scripts(&pkg)? {
+            compress(&asset)?;
         }
+        compress(&dist.join("style.css"))?;
     }
     println!("web/dist: {} KB", size_of(&dist).div_ceil(1024));
     Ok(())
+}
+
+/// Splits the compiled module `wasm` at its split points: writes the chunks and their loader
+/// (`__wasm_split.js`) to `pkg` and returns the main module, still to be bound by wasm-bindgen.
+fn split(wasm: &Path, pkg: &Path) -> Result<PathBuf> {
+    step("splitting the lazily loaded chunks out of the WASM module");
+    let input = std::fs::read(wasm).map_err(|e| format!("cannot read {}: {e}", wasm.display()))?;
+    let main_module = wasm.with_file_name("web_split.wasm");
+    let mut options = wasm_split_cli_support::Options::new(&input);
+    options.output_dir = pkg;
+    options.main_out_path = &main_module;
+    // Both paths are relative to `pkg`: the loader imports wasm-bindgen's `initSync` from the
+    // main module's script, and the main module imports the loader.
+    options.main_module = "./web.js";
+    options.link_name = "./__wasm_split.js";
+    let split = wasm_split_cli_support::transform(options)
+        .map_err(|e| format!("cannot split {}: {e:#}", wasm.display()))?;
+    let loader = pkg.join("__wasm_split.js");
+    let mut loader_js = std::fs::read_to_string(&loader)
+        .map_err(|e| format!("cannot read {}: {e}", loader.display()))?;
+    for chunk in &split.split_modules {
+        // wasm-bindgen strips the main module; the chunks bypass it and keep the splitter's
+        // function names, more than half of their bytes.
+        strip_custom_sections(chunk)?;
+        name_by_content(chunk, &mut loader_js)?;
+    }
+    std::fs::write(&loader, loader_js)
+        .map_err(|e| format!("cannot write {}: {e}", loader.display()))?;
+    step(format!(
+        "{} lazily loaded chunks",
+        split.split_modules.len()
+    ));
+    Ok(main_module)
+}
+
+/// Renames the chunk `split_x.wasm` to `split_x.<hash of its bytes>.wasm`, and the reference to
+/// it in the loader's script `loader_js`.
+///
+/// A chunk only fits the main module it was split from: it fills slots of that module's function
+/// table. A page loaded before a new build would otherwise fetch the new build's chunk of the
+/// same name; with the bytes in the name it fetches its own, or, once that is gone, fails to
+/// load and says so, rather than run with a mismatched table.
+fn name_by_content(chunk: &Path, loader_js: &mut String) -> Result {
+    use std::hash::{Hash, Hasher};
+
+    let bytes =
+        std::fs::read(chunk).map_err(|e| format!("cannot read {}: {e}", chunk.display()))?;
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut hasher);
+    let (Some(stem), Some(name)) = (
+        chunk.file_stem().and_then(|s| s.to_str()),
+        chunk.file_name().and_then(|s| s.to_str()),
+    ) else {
+        return Err(format!("{}: not a chunk's name", chunk.display()));
+    };
+    let hashed = format!("{stem}.{:016x}.wasm", hasher.finish());
+    let reference = format!("\"./{name}\"");
+    if loader_js.matches(&reference).count() != 1 {
+        return Err(format!(
+            "the chunk loader does not name {reference} exactly once"
+        ));
+    }
+    *loader_js = loader_js.replace(&reference, &format!("\"./{hashed}\""));
+    std::fs::rename(chunk, chunk.with_file_name(&hashed))
+        .map_err(|e| format!("cannot rename {}: {e}", chunk.display()))
+}
+
+/// Rewrites the WASM module at `path` without its custom sections (names, producers, target
+/// features): metadata for tools, which a browser ignores.
+fn strip_custom_sections(path: &Path) -> Result {
+    let bad = |what: &str| format!("cannot strip {}: {what}", path.display());
+    let module = std::fs::read(path).map_err(|e| bad(&e.to_string()))?;
+    let (header, mut rest) = module
+        .split_at_checked(8)
+        .ok_or_else(|| bad("not a WASM module"))?;
+    let mut out = header.to_vec();
+    while let Some((&id, after_id)) = rest.split_first() {
+        let (size, after_size) = read_leb128(after_id).ok_or_else(|| bad("bad section size"))?;
+        let end = usize::try_from(size)
+            .ok()
+            .and_then(|size| (after_id.len() - after_size.len()).checked_add(size))
+            .filter(|&end| end <= after_id.len())
+            .ok_or_else(|| bad("section overruns the file"))?;
+        if id != 0 {
+            out.push(id);
+            out.extend_from_slice(&after_id[..end]);
+        }
+        rest = &after_id[end..];
+    }
+    std::fs::write(path, out).map_err(|e| bad(&e.to_string()))
+}
+
+/// An unsigned LEB128 number at the start of `bytes`, and the bytes after it.
+fn read_leb128(bytes: &[u8]) -> Option<(u64, &[u8])> {
+    let mut value = 0u64;
+    for (i, &byte) in bytes.iter().enumerate().take(10) {
+        value |= u64::from(byte & 0x7f) << (7 * i);
+        if byte & 0x80 == 0 {
+            return Some((value, &bytes[i + 1..]));
+        }
+    }
+    None
+}
+
+/// The WASM modules and scripts in `pkg`: the main module and its script, the chunks and
+/// their loader.
+fn scripts(pkg: &Path) -> Result<Vec<PathBuf>> {
+    let entries =
+        std::fs::read_dir(pkg).map_err(|e| format!("cannot read {}: {e}", pkg.display()))?;
+    let mut files = Vec::new();
+    for entry in entries {
+        let path = entry
+            .map_err(|e| format!("cannot read {}: {e}", pkg.display()))?
+            .path();
+        if path
+            .extension()
+            .is_some_and(|ext| ext == "wasm" || ext == "js")
+        {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
 }
 
 /// Writes `<file>.br` beside `file`, which the server sends to browsers that accept brotli.

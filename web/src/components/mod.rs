@@ -8,6 +8,7 @@ pub mod error;
 pub mod field;
 pub mod guard;
 pub mod layout;
+pub mod lazy;
 pub mod org_select;
 pub mod pager;
 pub mod permissions;

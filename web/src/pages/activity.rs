@@ -21,6 +21,7 @@ use crate::{
         activity::{StateBadge, places},
         answers::{AnswersForm, AnswersState},
         error::{ErrorNotice, message},
+        lazy::LazyView,
     },
     format,
     i18n::{Locale, use_i18n},
@@ -193,7 +194,7 @@ fn ActivityView(
                 </section>
             })}
             {is_student.then(|| view! { <StudentAction activity=activity.clone() reload=reload done=done /> })}
-            {is_org.then(|| view! { <OrganiserPanel activity=activity.clone() reload=reload /> })}
+            {is_org.then(|| view! { <LazyView load=organiser_panel(activity.clone(), reload) /> })}
         </article>
     }
 }
@@ -376,6 +377,20 @@ fn StudentAction(
             })}
         </section>
     }
+}
+
+/// The [`OrganiserPanel`], split out of the main WASM module into a chunk fetched the first time
+/// an organisation account opens an activity: a student's phone never downloads it.
+#[leptos::wasm_split::wasm_split(
+    organiser_panel,
+    wasm_split_path = ::leptos::wasm_split,
+    fallible
+)]
+fn organiser_panel(
+    activity: Activity,
+    reload: Callback<()>,
+) -> Result<AnyView, leptos::wasm_split::SplitLoaderError> {
+    Ok(view! { <OrganiserPanel activity reload /> }.into_any())
 }
 
 /// What the organiser (and reviewers) see: the review chain, the history, and the next steps.

@@ -692,47 +692,55 @@ fn http(address: &str, method: &str, path: &str) -> Result<(u16, String)> {
     Ok((status, body))
 }
 
-/// (bytes, gzip -9 bytes) of the files under `dir` whose name ends in `.ext`.
-/// Sizes of the `.<ext>.br` files the server sends to browsers that accept brotli.
-pub fn brotli_size(dir: &Path, ext: &str) -> u64 {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return 0;
-    };
-    entries
-        .filter_map(|e| e.ok())
-        .map(|entry| {
-            let path = entry.path();
-            if path.is_dir() {
-                brotli_size(&path, ext)
-            } else if path.to_string_lossy().ends_with(&format!(".{ext}.br")) {
-                entry.metadata().map_or(0, |m| m.len())
-            } else {
-                0
-            }
-        })
-        .sum()
+/// A file of the built web app and its sizes as sent.
+pub struct Asset {
+    /// The path relative to the web app's folder, `/`-separated (`pkg/web_bg.wasm`).
+    pub path: String,
+    pub bytes: u64,
+    /// gzip -9: what a browser that does not accept brotli gets (the server gzips on the fly).
+    pub gzip: u64,
+    /// The `.br` copy the server sends to browsers that accept brotli; 0 when there is none.
+    pub brotli: u64,
 }
 
-pub fn compressed_sizes(dir: &Path, ext: &str) -> Result<(u64, u64)> {
-    let mut totals = (0, 0);
+/// The scripts, WASM modules and style sheets under `dir` (the built web app), sorted by path.
+pub fn web_assets(dir: &Path) -> Result<Vec<Asset>> {
+    let mut assets = Vec::new();
+    collect_assets(dir, "", &mut assets)?;
+    assets.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(assets)
+}
+
+fn collect_assets(dir: &Path, prefix: &str, assets: &mut Vec<Asset>) -> Result {
     let entries =
         std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
     for entry in entries.filter_map(|e| e.ok()) {
         let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
         if path.is_dir() {
-            let (raw, gzip) = compressed_sizes(&path, ext)?;
-            totals = (totals.0 + raw, totals.1 + gzip);
-        } else if path.extension().is_some_and(|e| e == ext) {
-            let bytes =
-                std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-            let mut encoder =
-                flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-            encoder.write_all(&bytes).map_err(|e| e.to_string())?;
-            let gzip = encoder.finish().map_err(|e| e.to_string())?;
-            totals = (totals.0 + bytes.len() as u64, totals.1 + gzip.len() as u64);
+            collect_assets(&path, &format!("{prefix}{name}/"), assets)?;
+            continue;
         }
+        if !path
+            .extension()
+            .is_some_and(|ext| ext == "wasm" || ext == "js" || ext == "css")
+        {
+            continue;
+        }
+        let bytes =
+            std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        encoder.write_all(&bytes).map_err(|e| e.to_string())?;
+        let gzip = encoder.finish().map_err(|e| e.to_string())?;
+        let brotli = std::fs::metadata(dir.join(format!("{name}.br"))).map_or(0, |m| m.len());
+        assets.push(Asset {
+            path: format!("{prefix}{name}"),
+            bytes: bytes.len() as u64,
+            gzip: gzip.len() as u64,
+            brotli,
+        });
     }
-    Ok(totals)
+    Ok(())
 }
 
 /// `20261128T170107Z` for a moment (UTC; days to civil date after Howard Hinnant).
