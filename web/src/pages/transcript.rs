@@ -1,12 +1,12 @@
 //! 成绩单: a transcript as it would print now, in the style chosen (按评价方式 / 按学期 /
 //! 按活动类别, kept in the URL), and 出具并下载 PDF — issue it (a serial; the same one while
 //! nothing changed), fetch the PDF with the session's token and save it, then show the serial
-//! and the public verification link the QR code on the paper opens. Below, every transcript
-//! issued so far, each downloadable again, and — for an organisation over the student's
-//! college with 出具证明 — revocable with a reason.
+//! and the public verification link the QR code on the paper opens.
 //!
 //! Two routes share it: `/transcript`, the signed-in student's own, and
-//! `/admin/students/:id/transcript`, one student's as an organisation sees it.
+//! `/admin/students/:id/transcript`, one student's as an organisation sees it — with, below,
+//! every transcript issued to the student, each downloadable again and, with 出具证明,
+//! revocable with a reason. (That page loads with the points console: see `app::lazy_pages!`.)
 
 use leptos::prelude::*;
 use leptos_router::{
@@ -51,7 +51,7 @@ pub fn TranscriptPage() -> impl IntoView {
     let me = Memo::new(move |_| session.me().map(|me| me.id));
     view! {
         <h1>{move || i18n.t("成绩单", "Transcript")}</h1>
-        {move || me.get().map(|id| view! { <TranscriptView student=None issued_of=id base="/transcript".to_owned() /> })}
+        {move || me.get().is_some().then(|| view! { <TranscriptView student=None base="/transcript".to_owned() /> })}
     }
 }
 
@@ -66,7 +66,8 @@ pub fn StudentTranscriptPage() -> impl IntoView {
             Some(id) => view! {
                 <p class="crumbs"><A href=format!("/admin/students/{id}/points")>{move || i18n.t("← 学生积分", "← The student's points")}</A></p>
                 <h1>{move || i18n.t("学生成绩单", "The student's transcript")}</h1>
-                <TranscriptView student=Some(id) issued_of=id base=format!("/admin/students/{id}/transcript") />
+                <TranscriptView student=Some(id) base=format!("/admin/students/{id}/transcript")
+                    issued=Callback::new(move |issues: Issues| view! { <IssuedList student=id issues=issues /> }.into_any()) />
             }.into_any(),
             None => view! {
                 <ErrorNotice error=ApiError::new(ErrorCode::NotFound, "no such student") />
@@ -75,11 +76,25 @@ pub fn StudentTranscriptPage() -> impl IntoView {
     }
 }
 
-/// The styles, the issue bar, the preview and the issued list. `student` is `None` for the
-/// signed-in student's own; `issued_of` is whose issued transcripts to list; `base` the page's
-/// path (the style goes in its query).
+/// What the issued list below the preview hears from it.
+#[derive(Clone, Copy)]
+struct Issues {
+    /// Bumped when a transcript was issued: the list reloads.
+    changed: RwSignal<u32>,
+    /// A transcript was revoked (its serial).
+    revoked: Callback<String>,
+}
+
+/// The styles, the issue bar and the preview, then what `issued` shows (an organisation's list
+/// of the student's issued transcripts: passed in, so that its code loads with the console and
+/// not with the students' app). `student` is `None` for the signed-in student's own; `base`
+/// the page's path (the style goes in its query).
 #[component]
-fn TranscriptView(student: Option<i64>, issued_of: i64, base: String) -> impl IntoView {
+fn TranscriptView(
+    student: Option<i64>,
+    base: String,
+    #[prop(optional)] issued: Option<Callback<Issues, AnyView>>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let session = use_session();
     let query = use_query_map();
@@ -93,7 +108,7 @@ fn TranscriptView(student: Option<i64>, issued_of: i64, base: String) -> impl In
     });
     let preview = LocalResource::new(move || api::transcript_preview(student, style.get()));
     let categories = LocalResource::new(api::categories);
-    let issued = RwSignal::new(None::<Issued>);
+    let outcome = RwSignal::new(None::<Issued>);
     let error = RwSignal::new(None::<ApiError>);
     // Bumped when something was issued or revoked: the list below reloads.
     let changed = RwSignal::new(0u32);
@@ -103,10 +118,10 @@ fn TranscriptView(student: Option<i64>, issued_of: i64, base: String) -> impl In
         let style = *style;
         async move {
             error.set(None);
-            issued.set(None);
+            outcome.set(None);
             match api::issue_transcript(student, style).await {
                 Ok(verification) => {
-                    issued.set(Some(download(verification).await));
+                    outcome.set(Some(download(verification).await));
                     changed.update(|n| *n += 1);
                 }
                 Err(e) => error.set(Some(e)),
@@ -115,10 +130,10 @@ fn TranscriptView(student: Option<i64>, issued_of: i64, base: String) -> impl In
     });
     let retry_pdf = Action::new_local(move |verification: &Verification| {
         let verification = verification.clone();
-        async move { issued.set(Some(download(verification).await)) }
+        async move { outcome.set(Some(download(verification).await)) }
     });
     let choose = move |next: TranscriptStyle| {
-        issued.set(None);
+        outcome.set(None);
         error.set(None);
         navigate(
             &format!("{base}?style={}", next.as_str()),
@@ -174,7 +189,7 @@ fn TranscriptView(student: Option<i64>, issued_of: i64, base: String) -> impl In
                 <p class="notice-detail">{message(i18n, &e)}</p>
             </div>
         })}
-        {move || issued.get().map(|outcome| {
+        {move || outcome.get().map(|outcome| {
             let (verification, failed) = match outcome {
                 Issued::Saved(v) => (v, None),
                 Issued::PdfFailed(v, e) => (v, Some(e)),
@@ -222,32 +237,30 @@ fn TranscriptView(student: Option<i64>, issued_of: i64, base: String) -> impl In
                 Err(error) => view! { <ErrorNotice error=error retry=Callback::new(move |_| preview.refetch()) /> }.into_any(),
             })}
         </Transition>
-        <IssuedList student=issued_of may_revoke=student.is_some() changed=changed
-            revoked=Callback::new(move |serial: String| {
+        {issued.map(|list| list.run(Issues {
+            changed,
+            revoked: Callback::new(move |serial: String| {
                 // The notice above must not go on presenting a revoked transcript as issued.
-                let shown = issued.with_untracked(|outcome| match outcome {
+                let shown = outcome.with_untracked(|outcome| match outcome {
                     Some(Issued::Saved(v) | Issued::PdfFailed(v, _)) => v.serial == serial,
                     None => false,
                 });
                 if shown {
-                    issued.set(None);
+                    outcome.set(None);
                 }
-            }) />
+            }),
+        }))}
     }
 }
 
-/// 已出具的成绩单: newest first, each downloadable again; an organisation with 出具证明 may
+/// 已出具的成绩单: newest first, each downloadable again; with 出具证明 the organisation may
 /// revoke one that is not revoked yet, giving the reason the verification page then shows.
 #[component]
-fn IssuedList(
-    student: i64,
-    may_revoke: bool,
-    changed: RwSignal<u32>,
-    revoked: Callback<String>,
-) -> impl IntoView {
+fn IssuedList(student: i64, issues: Issues) -> impl IntoView {
     let i18n = use_i18n();
     let session = use_session();
-    let may_revoke = move || may_revoke && session.can(Permission::IssueCertificates);
+    let Issues { changed, revoked } = issues;
+    let may_revoke = move || session.can(Permission::IssueCertificates);
     let list = LocalResource::new(move || {
         changed.track();
         api::issued_transcripts(student, 1, 50)
