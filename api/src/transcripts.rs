@@ -18,9 +18,9 @@ use shared::{
     page::{PageParams, PageRequest},
     rules::{self, Points},
     transcript::{
-        self, IssueRequest, IssuedTranscript, NewPrintJob, PrintFormat, PrintJob, PrintStatus, RevokeRequest,
-        TranscriptDoc, TranscriptEntry, TranscriptStudent, TranscriptStyle, Verification,
-        VerificationStatus,
+        self, IssueRequest, IssuedTranscript, NewPrintJob, PrintFormat, PrintJob, PrintStatus,
+        RevokeRequest, TranscriptDoc, TranscriptEntry, TranscriptStudent, TranscriptStyle,
+        Verification, VerificationStatus,
     },
 };
 use std::{

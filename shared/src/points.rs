@@ -436,16 +436,32 @@ mod tests {
         let spring = NewTerm::following(&term("2030-2031-1", (2030, 9, 1), (2031, 2, 14))).unwrap();
         assert_eq!(spring.code, "2030-2031-2");
         assert_eq!(spring.name, "2030-2031学年第二学期");
-        assert_eq!(spring.starts_on, NaiveDate::from_ymd_opt(2031, 2, 15).unwrap());
-        assert_eq!(spring.ends_on, NaiveDate::from_ymd_opt(2031, 8, 31).unwrap());
+        assert_eq!(
+            spring.starts_on,
+            NaiveDate::from_ymd_opt(2031, 2, 15).unwrap()
+        );
+        assert_eq!(
+            spring.ends_on,
+            NaiveDate::from_ymd_opt(2031, 8, 31).unwrap()
+        );
         assert!(spring.validate().is_ok());
-        let autumn = NewTerm::following(&term("2030-2031-2", (2031, 2, 15), (2031, 8, 31))).unwrap();
+        let autumn =
+            NewTerm::following(&term("2030-2031-2", (2031, 2, 15), (2031, 8, 31))).unwrap();
         assert_eq!(autumn.code, "2031-2032-1");
         assert_eq!(autumn.name, "2031-2032学年第一学期");
-        assert_eq!(autumn.starts_on, NaiveDate::from_ymd_opt(2031, 9, 1).unwrap());
-        assert_eq!(autumn.ends_on, NaiveDate::from_ymd_opt(2032, 2, 14).unwrap());
+        assert_eq!(
+            autumn.starts_on,
+            NaiveDate::from_ymd_opt(2031, 9, 1).unwrap()
+        );
+        assert_eq!(
+            autumn.ends_on,
+            NaiveDate::from_ymd_opt(2032, 2, 14).unwrap()
+        );
         assert!(autumn.validate().is_ok());
-        assert_eq!(NewTerm::following(&term("nonsense", (2031, 2, 15), (2031, 8, 31))), None);
+        assert_eq!(
+            NewTerm::following(&term("nonsense", (2031, 2, 15), (2031, 8, 31))),
+            None
+        );
     }
 
     #[test]

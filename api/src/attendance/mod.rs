@@ -317,9 +317,7 @@ pub async fn check_in(
             "only students sign up for activities",
         ));
     }
-    let title = found
-        .title
-        .ok_or_else(|| AppError::not_found("activity"))?;
+    let title = found.title.ok_or_else(|| AppError::not_found("activity"))?;
     if found.open != Some(true) {
         return Err(AppError::new(
             ErrorCode::CheckinClosed,

@@ -325,7 +325,8 @@ async fn a_scan_far_from_the_place_is_flagged_and_an_ended_session_cannot_scan()
     // The statement's distance is the shared function's, to the metre.
     let metres = shared::attendance::distance_m(there.0, there.1, place.0, place.1).round();
     assert!(
-        far.to_string().contains(&format!("{metres} m from the place")),
+        far.to_string()
+            .contains(&format!("{metres} m from the place")),
         "{far}"
     );
 

@@ -285,7 +285,11 @@ async fn a_student_issues_and_downloads_and_anyone_verifies_by_the_qr_code() {
     assert_eq!(items[1]["status"], "superseded");
     assert_eq!(items[1]["total"], 250);
     assert_eq!(items[1]["style"], "by_category");
-    assert!(items[1]["issued_by"].as_str().is_some_and(|by| !by.is_empty()));
+    assert!(
+        items[1]["issued_by"]
+            .as_str()
+            .is_some_and(|by| !by.is_empty())
+    );
     let own: Value = get_as(&app, &student, &format!("/api/students/{id}/transcripts"))
         .await
         .json()

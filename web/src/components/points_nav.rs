@@ -173,7 +173,9 @@ pub fn points_message(i18n: crate::i18n::I18n, text: &str) -> String {
         "1 to 50 characters" => "须为 1–50 个字符",
         "on or after starts_on" => "不能早于开始日期",
         "say why, in 2 to 500 characters" => "请填写原因（2–500 个字符）",
-        "the code is taken or the dates overlap another term" => "学期代码已存在，或日期与其他学期重叠",
+        "the code is taken or the dates overlap another term" => {
+            "学期代码已存在，或日期与其他学期重叠"
+        }
         "the transcript is already revoked" => "该成绩单已被撤销",
         other => {
             return crate::components::error::translate(i18n, other)

@@ -1499,10 +1499,30 @@ fn Terms(terms: LocalResource<Result<Vec<Term>, ApiError>>) -> impl IntoView {
 fn TermForm(last: Option<Term>, cancel: Callback<()>, added: Callback<Term>) -> impl IntoView {
     let i18n = use_i18n();
     let suggested = last.as_ref().and_then(NewTerm::following);
-    let code = RwSignal::new(suggested.as_ref().map(|t| t.code.clone()).unwrap_or_default());
-    let name = RwSignal::new(suggested.as_ref().map(|t| t.name.clone()).unwrap_or_default());
-    let starts_on = RwSignal::new(suggested.as_ref().map(|t| t.starts_on.to_string()).unwrap_or_default());
-    let ends_on = RwSignal::new(suggested.as_ref().map(|t| t.ends_on.to_string()).unwrap_or_default());
+    let code = RwSignal::new(
+        suggested
+            .as_ref()
+            .map(|t| t.code.clone())
+            .unwrap_or_default(),
+    );
+    let name = RwSignal::new(
+        suggested
+            .as_ref()
+            .map(|t| t.name.clone())
+            .unwrap_or_default(),
+    );
+    let starts_on = RwSignal::new(
+        suggested
+            .as_ref()
+            .map(|t| t.starts_on.to_string())
+            .unwrap_or_default(),
+    );
+    let ends_on = RwSignal::new(
+        suggested
+            .as_ref()
+            .map(|t| t.ends_on.to_string())
+            .unwrap_or_default(),
+    );
     let server_error = RwSignal::new(None::<ApiError>);
     let touched = RwSignal::new(false);
     // The request as typed, or the first problem with it (its field and message).
@@ -1535,9 +1555,12 @@ fn TermForm(last: Option<Term>, cancel: Callback<()>, added: Callback<Term>) -> 
         })
     };
     let other_error = move || {
-        server_error
-            .get()
-            .filter(|e| !matches!(e.field.as_deref(), Some("code" | "name" | "starts_on" | "ends_on")))
+        server_error.get().filter(|e| {
+            !matches!(
+                e.field.as_deref(),
+                Some("code" | "name" | "starts_on" | "ends_on")
+            )
+        })
     };
     let save = Action::new_local(move |request: &NewTerm| {
         let request = request.clone();
@@ -1551,14 +1574,20 @@ fn TermForm(last: Option<Term>, cancel: Callback<()>, added: Callback<Term>) -> 
             }
         }
     });
-    let field = move |zh: &'static str, en: &'static str, key: &'static str, kind: &'static str, value: RwSignal<String>| view! {
-        <label class="field">
-            <span class="field-label">{move || i18n.t(zh, en)}</span>
-            <input type=kind data-testid=format!("term-{key}") prop:value=value
-                aria-invalid=move || error_of(key).is_some().to_string()
-                on:input=move |ev| { touched.set(true); server_error.set(None); value.set(event_target_value(&ev)); } />
-            <span class="field-error" role="alert" data-testid=format!("term-{key}-error")>{move || error_of(key)}</span>
-        </label>
+    let field = move |zh: &'static str,
+                      en: &'static str,
+                      key: &'static str,
+                      kind: &'static str,
+                      value: RwSignal<String>| {
+        view! {
+            <label class="field">
+                <span class="field-label">{move || i18n.t(zh, en)}</span>
+                <input type=kind data-testid=format!("term-{key}") prop:value=value
+                    aria-invalid=move || error_of(key).is_some().to_string()
+                    on:input=move |ev| { touched.set(true); server_error.set(None); value.set(event_target_value(&ev)); } />
+                <span class="field-error" role="alert" data-testid=format!("term-{key}-error")>{move || error_of(key)}</span>
+            </label>
+        }
     };
     view! {
         <form class="term-form" data-testid="term-form" on:submit=move |ev| {

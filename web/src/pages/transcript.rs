@@ -60,7 +60,12 @@ pub fn TranscriptPage() -> impl IntoView {
 pub fn StudentTranscriptPage() -> impl IntoView {
     let i18n = use_i18n();
     let params = use_params_map();
-    let id = Memo::new(move |_| params.read().get("id").and_then(|id| id.parse::<i64>().ok()));
+    let id = Memo::new(move |_| {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| id.parse::<i64>().ok())
+    });
     view! {
         {move || match id.get() {
             Some(id) => view! {
@@ -414,11 +419,12 @@ fn RevokeForm(serial: String, cancel: Callback<()>, revoked: Callback<String>) -
         }
     });
     let field_error = move || {
-        shown
-            .get()
-            .then(local_error)
-            .flatten()
-            .or_else(|| error.get().filter(|e| e.field.is_some()).map(|e| points_message(i18n, &e.message)))
+        shown.get().then(local_error).flatten().or_else(|| {
+            error
+                .get()
+                .filter(|e| e.field.is_some())
+                .map(|e| points_message(i18n, &e.message))
+        })
     };
     view! {
         <form class="revoke-form" data-testid="revoke-form" on:submit=move |ev| {
