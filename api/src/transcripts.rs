@@ -249,9 +249,9 @@ struct Latest {
     issued_at: DateTime<Utc>,
 }
 
-/// Issues the documents (and says how many got a new serial): a student whose latest transcript of the style says the same (and is
+/// Issues the documents: a student whose latest transcript of the style says the same (and is
 /// not revoked) keeps its serial; otherwise a new serial is stored with the snapshot. Returns
-/// the documents with serial, time and link set.
+/// the documents with serial, time and link set, and how many got a new serial.
 async fn issue(
     conn: &mut AsyncPgConnection,
     context: &Context,
@@ -322,17 +322,22 @@ fn fonts(state: &AppState) -> Result<PdfFonts, AppError> {
     })
 }
 
-/// Renders on the blocking pool, once a render slot is free (see `AppState::pdf_renders`).
+/// Waits for one of the render slots (`AppState::pdf_renders`); the render holds it.
+async fn render_slot(state: &AppState) -> Result<tokio::sync::SemaphorePermit<'_>, AppError> {
+    state
+        .pdf_renders
+        .acquire()
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// Renders on the blocking pool, once a render slot is free.
 async fn render(
     state: &AppState,
     fonts: PdfFonts,
     docs: Vec<TranscriptDoc>,
 ) -> Result<Vec<u8>, AppError> {
-    let _slot = state
-        .pdf_renders
-        .acquire()
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let _slot = render_slot(state).await?;
     web::block(move || crate::pdf::render(&fonts, &docs))
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?
@@ -557,14 +562,32 @@ struct IssuedRow {
     superseded_at: Option<DateTime<Utc>>,
 }
 
+/// When a transcript `t` was superseded: the first later one of the same student and style
+/// that says something else.
+const SUPERSEDED_AT: &str = "(SELECT min(n.issued_at) FROM transcripts n
+         WHERE n.student_id = t.student_id AND n.style = t.style AND n.id > t.id
+           AND n.content_hash <> t.content_hash) AS superseded_at";
+
+/// What the verification page says of a transcript.
+fn status_of(
+    revoked_at: Option<DateTime<Utc>>,
+    superseded_at: Option<DateTime<Utc>>,
+) -> VerificationStatus {
+    if revoked_at.is_some() {
+        VerificationStatus::Revoked
+    } else if superseded_at.is_some() {
+        VerificationStatus::Superseded
+    } else {
+        VerificationStatus::Genuine
+    }
+}
+
 async fn issued(conn: &mut AsyncPgConnection, serial: &str) -> QueryResult<Option<IssuedRow>> {
-    diesel::sql_query(
+    diesel::sql_query(format!(
         "SELECT t.student_id, t.snapshot, t.issued_at, t.revoked_at, t.revoke_reason,
-                (SELECT min(n.issued_at) FROM transcripts n
-                 WHERE n.student_id = t.student_id AND n.style = t.style AND n.id > t.id
-                   AND n.content_hash <> t.content_hash) AS superseded_at
-         FROM transcripts t WHERE t.serial = $1",
-    )
+                {SUPERSEDED_AT}
+         FROM transcripts t WHERE t.serial = $1"
+    ))
     .bind::<Text, _>(serial)
     .get_result(conn)
     .await
@@ -580,16 +603,9 @@ async fn verification(
     };
     let document: TranscriptDoc = serde_json::from_value(row.snapshot)
         .map_err(|e| AppError::Internal(format!("transcript snapshot: {e}")))?;
-    let status = if row.revoked_at.is_some() {
-        VerificationStatus::Revoked
-    } else if row.superseded_at.is_some() {
-        VerificationStatus::Superseded
-    } else {
-        VerificationStatus::Genuine
-    };
     Ok(Some(Verification {
         serial: serial.to_owned(),
-        status,
+        status: status_of(row.revoked_at, row.superseded_at),
         issued_at: row.issued_at,
         superseded_at: row.superseded_at,
         revoked_at: row.revoked_at,
@@ -786,17 +802,10 @@ impl ListedRow {
             .ok_or_else(|| AppError::Internal(format!("transcript style {}", self.style)))?;
         let total: Points = serde_json::from_value(self.total)
             .map_err(|e| AppError::Internal(format!("transcript total: {e}")))?;
-        let status = if self.revoked_at.is_some() {
-            VerificationStatus::Revoked
-        } else if self.superseded_at.is_some() {
-            VerificationStatus::Superseded
-        } else {
-            VerificationStatus::Genuine
-        };
         Ok(IssuedTranscript {
+            status: status_of(self.revoked_at, self.superseded_at),
             serial: self.serial,
             style,
-            status,
             issued_at: self.issued_at,
             issued_by: self.issued_by,
             batch: self.batch,
@@ -839,18 +848,15 @@ pub async fn list_issued(
         &student,
         &[Permission::IssueCertificates, Permission::ViewReports],
     )?;
-    let rows: Vec<ListedRow> = diesel::sql_query(
+    let rows: Vec<ListedRow> = diesel::sql_query(format!(
         "SELECT t.serial, t.style, t.issued_at, a.display_name AS issued_by,
                 t.batch_id IS NOT NULL AS batch, t.snapshot -> 'total_points' AS total,
-                (SELECT min(n.issued_at) FROM transcripts n
-                 WHERE n.student_id = t.student_id AND n.style = t.style AND n.id > t.id
-                   AND n.content_hash <> t.content_hash) AS superseded_at,
-                t.revoked_at, t.revoke_reason
+                {SUPERSEDED_AT}, t.revoked_at, t.revoke_reason
          FROM transcripts t JOIN accounts a ON a.id = t.issued_by
          WHERE t.student_id = $1
          ORDER BY t.issued_at DESC, t.id DESC
-         LIMIT $2 OFFSET $3",
-    )
+         LIMIT $2 OFFSET $3"
+    ))
     .bind::<BigInt, _>(student.id)
     .bind::<BigInt, _>(page.limit())
     .bind::<BigInt, _>(page.offset())
@@ -1099,11 +1105,7 @@ async fn run_batch(
     let format = params.format;
     let names: Vec<String> = students.iter().map(|s| s.username.clone()).collect();
     let counter = done.clone();
-    let _slot = state
-        .pdf_renders
-        .acquire()
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let _slot = render_slot(state).await?;
     let work = web::block(move || render_batch(&fonts, docs, &names, format, &counter));
     tokio::pin!(work);
     let output = loop {
