@@ -549,9 +549,11 @@ pub fn require_student(actor: &Actor) -> Result<(), AppError> {
     if actor.role == Role::Student {
         Ok(())
     } else {
-        Err(AppError::new(
-            ErrorCode::Forbidden,
-            "only students sign up for activities",
-        ))
+        Err(not_a_student())
     }
+}
+
+/// The 403 of an account that is not a student doing what only students do.
+pub fn not_a_student() -> AppError {
+    AppError::new(ErrorCode::Forbidden, "only students sign up for activities")
 }

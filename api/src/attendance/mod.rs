@@ -26,7 +26,7 @@ use utoipa::IntoParams;
 
 use crate::{
     AppState,
-    activities::{require_student, visible},
+    activities::{not_a_student, require_student, visible},
     auth::{self, Actor, client_ip},
     db::{self, attendance::CheckinRow, audit::Change, organizations::OrgRow},
     error::AppError,
@@ -312,17 +312,11 @@ pub async fn check_in(
         must_change_password: found.must_change_password.unwrap_or(false),
     }))?;
     if found.kind.as_deref() != Some(AccountKind::Student.as_str()) {
-        return Err(AppError::new(
-            ErrorCode::Forbidden,
-            "only students sign up for activities",
-        ));
+        return Err(not_a_student());
     }
     let title = found.title.ok_or_else(|| AppError::not_found("activity"))?;
     if found.open != Some(true) {
-        return Err(AppError::new(
-            ErrorCode::CheckinClosed,
-            "this activity is not taking check-ins now",
-        ));
+        return Err(checkin_closed());
     }
     if found.device_used {
         db::attendance::record_attempt(
@@ -354,6 +348,14 @@ pub async fn check_in(
     }))
 }
 
+/// The 409 of a scan outside the activity's check-in window.
+fn checkin_closed() -> AppError {
+    AppError::new(
+        ErrorCode::CheckinClosed,
+        "this activity is not taking check-ins now",
+    )
+}
+
 /// A scan of the check-out code: the student's check-in gets its check-out time, once.
 async fn check_out(
     state: &AppState,
@@ -367,10 +369,7 @@ async fn check_out(
         .await?
         .ok_or_else(|| AppError::not_found("activity"))?;
     if !row.is_open(now) {
-        return Err(AppError::new(
-            ErrorCode::CheckinClosed,
-            "this activity is not taking check-ins now",
-        ));
+        return Err(checkin_closed());
     }
     let student = actor.account_id;
     match db::attendance::check_out(&mut conn, row.id, student, now).await? {

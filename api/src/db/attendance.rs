@@ -111,23 +111,6 @@ pub async fn is_registered(
     .await
 }
 
-/// Another student already checked in from this device.
-pub async fn device_used_by_other(
-    conn: &mut AsyncPgConnection,
-    activity_id: i64,
-    device: &str,
-    student_id: i64,
-) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        attendance::table
-            .filter(attendance::activity_id.eq(activity_id))
-            .filter(attendance::device_id.eq(device))
-            .filter(attendance::student_id.ne(student_id)),
-    ))
-    .get_result(conn)
-    .await
-}
-
 #[derive(Insertable)]
 #[diesel(table_name = attendance)]
 pub struct NewAttendance<'a> {
