@@ -60,8 +60,7 @@ pub struct AppState {
     /// The CJK font for transcript PDFs, parsed once; none when no font is installed.
     pub pdf: Option<pdf::PdfFonts>,
     /// PDFs rendered at once: one per core. Rendering is CPU-bound, so more at a time only
-    /// queue on the cores — and each holds its own working set (font subsets, page streams),
-    /// which is what the server's memory grew with under 16 concurrent downloads.
+    /// queue on the cores, each holding its own working set (font subsets, page streams).
     pub pdf_renders: tokio::sync::Semaphore,
 }
 

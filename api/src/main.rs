@@ -44,10 +44,10 @@ enum Command {
 /// `cargo xtask bench`). Blocks over 128 KiB are mapped and unmapped directly instead.
 ///
 /// glibc also gives each thread that allocates under contention an arena of its own (up to 8
-/// per core), and keeps what is freed in it for that arena: PDF renders hopping between the
-/// blocking pool's threads each grew one, and the server held ~460 MB after a burst of
-/// downloads. Two arenas per core are enough for a few worker threads and keep freed memory
-/// reusable by the next render.
+/// per core) and keeps what is freed in it for that arena; PDF renders run on whichever
+/// blocking-pool thread is free. Two arenas per core are enough for a few worker threads and
+/// keep freed memory reusable by the next render. (The benchmark's memory peak is the
+/// 3,000-student batch PDF, which this does not change.)
 fn return_large_blocks_to_the_system() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only changes global allocator parameters (glibc locks while it does).
