@@ -1419,7 +1419,7 @@ fn Terms(terms: LocalResource<Result<Vec<Term>, ApiError>>) -> impl IntoView {
                 "Terms follow each other without overlapping; points count in the term of the day they happened, and rule versions apply from a term on.",
             )}</p>
             {move || added.get().map(|term| {
-                let name = term.name.clone();
+                let name = term.name;
                 view! {
                     <p class="notice notice-ok" role="status" data-testid="term-added">{move || match i18n.locale() {
                         Locale::Zh => format!("已添加{name}。"),

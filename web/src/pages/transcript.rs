@@ -47,11 +47,9 @@ enum Issued {
 #[component]
 pub fn TranscriptPage() -> impl IntoView {
     let i18n = use_i18n();
-    let session = use_session();
-    let me = Memo::new(move |_| session.me().map(|me| me.id));
     view! {
         <h1>{move || i18n.t("成绩单", "Transcript")}</h1>
-        {move || me.get().is_some().then(|| view! { <TranscriptView student=None base="/transcript".to_owned() /> })}
+        <TranscriptView student=None base="/transcript".to_owned() />
     }
 }
 
@@ -278,13 +276,7 @@ fn IssuedList(student: i64, issues: Issues) -> impl IntoView {
         let serial = serial.clone();
         async move {
             download_error.set(None);
-            let file_name = format!("成绩单-{serial}.pdf");
-            let saved = match api::transcript_pdf(&serial).await {
-                Ok(bytes) => files::save_bytes(&file_name, "application/pdf", &bytes)
-                    .map_err(|detail| ApiError::new(ErrorCode::Internal, detail)),
-                Err(e) => Err(e),
-            };
-            if let Err(e) = saved {
+            if let Err(e) = save_pdf(&serial).await {
                 download_error.set(Some(e));
             }
         }
@@ -467,14 +459,15 @@ fn verify_link(verification: &Verification) -> String {
 
 /// Fetches the issued PDF and offers it as a download.
 async fn download(verification: Verification) -> Issued {
-    let file_name = format!("成绩单-{}.pdf", verification.serial);
-    let saved = match api::transcript_pdf(&verification.serial).await {
-        Ok(bytes) => files::save_bytes(&file_name, "application/pdf", &bytes)
-            .map_err(|detail| ApiError::new(ErrorCode::Internal, detail)),
-        Err(e) => Err(e),
-    };
-    match saved {
+    match save_pdf(&verification.serial).await {
         Ok(()) => Issued::Saved(verification),
         Err(e) => Issued::PdfFailed(verification, e),
     }
+}
+
+/// Fetches an issued transcript's PDF with the session's token and saves it.
+async fn save_pdf(serial: &str) -> Result<(), ApiError> {
+    let bytes = api::transcript_pdf(serial).await?;
+    files::save_bytes(&format!("成绩单-{serial}.pdf"), "application/pdf", &bytes)
+        .map_err(|detail| ApiError::new(ErrorCode::Internal, detail))
 }
