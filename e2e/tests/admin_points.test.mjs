@@ -10,20 +10,13 @@ import {
   DESKTOP,
   PHONE,
   baseUrl,
-  demoAccounts,
   launchBrowser,
   newPage,
-  screenshot,
+  shot,
+  signIn,
+  tid,
   waitForText,
 } from './helpers.mjs';
-
-const tid = (id) => `[data-testid="${id}"]`;
-const accounts = demoAccounts();
-const account = (username) => {
-  const found = accounts.find((a) => a.username === username);
-  assert.ok(found, `demo account ${username} is listed in DEMO_ACCOUNTS`);
-  return found;
-};
 
 let browser;
 before(async () => {
@@ -32,21 +25,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
 });
-
-/** Signs in through the form and waits for the navigation of a signed-in account. */
-async function signIn(page, username) {
-  await page.goto(`${baseUrl}/login`);
-  await page.locator(tid('login-username')).fill(username);
-  await page.locator(tid('login-password')).fill(account(username).password);
-  await page.locator(tid('login-submit')).click();
-  await page.locator(tid('nav-account')).waitFor({ timeout: 15_000 });
-}
-
-/** A full-page screenshot from the top (the sticky header stays where it belongs). */
-async function shot(page, name) {
-  await page.evaluate(() => window.scrollTo(0, 0));
-  return screenshot(page, name);
-}
 
 /** The text of the first element matching `selector`, trimmed. */
 async function text(page, selector) {

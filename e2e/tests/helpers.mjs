@@ -3,6 +3,7 @@
 // Environment: BASE_URL (the server under test), SCREENSHOT_DIR (where PNGs go) and
 // DEMO_ACCOUNTS (`role<TAB>username<TAB>password` lines printed by `api seed-demo`).
 
+import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
@@ -75,4 +76,45 @@ export function demoAccounts() {
       const [role, username, password] = line.split('\t');
       return { role, username, password };
     });
+}
+
+/** The CSS selector of a `data-testid`. */
+export const tid = (id) => `[data-testid="${id}"]`;
+
+/** The demo account named `username`; fails when DEMO_ACCOUNTS does not list it. */
+export function account(username) {
+  const found = demoAccounts().find((a) => a.username === username);
+  assert.ok(found, `demo account ${username} is listed in DEMO_ACCOUNTS`);
+  return found;
+}
+
+/** Signs in through the form and waits for the navigation of a signed-in account. */
+export async function signIn(page, username) {
+  await page.goto(`${baseUrl}/login`);
+  await page.locator(tid('login-username')).fill(username);
+  await page.locator(tid('login-password')).fill(account(username).password);
+  await page.locator(tid('login-submit')).click();
+  await page.locator(tid('nav-account')).waitFor({ timeout: 15_000 });
+}
+
+/** A full-page screenshot from the top (the sticky header stays where it belongs). */
+export async function shot(page, name) {
+  await page.evaluate(() => window.scrollTo(0, 0));
+  return screenshot(page, name);
+}
+
+/** A JSON request to the API as `token` (or anonymously); fails on an error status. */
+export async function api(method, urlPath, token, body) {
+  const response = await fetch(`${baseUrl}${urlPath}`, {
+    method,
+    headers: {
+      Accept: 'application/json',
+      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      ...(token ? { Authorization: `Bearer ${token}` } : {}),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  assert.ok(response.ok, `${method} ${urlPath} answered ${response.status}: ${text}`);
+  return text ? JSON.parse(text) : null;
 }

@@ -5,15 +5,18 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { DESKTOP, PHONE, baseUrl, demoAccounts, launchBrowser, newPage, screenshot } from './helpers.mjs';
-
-const tid = (id) => `[data-testid="${id}"]`;
-const accounts = demoAccounts();
-const account = (username) => {
-  const found = accounts.find((a) => a.username === username);
-  assert.ok(found, `demo account ${username} is listed in DEMO_ACCOUNTS`);
-  return found;
-};
+import {
+  DESKTOP,
+  PHONE,
+  account,
+  api,
+  baseUrl,
+  launchBrowser,
+  newPage,
+  screenshot,
+  signIn,
+  tid,
+} from './helpers.mjs';
 
 const DAY = 24 * 60 * 60_000;
 
@@ -47,22 +50,6 @@ function recordWasm(page) {
 /** Whether a chunk of `group` (`split_<group>.<hash>.wasm`) is among `fetched`. */
 const fetchedChunk = (fetched, group) => fetched.some((name) => name.startsWith(`split_${group}.`));
 
-/** A JSON request to the API as `token` (or anonymously); fails on an error status. */
-async function api(method, urlPath, token, body) {
-  const response = await fetch(`${baseUrl}${urlPath}`, {
-    method,
-    headers: {
-      Accept: 'application/json',
-      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-      ...(token ? { Authorization: `Bearer ${token}` } : {}),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  assert.ok(response.ok, `${method} ${urlPath} answered ${response.status}: ${text}`);
-  return text ? JSON.parse(text) : null;
-}
-
 /** A club-level lecture of 程序设计协会 a week ahead, open for sign-up now (published on submit). */
 async function openActivity(title) {
   const { password } = account('acm_admin');
@@ -88,15 +75,6 @@ async function openActivity(title) {
   const published = await api('POST', `/api/activities/${created.id}/submit`, club);
   assert.equal(published.status, 'published');
   return created.id;
-}
-
-/** Signs in through the form and waits for the navigation of a signed-in account. */
-async function signIn(page, username) {
-  await page.goto(`${baseUrl}/login`);
-  await page.locator(tid('login-username')).fill(username);
-  await page.locator(tid('login-password')).fill(account(username).password);
-  await page.locator(tid('login-submit')).click();
-  await page.locator(tid('nav-account')).waitFor({ timeout: 15_000 });
 }
 
 test("a student's phone fetches only the main module, on every student page", { timeout: 90_000 }, async () => {

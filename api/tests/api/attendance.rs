@@ -84,6 +84,18 @@ async fn scan(app: &TestApp, bearer: &str, token: &str, device: Option<&str>) ->
     .await
 }
 
+/// `PUT /api/activities/{id}/checkin-settings` as `bearer`.
+async fn put_settings(app: &TestApp, bearer: &str, id: i64, settings: &Value) -> reqwest::Response {
+    send_as(
+        app,
+        Method::PUT,
+        Some(bearer),
+        &format!("/api/activities/{id}/checkin-settings"),
+        Some(settings),
+    )
+    .await
+}
+
 async fn current_code(app: &TestApp, bearer: &str, id: i64) -> Value {
     let response = get_as(app, bearer, &format!("/api/activities/{id}/checkin-code")).await;
     assert_eq!(response.status().as_u16(), 200);
@@ -285,14 +297,7 @@ async fn a_scan_far_from_the_place_is_flagged_and_an_ended_session_cannot_scan()
     let there = (39.9235, 116.3972);
     let settings = json!({"opens_at": now - Duration::hours(1), "closes_at": now + Duration::hours(3),
         "checkout_enabled": false, "latitude": place.0, "longitude": place.1, "radius_m": 500});
-    let saved = send_as(
-        &app,
-        Method::PUT,
-        Some(&club),
-        &format!("/api/activities/{id}/checkin-settings"),
-        Some(&settings),
-    )
-    .await;
+    let saved = put_settings(&app, &club, id, &settings).await;
     assert_eq!(saved.status().as_u16(), 200);
     let student = token(&app, "2023010101").await;
     let code = keys().code(id, CodeKind::In, step_at(now.timestamp()));
@@ -360,14 +365,7 @@ async fn check_out_works_the_same_way_when_enabled() {
     )
     .await;
     let settings = json!({"opens_at": now - Duration::hours(1), "closes_at": now + Duration::hours(3), "checkout_enabled": true});
-    let saved = send_as(
-        &app,
-        Method::PUT,
-        Some(&club),
-        &format!("/api/activities/{id}/checkin-settings"),
-        Some(&settings),
-    )
-    .await;
+    let saved = put_settings(&app, &club, id, &settings).await;
     assert_eq!(saved.status().as_u16(), 200);
     let out = keys().code(id, CodeKind::Out, step_at(now.timestamp()));
 
@@ -391,14 +389,7 @@ async fn check_out_works_the_same_way_when_enabled() {
     )
     .await;
     let partial = json!({"opens_at": now, "closes_at": now + Duration::hours(1), "checkout_enabled": false, "latitude": 30.0});
-    let bad = send_as(
-        &app,
-        Method::PUT,
-        Some(&club),
-        &format!("/api/activities/{id}/checkin-settings"),
-        Some(&partial),
-    )
-    .await;
+    let bad = put_settings(&app, &club, id, &partial).await;
     assert_eq!(
         assert_error(bad, 422, "validation_failed").await["field"],
         "radius_m"
