@@ -38,7 +38,8 @@ export function launchBrowser() {
 
 /**
  * A page in a fresh context (own storage) at `viewport`, in Chinese, the app's default
- * language. Uncaught page errors (a wasm panic, say) are collected in `page.errors`.
+ * language. Uncaught page errors (a wasm panic, say) and panic messages are collected in
+ * `page.errors`.
  */
 export async function newPage(browser, viewport) {
   const phone = viewport.width < 600;
@@ -51,6 +52,13 @@ export async function newPage(browser, viewport) {
   const page = await context.newPage();
   page.errors = [];
   page.on('pageerror', (error) => page.errors.push(error));
+  // A wasm panic's message and place (console_error_panic_hook logs them before the trap):
+  // kept with the trap, so a failure says where the app panicked.
+  page.on('console', (message) => {
+    if (message.type() === 'error' && message.text().includes('panicked at')) {
+      page.errors.push(new Error(message.text()));
+    }
+  });
   return page;
 }
 

@@ -154,20 +154,30 @@ pub(crate) fn replace_tokens(tokens: Tokens) {
 /// The server ended the session: forget it and let the app send the user to sign in.
 pub(crate) fn expire() {
     remove();
-    if let Some(session) = CURRENT.with(Cell::get) {
+    after_this_response(|session| {
         session.me.set(None);
         session.expired.update(|n| *n += 1);
-    }
+    });
 }
 
 /// The server refuses everything until the password is changed.
 pub(crate) fn require_password_change() {
-    if let Some(session) = CURRENT.with(Cell::get)
-        && let Some(mut me) = session.me.get_untracked()
-        && !me.must_change_password
-    {
-        me.must_change_password = true;
-        session.update_me(me);
+    after_this_response(|session| {
+        if let Some(mut me) = session.me.get_untracked()
+            && !me.must_change_password
+        {
+            me.must_change_password = true;
+            session.update_me(me);
+        }
+    });
+}
+
+/// Runs `change` once the response being handled has settled the page's resources. Both
+/// changes make the guard take the page down; done at once, a view woken by the same response
+/// would then read its page's resource after the page disposed it, and panic.
+fn after_this_response(change: impl FnOnce(Session) + 'static) {
+    if let Some(session) = CURRENT.with(Cell::get) {
+        set_timeout(move || change(session), std::time::Duration::ZERO);
     }
 }
 
