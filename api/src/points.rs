@@ -33,6 +33,7 @@ use crate::{
         self,
         audit::Change,
         points::{self as ledger, StudentInfo, student},
+        prepared,
         schema::{accounts, point_facts, rule_sets, terms},
     },
     error::AppError,
@@ -445,7 +446,7 @@ impl ScopeCounts {
             return Ok(*n);
         }
         let (_, count_sql) = scope_sql(college, year);
-        let of: Count = diesel::sql_query(format!(
+        let of: Count = prepared::sql(format!(
             "SELECT count(*) AS n FROM accounts a JOIN students s ON s.account_id = a.id
              WHERE a.kind = 'student' AND a.active {count_sql}"
         ))
@@ -471,7 +472,7 @@ async fn standing(
     points: i64,
 ) -> QueryResult<Standing> {
     let (rank_sql, _) = scope_sql(college, year);
-    let above: Count = diesel::sql_query(format!(
+    let above: Count = prepared::sql(format!(
         "SELECT count(*) AS n FROM standings WHERE term_id = $1 AND points > $4 {rank_sql}"
     ))
     .bind::<BigInt, _>(term_id)
@@ -524,14 +525,14 @@ async fn student_points(
         .into_iter()
         .map(|t| (t.id, t))
         .collect();
-    let totals: Vec<TotalRow> = diesel::sql_query(
+    let totals: Vec<TotalRow> = prepared::sql(
         "SELECT term_id, category, points, hours::float8 AS hours FROM point_totals
          WHERE student_id = $1",
     )
     .bind::<BigInt, _>(row.id)
     .load(conn)
     .await?;
-    let entries: Vec<EntryRow> = diesel::sql_query(
+    let entries: Vec<EntryRow> = prepared::sql(
         "SELECT e.id, t.code AS term_code, e.category, e.points, e.hours::float8 AS hours,
                 e.source, e.method, e.fact, e.activity_id, e.title, e.detail, e.rule_version,
                 o.name AS organization, r.display_name AS recognized_by,
@@ -944,7 +945,7 @@ pub async fn behind(
             "outside your organisation's subtree",
         ));
     }
-    let people: Vec<PersonRow> = diesel::sql_query(
+    let people: Vec<PersonRow> = prepared::sql(
         "SELECT a.id, a.username, a.display_name, o.name AS college, s.class_name,
                 s.enrolment_year, s.degree
          FROM accounts a JOIN students s ON s.account_id = a.id
@@ -957,7 +958,7 @@ pub async fn behind(
     .load(&mut conn)
     .await?;
     let ids: Vec<i64> = people.iter().map(|p| p.id).collect();
-    let sums: Vec<CategorySum> = diesel::sql_query(
+    let sums: Vec<CategorySum> = prepared::sql(
         "SELECT student_id, category, sum(points)::bigint AS points FROM point_totals
          WHERE student_id = ANY($1) GROUP BY student_id, category",
     )
@@ -1105,7 +1106,10 @@ pub async fn leaderboard(
     };
     let year = query.enrolment_year;
     let (filter, _) = scope_sql(college, year);
-    let rows: Vec<BoardRow> = diesel::sql_query(format!(
+    // The top rows and the caller's own standing go out together, pipelined on the one
+    // connection: one round trip for the board after authentication.
+    let (mut for_board, mut for_mine) = (&*conn, &*conn);
+    let board = prepared::sql(format!(
         "SELECT st.student_id, st.points, a.display_name, a.username, o.name AS college,
                 st.enrolment_year
          FROM (SELECT student_id, points, college_id, enrolment_year FROM standings
@@ -1119,8 +1123,30 @@ pub async fn leaderboard(
     .bind::<BigInt, _>(college.unwrap_or(0))
     .bind::<Integer, _>(year.unwrap_or(0))
     .bind::<BigInt, _>(limit)
-    .load(&mut conn)
-    .await?;
+    .load::<BoardRow>(&mut for_board);
+    // The caller's points, college, intake and rank.
+    let mine = async {
+        if actor.kind != AccountKind::Student {
+            return Ok(None);
+        }
+        prepared::sql(format!(
+            "SELECT coalesce(me.points, 0)::bigint AS points, a.organization_id AS college_id,
+                    s.enrolment_year,
+                    (SELECT count(*) FROM standings WHERE term_id = $1
+                       AND points > coalesce(me.points, 0) {filter}) AS above
+             FROM accounts a JOIN students s ON s.account_id = a.id
+             LEFT JOIN standings me ON me.student_id = a.id AND me.term_id = $1
+             WHERE a.id = $4"
+        ))
+        .bind::<BigInt, _>(term_id)
+        .bind::<BigInt, _>(college.unwrap_or(0))
+        .bind::<Integer, _>(year.unwrap_or(0))
+        .bind::<BigInt, _>(actor.account_id)
+        .get_result::<Mine>(&mut for_mine)
+        .await
+        .map(Some)
+    };
+    let (rows, mine) = futures_util::future::try_join(board, mine).await?;
     let students = state.scope_counts.get(&mut conn, college, year).await?;
     let mut out: Vec<LeaderboardRow> = Vec::with_capacity(rows.len());
     for (i, row) in rows.iter().enumerate() {
@@ -1138,45 +1164,20 @@ pub async fn leaderboard(
             me: row.student_id == actor.account_id,
         });
     }
-    // The caller's own standing in one round trip: points, college, intake and rank.
-    let me = if actor.kind == AccountKind::Student {
-        let (rank_sql, _) = scope_sql(college, year);
-        let mine: Mine = diesel::sql_query(format!(
-            "SELECT coalesce(me.points, 0)::bigint AS points, a.organization_id AS college_id,
-                    s.enrolment_year,
-                    (SELECT count(*) FROM standings WHERE term_id = $1
-                       AND points > coalesce(me.points, 0) {rank_sql}) AS above
-             FROM accounts a JOIN students s ON s.account_id = a.id
-             LEFT JOIN standings me ON me.student_id = a.id AND me.term_id = $1
-             WHERE a.id = $4"
-        ))
-        .bind::<BigInt, _>(term_id)
-        .bind::<BigInt, _>(college.unwrap_or(0))
-        .bind::<Integer, _>(year.unwrap_or(0))
-        .bind::<BigInt, _>(actor.account_id)
-        .get_result(&mut conn)
-        .await?;
+    let me = mine.and_then(|mine| {
         let in_scope = college.is_none_or(|c| c == mine.college_id)
             && year.is_none_or(|y| y == mine.enrolment_year);
-        if in_scope {
+        in_scope.then(|| {
             let rank = mine.above + 1;
-            let of = state
-                .scope_counts
-                .get(&mut conn, college, year)
-                .await?
-                .max(rank);
-            Some(Standing {
+            let of = students.max(rank);
+            Standing {
                 rank,
                 of,
                 percentile: percentile(rank, of),
                 points: Points(mine.points),
-            })
-        } else {
-            None
-        }
-    } else {
-        None
-    };
+            }
+        })
+    });
     Ok(web::Json(Leaderboard {
         term,
         college_id: college,

@@ -203,7 +203,7 @@ async fn apply(
             }
             (_, hours) => hours,
         };
-        diesel::sql_query(
+        db::prepared::sql(
             "INSERT INTO results (activity_id, student_id, attended, hours, role, award, award_level, note, recognized_by, achievement)
              VALUES ($1, $2, $3, $4::numeric, $5, $6, $7, $8, $9, $10)
              ON CONFLICT (activity_id, student_id) DO UPDATE SET attended = excluded.attended, hours = excluded.hours,

@@ -511,7 +511,7 @@ async fn decide(
                 .first(conn)
                 .await?;
             if finalised.is_some() {
-                diesel::sql_query(
+                db::prepared::sql(
                     "INSERT INTO results (activity_id, student_id, attended, backfilled, recognized_by)
                      VALUES ($1, $2, true, true, $3)
                      ON CONFLICT (activity_id, student_id) DO UPDATE

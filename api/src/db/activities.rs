@@ -12,8 +12,12 @@ use shared::{
     people::Degree,
 };
 
-use super::schema::{
-    accounts, activities, activity_categories, activity_transitions, organizations, registrations,
+use super::{
+    prepared,
+    schema::{
+        accounts, activities, activity_categories, activity_transitions, organizations,
+        registrations,
+    },
 };
 
 /// An activity as stored.
@@ -624,7 +628,7 @@ pub async fn answered_keys(
     conn: &mut AsyncPgConnection,
     activity_id: i64,
 ) -> QueryResult<Vec<String>> {
-    diesel::sql_query(
+    prepared::sql(
         "SELECT DISTINCT jsonb_object_keys(answers) AS key FROM registrations WHERE activity_id = $1",
     )
     .bind::<diesel::sql_types::BigInt, _>(activity_id)

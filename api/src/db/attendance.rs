@@ -9,7 +9,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use shared::attendance::{AttendanceMethod, AttendanceRecord};
 
 use super::{
-    lower,
+    lower, prepared,
     schema::{accounts, activities, attendance, attendance_attempts, registrations},
 };
 
@@ -188,11 +188,24 @@ pub struct ScanOutcome {
 /// The window repeats [`CheckinRow::window`] and the distance `shared::attendance::distance_m`
 /// (haversine, 6,371 km); the attendance API tests hold them to the same results.
 pub async fn scan_in(conn: &mut AsyncPgConnection, scan: &Scan<'_>) -> QueryResult<ScanOutcome> {
-    ScanQuery(scan).get_result(conn).await
+    use diesel::sql_types::{Double, Integer, Timestamptz, Uuid};
+    prepared::sql(SCAN_SQL)
+        .bind::<Uuid, _>(scan.session_id)
+        .bind::<BigInt, _>(scan.student_id)
+        .bind::<BigInt, _>(scan.activity_id)
+        .bind::<Timestamptz, _>(scan.at)
+        .bind::<Nullable<Text>, _>(scan.device_id)
+        .bind::<Text, _>(scan.client_ip)
+        .bind::<Nullable<Text>, _>(scan.user_agent)
+        .bind::<Integer, _>(scan.code_lag_ms)
+        .bind::<Nullable<Double>, _>(scan.latitude)
+        .bind::<Nullable<Double>, _>(scan.longitude)
+        .get_result(conn)
+        .await
 }
 
-/// [`scan_in`]'s statement: written out rather than through `diesel::sql_query`, which diesel
-/// never keeps prepared — PostgreSQL would parse and plan the CTE again for every scan.
+/// [`scan_in`]'s statement, kept prepared ([`prepared`]): otherwise PostgreSQL would parse and
+/// plan the CTE again for every scan.
 const SCAN_SQL: &str = "WITH who AS (
              SELECT s.ended_at IS NOT NULL AS session_ended, a.active AND o.active AS active,
                     a.must_change_password, a.kind
@@ -236,41 +249,6 @@ const SCAN_SQL: &str = "WITH who AS (
                 act.title, act.open, facts.device_used, facts.registered,
                 EXISTS (SELECT 1 FROM added) AS inserted
          FROM facts LEFT JOIN who ON true LEFT JOIN act ON true";
-
-/// [`SCAN_SQL`] with its binds, as a query diesel caches as a prepared statement (its SQL is
-/// fixed, so the statement cache keys it by that text).
-struct ScanQuery<'a>(&'a Scan<'a>);
-
-impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for ScanQuery<'_> {
-    fn walk_ast<'b>(
-        &'b self,
-        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
-    ) -> QueryResult<()> {
-        use diesel::sql_types::{Double, Integer, Timestamptz, Uuid};
-        let scan = self.0;
-        out.push_sql(SCAN_SQL);
-        out.push_bind_param_value_only::<Uuid, _>(&scan.session_id)?;
-        out.push_bind_param_value_only::<BigInt, _>(&scan.student_id)?;
-        out.push_bind_param_value_only::<BigInt, _>(&scan.activity_id)?;
-        out.push_bind_param_value_only::<Timestamptz, _>(&scan.at)?;
-        out.push_bind_param_value_only::<Nullable<Text>, _>(&scan.device_id)?;
-        out.push_bind_param_value_only::<Text, _>(&scan.client_ip)?;
-        out.push_bind_param_value_only::<Nullable<Text>, _>(&scan.user_agent)?;
-        out.push_bind_param_value_only::<Integer, _>(&scan.code_lag_ms)?;
-        out.push_bind_param_value_only::<Nullable<Double>, _>(&scan.latitude)?;
-        out.push_bind_param_value_only::<Nullable<Double>, _>(&scan.longitude)?;
-        Ok(())
-    }
-}
-
-impl diesel::query_builder::QueryId for ScanQuery<'_> {
-    type QueryId = ();
-    const HAS_STATIC_QUERY_ID: bool = false;
-}
-
-impl diesel::query_builder::Query for ScanQuery<'_> {
-    type SqlType = diesel::sql_types::Untyped;
-}
 
 /// Records the check-out of a checked-in student: answers `None` if not checked in, or
 /// `Some(false)` if already checked out.
@@ -424,7 +402,7 @@ pub async fn anomalies(
     activity_id: i64,
     radius_m: Option<i32>,
 ) -> QueryResult<Vec<AnomalyRow>> {
-    diesel::sql_query(
+    prepared::sql(
         "WITH a AS (SELECT at.*, ac.username FROM attendance at JOIN accounts ac ON ac.id = at.student_id WHERE at.activity_id = $1)
          SELECT 'shared_device' AS kind, max(t.at) AS at, array_agg(DISTINCT ac.username) AS students,
                 'device ' || left(t.device_id, 8) || ': ' || count(*) || ' refused attempt(s) for another student' AS detail

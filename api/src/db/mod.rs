@@ -10,6 +10,7 @@ pub mod imports;
 pub mod organizations;
 pub mod people;
 pub mod points;
+pub mod prepared;
 pub mod registrations;
 pub mod schema;
 pub mod school;

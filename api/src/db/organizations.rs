@@ -8,7 +8,10 @@ use shared::{
     page::PageRequest,
 };
 
-use super::schema::{accounts, organizations};
+use super::{
+    prepared,
+    schema::{accounts, organizations},
+};
 
 /// An organisation as stored.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -211,7 +214,7 @@ pub async fn move_subtree(
     by: i64,
 ) -> QueryResult<()> {
     let depth = org.path.len() as i32; // the org's own position in its path, 1-based
-    diesel::sql_query(
+    prepared::sql(
         "UPDATE organizations SET path = $1 || path[$2:], updated_at = now(), updated_by = $3 \
          WHERE path @> ARRAY[$4]::bigint[]",
     )

@@ -16,7 +16,7 @@ use shared::{
 
 use super::{
     accounts::NewAccount,
-    lower,
+    lower, prepared,
     schema::{accounts, organizations, staff, students},
 };
 
@@ -612,7 +612,7 @@ pub async fn update_accounts(
     organizations: &[i64],
     by: i64,
 ) -> QueryResult<usize> {
-    diesel::sql_query(
+    prepared::sql(
         "UPDATE accounts a SET display_name = u.name, organization_id = u.org, \
          updated_at = now(), updated_by = $4 \
          FROM unnest($1::bigint[], $2::text[], $3::bigint[]) AS u(id, name, org) \
@@ -647,7 +647,7 @@ pub async fn update_student_details(
     let years: Vec<i32> = rows.iter().map(|r| r.enrolment_year).collect();
     let degrees: Vec<&str> = rows.iter().map(|r| r.degree).collect();
     let phones: Vec<Option<&str>> = rows.iter().map(|r| r.phone.as_deref()).collect();
-    diesel::sql_query(
+    prepared::sql(
         "UPDATE students s SET major = u.major, class_name = u.class_name, \
          enrolment_year = u.enrolment_year, degree = u.degree, phone = coalesce(u.phone, s.phone) \
          FROM unnest($1::bigint[], $2::text[], $3::text[], $4::integer[], $5::text[], $6::text[]) \
@@ -679,7 +679,7 @@ pub async fn update_staff_details(
     let ids: Vec<i64> = rows.iter().map(|r| r.account_id).collect();
     let titles: Vec<Option<&str>> = rows.iter().map(|r| r.title.as_deref()).collect();
     let phones: Vec<Option<&str>> = rows.iter().map(|r| r.phone.as_deref()).collect();
-    diesel::sql_query(
+    prepared::sql(
         "UPDATE staff s SET title = coalesce(u.title, s.title), phone = coalesce(u.phone, s.phone) \
          FROM unnest($1::bigint[], $2::text[], $3::text[]) AS u(id, title, phone) \
          WHERE s.account_id = u.id",

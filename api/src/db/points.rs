@@ -18,7 +18,10 @@ use shared::{
 };
 use std::collections::{BTreeMap, HashMap};
 
-use super::schema::{rule_sets, terms};
+use super::{
+    prepared,
+    schema::{rule_sets, terms},
+};
 
 type TermTuple = (i64, String, String, String, NaiveDate, NaiveDate);
 
@@ -159,7 +162,7 @@ pub async fn student(
     conn: &mut AsyncPgConnection,
     id: i64,
 ) -> Result<StudentInfo, crate::error::AppError> {
-    diesel::sql_query(format!(
+    prepared::sql(format!(
         "{STUDENT_SQL} WHERE a.id = $1 AND a.kind = 'student'"
     ))
     .bind::<BigInt, _>(id)
@@ -171,7 +174,7 @@ pub async fn student(
 
 /// Serialises ledger writes for one student (released at commit).
 async fn lock_student(conn: &mut AsyncPgConnection, student: i64) -> QueryResult<()> {
-    diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+    prepared::sql("SELECT pg_advisory_xact_lock($1)")
         .bind::<BigInt, _>(student)
         .execute(conn)
         .await?;
@@ -288,7 +291,7 @@ struct NewEntry<'a> {
 }
 
 async fn insert_entry(conn: &mut AsyncPgConnection, e: &NewEntry<'_>) -> QueryResult<()> {
-    diesel::sql_query(
+    prepared::sql(
         "INSERT INTO ledger_entries (student_id, term_id, category, points, hours, source, fact,
             activity_id, title, detail, method, rule_version, organization_id, recognized_by,
             approved_by, reverses, occurred_on)
@@ -329,7 +332,7 @@ async fn apply_deltas(
             continue;
         }
         total += points;
-        diesel::sql_query(
+        prepared::sql(
             "INSERT INTO point_totals (student_id, term_id, category, points, hours)
              VALUES ($1, $2, $3, $4, $5::numeric)
              ON CONFLICT (student_id, term_id, category) DO UPDATE
@@ -345,7 +348,7 @@ async fn apply_deltas(
         .await?;
     }
     if total != 0 || deltas.values().any(|(_, h)| *h != 0.0) {
-        diesel::sql_query(
+        prepared::sql(
             "INSERT INTO standings (student_id, term_id, college_id, enrolment_year, points)
              SELECT a.id, t.term, a.organization_id, s.enrolment_year, $3
              FROM accounts a JOIN students s ON s.account_id = a.id,
@@ -401,7 +404,7 @@ pub async fn refresh(
     approver: Option<i64>,
 ) -> QueryResult<Refreshed> {
     lock_student(conn, student).await?;
-    let results: Vec<ResultFact> = diesel::sql_query(
+    let results: Vec<ResultFact> = prepared::sql(
         "SELECT r.id, a.id AS activity_id, a.title, a.category, a.credit_level, a.organizer_id,
                 r.hours::float8 AS hours, r.role, r.award, r.award_level, r.achievement,
                 r.backfilled, att.method, r.recognized_by, a.recognized_by AS approved_by,
@@ -418,7 +421,7 @@ pub async fn refresh(
     .bind::<Date, _>(term.ends_on)
     .load(conn)
     .await?;
-    let others: Vec<OtherFact> = diesel::sql_query(
+    let others: Vec<OtherFact> = prepared::sql(
         "SELECT id, category, source, title, kind, achievement, organization_id, recorded_by,
                 occurred_on
          FROM point_facts WHERE student_id = $1 AND term_id = $2",
@@ -493,7 +496,7 @@ pub async fn refresh(
     let by_fact: HashMap<&str, &Desired> =
         desired.iter().map(|d| (d.fact.id.as_str(), d)).collect();
 
-    let current: Vec<CurrentEntry> = diesel::sql_query(
+    let current: Vec<CurrentEntry> = prepared::sql(
         "SELECT e.id, e.fact, e.category, e.points, e.hours::float8 AS hours, e.source,
                 e.activity_id, e.title, e.detail, e.method, e.rule_version, e.organization_id,
                 e.occurred_on
@@ -695,7 +698,7 @@ async fn activity_term(
     conn: &mut AsyncPgConnection,
     activity: i64,
 ) -> Result<(Term, i32, RuleSet), crate::error::AppError> {
-    let ends: NaiveDate = diesel::sql_query(
+    let ends: NaiveDate = prepared::sql(
         "SELECT (ends_at AT TIME ZONE 'Asia/Shanghai')::date AS day FROM activities WHERE id = $1",
     )
     .bind::<BigInt, _>(activity)
