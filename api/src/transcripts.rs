@@ -41,6 +41,7 @@ use crate::{
         self,
         audit::Change,
         points::{self as ledger, STUDENT_SQL, StudentInfo, student},
+        prepared,
         schema::print_jobs,
         schema::transcripts,
     },
@@ -96,7 +97,7 @@ async fn entries_of(
     students: &[i64],
     names: &HashMap<String, String>,
 ) -> QueryResult<HashMap<i64, Vec<TranscriptEntry>>> {
-    let rows: Vec<EntryRow> = diesel::sql_query(
+    let rows: Vec<EntryRow> = prepared::sql(
         "SELECT e.student_id, e.occurred_on, t.code AS term_code, t.name AS term_name,
                 t.academic_year, e.category, e.method, e.title, e.detail,
                 e.hours::float8 AS hours, e.points
@@ -261,7 +262,7 @@ async fn issue(
     batch: Option<Uuid>,
 ) -> QueryResult<(Vec<TranscriptDoc>, usize)> {
     let ids: Vec<i64> = docs.iter().map(|(id, _)| *id).collect();
-    let latest: Vec<Latest> = diesel::sql_query(
+    let latest: Vec<Latest> = prepared::sql(
         "SELECT DISTINCT ON (student_id) student_id, serial, content_hash, issued_at
          FROM transcripts
          WHERE student_id = ANY($1) AND style = $2 AND revoked_at IS NULL
@@ -583,7 +584,7 @@ fn status_of(
 }
 
 async fn issued(conn: &mut AsyncPgConnection, serial: &str) -> QueryResult<Option<IssuedRow>> {
-    diesel::sql_query(format!(
+    prepared::sql(format!(
         "SELECT t.student_id, t.snapshot, t.issued_at, t.revoked_at, t.revoke_reason,
                 {SUPERSEDED_AT}
          FROM transcripts t WHERE t.serial = $1"
@@ -848,7 +849,7 @@ pub async fn list_issued(
         &student,
         &[Permission::IssueCertificates, Permission::ViewReports],
     )?;
-    let rows: Vec<ListedRow> = diesel::sql_query(format!(
+    let rows: Vec<ListedRow> = prepared::sql(format!(
         "SELECT t.serial, t.style, t.issued_at, a.display_name AS issued_by,
                 t.batch_id IS NOT NULL AS batch, t.snapshot -> 'total_points' AS total,
                 {SUPERSEDED_AT}, t.revoked_at, t.revoke_reason
@@ -935,7 +936,7 @@ const JOB_SQL: &str = "SELECT j.id, o.name AS organization, j.status, j.total, j
     JOIN accounts a ON a.id = j.requested_by";
 
 async fn job(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<JobRow>> {
-    diesel::sql_query(format!("{JOB_SQL} WHERE j.id = $1"))
+    prepared::sql(format!("{JOB_SQL} WHERE j.id = $1"))
         .bind::<diesel::sql_types::Uuid, _>(id)
         .get_result(conn)
         .await
@@ -947,7 +948,7 @@ async fn batch_students(
     conn: &mut AsyncPgConnection,
     params: &NewPrintJob,
 ) -> QueryResult<Vec<StudentInfo>> {
-    diesel::sql_query(format!(
+    prepared::sql(format!(
         "{STUDENT_SQL}
          WHERE a.kind = 'student' AND a.active AND o.path @> ARRAY[$1]::bigint[]
            AND ($2::text IS NULL OR s.major = $2)
@@ -1133,19 +1134,18 @@ async fn run_batch(
             "application/zip",
         ),
     };
-    diesel::update(print_jobs::table.find(id))
-        .set((
-            print_jobs::status.eq("done"),
-            print_jobs::done.eq(students.len() as i32),
-            print_jobs::output.eq(bytes),
-            print_jobs::file_name.eq(file_name),
-            print_jobs::content_type.eq(content_type),
-            print_jobs::finished_at.eq(diesel::dsl::now),
-        ))
-        .execute(&mut conn)
-        .await?;
+    let file = db::print_jobs::File {
+        name: &file_name,
+        content_type,
+        bytes: &bytes,
+    };
+    db::print_jobs::finish(&mut conn, id, students.len() as i32, &file, PART_BYTES).await?;
     Ok(())
 }
+
+/// The size of the parts a batch's file is stored and sent in: neither a query nor a download
+/// holds more of it at once.
+const PART_BYTES: usize = 1 << 20;
 
 /// Renders a batch: one PDF (in slices, so progress moves), or a zip of one PDF per student.
 fn render_batch(
@@ -1240,7 +1240,7 @@ pub async fn list_batches(
         per_page: query.per_page,
     })?;
     let mut conn = state.db.conn().await?;
-    let rows: Vec<JobRow> = diesel::sql_query(format!(
+    let rows: Vec<JobRow> = prepared::sql(format!(
         "{JOB_SQL} WHERE o.path @> ARRAY[$1]::bigint[] ORDER BY j.created_at DESC
          LIMIT $2 OFFSET $3"
     ))
@@ -1288,24 +1288,18 @@ pub async fn batch_file(
         .await?
         .ok_or_else(|| AppError::not_found("print job"))?;
     actor.require_within(Permission::IssueCertificates, &row.org_path)?;
-    let (output, name, content_type): (Option<Vec<u8>>, Option<String>, Option<String>) =
-        print_jobs::table
-            .find(*id)
-            .select((
-                print_jobs::output,
-                print_jobs::file_name,
-                print_jobs::content_type,
-            ))
-            .first(&mut conn)
-            .await?;
-    match (output, name, content_type) {
-        (Some(bytes), Some(name), Some(content_type)) => Ok(HttpResponse::Ok()
-            .content_type(content_type)
-            .insert_header((
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ))
-            .body(bytes)),
+    match db::print_jobs::file_info(&mut conn, *id).await? {
+        Some((name, content_type, size)) => {
+            drop(conn);
+            Ok(HttpResponse::Ok()
+                .content_type(content_type)
+                .insert_header((
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{name}\""),
+                ))
+                .no_chunking(size as u64)
+                .streaming(file_parts(state.db.clone(), *id)))
+        }
         _ => {
             let job = row
                 .job()
@@ -1323,4 +1317,25 @@ pub async fn batch_file(
                 .json(job))
         }
     }
+}
+
+/// The stored parts of job `id`'s file, in order, each read with a connection taken for that
+/// part alone: a slow download holds no connection while the client reads. A failure midway
+/// can only cut the response short (its length is announced), which the client notices.
+fn file_parts(
+    db: db::Database,
+    id: Uuid,
+) -> impl futures_util::Stream<Item = Result<web::Bytes, std::io::Error>> + 'static {
+    futures_util::stream::try_unfold(0, move |seq| {
+        let db = db.clone();
+        async move {
+            let part = async {
+                let mut conn = db.conn().await?;
+                Ok::<_, AppError>(db::print_jobs::part(&mut conn, id, seq).await?)
+            }
+            .await
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
+            Ok(part.map(|bytes| (web::Bytes::from(bytes), seq + 1)))
+        }
+    })
 }

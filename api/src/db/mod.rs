@@ -11,6 +11,7 @@ pub mod organizations;
 pub mod people;
 pub mod points;
 pub mod prepared;
+pub mod print_jobs;
 pub mod registrations;
 pub mod schema;
 pub mod school;

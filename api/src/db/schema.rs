@@ -256,6 +256,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    print_job_parts (job_id, seq) {
+        job_id -> Uuid,
+        seq -> Int4,
+        bytes -> Bytea,
+    }
+}
+
+diesel::table! {
     print_jobs (id) {
         id -> Uuid,
         organization_id -> Int8,
@@ -266,10 +274,10 @@ diesel::table! {
         done -> Int4,
         file_name -> Nullable<Text>,
         content_type -> Nullable<Text>,
-        output -> Nullable<Bytea>,
         error -> Nullable<Text>,
         created_at -> Timestamptz,
         finished_at -> Nullable<Timestamptz>,
+        size_bytes -> Nullable<Int8>,
     }
 }
 
@@ -433,6 +441,7 @@ diesel::joinable!(point_facts -> organizations (organization_id));
 diesel::joinable!(point_facts -> terms (term_id));
 diesel::joinable!(point_totals -> accounts (student_id));
 diesel::joinable!(point_totals -> terms (term_id));
+diesel::joinable!(print_job_parts -> print_jobs (job_id));
 diesel::joinable!(print_jobs -> accounts (requested_by));
 diesel::joinable!(print_jobs -> organizations (organization_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
@@ -463,6 +472,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     organizations,
     point_facts,
     point_totals,
+    print_job_parts,
     print_jobs,
     refresh_tokens,
     registrations,

@@ -399,6 +399,37 @@ async fn a_college_prints_a_class_in_the_background() {
             .any(|n| n.is_ok_and(|n| n == "2023010101.pdf"))
     );
 
+    // A file stored in many parts (a real batch's parts are a megabyte) comes back whole, in
+    // order, with its length announced.
+    let job = uuid::Uuid::parse_str(&id).unwrap();
+    let file = api::db::print_jobs::File {
+        name: "parts.zip",
+        content_type: "application/zip",
+        bytes: &bytes,
+    };
+    api::db::print_jobs::finish(&mut conn, job, 8, &file, 7_000)
+        .await
+        .unwrap();
+    let parts: N = diesel::sql_query("SELECT count(*) AS n FROM print_job_parts WHERE job_id = $1")
+        .bind::<diesel::sql_types::Uuid, _>(job)
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(parts.n as usize, bytes.len().div_ceil(7_000));
+    assert!(parts.n > 2, "{} bytes make several parts", bytes.len());
+    let again = get_as(&app, &cs_admin, &format!("/api/print-jobs/{id}/file")).await;
+    assert_eq!(
+        again.headers()["content-length"],
+        bytes.len().to_string().as_str()
+    );
+    assert!(
+        again.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("parts.zip")
+    );
+    assert_eq!(again.bytes().await.unwrap(), bytes);
+
     // Outside the subtree nobody sees the job; bad requests say why.
     let response = get_as(
         &app,

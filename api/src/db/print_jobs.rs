@@ -1,0 +1,89 @@
+//! A batch print's file, stored in parts ([`finish`]) and read back a part at a time
+//! ([`part`]), so that neither the batch nor a download holds a query buffer of the whole file.
+
+use diesel::{OptionalExtension, QueryResult, prelude::*};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use super::schema::{print_job_parts, print_jobs};
+
+/// A finished batch's file.
+pub struct File<'a> {
+    pub name: &'a str,
+    pub content_type: &'a str,
+    pub bytes: &'a [u8],
+}
+
+/// Stores `file` in parts of `part_bytes` and marks the job done with `done` transcripts, in
+/// one transaction: a download sees the whole file or none of it.
+pub async fn finish(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    done: i32,
+    file: &File<'_>,
+    part_bytes: usize,
+) -> QueryResult<()> {
+    conn.transaction(async |conn| {
+        diesel::delete(print_job_parts::table.filter(print_job_parts::job_id.eq(id)))
+            .execute(conn)
+            .await?;
+        for (seq, bytes) in file.bytes.chunks(part_bytes.max(1)).enumerate() {
+            diesel::insert_into(print_job_parts::table)
+                .values((
+                    print_job_parts::job_id.eq(id),
+                    print_job_parts::seq.eq(seq as i32),
+                    print_job_parts::bytes.eq(bytes),
+                ))
+                .execute(conn)
+                .await?;
+        }
+        diesel::update(print_jobs::table.find(id))
+            .set((
+                print_jobs::status.eq("done"),
+                print_jobs::done.eq(done),
+                print_jobs::size_bytes.eq(file.bytes.len() as i64),
+                print_jobs::file_name.eq(file.name),
+                print_jobs::content_type.eq(file.content_type),
+                print_jobs::finished_at.eq(diesel::dsl::now),
+            ))
+            .execute(conn)
+            .await?;
+        Ok(())
+    })
+    .await
+}
+
+/// The stored file's name, type and size, once the job is done.
+pub async fn file_info(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+) -> QueryResult<Option<(String, String, i64)>> {
+    let info: Option<(Option<String>, Option<String>, Option<i64>)> = print_jobs::table
+        .find(id)
+        .select((
+            print_jobs::file_name,
+            print_jobs::content_type,
+            print_jobs::size_bytes,
+        ))
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(match info {
+        Some((Some(name), Some(content_type), Some(size))) => Some((name, content_type, size)),
+        _ => None,
+    })
+}
+
+/// Part `seq` of the job's file; `None` past the last.
+pub async fn part(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    seq: i32,
+) -> QueryResult<Option<Vec<u8>>> {
+    print_job_parts::table
+        .find((id, seq))
+        .select(print_job_parts::bytes)
+        .first(conn)
+        .await
+        .optional()
+}
