@@ -1300,7 +1300,7 @@ pub async fn batch_file(
                 .no_chunking(size as u64)
                 .streaming(file_parts(state.db.clone(), *id)))
         }
-        _ => {
+        None => {
             let job = row
                 .job()
                 .ok_or_else(|| AppError::Internal("print job parameters".into()))?;
