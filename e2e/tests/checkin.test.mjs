@@ -8,21 +8,17 @@ import { after, before, test } from 'node:test';
 import {
   DESKTOP,
   PHONE,
+  account,
+  api,
+  apiToken,
   baseUrl,
-  demoAccounts,
   launchBrowser,
   newPage,
   screenshot,
+  tid,
   waitForText,
 } from './helpers.mjs';
 
-const tid = (id) => `[data-testid="${id}"]`;
-const accounts = demoAccounts();
-const account = (username) => {
-  const found = accounts.find((a) => a.username === username);
-  assert.ok(found, `demo account ${username} is listed in DEMO_ACCOUNTS`);
-  return found;
-};
 
 /** The token of a code expires after its 10-second step and one step of grace. */
 const CODE_LIFETIME_MS = 20_000;
@@ -34,28 +30,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
 });
-
-/** A JSON request to the API as `token` (or anonymously); fails on an error status. */
-async function api(method, path, token, body) {
-  const response = await fetch(`${baseUrl}${path}`, {
-    method,
-    headers: {
-      Accept: 'application/json',
-      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-      ...(token ? { Authorization: `Bearer ${token}` } : {}),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  assert.ok(response.ok, `${method} ${path} answered ${response.status}: ${text}`);
-  return text ? JSON.parse(text) : null;
-}
-
-async function apiToken(username) {
-  const { password } = account(username);
-  const login = await api('POST', '/api/auth/login', null, { username, password });
-  return login.access_token;
-}
 
 /** A club-level volunteer activity of 程序设计协会 under way now, published on submit. */
 async function runningActivity(title) {

@@ -126,3 +126,10 @@ export async function api(method, urlPath, token, body) {
   assert.ok(response.ok, `${method} ${urlPath} answered ${response.status}: ${text}`);
   return text ? JSON.parse(text) : null;
 }
+
+/** An access token of the demo account `username`, signed in through the API. */
+export async function apiToken(username) {
+  const { password } = account(username);
+  const login = await api('POST', '/api/auth/login', null, { username, password });
+  return login.access_token;
+}

@@ -17,21 +17,18 @@ import { PNG } from 'pngjs';
 import {
   DESKTOP,
   PHONE,
+  api,
+  apiToken,
   baseUrl,
-  demoAccounts,
   launchBrowser,
   newPage,
   screenshot,
+  shot,
+  signIn,
+  tid,
   waitForText,
 } from './helpers.mjs';
 
-const tid = (id) => `[data-testid="${id}"]`;
-const accounts = demoAccounts();
-const account = (username) => {
-  const found = accounts.find((a) => a.username === username);
-  assert.ok(found, `demo account ${username} is listed in DEMO_ACCOUNTS`);
-  return found;
-};
 const STUDENT = '2023010101';
 const DAY = 24 * 60 * 60_000;
 
@@ -45,28 +42,6 @@ after(async () => {
   await browser?.close();
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
-
-/** A JSON request to the API as `token` (or anonymously); fails on an error status. */
-async function api(method, urlPath, token, body) {
-  const response = await fetch(`${baseUrl}${urlPath}`, {
-    method,
-    headers: {
-      Accept: 'application/json',
-      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-      ...(token ? { Authorization: `Bearer ${token}` } : {}),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  assert.ok(response.ok, `${method} ${urlPath} answered ${response.status}: ${text}`);
-  return text ? JSON.parse(text) : null;
-}
-
-async function apiToken(username) {
-  const { password } = account(username);
-  const login = await api('POST', '/api/auth/login', null, { username, password });
-  return login.access_token;
-}
 
 /**
  * A club-level competition of 程序设计协会 that ended `daysAgo` days ago (inside the current
@@ -99,16 +74,6 @@ async function pastCompetition(title, results, { finalise, daysAgo = 3 }) {
   return created.id;
 }
 
-/** Signs in through the form and waits for the tab bar of a signed-in account. */
-async function signIn(page, username) {
-  const { password } = account(username);
-  await page.goto(`${baseUrl}/login`);
-  await page.locator(tid('login-username')).fill(username);
-  await page.locator(tid('login-password')).fill(password);
-  await page.locator(tid('login-submit')).click();
-  await page.locator(tid('nav-account')).waitFor({ timeout: 15_000 });
-}
-
 /** Points in hundredths as the app prints them: 250 → "2.5", 200 → "2", 125 → "1.25". */
 function pts(hundredths) {
   return String(Number((hundredths / 100).toFixed(2)));
@@ -134,12 +99,6 @@ async function competitionPoints(level, award, role) {
 async function studentTotal() {
   const mine = await api('GET', '/api/me/points', await apiToken(STUDENT));
   return pts(mine.total);
-}
-
-/** A screenshot from the top of the page (the sticky header then sits where it belongs). */
-async function shot(page, name) {
-  await page.evaluate(() => window.scrollTo(0, 0));
-  return screenshot(page, name);
 }
 
 /** Nothing is wider than the viewport (no sideways scrolling on a phone). */
