@@ -96,6 +96,23 @@ async fn put_settings(app: &TestApp, bearer: &str, id: i64, settings: &Value) ->
     .await
 }
 
+/// The activity's attendance anomalies, as the organiser `bearer` sees them.
+async fn anomalies(app: &TestApp, bearer: &str, id: i64) -> Vec<Value> {
+    let page: Value = get_as(
+        app,
+        bearer,
+        &format!("/api/activities/{id}/attendance/anomalies"),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    page["items"]
+        .as_array()
+        .expect("a page of anomalies")
+        .clone()
+}
+
 async fn current_code(app: &TestApp, bearer: &str, id: i64) -> Value {
     let response = get_as(app, bearer, &format!("/api/activities/{id}/checkin-code")).await;
     assert_eq!(response.status().as_u16(), 200);
@@ -257,29 +274,17 @@ async fn one_phone_cannot_check_in_two_students_and_the_organiser_sees_it() {
 
     assert_error(refused, 409, "device_already_used").await;
     let club = token(&app, "acm_admin").await;
-    let anomalies: Value = get_as(
-        &app,
-        &club,
-        &format!("/api/activities/{id}/attendance/anomalies"),
-    )
-    .await
-    .json()
-    .await
-    .unwrap();
-    let kinds: Vec<&str> = anomalies["items"]
-        .as_array()
-        .unwrap()
+    let anomalies = anomalies(&app, &club, id).await;
+    let kinds: Vec<&str> = anomalies
         .iter()
         .map(|a| a["kind"].as_str().unwrap())
         .collect();
-    assert!(kinds.contains(&"shared_device"), "{anomalies}");
+    assert!(kinds.contains(&"shared_device"), "{anomalies:?}");
     assert!(
         kinds.contains(&"unregistered"),
-        "nobody had signed up: {anomalies}"
+        "nobody had signed up: {anomalies:?}"
     );
-    let shared = anomalies["items"]
-        .as_array()
-        .unwrap()
+    let shared = anomalies
         .iter()
         .find(|a| a["kind"] == "shared_device")
         .unwrap();
@@ -310,22 +315,10 @@ async fn a_scan_far_from_the_place_is_flagged_and_an_ended_session_cannot_scan()
     )
     .await;
     assert_eq!(scanned.status().as_u16(), 200);
-    let anomalies: Value = get_as(
-        &app,
-        &club,
-        &format!("/api/activities/{id}/attendance/anomalies"),
-    )
-    .await
-    .json()
-    .await
-    .unwrap();
-    let far = anomalies
-        .as_array()
-        .or_else(|| anomalies["items"].as_array())
-        .unwrap()
-        .iter()
+    let far = anomalies(&app, &club, id)
+        .await
+        .into_iter()
         .find(|a| a["kind"] == "far_away")
-        .cloned()
         .expect("a far_away anomaly");
     // The statement's distance is the shared function's, to the metre.
     let metres = shared::attendance::distance_m(there.0, there.1, place.0, place.1).round();
