@@ -425,41 +425,50 @@ mod tests {
 
     #[test]
     fn the_term_after_the_last_follows_the_calendar() {
-        let term = |code: &str, starts: (i32, u32, u32), ends: (i32, u32, u32)| Term {
+        let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        let term = |code: &str, starts_on, ends_on| Term {
             id: 1,
             code: code.to_owned(),
             name: String::new(),
             academic_year: String::new(),
-            starts_on: NaiveDate::from_ymd_opt(starts.0, starts.1, starts.2).unwrap(),
-            ends_on: NaiveDate::from_ymd_opt(ends.0, ends.1, ends.2).unwrap(),
+            starts_on,
+            ends_on,
         };
-        let spring = NewTerm::following(&term("2030-2031-1", (2030, 9, 1), (2031, 2, 14))).unwrap();
-        assert_eq!(spring.code, "2030-2031-2");
-        assert_eq!(spring.name, "2030-2031学年第二学期");
+        let cases = [
+            (
+                term("2030-2031-1", date(2030, 9, 1), date(2031, 2, 14)),
+                (
+                    "2030-2031-2",
+                    "2030-2031学年第二学期",
+                    date(2031, 2, 15),
+                    date(2031, 8, 31),
+                ),
+            ),
+            (
+                term("2030-2031-2", date(2031, 2, 15), date(2031, 8, 31)),
+                (
+                    "2031-2032-1",
+                    "2031-2032学年第一学期",
+                    date(2031, 9, 1),
+                    date(2032, 2, 14),
+                ),
+            ),
+        ];
+        for (last, (code, name, starts_on, ends_on)) in cases {
+            let next = NewTerm::following(&last).unwrap();
+            assert_eq!(
+                (
+                    next.code.as_str(),
+                    next.name.as_str(),
+                    next.starts_on,
+                    next.ends_on
+                ),
+                (code, name, starts_on, ends_on)
+            );
+            assert!(next.validate().is_ok());
+        }
         assert_eq!(
-            spring.starts_on,
-            NaiveDate::from_ymd_opt(2031, 2, 15).unwrap()
-        );
-        assert_eq!(
-            spring.ends_on,
-            NaiveDate::from_ymd_opt(2031, 8, 31).unwrap()
-        );
-        assert!(spring.validate().is_ok());
-        let autumn =
-            NewTerm::following(&term("2030-2031-2", (2031, 2, 15), (2031, 8, 31))).unwrap();
-        assert_eq!(autumn.code, "2031-2032-1");
-        assert_eq!(autumn.name, "2031-2032学年第一学期");
-        assert_eq!(
-            autumn.starts_on,
-            NaiveDate::from_ymd_opt(2031, 9, 1).unwrap()
-        );
-        assert_eq!(
-            autumn.ends_on,
-            NaiveDate::from_ymd_opt(2032, 2, 14).unwrap()
-        );
-        assert!(autumn.validate().is_ok());
-        assert_eq!(
-            NewTerm::following(&term("nonsense", (2031, 2, 15), (2031, 8, 31))),
+            NewTerm::following(&term("nonsense", date(2031, 2, 15), date(2031, 8, 31))),
             None
         );
     }
