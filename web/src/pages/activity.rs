@@ -4,7 +4,7 @@
 //! review chain and the history, and what they may do next (edit, submit, withdraw, cancel).
 
 use leptos::prelude::*;
-use leptos_router::{components::A, hooks::use_params_map};
+use leptos_router::components::A;
 use shared::{
     ApiError,
     activity::{
@@ -22,6 +22,7 @@ use crate::{
         answers::{AnswersForm, AnswersState},
         error::{ErrorNotice, message},
         lazy::LazyView,
+        route::id_param,
     },
     format,
     i18n::{Locale, use_i18n},
@@ -32,16 +33,9 @@ use crate::{
 #[component]
 pub fn ActivityPage() -> impl IntoView {
     let i18n = use_i18n();
-    let params = use_params_map();
-    let id = Memo::new(move |_| {
-        params
-            .read()
-            .get("id")
-            .and_then(|id| id.parse::<i64>().ok())
-            .unwrap_or(0)
-    });
+    let id = id_param();
     let activity = LocalResource::new(move || {
-        let id = id.get();
+        let id = id.get().unwrap_or(0);
         async move { api::activity(id).await }
     });
     let reload = Callback::new(move |()| activity.refetch());

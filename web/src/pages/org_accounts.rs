@@ -4,7 +4,7 @@
 //! an account, and resets a password (the one-time password is shown once).
 
 use leptos::prelude::*;
-use leptos_router::{components::A, hooks::use_params_map};
+use leptos_router::components::A;
 use shared::{
     ApiError,
     auth::{Permission, check_name, check_password, check_username},
@@ -17,6 +17,7 @@ use crate::{
         error::{ErrorNotice, for_field, message},
         field::Field,
         permissions::{PermissionChecklist, PermissionTags},
+        route::id_param,
         secret::OneTimePassword,
     },
     i18n::use_i18n,
@@ -27,13 +28,7 @@ use crate::{
 #[component]
 pub fn OrgAccountsPage() -> impl IntoView {
     let i18n = use_i18n();
-    let params = use_params_map();
-    let id = Memo::new(move |_| {
-        params
-            .read()
-            .get("id")
-            .and_then(|id| id.parse::<i64>().ok())
-    });
+    let id = id_param();
     let organization = LocalResource::new(move || {
         let id = id.get();
         async move {

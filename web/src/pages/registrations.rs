@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos_router::{
     NavigateOptions,
     components::A,
-    hooks::{use_navigate, use_params_map, use_query_map},
+    hooks::{use_navigate, use_query_map},
 };
 use serde_json::Value;
 use shared::{
@@ -21,6 +21,7 @@ use crate::{
     components::{
         error::{ErrorNotice, message},
         pager::Pager,
+        route::id_param,
     },
     files, format,
     i18n::{Locale, use_i18n},
@@ -42,20 +43,13 @@ const STATES: [RegistrationStatus; 6] = [
 #[component]
 pub fn RegistrationsPage() -> impl IntoView {
     let i18n = use_i18n();
-    let params = use_params_map();
-    let id = Memo::new(move |_| {
-        params
-            .read()
-            .get("id")
-            .and_then(|id| id.parse::<i64>().ok())
-            .unwrap_or(0)
-    });
+    let id = id_param();
     let activity = LocalResource::new(move || {
-        let id = id.get();
+        let id = id.get().unwrap_or(0);
         async move { api::activity(id).await }
     });
     view! {
-        <p class="crumbs"><A href=move || format!("/activities/{}", id.get())>{move || i18n.t("‹ 活动详情", "‹ The activity")}</A></p>
+        <p class="crumbs"><A href=move || format!("/activities/{}", id.get().unwrap_or(0))>{move || i18n.t("‹ 活动详情", "‹ The activity")}</A></p>
         <Suspense fallback=move || view! { <p class="muted">{move || i18n.t("加载中…", "Loading…")}</p> }>
             {move || activity.get().map(|result| match result {
                 Ok(a) => view! { <Registrants activity=a reload=Callback::new(move |()| activity.refetch()) /> }.into_any(),

@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
 use leptos::prelude::*;
-use leptos_router::{components::A, hooks::use_params_map};
+use leptos_router::components::A;
 use shared::{
     ApiError, ErrorCode,
     auth::Permission,
@@ -24,6 +24,7 @@ use crate::{
         error::ErrorNotice,
         org_select::{OrgSelect, subtree},
         points_nav::{CategoryNames, category_names, points_message, today},
+        route::id_param,
         table::{Cell, DataTable},
     },
     format,
@@ -36,13 +37,7 @@ use crate::{
 pub fn StudentPointsPage() -> impl IntoView {
     let i18n = use_i18n();
     let session = use_session();
-    let params = use_params_map();
-    let id = Memo::new(move |_| {
-        params
-            .read()
-            .get("id")
-            .and_then(|id| id.parse::<i64>().ok())
-    });
+    let id = id_param();
     let points = LocalResource::new(move || {
         let id = id.get();
         async move {

@@ -12,7 +12,7 @@ use leptos::prelude::*;
 use leptos_router::{
     NavigateOptions,
     components::A,
-    hooks::{use_navigate, use_params_map, use_query_map},
+    hooks::{use_navigate, use_query_map},
 };
 use shared::{
     ApiError, ErrorCode,
@@ -25,6 +25,7 @@ use crate::{
     components::{
         error::{ErrorNotice, message},
         points_nav::points_message,
+        route::id_param,
         table::{Cell, DataTable},
         transcript::TranscriptPaper,
     },
@@ -57,13 +58,7 @@ pub fn TranscriptPage() -> impl IntoView {
 #[component]
 pub fn StudentTranscriptPage() -> impl IntoView {
     let i18n = use_i18n();
-    let params = use_params_map();
-    let id = Memo::new(move |_| {
-        params
-            .read()
-            .get("id")
-            .and_then(|id| id.parse::<i64>().ok())
-    });
+    let id = id_param();
     view! {
         {move || match id.get() {
             Some(id) => view! {
