@@ -62,6 +62,8 @@ pub struct AuthSettings {
 pub struct AppSettings {
     pub demo: bool,
     pub log_format: LogFormat,
+    /// A batch print's file is stored and sent in parts of this many bytes.
+    pub print_part_bytes: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -121,6 +123,11 @@ impl Settings {
         if settings.database.pool_size == 0 {
             return Err(ConfigError::Parse(
                 "database.pool_size must be at least 1".into(),
+            ));
+        }
+        if settings.app.print_part_bytes < 1024 {
+            return Err(ConfigError::Parse(
+                "app.print_part_bytes must be at least 1024".into(),
             ));
         }
         Ok(settings)

@@ -18,9 +18,9 @@ use shared::{
     page::{PageParams, PageRequest},
     rules::{self, Points},
     transcript::{
-        self, IssueRequest, IssuedTranscript, NewPrintJob, PrintFormat, PrintJob, PrintStatus,
-        RevokeRequest, TranscriptDoc, TranscriptEntry, TranscriptStudent, TranscriptStyle,
-        Verification, VerificationStatus,
+        self, IssueRequest, IssuedTranscript, NewPrintJob, PrintJob, PrintStatus, RevokeRequest,
+        TranscriptDoc, TranscriptEntry, TranscriptStudent, TranscriptStyle, Verification,
+        VerificationStatus,
     },
 };
 use std::{
@@ -48,6 +48,8 @@ use crate::{
     error::AppError,
     pdf::PdfFonts,
 };
+
+mod print_file;
 
 /// Most students one batch prints.
 pub const MAX_BATCH: usize = 10_000;
@@ -133,8 +135,9 @@ async fn entries_of(
     Ok(out)
 }
 
-/// What a transcript is built from, loaded once per request or batch.
-struct Context {
+/// What a transcript is built from besides the ledger, kept for a few seconds
+/// ([`AppState::transcript_context`]; reloaded after any change to it by this server).
+pub struct Context {
     school_name: String,
     names: HashMap<String, String>,
     order: Vec<String>,
@@ -142,7 +145,21 @@ struct Context {
     base_url: String,
 }
 
+/// How long a [`Context`] is kept.
+pub const CONTEXT_KEEP: Duration = Duration::from_secs(5);
+
 impl Context {
+    /// The kept context, or a fresh one: five queries less on every PDF.
+    async fn get(conn: &mut AsyncPgConnection, state: &AppState) -> Result<Arc<Context>, AppError> {
+        if let Some(context) = state.transcript_context.get(&()) {
+            return Ok(context);
+        }
+        let writes = state.transcript_context.writes();
+        let context = Arc::new(Context::load(conn, state).await?);
+        state.transcript_context.put((), writes, context.clone());
+        Ok(context)
+    }
+
     async fn load(conn: &mut AsyncPgConnection, state: &AppState) -> Result<Context, AppError> {
         let school_name = db::school::get(conn)
             .await?
@@ -319,7 +336,11 @@ fn may_print(actor: &Actor, student: &StudentInfo, any_of: &[Permission]) -> Res
 
 fn fonts(state: &AppState) -> Result<PdfFonts, AppError> {
     state.pdf.clone().ok_or_else(|| {
-        AppError::unavailable("no CJK font for PDFs: install fonts-noto-cjk or set TRANSCRIPT_FONT")
+        AppError::new(
+            ErrorCode::ServiceUnavailable,
+            "transcript PDFs are unavailable on this server: it has no CJK font (install \
+             fonts-noto-cjk or set TRANSCRIPT_FONT)",
+        )
     })
 }
 
@@ -405,7 +426,7 @@ pub async fn preview(
         &student,
         &[Permission::IssueCertificates, Permission::ViewReports],
     )?;
-    let context = Context::load(&mut conn, &state).await?;
+    let context = Context::get(&mut conn, &state).await?;
     let entries = entries_of(&mut conn, &[id], &context.names).await?;
     let entries = entries.get(&id).map(Vec::as_slice).unwrap_or_default();
     Ok(web::Json(context.document(style, &student, entries)))
@@ -453,7 +474,7 @@ async fn issue_one(
     student: &StudentInfo,
     style: TranscriptStyle,
 ) -> Result<TranscriptDoc, AppError> {
-    let context = Context::load(conn, state).await?;
+    let context = Context::get(conn, state).await?;
     let id = student.id;
     conn.transaction::<_, AppError, _>(async |conn| {
         let entries = entries_of(conn, &[id], &context.names).await?;
@@ -1049,6 +1070,7 @@ pub async fn start_batch(
         if let Err(error) = run_batch(&state, fonts, id, params, students, actor_id).await {
             tracing::error!(job = %id, %error, "batch print failed");
             if let Ok(mut conn) = state.db.conn().await {
+                let _ = db::print_jobs::discard_parts(&mut conn, id).await;
                 let _ = diesel::update(print_jobs::table.find(id))
                     .set((
                         print_jobs::status.eq("failed"),
@@ -1065,7 +1087,8 @@ pub async fn start_batch(
         .json(created))
 }
 
-/// Builds and issues the documents, renders them off the async executor, stores the file.
+/// Issues the transcripts and renders them off the async executor, a chunk of students at a
+/// time, storing the file's parts as they come; the job is done when the last part is stored.
 async fn run_batch(
     state: &AppState,
     fonts: PdfFonts,
@@ -1079,11 +1102,21 @@ async fn run_batch(
         .set(print_jobs::status.eq("running"))
         .execute(&mut conn)
         .await?;
-    let context = Context::load(&mut conn, state).await?;
-    let mut docs: Vec<TranscriptDoc> = Vec::with_capacity(students.len());
+    let context = Context::get(&mut conn, state).await?;
+    // Two parts in flight: the renderer runs ahead of the database by at most that.
+    let (sender, receiver) = tokio::sync::mpsc::channel(2);
+    let parts = print_file::Parts::new(sender, state.settings.app.print_part_bytes);
+    let mut file = print_file::PrintFile::new(params.format, parts).map_err(AppError::Internal)?;
+    let mut stored = Stored {
+        job: id,
+        receiver,
+        next: 0,
+        drawn: Arc::new(AtomicUsize::new(0)),
+    };
+    let _slot = render_slot(state).await?;
     for chunk in students.chunks(500) {
         let ids: Vec<i64> = chunk.iter().map(|s| s.id).collect();
-        let chunk_docs = conn
+        let docs = conn
             .transaction::<_, AppError, _>(async |conn| {
                 let entries = entries_of(conn, &ids, &context.names).await?;
                 let prepared: Vec<(i64, TranscriptDoc)> = chunk
@@ -1100,82 +1133,76 @@ async fn run_batch(
                 )
             })
             .await?;
-        docs.extend(chunk_docs);
+        let names: Vec<String> = chunk.iter().map(|s| s.username.clone()).collect();
+        let (fonts, drawn) = (fonts.clone(), stored.drawn.clone());
+        let work = web::block(move || {
+            file.add(&fonts, &docs, &names, &|| {
+                drawn.fetch_add(1, Ordering::Relaxed);
+            })?;
+            Ok(file)
+        });
+        file = stored.follow(&mut conn, work).await?;
     }
-    let done = Arc::new(AtomicUsize::new(0));
-    let format = params.format;
-    let names: Vec<String> = students.iter().map(|s| s.username.clone()).collect();
-    let counter = done.clone();
-    let _slot = render_slot(state).await?;
-    let work = web::block(move || render_batch(&fonts, docs, &names, format, &counter));
-    tokio::pin!(work);
-    let output = loop {
-        tokio::select! {
-            finished = &mut work => break finished,
-            () = tokio::time::sleep(Duration::from_millis(400)) => {
-                let so_far = AtomicUsize::load(&done, Ordering::Relaxed) as i32;
-                diesel::update(print_jobs::table.find(id))
-                    .set(print_jobs::done.eq(so_far))
-                    .execute(&mut conn)
-                    .await?;
-            }
-        }
-    };
-    let bytes = output
-        .map_err(|e| AppError::Internal(e.to_string()))?
-        .map_err(AppError::Internal)?;
-    let (file_name, content_type) = match format {
-        PrintFormat::Pdf => (
-            format!("transcripts-{}.pdf", &id.to_string()[..8]),
-            "application/pdf",
-        ),
-        PrintFormat::Zip => (
-            format!("transcripts-{}.zip", &id.to_string()[..8]),
-            "application/zip",
-        ),
-    };
+    let size = stored
+        .follow(&mut conn, web::block(move || file.finish()))
+        .await?;
+    let (name, content_type) = print_file::PrintFile::describe(params.format, &id);
     let file = db::print_jobs::File {
-        name: &file_name,
+        name: &name,
         content_type,
-        bytes: &bytes,
+        size,
     };
-    db::print_jobs::finish(&mut conn, id, students.len() as i32, &file, PART_BYTES).await?;
+    db::print_jobs::finish(&mut conn, id, students.len() as i32, &file).await?;
     Ok(())
 }
 
-/// The size of the parts a batch's file is stored and sent in: neither a query nor a download
-/// holds more of it at once.
-const PART_BYTES: usize = 1 << 20;
+/// The storing side of a batch: the parts the renderer sends, and its progress.
+struct Stored {
+    job: Uuid,
+    receiver: tokio::sync::mpsc::Receiver<Vec<u8>>,
+    /// The next part's number.
+    next: i32,
+    /// Transcripts rendered so far.
+    drawn: Arc<AtomicUsize>,
+}
 
-/// Renders a batch: one PDF (in slices, so progress moves), or a zip of one PDF per student.
-fn render_batch(
-    fonts: &PdfFonts,
-    docs: Vec<TranscriptDoc>,
-    names: &[String],
-    format: PrintFormat,
-    done: &AtomicUsize,
-) -> Result<Vec<u8>, String> {
-    match format {
-        PrintFormat::Pdf => {
-            let bytes = crate::pdf::render_with_progress(fonts, &docs, &|n| {
-                done.store(n, Ordering::Relaxed);
-            })?;
-            Ok(bytes)
-        }
-        PrintFormat::Zip => {
-            use std::io::Write;
-            let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-            let options = zip::write::SimpleFileOptions::default()
-                .compression_method(zip::CompressionMethod::Stored);
-            for (i, (doc, name)) in docs.iter().zip(names).enumerate() {
-                let file = crate::pdf::render(fonts, std::slice::from_ref(doc))?;
-                zip.start_file(format!("{name}.pdf"), options)
-                    .map_err(|e| e.to_string())?;
-                zip.write_all(&file).map_err(|e| e.to_string())?;
-                done.store(i + 1, Ordering::Relaxed);
+impl Stored {
+    /// Awaits `work` (on the blocking pool), storing the parts it sends and, every 400 ms, the
+    /// progress.
+    async fn follow<T>(
+        &mut self,
+        conn: &mut AsyncPgConnection,
+        work: impl Future<Output = Result<Result<T, String>, actix_web::error::BlockingError>>,
+    ) -> Result<T, AppError> {
+        tokio::pin!(work);
+        let mut progress = tokio::time::interval(Duration::from_millis(400));
+        progress.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        let finished = loop {
+            tokio::select! {
+                finished = &mut work => break finished,
+                Some(part) = self.receiver.recv() => self.store(conn, part).await?,
+                _ = progress.tick() => {
+                    let so_far = AtomicUsize::load(&self.drawn, Ordering::Relaxed) as i32;
+                    diesel::update(print_jobs::table.find(self.job))
+                        .set(print_jobs::done.eq(so_far))
+                        .execute(conn)
+                        .await?;
+                }
             }
-            Ok(zip.finish().map_err(|e| e.to_string())?.into_inner())
+        };
+        // What the work sent before it finished.
+        while let Ok(part) = self.receiver.try_recv() {
+            self.store(conn, part).await?;
         }
+        finished
+            .map_err(|e| AppError::Internal(e.to_string()))?
+            .map_err(AppError::Internal)
+    }
+
+    async fn store(&mut self, conn: &mut AsyncPgConnection, part: Vec<u8>) -> Result<(), AppError> {
+        db::print_jobs::add_part(conn, self.job, self.next, &part).await?;
+        self.next += 1;
+        Ok(())
     }
 }
 

@@ -1,56 +1,66 @@
-//! A batch print's file, stored in parts ([`finish`]) and read back a part at a time
-//! ([`part`]), so that neither the batch nor a download holds a query buffer of the whole file.
+//! A batch print's file, stored in parts as the batch writes it ([`add_part`]), made visible
+//! when the job is done ([`finish`]), and read back a part at a time ([`part`]): neither the
+//! batch nor a download holds the whole file.
 
 use diesel::{OptionalExtension, QueryResult, prelude::*};
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::schema::{print_job_parts, print_jobs};
 
-/// A finished batch's file.
+/// Stores part `seq` of the job's file (not served until [`finish`]).
+pub async fn add_part(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    seq: i32,
+    bytes: &[u8],
+) -> QueryResult<()> {
+    diesel::insert_into(print_job_parts::table)
+        .values((
+            print_job_parts::job_id.eq(id),
+            print_job_parts::seq.eq(seq),
+            print_job_parts::bytes.eq(bytes),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Drops the parts of a job that failed.
+pub async fn discard_parts(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<()> {
+    diesel::delete(print_job_parts::table.filter(print_job_parts::job_id.eq(id)))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// A finished batch's file, whose parts are stored.
 pub struct File<'a> {
     pub name: &'a str,
     pub content_type: &'a str,
-    pub bytes: &'a [u8],
+    pub size: u64,
 }
 
-/// Stores `file` in parts of `part_bytes` and marks the job done with `done` transcripts, in
-/// one transaction: a download sees the whole file or none of it.
+/// Marks the job done with `done` transcripts and its file (all parts stored): from now on a
+/// download sees the whole file.
 pub async fn finish(
     conn: &mut AsyncPgConnection,
     id: Uuid,
     done: i32,
     file: &File<'_>,
-    part_bytes: usize,
 ) -> QueryResult<()> {
-    conn.transaction(async |conn| {
-        diesel::delete(print_job_parts::table.filter(print_job_parts::job_id.eq(id)))
-            .execute(conn)
-            .await?;
-        for (seq, bytes) in file.bytes.chunks(part_bytes.max(1)).enumerate() {
-            diesel::insert_into(print_job_parts::table)
-                .values((
-                    print_job_parts::job_id.eq(id),
-                    print_job_parts::seq.eq(seq as i32),
-                    print_job_parts::bytes.eq(bytes),
-                ))
-                .execute(conn)
-                .await?;
-        }
-        diesel::update(print_jobs::table.find(id))
-            .set((
-                print_jobs::status.eq("done"),
-                print_jobs::done.eq(done),
-                print_jobs::size_bytes.eq(file.bytes.len() as i64),
-                print_jobs::file_name.eq(file.name),
-                print_jobs::content_type.eq(file.content_type),
-                print_jobs::finished_at.eq(diesel::dsl::now),
-            ))
-            .execute(conn)
-            .await?;
-        Ok(())
-    })
-    .await
+    diesel::update(print_jobs::table.find(id))
+        .set((
+            print_jobs::status.eq("done"),
+            print_jobs::done.eq(done),
+            print_jobs::size_bytes.eq(file.size as i64),
+            print_jobs::file_name.eq(file.name),
+            print_jobs::content_type.eq(file.content_type),
+            print_jobs::finished_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// The stored file's name, type and size, once the job is done.

@@ -37,6 +37,8 @@ use skrifa::{
 
 use shared::transcript::{Section, TranscriptDoc};
 
+mod join;
+
 /// Fonts parsed once at start-up (keep in AppState later); cheap to clone (Arc inside).
 #[derive(Clone)]
 pub struct PdfFonts(Arc<Faces>);
@@ -230,32 +232,131 @@ fn simplified_chinese_face(data: &[u8]) -> Result<u32, String> {
 /// Renders one or more transcripts into one PDF (each transcript starts on a new A4 page;
 /// long transcripts continue on following pages with the header/serial repeated).
 pub fn render(fonts: &PdfFonts, docs: &[TranscriptDoc]) -> Result<Vec<u8>, String> {
-    render_with_progress(fonts, docs, &|_| {})
+    let first = docs.first().ok_or("no transcript to render")?;
+    let mut document = Document::new();
+    let pages = draw_transcripts(&mut document, fonts, docs, &|| {})?;
+    // A batch gets a bookmark per student.
+    if docs.len() > 1 {
+        let mut outline = Outline::new();
+        for (doc, page) in docs.iter().zip(first_pages(&pages)) {
+            let top = XyzDestination::new(page, Point::from_xy(0.0, 0.0));
+            outline.push_child(OutlineNode::new(bookmark(doc), top));
+        }
+        document.set_outline(outline);
+    }
+    let title = match docs {
+        [doc] => format!(
+            "{} {} {}",
+            doc.title, doc.student.name, doc.student.student_no
+        ),
+        _ => batch_title(&first.title, docs.len()),
+    };
+    document.set_metadata(
+        Metadata::new()
+            .title(title)
+            .authors(vec![first.school_name.clone()])
+            .creator(CREATOR.to_owned())
+            .language(LANGUAGE.to_owned()),
+    );
+    finish(document)
 }
 
-/// As [`render`], calling `progress` with the number of transcripts drawn so far (for batch
-/// printing's progress bar).
-pub fn render_with_progress(
+const CREATOR: &str = "Second Classroom Transcript";
+const LANGUAGE: &str = "zh-CN";
+
+/// How many transcripts a [`Batch`] renders as one document before joining it to the file.
+const SLICE: usize = 100;
+
+/// A batch of transcripts as one PDF with a bookmark per student, rendered [`SLICE`]
+/// transcripts at a time and written to `W` as it goes ([`join`]): however large the batch,
+/// it holds one slice, not the file.
+pub struct Batch<W: std::io::Write> {
+    joiner: join::Joiner<W>,
+    /// (title, school) of the first transcript, and how many there are.
+    first: Option<(String, String)>,
+    count: usize,
+}
+
+impl<W: std::io::Write> Batch<W> {
+    pub fn new(out: W) -> Result<Batch<W>, String> {
+        Ok(Batch {
+            joiner: join::Joiner::new(out)?,
+            first: None,
+            count: 0,
+        })
+    }
+
+    /// Renders and writes `docs`, calling `drawn` after each transcript.
+    pub fn add(
+        &mut self,
+        fonts: &PdfFonts,
+        docs: &[TranscriptDoc],
+        drawn: &dyn Fn(),
+    ) -> Result<(), String> {
+        for slice in docs.chunks(SLICE) {
+            let mut document = Document::new();
+            let pages = draw_transcripts(&mut document, fonts, slice, drawn)?;
+            let pdf = finish(document)?;
+            let bookmarks: Vec<(String, usize)> = slice
+                .iter()
+                .map(bookmark)
+                .zip(first_pages(&pages))
+                .collect();
+            self.joiner.append(&pdf, &bookmarks)?;
+        }
+        if let (None, Some(doc)) = (&self.first, docs.first()) {
+            self.first = Some((doc.title.clone(), doc.school_name.clone()));
+        }
+        self.count += docs.len();
+        Ok(())
+    }
+
+    /// Writes the page tree, outline and document information; returns the output.
+    pub fn finish(self) -> Result<W, String> {
+        let (title, school) = self.first.ok_or("no transcript to render")?;
+        self.joiner.finish(&join::Info {
+            title: &batch_title(&title, self.count),
+            author: &school,
+            creator: CREATOR,
+            language: LANGUAGE,
+        })
+    }
+}
+
+fn batch_title(title: &str, count: usize) -> String {
+    format!("{title}（{count} 份）")
+}
+
+/// A student's bookmark in a batch.
+fn bookmark(doc: &TranscriptDoc) -> String {
+    format!("{} {}", doc.student.name, doc.student.student_no)
+}
+
+/// The index of each transcript's first page, given their page counts.
+fn first_pages(pages: &[usize]) -> impl Iterator<Item = usize> + '_ {
+    pages.iter().scan(0, |next, count| {
+        let first = *next;
+        *next += count;
+        Some(first)
+    })
+}
+
+/// Draws `docs` into `document`, each from a new page, calling `drawn` after each; returns
+/// how many pages each took.
+fn draw_transcripts(
+    document: &mut Document,
     fonts: &PdfFonts,
     docs: &[TranscriptDoc],
-    progress: &dyn Fn(usize),
-) -> Result<Vec<u8>, String> {
-    let first = docs.first().ok_or("no transcript to render")?;
+    drawn: &dyn Fn(),
+) -> Result<Vec<usize>, String> {
     let faces = &fonts.0;
     let measures = Measures {
         regular: faces.regular.measure()?,
         bold: faces.bold.measure()?,
     };
     let settings = PageSettings::from_wh(PAGE_WIDTH, PAGE_HEIGHT).ok_or("bad page size")?;
-    let mut document = Document::new();
-    // A batch gets a bookmark per student.
-    let mut outline = Outline::new();
-    let mut page_index = 0;
-    let mut done = 0;
+    let mut counts = Vec::with_capacity(docs.len());
     for doc in docs {
-        let bookmark = format!("{} {}", doc.student.name, doc.student.student_no);
-        let top = XyzDestination::new(page_index, Point::from_xy(0.0, 0.0));
-        outline.push_child(OutlineNode::new(bookmark, top));
         let qr = match doc.verify_url.as_str() {
             "" => None,
             url => Some(QrCode::new(url).map_err(|e| format!("cannot encode {url} as QR: {e}"))?),
@@ -265,7 +366,7 @@ pub fn render_with_progress(
         for (number, marks) in pages.iter_mut().enumerate() {
             footer(&measures, doc, qr.as_ref(), number + 1, count, marks);
         }
-        page_index += count;
+        counts.push(count);
         for marks in pages {
             let mut page = document.start_page_with(settings.clone());
             let mut surface = page.surface();
@@ -273,26 +374,12 @@ pub fn render_with_progress(
             surface.finish();
             page.finish();
         }
-        done += 1;
-        progress(done);
+        drawn();
     }
-    let title = match docs {
-        [doc] => format!(
-            "{} {} {}",
-            doc.title, doc.student.name, doc.student.student_no
-        ),
-        _ => format!("{}（{} 份）", first.title, docs.len()),
-    };
-    if docs.len() > 1 {
-        document.set_outline(outline);
-    }
-    document.set_metadata(
-        Metadata::new()
-            .title(title)
-            .authors(vec![first.school_name.clone()])
-            .creator("Second Classroom Transcript".to_owned())
-            .language("zh-CN".to_owned()),
-    );
+    Ok(counts)
+}
+
+fn finish(document: Document) -> Result<Vec<u8>, String> {
     document
         .finish()
         .map_err(|e| format!("cannot write the PDF: {e:?}"))
@@ -1352,6 +1439,77 @@ mod tests {
         assert!(pages[3].contains("欧阳娜娜") && pages[3].contains("暂无认定记录"));
         let pdf = String::from_utf8_lossy(&pdf);
         assert_eq!(pdf.matches("/Dest ").count(), 3, "a bookmark per student");
+    }
+
+    #[test]
+    fn a_batch_joined_from_slices_reads_as_one_document_with_a_bookmark_each() {
+        let docs = [
+            sample("张三", "2023010203", "SCT-7Q2K-0001-AAAA", 6),
+            sample("李四", "2023010204", "SCT-7Q2K-0002-BBBB", 40),
+            sample("王五", "2023010205", "SCT-7Q2K-0003-CCCC", 3),
+            sample("赵六", "2023010206", "SCT-7Q2K-0004-DDDD", 0),
+            sample("欧阳娜娜", "2023010207", "SCT-7Q2K-0005-EEEE", 9),
+        ];
+        let drawn = std::cell::Cell::new(0);
+        let mut batch = Batch::new(Vec::new()).expect("start");
+        // Three slices, each its own krilla document with its own font subsets.
+        for slice in [&docs[..2], &docs[2..4], &docs[4..]] {
+            batch
+                .add(fonts(), slice, &|| drawn.set(drawn.get() + 1))
+                .expect("add");
+        }
+        let pdf = batch.finish().expect("finish");
+        assert_eq!(drawn.get(), 5);
+
+        let path = save("joined", &pdf);
+        let file = path.to_str().expect("a UTF-8 path");
+        // Strict: poppler reports a damaged cross-reference table on stderr, then repairs it.
+        let info = Command::new("pdfinfo").arg(file).output().expect("pdfinfo");
+        assert_eq!(
+            String::from_utf8_lossy(&info.stderr),
+            "",
+            "pdfinfo complains"
+        );
+        let info = String::from_utf8_lossy(&info.stdout);
+        assert!(info.contains("（5 份）"), "the batch's title: {info}");
+        assert_eq!(page_count(&path), 6);
+        let pages = pages_text(&path);
+        let expected = [
+            ("张三", "第1页/共1页"),
+            ("李四", "第1页/共2页"),
+            ("李四", "第2页/共2页"),
+            ("王五", "第1页/共1页"),
+            ("赵六", "暂无认定记录"),
+            ("欧阳娜娜", "第1页/共1页"),
+        ];
+        for (page, (name, marker)) in pages.iter().zip(expected) {
+            assert!(
+                page.contains(name) && page.contains(marker),
+                "{name}: {page}"
+            );
+        }
+        // The outline, as poppler reads it: each student's bookmark opens their first page.
+        let xml = poppler("pdftohtml", &["-xml", "-stdout", "-i", "-q", file]);
+        let outline: Vec<(String, String)> = xml
+            .split("<item page=\"")
+            .skip(1)
+            .map(|item| {
+                let (page, rest) = item.split_once("\">").expect("an item");
+                let title = rest.split('<').next().expect("a title");
+                (page.to_owned(), title.to_owned())
+            })
+            .collect();
+        let want: Vec<(String, String)> = [
+            ("1", "张三 2023010203"),
+            ("2", "李四 2023010204"),
+            ("4", "王五 2023010205"),
+            ("5", "赵六 2023010206"),
+            ("6", "欧阳娜娜 2023010207"),
+        ]
+        .iter()
+        .map(|(page, title)| (page.to_string(), title.to_string()))
+        .collect();
+        assert_eq!(outline, want);
     }
 
     #[test]
