@@ -6,6 +6,7 @@ pub mod activities;
 pub mod attendance;
 pub mod audit;
 pub mod auth;
+pub mod cache;
 pub mod calendar;
 pub mod categories;
 pub mod config;
@@ -57,6 +58,12 @@ pub struct AppState {
     pub started: Instant,
     /// Students per leaderboard scope (cached briefly).
     pub scope_counts: points::ScopeCounts,
+    /// The activity feed's pages as sent, by filter and page (cached for a second).
+    pub feed: cache::Recent<String, web::Bytes>,
+    /// The top rows of each leaderboard (cached for a second).
+    pub boards: points::Boards,
+    /// What transcripts are built from besides the ledger (cached for a few seconds).
+    pub transcript_context: cache::Recent<(), Arc<transcripts::Context>>,
     /// The CJK font for transcript PDFs, parsed once; none when no font is installed.
     pub pdf: Option<pdf::PdfFonts>,
     /// PDFs rendered at once: one per core. Rendering is CPU-bound, so more at a time only
@@ -96,6 +103,17 @@ impl Application {
             settings: settings.clone(),
             started: Instant::now(),
             scope_counts: points::ScopeCounts::default(),
+            feed: cache::Recent::new(
+                std::time::Duration::from_secs(1),
+                256,
+                db::activities::writes,
+            ),
+            boards: points::boards(),
+            transcript_context: cache::Recent::new(
+                transcripts::CONTEXT_KEEP,
+                1,
+                db::reference_writes,
+            ),
             pdf_renders: tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             ),

@@ -23,7 +23,10 @@ use shared::{
     },
     rules::{self, FactKind, Points, RuleSet},
 };
-use std::collections::{BTreeMap, HashMap};
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::Arc,
+};
 use utoipa::IntoParams;
 
 use crate::{
@@ -131,6 +134,7 @@ pub async fn create_term(
                     "the code is taken or the dates overlap another term",
                 ));
             }
+            db::reference_written();
             let id: i64 = diesel::insert_into(terms::table)
                 .values((
                     terms::code.eq(input.code.trim()),
@@ -329,6 +333,7 @@ pub async fn publish_rules(
                 .await?
                 .unwrap_or(0)
                 + 1;
+            db::reference_written();
             diesel::insert_into(rule_sets::table)
                 .values((
                     rule_sets::version.eq(next),
@@ -460,6 +465,19 @@ impl ScopeCounts {
             .insert(key, (std::time::Instant::now(), of.n));
         Ok(of.n)
     }
+}
+
+/// The top rows of each leaderboard asked for, by (term, college, intake, limit), kept for a
+/// second ([`crate::cache`]): the students of a college all open the same board, which only
+/// recognitions change.
+pub type Boards = crate::cache::Recent<(i64, Option<i64>, Option<i32>, i64), Arc<Vec<BoardRow>>>;
+
+pub fn boards() -> Boards {
+    Boards::new(
+        std::time::Duration::from_secs(1),
+        256,
+        db::points::standings_writes,
+    )
 }
 
 /// A student's rank in a scope (1 + those with more points) and the scope's size.
@@ -1036,7 +1054,7 @@ struct Mine {
 }
 
 #[derive(QueryableByName)]
-struct BoardRow {
+pub struct BoardRow {
     #[diesel(sql_type = BigInt)]
     student_id: i64,
     #[diesel(sql_type = BigInt)]
@@ -1109,21 +1127,33 @@ pub async fn leaderboard(
     // The top rows and the caller's own standing go out together, pipelined on the one
     // connection: one round trip for the board after authentication.
     let (mut for_board, mut for_mine) = (&*conn, &*conn);
-    let board = prepared::sql(format!(
-        "SELECT st.student_id, st.points, a.display_name, a.username, o.name AS college,
-                st.enrolment_year
-         FROM (SELECT student_id, points, college_id, enrolment_year FROM standings
-               WHERE term_id = $1 {filter}
-               ORDER BY points DESC, student_id LIMIT $4) st
-         JOIN accounts a ON a.id = st.student_id
-         JOIN organizations o ON o.id = st.college_id
-         ORDER BY st.points DESC, st.student_id"
-    ))
-    .bind::<BigInt, _>(term_id)
-    .bind::<BigInt, _>(college.unwrap_or(0))
-    .bind::<Integer, _>(year.unwrap_or(0))
-    .bind::<BigInt, _>(limit)
-    .load::<BoardRow>(&mut for_board);
+    let key = (term_id, college, year, limit);
+    let cached = state.boards.get(&key);
+    let writes = state.boards.writes();
+    let board = async {
+        if let Some(rows) = cached {
+            return Ok(rows);
+        }
+        let rows = prepared::sql(format!(
+            "SELECT st.student_id, st.points, a.display_name, a.username, o.name AS college,
+                    st.enrolment_year
+             FROM (SELECT student_id, points, college_id, enrolment_year FROM standings
+                   WHERE term_id = $1 {filter}
+                   ORDER BY points DESC, student_id LIMIT $4) st
+             JOIN accounts a ON a.id = st.student_id
+             JOIN organizations o ON o.id = st.college_id
+             ORDER BY st.points DESC, st.student_id"
+        ))
+        .bind::<BigInt, _>(term_id)
+        .bind::<BigInt, _>(college.unwrap_or(0))
+        .bind::<Integer, _>(year.unwrap_or(0))
+        .bind::<BigInt, _>(limit)
+        .load::<BoardRow>(&mut for_board)
+        .await?;
+        let rows = Arc::new(rows);
+        state.boards.put(key, writes, rows.clone());
+        Ok::<_, diesel::result::Error>(rows)
+    };
     // The caller's points, college, intake and rank.
     let mine = async {
         if actor.kind != AccountKind::Student {

@@ -485,7 +485,7 @@ pub async fn list(
     state: web::Data<AppState>,
     actor: Actor,
     query: web::Query<ActivityQuery>,
-) -> Result<web::Json<Page<ActivitySummary>>, AppError> {
+) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
     let page = PageRequest::try_from(PageParams {
         page: query.page,
@@ -502,8 +502,30 @@ pub async fn list(
         organizer_within: query.organizer,
         ..Default::default()
     };
+    // The feed is the same for everyone: one page read serves all who ask within a moment.
+    let mut feed_key = None;
     match query.scope.as_deref().unwrap_or("feed") {
-        "feed" => filter.statuses = vec![ActivityStatus::Published, ActivityStatus::Cancelled],
+        "feed" => {
+            filter.statuses = vec![ActivityStatus::Published, ActivityStatus::Cancelled];
+            let key = format!(
+                "{:?}",
+                (
+                    &filter.category,
+                    &filter.campus,
+                    filter.from,
+                    filter.to,
+                    query.open,
+                    &filter.search,
+                    filter.organizer_within,
+                    page.page(),
+                    page.per_page()
+                )
+            );
+            if let Some(body) = state.feed.get(&key) {
+                return Ok(json_body(body));
+            }
+            feed_key = Some(key);
+        }
         "managed" => {
             if !actor.role.is_organization() {
                 return Err(AppError::new(
@@ -539,9 +561,24 @@ pub async fn list(
             .into());
         }
     }
+    let writes = state.feed.writes();
     let mut conn = state.db.conn().await?;
     let (items, total) = db::activities::list(&mut conn, &filter, page, now).await?;
-    Ok(web::Json(Page::new(items, page, total)))
+    drop(conn);
+    let body = web::Bytes::from(
+        serde_json::to_vec(&Page::new(items, page, total))
+            .map_err(|e| AppError::Internal(e.to_string()))?,
+    );
+    if let Some(key) = feed_key {
+        state.feed.put(key, writes, body.clone());
+    }
+    Ok(json_body(body))
+}
+
+fn json_body(body: web::Bytes) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(actix_web::http::header::ContentType::json())
+        .body(body)
 }
 
 /// Whether the actor is a student (sign-ups are theirs alone).

@@ -74,6 +74,7 @@ pub async fn set_checkin(
     id: i64,
     changes: &CheckinChanges,
 ) -> QueryResult<()> {
+    super::activities::written();
     diesel::update(activities::table.find(id))
         .set(changes)
         .execute(conn)

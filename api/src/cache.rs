@@ -1,0 +1,165 @@
+//! [`Recent`]: answers kept for a moment, for reads that many people make alike and that change
+//! rarely (the activity feed, a college's leaderboard). An answer is served while it is younger
+//! than the cache's time limit and no write of what it was read from has been made by this
+//! process since it was read (a counter the writes bump); so whoever changes something sees
+//! the change at once, and a change made through another server process shows within the
+//! limit. The counter is bumped as a write is sent, before its transaction commits: an answer
+//! read in between is kept no longer than the limit.
+//!
+//! When an answer grows too old, the first caller to ask reads it again while the others are
+//! still served the old one (until it is twice the limit old): a popular answer is read again by
+//! one request, not by every request that arrives before the new one is there.
+
+use std::{
+    collections::HashMap,
+    hash::Hash,
+    sync::Mutex,
+    time::{Duration, Instant},
+};
+
+pub struct Recent<K, V> {
+    entries: Mutex<HashMap<K, Entry<V>>>,
+    keep: Duration,
+    most: usize,
+    /// The count of writes the answers depend on.
+    writes: fn() -> u64,
+}
+
+struct Entry<V> {
+    read_at: Instant,
+    /// `writes()` before the answer was read.
+    writes: u64,
+    value: V,
+    /// When a caller was sent to read it again.
+    refreshing: Option<Instant>,
+}
+
+impl<V> Entry<V> {
+    /// Whether it may be served at all: no write since, and not older than twice the limit.
+    fn usable(&self, now: Instant, keep: Duration, writes: u64) -> bool {
+        self.writes == writes && now.duration_since(self.read_at) < 2 * keep
+    }
+}
+
+impl<K: Eq + Hash, V: Clone> Recent<K, V> {
+    /// Answers kept `keep`, at most `most` of them (past that the stale ones go, and if none
+    /// is stale, all), valid while `writes()` stays where it was when they were read.
+    pub fn new(keep: Duration, most: usize, writes: fn() -> u64) -> Recent<K, V> {
+        Recent {
+            entries: Mutex::new(HashMap::new()),
+            keep,
+            most,
+            writes,
+        }
+    }
+
+    /// The count to pass to [`Recent::put`]: read it before reading the answer.
+    pub fn writes(&self) -> u64 {
+        (self.writes)()
+    }
+
+    /// The answer stored under `key`, if it may still be served; `None` tells the caller to
+    /// read it and [`Recent::put`] it.
+    pub fn get(&self, key: &K) -> Option<V> {
+        let now = Instant::now();
+        let writes = self.writes();
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = entries.get_mut(key)?;
+        if !entry.usable(now, self.keep, writes) {
+            return None;
+        }
+        if now.duration_since(entry.read_at) < self.keep {
+            return Some(entry.value.clone());
+        }
+        match entry.refreshing {
+            // Someone is reading it again: the old answer meanwhile.
+            Some(since) if now.duration_since(since) < self.keep => Some(entry.value.clone()),
+            _ => {
+                entry.refreshing = Some(now);
+                None
+            }
+        }
+    }
+
+    /// Stores an answer read when [`Recent::writes`] was `writes`.
+    pub fn put(&self, key: K, writes: u64, value: V) {
+        let now = Instant::now();
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if entries.len() >= self.most && !entries.contains_key(&key) {
+            let current = self.writes();
+            entries.retain(|_, entry| entry.usable(now, self.keep, current));
+            if entries.len() >= self.most {
+                entries.clear();
+            }
+        }
+        entries.insert(
+            key,
+            Entry {
+                read_at: now,
+                writes,
+                value,
+                refreshing: None,
+            },
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    static WRITES: AtomicU64 = AtomicU64::new(0);
+
+    fn writes() -> u64 {
+        WRITES.load(Ordering::SeqCst)
+    }
+
+    #[test]
+    fn an_answer_is_served_until_a_write_or_until_it_is_too_old() {
+        let cache = Recent::new(Duration::from_millis(200), 10, writes);
+        cache.put("a", cache.writes(), 1);
+        assert_eq!(cache.get(&"a"), Some(1));
+        assert_eq!(cache.get(&"b"), None, "never stored");
+
+        WRITES.fetch_add(1, Ordering::SeqCst);
+        assert_eq!(cache.get(&"a"), None, "a write since");
+
+        cache.put("a", cache.writes(), 2);
+        assert_eq!(cache.get(&"a"), Some(2));
+        std::thread::sleep(Duration::from_millis(250));
+        assert_eq!(cache.get(&"a"), None, "too old: this caller reads it again");
+        assert_eq!(
+            cache.get(&"a"),
+            Some(2),
+            "the others get the old one meanwhile"
+        );
+        cache.put("a", cache.writes(), 3);
+        assert_eq!(cache.get(&"a"), Some(3));
+
+        std::thread::sleep(Duration::from_millis(250));
+        assert_eq!(cache.get(&"a"), None);
+        // The caller sent to read it again never came back: after another limit, the next is.
+        std::thread::sleep(Duration::from_millis(250));
+        assert_eq!(cache.get(&"a"), None);
+    }
+
+    #[test]
+    fn an_answer_read_before_a_write_is_not_served_after_it() {
+        let cache = Recent::new(Duration::from_secs(60), 10, writes);
+        let before = cache.writes();
+        WRITES.fetch_add(1, Ordering::SeqCst);
+        cache.put("a", before, 1);
+        assert_eq!(cache.get(&"a"), None);
+    }
+
+    #[test]
+    fn it_holds_a_bounded_number_of_answers() {
+        let cache = Recent::new(Duration::from_secs(60), 8, || 0);
+        for i in 0..20 {
+            cache.put(i, 0, i);
+        }
+        assert!(cache.entries.lock().unwrap().len() <= 8);
+        assert_eq!(cache.get(&19), Some(19), "the newest stays");
+    }
+}
