@@ -41,7 +41,9 @@ enum Command {
 
 /// Argon2id takes 19 MiB per hash. glibc keeps freed blocks of that size in its per-thread
 /// arenas, so after a burst of sign-ins the server held ~600 MB it no longer used (measured by
-/// `cargo xtask bench`). Blocks over 128 KiB are mapped and unmapped directly instead.
+/// `cargo xtask bench`). Blocks over 4 MiB are mapped and unmapped directly instead. (At
+/// 128 KiB, every PDF render mapped, faulted in, zeroed and unmapped its buffers: 8 % of a
+/// render's CPU in the kernel, `cargo xtask bench --perf`.)
 ///
 /// glibc also gives each thread that allocates under contention an arena of its own (up to 8
 /// per core) and keeps what is freed in it for that arena; PDF renders run on whichever
@@ -52,7 +54,7 @@ fn return_large_blocks_to_the_system() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only changes global allocator parameters (glibc locks while it does).
     unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 4 * 1024 * 1024);
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         libc::mallopt(libc::M_ARENA_MAX, (2 * cores).min(64) as libc::c_int);
     }

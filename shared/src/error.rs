@@ -40,6 +40,9 @@ pub enum ErrorCode {
     RateLimited,
     /// The database cannot be reached right now; retry later.
     DatabaseUnavailable,
+    /// This server lacks what the request needs (e.g. the CJK font transcript PDFs are set
+    /// in); the message says what. Other requests are unaffected.
+    ServiceUnavailable,
     /// An unexpected server fault; it has been logged with the request id.
     Internal,
     /// The account name or password is wrong (deliberately not saying which).
@@ -76,7 +79,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// All codes, in declaration order (documentation and exhaustive tests).
-    pub const ALL: [ErrorCode; 30] = [
+    pub const ALL: [ErrorCode; 31] = [
         ErrorCode::MalformedJson,
         ErrorCode::UnsupportedMediaType,
         ErrorCode::PayloadTooLarge,
@@ -91,6 +94,7 @@ impl ErrorCode {
         ErrorCode::Conflict,
         ErrorCode::RateLimited,
         ErrorCode::DatabaseUnavailable,
+        ErrorCode::ServiceUnavailable,
         ErrorCode::Internal,
         ErrorCode::InvalidCredentials,
         ErrorCode::AccountDisabled,
@@ -122,7 +126,9 @@ impl ErrorCode {
             ErrorCode::Forbidden => 403,
             ErrorCode::Conflict => 409,
             ErrorCode::RateLimited => 429,
-            ErrorCode::DatabaseUnavailable | ErrorCode::Unreachable => 503,
+            ErrorCode::DatabaseUnavailable
+            | ErrorCode::ServiceUnavailable
+            | ErrorCode::Unreachable => 503,
             ErrorCode::Internal => 500,
             ErrorCode::InvalidCredentials
             | ErrorCode::TokenExpired
@@ -157,6 +163,7 @@ impl ErrorCode {
             ErrorCode::Conflict => "conflict",
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::DatabaseUnavailable => "database_unavailable",
+            ErrorCode::ServiceUnavailable => "service_unavailable",
             ErrorCode::Internal => "internal",
             ErrorCode::InvalidCredentials => "invalid_credentials",
             ErrorCode::AccountDisabled => "account_disabled",

@@ -11,6 +11,7 @@ use crate::{tools, web};
 pub fn run(port: u16) -> Result<ExitCode> {
     util::catch_ctrl_c();
     tools::ensure_wasm_target()?;
+    tools::ensure_cjk_font()?;
     let wasm_bindgen = tools::ensure_wasm_bindgen()?;
     let (database_url, started_cluster) = database()?;
     let outcome = serve(port, &database_url, &wasm_bindgen);

@@ -74,32 +74,49 @@ const NOTO_CJK: &str = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc";
 /// Installs Chromium, the CJK fonts and poppler-utils with apt when root; otherwise fails with
 /// the command to run.
 pub fn ensure_chromium() -> Result {
-    let missing: Vec<&str> = [CHROMIUM, NOTO_CJK, PDFTOPPM]
-        .into_iter()
-        .filter(|path| !std::path::Path::new(path).exists())
-        .collect();
+    ensure_packages(
+        "Chromium, fonts and poppler-utils",
+        &[
+            (CHROMIUM, &["chromium", "chromium-driver"]),
+            (NOTO_CJK, &["fonts-noto-cjk"]),
+            (PDFTOPPM, &["poppler-utils"]),
+        ],
+    )
+}
+
+/// Installs the CJK font transcript PDFs are set in (without it the API answers 503 to them).
+pub fn ensure_cjk_font() -> Result {
+    ensure_packages("the CJK font", &[(NOTO_CJK, &["fonts-noto-cjk"])])
+}
+
+/// Installs with apt, when root, the packages of each `(file, packages)` whose file is missing;
+/// otherwise fails with the command to run.
+fn ensure_packages(what: &str, needs: &[(&str, &[&str])]) -> Result {
+    let (missing, packages): (Vec<&str>, Vec<&[&str]>) = needs
+        .iter()
+        .filter(|(file, _)| !std::path::Path::new(file).exists())
+        .map(|(file, packages)| (*file, *packages))
+        .unzip();
     if missing.is_empty() {
         return Ok(());
     }
-    let missing = missing.join(", ");
-    let command = "apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver fonts-noto-cjk poppler-utils";
+    let packages: Vec<&str> = packages.concat();
+    let command = format!(
+        "apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y {}",
+        packages.join(" ")
+    );
     if !util::is_root() {
-        return Err(format!("{missing} not found; as root, run: {command}"));
+        return Err(format!(
+            "{} not found; as root, run: {command}",
+            missing.join(", ")
+        ));
     }
-    step(format!(
-        "installing Chromium, fonts and poppler-utils: {command}"
-    ));
+    step(format!("installing {what}: {command}"));
     util::run(Command::new("apt-get").arg("update"))?;
     util::run(
         Command::new("apt-get")
-            .args([
-                "install",
-                "-y",
-                "chromium",
-                "chromium-driver",
-                "fonts-noto-cjk",
-                "poppler-utils",
-            ])
+            .args(["install", "-y"])
+            .args(&packages)
             .env("DEBIAN_FRONTEND", "noninteractive"),
     )
 }

@@ -16,6 +16,10 @@ pub fn summary(i18n: I18n, code: ErrorCode) -> &'static str {
             "数据库暂时不可用，请稍后重试",
             "The database is unavailable; retry shortly",
         ),
+        ErrorCode::ServiceUnavailable => i18n.t(
+            "服务器暂不支持此功能，请联系管理员",
+            "The server cannot do this yet; contact the administrator",
+        ),
         ErrorCode::NotFound | ErrorCode::RouteNotFound => i18n.t("未找到", "Not found"),
         ErrorCode::Unauthenticated => i18n.t("请先登录", "Please sign in"),
         ErrorCode::Forbidden => i18n.t("没有权限", "Not allowed"),

@@ -33,7 +33,7 @@ use load::{LoadResult, LoadSpec, Scenario};
 use raw::Pgbench;
 use report::{Outcome, Row};
 
-pub const USAGE: &str = "bench [--quick] [--fresh] [--seed N]";
+pub const USAGE: &str = "bench [--quick] [--fresh] [--seed N] [--perf]";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -124,6 +124,8 @@ struct Options {
     mode: Mode,
     fresh: bool,
     seed: u64,
+    /// Record a CPU profile of the API during each path (`perf record`).
+    perf: bool,
 }
 
 /// The default seed: the same data on every machine unless asked otherwise.
@@ -134,12 +136,14 @@ fn parse(args: &[&str]) -> Result<Options> {
         mode: Mode::Full,
         fresh: false,
         seed: DEFAULT_SEED,
+        perf: false,
     };
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
         match *arg {
             "--quick" => options.mode = Mode::Quick,
             "--fresh" => options.fresh = true,
+            "--perf" => options.perf = true,
             "--seed" => {
                 let value = rest.next().ok_or("--seed needs a number")?;
                 options.seed = value
@@ -244,6 +248,8 @@ pub struct Ctx {
     pub sessions: Option<PathBuf>,
     /// The API's resident memory (MiB) after each unit, to see what raised the peak.
     pub rss_after: Vec<(&'static str, f64)>,
+    /// Where `perf record` writes a profile of the API per path (`--perf`), if asked.
+    perf: Option<PathBuf>,
 }
 
 impl Ctx {
@@ -276,7 +282,18 @@ impl Ctx {
         std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         step(format!("measuring {label} ({connections} connections)"));
         let cpu_before = cpu_seconds(self.api_pid);
-        let out = util::output(Command::new(&self.driver).arg("bench-load").arg(&path))?;
+        let profile = match &self.perf {
+            Some(dir) => Some(Profile::start(
+                self.api_pid,
+                &dir.join(format!("{label}.perf")),
+            )?),
+            None => None,
+        };
+        let out = util::output(Command::new(&self.driver).arg("bench-load").arg(&path));
+        if let Some(profile) = profile {
+            profile.stop()?;
+        }
+        let out = out?;
         let mut result: LoadResult = serde_json::from_str(out.trim())
             .map_err(|e| format!("the load driver printed no result ({e}): {out}"))?;
         if let (Some(before), Some(after)) = (cpu_before, cpu_seconds(self.api_pid))
@@ -306,6 +323,42 @@ impl Ctx {
     }
 }
 
+/// `perf record` of a process, from [`Profile::start`] until [`Profile::stop`].
+struct Profile(std::process::Child);
+
+impl Profile {
+    fn start(pid: u32, out: &Path) -> Result<Profile> {
+        let child = Command::new("perf")
+            .args([
+                "record",
+                "--quiet",
+                "-F",
+                "999",
+                "-g",
+                "-p",
+                &pid.to_string(),
+                "-o",
+            ])
+            .arg(out)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot run perf (apt-get install linux-perf): {e}"))?;
+        // perf attaches in a moment; what it misses of the warm-up does not matter.
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        Ok(Profile(child))
+    }
+
+    fn stop(mut self) -> Result {
+        // SIGINT makes perf write its file and exit.
+        let pid = self.0.id().to_string();
+        util::run(Command::new("kill").args(["-INT", &pid]))?;
+        self.0
+            .wait()
+            .map_err(|e| format!("perf did not finish: {e}"))?;
+        Ok(())
+    }
+}
+
 /// Runs the benchmark.
 pub fn run(args: &[&str]) -> Result<ExitCode> {
     let options = parse(args)?;
@@ -315,6 +368,7 @@ pub fn run(args: &[&str]) -> Result<ExitCode> {
     let stamp = utc_stamp(SystemTime::now());
 
     tools::ensure_wasm_target()?;
+    tools::ensure_cjk_font()?;
     let wasm_bindgen = tools::ensure_wasm_bindgen()?;
     web::build(true, &wasm_bindgen)?;
     util::stop_if_interrupted()?;
@@ -476,7 +530,16 @@ fn measure(
         facts,
         sessions: None,
         rss_after: Vec::new(),
+        perf: options.perf.then(|| results.join(format!("{stamp}-perf"))),
     };
+    if let Some(dir) = &ctx.perf {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        step(format!(
+            "profiles of the API per path go to {} (`perf report -i <path>.perf`)",
+            dir.display()
+        ));
+    }
     let load_average = std::fs::read_to_string("/proc/loadavg")
         .map(|text| {
             text.split_whitespace()
