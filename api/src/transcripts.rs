@@ -1114,7 +1114,7 @@ async fn run_batch(
         drawn: Arc::new(AtomicUsize::new(0)),
     };
     let _slot = render_slot(state).await?;
-    for chunk in students.chunks(500) {
+    for chunk in students.chunks(ISSUE_CHUNK) {
         let ids: Vec<i64> = chunk.iter().map(|s| s.id).collect();
         let docs = conn
             .transaction::<_, AppError, _>(async |conn| {
@@ -1155,6 +1155,10 @@ async fn run_batch(
     db::print_jobs::finish(&mut conn, id, students.len() as i32, &file).await?;
     Ok(())
 }
+
+/// Students a batch issues in one transaction before rendering them (their entries, documents
+/// and snapshots are in memory meanwhile).
+const ISSUE_CHUNK: usize = 200;
 
 /// The storing side of a batch: the parts the renderer sends, and its progress.
 struct Stored {

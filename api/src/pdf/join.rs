@@ -138,10 +138,10 @@ impl<W: Write> Joiner<W> {
             )
             .map_err(|e| e.to_string())?;
             if i > 0 {
-                write!(text, "  /Prev {} 0 R\n", id - 1).map_err(|e| e.to_string())?;
+                writeln!(text, "  /Prev {} 0 R", id - 1).map_err(|e| e.to_string())?;
             }
             if i + 1 < bookmarks.len() {
-                write!(text, "  /Next {} 0 R\n", id + 1).map_err(|e| e.to_string())?;
+                writeln!(text, "  /Next {} 0 R", id + 1).map_err(|e| e.to_string())?;
             }
             write!(text, "  /Dest [{page} 0 R /Fit]\n>>").map_err(|e| e.to_string())?;
             self.offsets.push(0);
@@ -365,7 +365,7 @@ fn references(source: &[u8], key: &[u8]) -> Vec<u32> {
             continue;
         }
         let mut ints = Vec::new();
-        while let Some((token, range)) = lexer.next() {
+        for (token, range) in lexer.by_ref() {
             match token {
                 Token::Int(n) => ints.push(n),
                 Token::Word if &source[range.clone()] == b"R" && ints.len() >= 2 => {
@@ -389,12 +389,12 @@ fn renumber(
     out: &mut Vec<u8>,
     map: &dyn Fn(u32) -> Result<u32, String>,
 ) -> Result<usize, String> {
-    let mut lexer = Lexer::new(source, 0);
+    let lexer = Lexer::new(source, 0);
     // Copied up to here.
     let mut copied = 0;
     // The last two tokens, while they are integers: (where the first starts, its value).
     let mut integers: [Option<(usize, u32)>; 2] = [None, None];
-    while let Some((token, range)) = lexer.next() {
+    for (token, range) in lexer {
         let word = &source[range.clone()];
         match token {
             Token::Int(n) => integers = [integers[1], Some((range.start, n))],

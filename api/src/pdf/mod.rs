@@ -265,7 +265,9 @@ const CREATOR: &str = "Second Classroom Transcript";
 const LANGUAGE: &str = "zh-CN";
 
 /// How many transcripts a [`Batch`] renders as one document before joining it to the file.
-const SLICE: usize = 100;
+/// krilla holds a document's pages until it is finished, about half a megabyte of working
+/// memory per transcript; each slice adds its own font subsets to the file (~30 KB).
+const SLICE: usize = 25;
 
 /// A batch of transcripts as one PDF with a bookmark per student, rendered [`SLICE`]
 /// transcripts at a time and written to `W` as it goes ([`join`]): however large the batch,

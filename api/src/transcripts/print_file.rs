@@ -72,14 +72,14 @@ impl Write for Parts {
 /// The file of a batch in one of its formats.
 pub enum PrintFile {
     Pdf(pdf::Batch<Parts>),
-    Zip(zip::ZipWriter<StreamWriter<Parts>>),
+    Zip(Box<zip::ZipWriter<StreamWriter<Parts>>>),
 }
 
 impl PrintFile {
     pub fn new(format: PrintFormat, parts: Parts) -> Result<PrintFile, String> {
         Ok(match format {
             PrintFormat::Pdf => PrintFile::Pdf(pdf::Batch::new(parts)?),
-            PrintFormat::Zip => PrintFile::Zip(zip::ZipWriter::new_stream(parts)),
+            PrintFormat::Zip => PrintFile::Zip(Box::new(zip::ZipWriter::new_stream(parts))),
         })
     }
 

@@ -875,6 +875,49 @@ async fn the_feed_filters_and_managed_scope_shows_drafts() {
     .await;
 }
 
+/// The feed's pages are kept for a second (`api::cache::Recent`), but never past a change made
+/// through this server: a sign-up and a cancellation show on the very next read.
+#[tokio::test]
+async fn the_feed_shows_a_sign_up_and_a_cancellation_at_once() {
+    let app = demo_app().await;
+    let id = published(&app, json!({"title": "缓存测试讲座", "fields": []})).await;
+    let student = token(&app, "2023010101").await;
+    let feed = || async {
+        let page: Value = get_as(&app, &student, "/api/activities?q=缓存测试讲座")
+            .await
+            .json()
+            .await
+            .unwrap();
+        let item = &page["items"][0];
+        assert_eq!(item["id"], id, "{page}");
+        (item["confirmed"].as_i64(), item["status"].clone())
+    };
+    assert_eq!(feed().await, (Some(0), json!("published")));
+    assert_eq!(feed().await, (Some(0), json!("published")), "served again");
+
+    ok(call(
+        &app,
+        &student,
+        Method::POST,
+        &format!("/api/activities/{id}/registrations"),
+        Some(json!({})),
+    )
+    .await)
+    .await;
+    assert_eq!(feed().await, (Some(1), json!("published")));
+
+    ok(act(
+        &app,
+        &token(&app, "cs_admin").await,
+        id,
+        "cancel",
+        Some(json!({"reason": "场地维修"})),
+    )
+    .await)
+    .await;
+    assert_eq!(feed().await.1, json!("cancelled"));
+}
+
 #[tokio::test]
 async fn the_organiser_exports_sign_ups_with_their_answers() {
     let app = demo_app().await;
