@@ -13,16 +13,38 @@
 use std::{
     collections::HashMap,
     hash::Hash,
-    sync::Mutex,
+    sync::{
+        Mutex,
+        atomic::{AtomicU64, Ordering},
+    },
     time::{Duration, Instant},
 };
+
+/// A count of the writes by this process to what some answers are read from; a write bumps it
+/// as it is sent.
+#[derive(Default)]
+pub struct Writes(AtomicU64);
+
+impl Writes {
+    pub const fn new() -> Writes {
+        Writes(AtomicU64::new(0))
+    }
+
+    pub fn count(&self) -> u64 {
+        AtomicU64::load(&self.0, Ordering::Acquire)
+    }
+
+    pub fn bump(&self) {
+        self.0.fetch_add(1, Ordering::AcqRel);
+    }
+}
 
 pub struct Recent<K, V> {
     entries: Mutex<HashMap<K, Entry<V>>>,
     keep: Duration,
     most: usize,
-    /// The count of writes the answers depend on.
-    writes: fn() -> u64,
+    /// The writes the answers depend on.
+    writes: &'static Writes,
 }
 
 struct Entry<V> {
@@ -43,8 +65,8 @@ impl<V> Entry<V> {
 
 impl<K: Eq + Hash, V: Clone> Recent<K, V> {
     /// Answers kept `keep`, at most `most` of them (past that the stale ones go, and if none
-    /// is stale, all), valid while `writes()` stays where it was when they were read.
-    pub fn new(keep: Duration, most: usize, writes: fn() -> u64) -> Recent<K, V> {
+    /// is stale, all), valid while `writes` stays where it was when they were read.
+    pub fn new(keep: Duration, most: usize, writes: &'static Writes) -> Recent<K, V> {
         Recent {
             entries: Mutex::new(HashMap::new()),
             keep,
@@ -54,13 +76,29 @@ impl<K: Eq + Hash, V: Clone> Recent<K, V> {
     }
 
     /// The count to pass to [`Recent::put`]: read it before reading the answer.
-    pub fn writes(&self) -> u64 {
-        (self.writes)()
+    fn writes(&self) -> u64 {
+        self.writes.count()
+    }
+
+    /// The answer stored under `key` if it may still be served, else what `load` reads, which
+    /// is stored for the next callers.
+    pub async fn get_or_load<E>(
+        &self,
+        key: K,
+        load: impl Future<Output = Result<V, E>>,
+    ) -> Result<V, E> {
+        if let Some(value) = self.get(&key) {
+            return Ok(value);
+        }
+        let writes = self.writes();
+        let value = load.await?;
+        self.put(key, writes, value.clone());
+        Ok(value)
     }
 
     /// The answer stored under `key`, if it may still be served; `None` tells the caller to
     /// read it and [`Recent::put`] it.
-    pub fn get(&self, key: &K) -> Option<V> {
+    fn get(&self, key: &K) -> Option<V> {
         let now = Instant::now();
         let writes = self.writes();
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
@@ -82,7 +120,7 @@ impl<K: Eq + Hash, V: Clone> Recent<K, V> {
     }
 
     /// Stores an answer read when [`Recent::writes`] was `writes`.
-    pub fn put(&self, key: K, writes: u64, value: V) {
+    fn put(&self, key: K, writes: u64, value: V) {
         let now = Instant::now();
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         if entries.len() >= self.most && !entries.contains_key(&key) {
@@ -107,22 +145,18 @@ impl<K: Eq + Hash, V: Clone> Recent<K, V> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::{AtomicU64, Ordering};
 
-    static WRITES: AtomicU64 = AtomicU64::new(0);
-
-    fn writes() -> u64 {
-        WRITES.load(Ordering::SeqCst)
-    }
+    static WRITES: Writes = Writes::new();
+    static NO_WRITES: Writes = Writes::new();
 
     #[test]
     fn an_answer_is_served_until_a_write_or_until_it_is_too_old() {
-        let cache = Recent::new(Duration::from_millis(200), 10, writes);
+        let cache = Recent::new(Duration::from_millis(200), 10, &WRITES);
         cache.put("a", cache.writes(), 1);
         assert_eq!(cache.get(&"a"), Some(1));
         assert_eq!(cache.get(&"b"), None, "never stored");
 
-        WRITES.fetch_add(1, Ordering::SeqCst);
+        WRITES.bump();
         assert_eq!(cache.get(&"a"), None, "a write since");
 
         cache.put("a", cache.writes(), 2);
@@ -146,16 +180,16 @@ mod tests {
 
     #[test]
     fn an_answer_read_before_a_write_is_not_served_after_it() {
-        let cache = Recent::new(Duration::from_secs(60), 10, writes);
+        let cache = Recent::new(Duration::from_secs(60), 10, &WRITES);
         let before = cache.writes();
-        WRITES.fetch_add(1, Ordering::SeqCst);
+        WRITES.bump();
         cache.put("a", before, 1);
         assert_eq!(cache.get(&"a"), None);
     }
 
     #[test]
     fn it_holds_a_bounded_number_of_answers() {
-        let cache = Recent::new(Duration::from_secs(60), 8, || 0);
+        let cache = Recent::new(Duration::from_secs(60), 8, &NO_WRITES);
         for i in 0..20 {
             cache.put(i, 0, i);
         }

@@ -134,7 +134,7 @@ pub async fn create_term(
                     "the code is taken or the dates overlap another term",
                 ));
             }
-            db::reference_written();
+            db::REFERENCE_WRITES.bump();
             let id: i64 = diesel::insert_into(terms::table)
                 .values((
                     terms::code.eq(input.code.trim()),
@@ -333,7 +333,7 @@ pub async fn publish_rules(
                 .await?
                 .unwrap_or(0)
                 + 1;
-            db::reference_written();
+            db::REFERENCE_WRITES.bump();
             diesel::insert_into(rule_sets::table)
                 .values((
                     rule_sets::version.eq(next),
@@ -476,7 +476,7 @@ pub fn boards() -> Boards {
     Boards::new(
         std::time::Duration::from_secs(1),
         256,
-        db::points::standings_writes,
+        &db::points::STANDINGS_WRITES,
     )
 }
 
@@ -1127,13 +1127,7 @@ pub async fn leaderboard(
     // The top rows and the caller's own standing go out together, pipelined on the one
     // connection: one round trip for the board after authentication.
     let (mut for_board, mut for_mine) = (&*conn, &*conn);
-    let key = (term_id, college, year, limit);
-    let cached = state.boards.get(&key);
-    let writes = state.boards.writes();
-    let board = async {
-        if let Some(rows) = cached {
-            return Ok(rows);
-        }
+    let read_board = async {
         let rows = prepared::sql(format!(
             "SELECT st.student_id, st.points, a.display_name, a.username, o.name AS college,
                     st.enrolment_year
@@ -1150,10 +1144,11 @@ pub async fn leaderboard(
         .bind::<BigInt, _>(limit)
         .load::<BoardRow>(&mut for_board)
         .await?;
-        let rows = Arc::new(rows);
-        state.boards.put(key, writes, rows.clone());
-        Ok::<_, diesel::result::Error>(rows)
+        Ok::<_, diesel::result::Error>(Arc::new(rows))
     };
+    let board = state
+        .boards
+        .get_or_load((term_id, college, year, limit), read_board);
     // The caller's points, college, intake and rank.
     let mine = async {
         if actor.kind != AccountKind::Student {

@@ -567,7 +567,7 @@ pub async fn finalize(
     check_recognisable(&row)?;
     let id = row.id;
     conn.transaction::<_, AppError, _>(async |conn| {
-        db::activities::written();
+        db::activities::WRITES.bump();
         diesel::update(activities::table.find(id))
             .set((
                 activities::recognized_at.eq(diesel::dsl::now),

@@ -151,13 +151,8 @@ pub const CONTEXT_KEEP: Duration = Duration::from_secs(5);
 impl Context {
     /// The kept context, or a fresh one: five queries less on every PDF.
     async fn get(conn: &mut AsyncPgConnection, state: &AppState) -> Result<Arc<Context>, AppError> {
-        if let Some(context) = state.transcript_context.get(&()) {
-            return Ok(context);
-        }
-        let writes = state.transcript_context.writes();
-        let context = Arc::new(Context::load(conn, state).await?);
-        state.transcript_context.put((), writes, context.clone());
-        Ok(context)
+        let load = async { Ok::<_, AppError>(Arc::new(Context::load(conn, state).await?)) };
+        state.transcript_context.get_or_load((), load).await
     }
 
     async fn load(conn: &mut AsyncPgConnection, state: &AppState) -> Result<Context, AppError> {

@@ -521,9 +521,6 @@ pub async fn list(
                     page.per_page()
                 )
             );
-            if let Some(body) = state.feed.get(&key) {
-                return Ok(json_body(body));
-            }
             feed_key = Some(key);
         }
         "managed" => {
@@ -561,24 +558,21 @@ pub async fn list(
             .into());
         }
     }
-    let writes = state.feed.writes();
-    let mut conn = state.db.conn().await?;
-    let (items, total) = db::activities::list(&mut conn, &filter, page, now).await?;
-    drop(conn);
-    let body = web::Bytes::from(
-        serde_json::to_vec(&Page::new(items, page, total))
-            .map_err(|e| AppError::Internal(e.to_string()))?,
-    );
-    if let Some(key) = feed_key {
-        state.feed.put(key, writes, body.clone());
-    }
-    Ok(json_body(body))
-}
-
-fn json_body(body: web::Bytes) -> HttpResponse {
-    HttpResponse::Ok()
+    let read = async {
+        let mut conn = state.db.conn().await?;
+        let (items, total) = db::activities::list(&mut conn, &filter, page, now).await?;
+        drop(conn);
+        let body = serde_json::to_vec(&Page::new(items, page, total))
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        Ok::<_, AppError>(web::Bytes::from(body))
+    };
+    let body = match feed_key {
+        Some(key) => state.feed.get_or_load(key, read).await?,
+        None => read.await?,
+    };
+    Ok(HttpResponse::Ok()
         .content_type(actix_web::http::header::ContentType::json())
-        .body(body)
+        .body(body))
 }
 
 /// Whether the actor is a student (sign-ups are theirs alone).

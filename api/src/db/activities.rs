@@ -1,7 +1,5 @@
 //! Activities, their transitions, and the counts of their sign-ups.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use chrono::{DateTime, SubsecRound, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -22,21 +20,9 @@ use super::{
     },
 };
 
-/// Writes to activities and registrations by this process so far: a cached feed page is
-/// served only while this has not moved since it was read (`activities::feed`). Bumped as the
-/// write is sent, before its transaction commits; a page read in between is kept no longer
-/// than the feed cache's time limit.
-static WRITES: AtomicU64 = AtomicU64::new(0);
-
-/// See [`WRITES`].
-pub fn writes() -> u64 {
-    AtomicU64::load(&WRITES, Ordering::Acquire)
-}
-
-/// Marks a write to activities or registrations (see [`WRITES`]).
-pub fn written() {
-    WRITES.fetch_add(1, Ordering::AcqRel);
-}
+/// Writes to activities and registrations by this process: a kept feed page
+/// (`AppState::feed`) is served only while this has not moved since it was read.
+pub static WRITES: crate::cache::Writes = crate::cache::Writes::new();
 
 /// An activity as stored.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -193,7 +179,7 @@ pub async fn insert(
     organizer_id: i64,
     definition: &Definition,
 ) -> QueryResult<ActivityRow> {
-    written();
+    WRITES.bump();
     diesel::insert_into(activities::table)
         .values((
             definition,
@@ -210,7 +196,7 @@ pub async fn update_definition(
     id: i64,
     definition: &Definition,
 ) -> QueryResult<()> {
-    written();
+    WRITES.bump();
     diesel::update(activities::table.find(id))
         .set((definition, activities::updated_at.eq(diesel::dsl::now)))
         .execute(conn)
@@ -252,7 +238,7 @@ pub async fn set_state(
     submitted_at: Option<DateTime<Utc>>,
     by: i64,
 ) -> QueryResult<()> {
-    written();
+    WRITES.bump();
     diesel::update(activities::table.find(id))
         .set((
             activities::status.eq(status.as_str()),
@@ -268,7 +254,7 @@ pub async fn set_state(
 }
 
 pub async fn set_lottery(conn: &mut AsyncPgConnection, id: i64, seed: &str) -> QueryResult<()> {
-    written();
+    WRITES.bump();
     diesel::update(activities::table.find(id))
         .set((
             activities::lottery_seed.eq(seed),

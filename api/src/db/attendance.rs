@@ -74,7 +74,7 @@ pub async fn set_checkin(
     id: i64,
     changes: &CheckinChanges,
 ) -> QueryResult<()> {
-    super::activities::written();
+    super::activities::WRITES.bump();
     diesel::update(activities::table.find(id))
         .set(changes)
         .execute(conn)

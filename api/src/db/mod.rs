@@ -27,19 +27,9 @@ use std::time::Duration;
 use crate::error::AppError;
 
 /// Writes by this process to what transcripts are built from besides the ledger — the school
-/// profile, categories, terms and scoring rules — so far: `transcripts::Context` is kept while
-/// this has not moved.
-static REFERENCE_WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-
-/// See [`REFERENCE_WRITES`].
-pub fn reference_writes() -> u64 {
-    std::sync::atomic::AtomicU64::load(&REFERENCE_WRITES, std::sync::atomic::Ordering::Acquire)
-}
-
-/// Marks a write to the school profile, categories, terms or rules.
-pub fn reference_written() {
-    REFERENCE_WRITES.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
-}
+/// profile, categories, terms and scoring rules: `transcripts::Context` is kept while this has
+/// not moved.
+pub static REFERENCE_WRITES: crate::cache::Writes = crate::cache::Writes::new();
 
 /// Joins `print-schema` leaves out because the two tables reference each other more than once
 /// (organizations.created_by → accounts, registrations.decided_by → accounts).

@@ -319,14 +319,9 @@ async fn insert_entry(conn: &mut AsyncPgConnection, e: &NewEntry<'_>) -> QueryRe
     Ok(())
 }
 
-/// Writes to standings by this process so far: a cached leaderboard is served only while this
-/// has not moved since it was read (`points::Boards`).
-static STANDINGS_WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-
-/// See [`STANDINGS_WRITES`].
-pub fn standings_writes() -> u64 {
-    std::sync::atomic::AtomicU64::load(&STANDINGS_WRITES, std::sync::atomic::Ordering::Acquire)
-}
+/// Writes to standings by this process: a kept leaderboard (`points::Boards`) is served only
+/// while this has not moved since it was read.
+pub static STANDINGS_WRITES: crate::cache::Writes = crate::cache::Writes::new();
 
 /// Adds the deltas to the student's totals and standings (the term's and over all terms).
 async fn apply_deltas(
@@ -357,7 +352,7 @@ async fn apply_deltas(
         .await?;
     }
     if total != 0 || deltas.values().any(|(_, h)| *h != 0.0) {
-        STANDINGS_WRITES.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        STANDINGS_WRITES.bump();
         prepared::sql(
             "INSERT INTO standings (student_id, term_id, college_id, enrolment_year, points)
              SELECT a.id, t.term, a.organization_id, s.enrolment_year, $3

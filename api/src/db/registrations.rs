@@ -65,7 +65,7 @@ pub async fn upsert(
     status: RegistrationStatus,
     answers: &Answers,
 ) -> QueryResult<i64> {
-    super::activities::written();
+    super::activities::WRITES.bump();
     let answers = serde_json::to_value(answers).unwrap_or_default();
     diesel::insert_into(registrations::table)
         .values((
@@ -96,7 +96,7 @@ pub async fn set_status(
     status: RegistrationStatus,
     by: Option<i64>,
 ) -> QueryResult<()> {
-    super::activities::written();
+    super::activities::WRITES.bump();
     diesel::update(registrations::table.find(id))
         .set((
             registrations::status.eq(status.as_str()),

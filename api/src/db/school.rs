@@ -44,7 +44,7 @@ pub async fn insert_if_absent(conn: &mut AsyncPgConnection, profile: &School) ->
         league_committee: profile.league_committee.clone(),
         timezone: profile.timezone.clone(),
     };
-    super::reference_written();
+    super::REFERENCE_WRITES.bump();
     let inserted = diesel::insert_into(school::table)
         .values(&row)
         .on_conflict_do_nothing()
