@@ -352,10 +352,10 @@ async fn render_slot(state: &AppState) -> Result<tokio::sync::SemaphorePermit<'_
 async fn render(
     state: &AppState,
     fonts: PdfFonts,
-    docs: Vec<TranscriptDoc>,
+    doc: TranscriptDoc,
 ) -> Result<Vec<u8>, AppError> {
     let _slot = render_slot(state).await?;
-    web::block(move || crate::pdf::render(&fonts, &docs))
+    web::block(move || crate::pdf::render(&fonts, &doc))
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?
         .map_err(AppError::Internal)
@@ -548,7 +548,7 @@ pub async fn my_pdf(
     let doc = issue_one(&mut conn, &state, &actor, &student, style).await?;
     drop(conn);
     let serial = doc.serial.clone();
-    let bytes = render(&state, fonts, vec![doc]).await?;
+    let bytes = render(&state, fonts, doc).await?;
     Ok(pdf_response(bytes, &student.username, &serial))
 }
 
@@ -705,7 +705,7 @@ pub async fn pdf(
     drop(conn);
     let doc: TranscriptDoc = serde_json::from_value(row.snapshot)
         .map_err(|e| AppError::Internal(format!("transcript snapshot: {e}")))?;
-    let bytes = render(&state, fonts, vec![doc]).await?;
+    let bytes = render(&state, fonts, doc).await?;
     Ok(pdf_response(bytes, &student.username, &serial))
 }
 

@@ -60,16 +60,18 @@ impl<W: Write> Joiner<W> {
         let tree = reference(catalog, b"/Pages").ok_or("the slice has no page tree")?;
         let metadata = reference(catalog, b"/Metadata");
         let kids = references(file.body(tree)?, b"/Kids");
-        let dropped = |id: u32| {
-            id == file.root || id == tree || Some(id) == metadata || Some(id) == file.info
-        };
-        // The slice's objects in the order written, each with its new number.
-        let mut renumbered = vec![0u32; file.offsets.len()];
-        for (id, _) in file.objects() {
-            if !dropped(id) {
-                renumbered[id as usize] = self.offsets.len() as u32;
-                self.offsets.push(0);
-            }
+        let dropped = [Some(file.root), Some(tree), metadata, file.info];
+        let kept: Vec<&(u32, Range<usize>)> = file
+            .objects
+            .iter()
+            .filter(|(id, _)| !dropped.contains(&Some(*id)))
+            .collect();
+        // Each kept object's new number, by its number in the slice.
+        let highest = file.objects.iter().map(|(id, _)| *id).max().unwrap_or(0);
+        let mut renumbered = vec![0u32; highest as usize + 1];
+        for (id, _) in &kept {
+            renumbered[*id as usize] = self.offsets.len() as u32;
+            self.offsets.push(0);
         }
         let map = |id: u32| match renumbered.get(id as usize) {
             _ if id == tree => Ok(PAGES),
@@ -79,12 +81,9 @@ impl<W: Write> Joiner<W> {
             )),
         };
         let mut object = Vec::new();
-        for (id, span) in file.objects() {
-            if dropped(id) {
-                continue;
-            }
-            let new = map(id)?;
-            let source = &pdf[span];
+        for (id, span) in kept {
+            let new = map(*id)?;
+            let source = &pdf[span.clone()];
             let body = header_end(source).ok_or_else(|| format!("object {id} has no header"))?;
             object.clear();
             write!(object, "{new} 0 obj").map_err(|e| e.to_string())?;
@@ -232,10 +231,9 @@ fn text_string(text: &str) -> String {
 /// A slice's cross-reference table and trailer.
 struct Parsed<'a> {
     pdf: &'a [u8],
-    /// Offset of each object by number; `None` for free entries.
-    offsets: Vec<Option<usize>>,
-    /// Where the cross-reference table starts (the last object ends there).
-    xref: usize,
+    /// (number, byte range) of every object, in the order they are in the file (each ends where
+    /// the next begins, the last at the cross-reference table).
+    objects: Vec<(u32, Range<usize>)>,
     root: u32,
     info: Option<u32>,
 }
@@ -276,19 +274,7 @@ impl<'a> Parsed<'a> {
         };
         let trailer = &pdf[trailer..at];
         let root = reference(trailer, b"/Root").ok_or("the trailer has no /Root")?;
-        Ok(Parsed {
-            pdf,
-            offsets,
-            xref,
-            root,
-            info: reference(trailer, b"/Info"),
-        })
-    }
-
-    /// (number, byte range) of every object, in the order they are in the file.
-    fn objects(&self) -> Vec<(u32, Range<usize>)> {
-        let mut starts: Vec<(usize, u32)> = self
-            .offsets
+        let mut starts: Vec<(usize, u32)> = offsets
             .iter()
             .enumerate()
             .filter_map(|(id, offset)| offset.map(|offset| (offset, id as u32)))
@@ -298,22 +284,28 @@ impl<'a> Parsed<'a> {
             .iter()
             .skip(1)
             .map(|(offset, _)| *offset)
-            .chain([self.xref]);
-        starts
+            .chain([xref]);
+        let objects = starts
             .iter()
             .zip(ends)
             .map(|((start, id), end)| (*id, *start..end))
-            .collect()
+            .collect();
+        Ok(Parsed {
+            pdf,
+            objects,
+            root,
+            info: reference(trailer, b"/Info"),
+        })
     }
 
     /// The bytes of object `id` after its `n 0 obj`.
     fn body(&self, id: u32) -> Result<&'a [u8], String> {
         let (_, span) = self
-            .objects()
-            .into_iter()
+            .objects
+            .iter()
             .find(|(object, _)| *object == id)
             .ok_or_else(|| format!("no object {id}"))?;
-        let source = &self.pdf[span];
+        let source = &self.pdf[span.clone()];
         let start = header_end(source).ok_or_else(|| format!("object {id} has no header"))?;
         Ok(&source[start..])
     }

@@ -16,10 +16,8 @@ use chrono::DateTime;
 use krilla::{
     Document,
     color::luma,
-    destination::XyzDestination,
     geom::{PathBuilder, Point, Rect},
     metadata::Metadata,
-    outline::{Outline, OutlineNode},
     page::PageSettings,
     paint::{Fill, Stroke},
     surface::Surface,
@@ -229,32 +227,18 @@ fn simplified_chinese_face(data: &[u8]) -> Result<u32, String> {
         .ok_or_else(|| "it has no face with Chinese glyphs".to_owned())
 }
 
-/// Renders one or more transcripts into one PDF (each transcript starts on a new A4 page;
-/// long transcripts continue on following pages with the header/serial repeated).
-pub fn render(fonts: &PdfFonts, docs: &[TranscriptDoc]) -> Result<Vec<u8>, String> {
-    let first = docs.first().ok_or("no transcript to render")?;
+/// Renders a transcript as a PDF (A4; a long transcript continues on following pages with the
+/// header and serial repeated). Many at once are a [`Batch`].
+pub fn render(fonts: &PdfFonts, doc: &TranscriptDoc) -> Result<Vec<u8>, String> {
     let mut document = Document::new();
-    let pages = draw_transcripts(&mut document, fonts, docs, &|| {})?;
-    // A batch gets a bookmark per student.
-    if docs.len() > 1 {
-        let mut outline = Outline::new();
-        for (doc, page) in docs.iter().zip(first_pages(&pages)) {
-            let top = XyzDestination::new(page, Point::from_xy(0.0, 0.0));
-            outline.push_child(OutlineNode::new(bookmark(doc), top));
-        }
-        document.set_outline(outline);
-    }
-    let title = match docs {
-        [doc] => format!(
-            "{} {} {}",
-            doc.title, doc.student.name, doc.student.student_no
-        ),
-        _ => batch_title(&first.title, docs.len()),
-    };
+    draw_transcripts(&mut document, fonts, std::slice::from_ref(doc), &|| {})?;
     document.set_metadata(
         Metadata::new()
-            .title(title)
-            .authors(vec![first.school_name.clone()])
+            .title(format!(
+                "{} {} {}",
+                doc.title, doc.student.name, doc.student.student_no
+            ))
+            .authors(vec![doc.school_name.clone()])
             .creator(CREATOR.to_owned())
             .language(LANGUAGE.to_owned()),
     );
@@ -317,16 +301,12 @@ impl<W: std::io::Write> Batch<W> {
     pub fn finish(self) -> Result<W, String> {
         let (title, school) = self.first.ok_or("no transcript to render")?;
         self.joiner.finish(&join::Info {
-            title: &batch_title(&title, self.count),
+            title: &format!("{title}（{} 份）", self.count),
             author: &school,
             creator: CREATOR,
             language: LANGUAGE,
         })
     }
-}
-
-fn batch_title(title: &str, count: usize) -> String {
-    format!("{title}（{count} 份）")
 }
 
 /// A student's bookmark in a batch.
@@ -974,30 +954,26 @@ impl<'m, 'd> Composer<'m, 'd> {
 
     fn text(&mut self, x: f32, baseline: f32, size: f32, bold: bool, text: &str) {
         let run = self.measures.face(bold).run(text);
-        self.marks().push(Mark::Text {
-            x,
-            baseline,
-            size,
-            bold,
-            run,
-        });
+        self.place(x, baseline, size, bold, run);
     }
 
     fn right(&mut self, baseline: f32, size: f32, bold: bool, text: &str) {
         let run = self.measures.face(bold).run(text);
-        let x = RIGHT - run.width * size;
-        self.marks().push(Mark::Text {
-            x,
-            baseline,
-            size,
-            bold,
-            run,
-        });
+        self.place(RIGHT - run.width * size, baseline, size, bold, run);
     }
 
     fn centred(&mut self, baseline: f32, size: f32, bold: bool, text: &str) {
         let run = self.measures.face(bold).run(text);
-        let x = (PAGE_WIDTH - run.width * size) / 2.0;
+        self.place(
+            (PAGE_WIDTH - run.width * size) / 2.0,
+            baseline,
+            size,
+            bold,
+            run,
+        );
+    }
+
+    fn place(&mut self, x: f32, baseline: f32, size: f32, bold: bool, run: Run) {
         self.marks().push(Mark::Text {
             x,
             baseline,
@@ -1339,7 +1315,7 @@ mod tests {
     fn a_long_transcript_continues_on_a_second_page_with_its_text_extractable() {
         let doc = sample("张三", "2023010203", "SCT-7Q2K-M4XD-9PLA", 40);
 
-        let pdf = render(fonts(), std::slice::from_ref(&doc)).expect("render");
+        let pdf = render(fonts(), &doc).expect("render");
 
         let path = save("two-pages", &pdf);
         assert_eq!(page_count(&path), 2);
@@ -1374,7 +1350,7 @@ mod tests {
     #[test]
     fn the_qr_code_on_page_one_decodes_to_the_verification_url() {
         let doc = sample("张三", "2023010203", "SCT-7Q2K-M4XD-9PLA", 40);
-        let pdf = render(fonts(), std::slice::from_ref(&doc)).expect("render");
+        let pdf = render(fonts(), &doc).expect("render");
         let path = save("qr", &pdf);
         let prefix = path.with_extension("");
         let prefix = prefix.to_str().unwrap();
@@ -1415,7 +1391,7 @@ mod tests {
     fn a_one_page_transcript_embeds_only_the_glyphs_it_uses() {
         let doc = sample("李四", "2023010204", "SCT-7Q2K-ABCD-EFGH", 8);
 
-        let pdf = render(fonts(), &[doc]).expect("render");
+        let pdf = render(fonts(), &doc).expect("render");
 
         let path = save("one-page", &pdf);
         assert_eq!(page_count(&path), 1);
@@ -1430,7 +1406,9 @@ mod tests {
             sample("欧阳娜娜", "2023010205", "SCT-7Q2K-0003-CCCC", 0),
         ];
 
-        let pdf = render(fonts(), &docs).expect("render");
+        let mut batch = Batch::new(Vec::new()).expect("start");
+        batch.add(fonts(), &docs, &|| {}).expect("add");
+        let pdf = batch.finish().expect("finish");
 
         let path = save("batch", &pdf);
         assert_eq!(page_count(&path), 4);
@@ -1519,7 +1497,7 @@ mod tests {
         let mut doc = sample("张三", "2023010203", "", 5);
         doc.verify_url.clear();
 
-        let pdf = render(fonts(), &[doc]).expect("render");
+        let pdf = render(fonts(), &doc).expect("render");
 
         let path = save("preview", &pdf);
         let text = pages_text(&path).concat();
@@ -1529,7 +1507,8 @@ mod tests {
 
     #[test]
     fn nothing_to_render_is_an_error() {
-        assert!(render(fonts(), &[]).is_err());
+        let batch = Batch::new(Vec::new()).expect("start");
+        assert!(batch.finish().is_err());
     }
 
     #[test]
@@ -1580,13 +1559,12 @@ mod tests {
     fn render_speed() {
         for (entries, name) in [(8, "speed-one-page"), (40, "speed-two-pages")] {
             let doc = sample("张三", "2023010203", "SCT-7Q2K-M4XD-9PLA", entries);
-            let docs = std::slice::from_ref(&doc);
-            let pdf = render(fonts(), docs).expect("render");
+            let pdf = render(fonts(), &doc).expect("render");
             let pages = page_count(&save(name, &pdf));
             let started = std::time::Instant::now();
             let n = 200;
             for _ in 0..n {
-                render(fonts(), docs).expect("render");
+                render(fonts(), &doc).expect("render");
             }
             let ms = started.elapsed().as_secs_f64() * 1000.0 / n as f64;
             println!(

@@ -108,7 +108,7 @@ impl PrintFile {
                 let options =
                     SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
                 for (doc, name) in docs.iter().zip(names) {
-                    let file = pdf::render(fonts, std::slice::from_ref(doc))?;
+                    let file = pdf::render(fonts, doc)?;
                     zip.start_file(format!("{name}.pdf"), options)
                         .map_err(|e| e.to_string())?;
                     zip.write_all(&file).map_err(|e| e.to_string())?;
