@@ -74,6 +74,11 @@ async fn ok(response: reqwest::Response) -> Value {
     body
 }
 
+/// Signs `bearer` up for activity `id` with no answers; the registration.
+async fn sign_up(app: &TestApp, bearer: &str, id: i64) -> Value {
+    ok(act(app, bearer, id, "registrations", Some(json!({}))).await).await
+}
+
 /// A published college-level activity of 计算机学院团委 (no approval needed), with `changes`.
 async fn published(app: &TestApp, changes: Value) -> i64 {
     let admin = token(app, "cs_admin").await;
@@ -634,24 +639,8 @@ async fn review_mode_confirms_only_what_the_organiser_approves_within_capacity()
     )
     .await;
     let admin = token(&app, "cs_admin").await;
-    let a = ok(call(
-        &app,
-        &token(&app, "2023010101").await,
-        Method::POST,
-        &format!("/api/activities/{id}/registrations"),
-        Some(json!({})),
-    )
-    .await)
-    .await;
-    let b = ok(call(
-        &app,
-        &token(&app, "2023010102").await,
-        Method::POST,
-        &format!("/api/activities/{id}/registrations"),
-        Some(json!({})),
-    )
-    .await)
-    .await;
+    let a = sign_up(&app, &token(&app, "2023010101").await, id).await;
+    let b = sign_up(&app, &token(&app, "2023010102").await, id).await;
     assert_eq!(a["status"], "pending");
 
     let approved = ok(call(
@@ -712,15 +701,7 @@ async fn the_lottery_draws_from_a_recorded_seed_after_registration_closes() {
     let admin = token(&app, "cs_admin").await;
     for seq in 1..=6 {
         let student = token(&app, &format!("20230101{seq:02}")).await;
-        ok(call(
-            &app,
-            &student,
-            Method::POST,
-            &format!("/api/activities/{id}/registrations"),
-            Some(json!({})),
-        )
-        .await)
-        .await;
+        sign_up(&app, &student, id).await;
     }
     assert_error(
         act(&app, &admin, id, "lottery", None).await,
@@ -787,15 +768,7 @@ async fn cancelling_notifies_everyone_signed_up() {
     let app = demo_app().await;
     let id = published(&app, json!({"fields": []})).await;
     let student = token(&app, "2023010101").await;
-    ok(call(
-        &app,
-        &student,
-        Method::POST,
-        &format!("/api/activities/{id}/registrations"),
-        Some(json!({})),
-    )
-    .await)
-    .await;
+    sign_up(&app, &student, id).await;
 
     let cancelled = ok(act(
         &app,
@@ -895,15 +868,7 @@ async fn the_feed_shows_a_sign_up_and_a_cancellation_at_once() {
     assert_eq!(feed().await, (Some(0), json!("published")));
     assert_eq!(feed().await, (Some(0), json!("published")), "served again");
 
-    ok(call(
-        &app,
-        &student,
-        Method::POST,
-        &format!("/api/activities/{id}/registrations"),
-        Some(json!({})),
-    )
-    .await)
-    .await;
+    sign_up(&app, &student, id).await;
     assert_eq!(feed().await, (Some(1), json!("published")));
 
     ok(act(
