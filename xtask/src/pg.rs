@@ -288,19 +288,7 @@ fn postgres_bin_dir() -> Result<PathBuf> {
     if let Some(bin) = find_bin_dir() {
         return Ok(bin);
     }
-    let command = "apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql";
-    if !util::is_root() {
-        return Err(format!(
-            "PostgreSQL is not installed; as root, run: {command}"
-        ));
-    }
-    step(format!("installing PostgreSQL: {command}"));
-    util::run(Command::new("apt-get").arg("update"))?;
-    util::run(
-        Command::new("apt-get")
-            .args(["install", "-y", "postgresql"])
-            .env("DEBIAN_FRONTEND", "noninteractive"),
-    )?;
+    crate::tools::apt_install("PostgreSQL is not installed", "PostgreSQL", &["postgresql"])?;
     find_bin_dir().ok_or_else(|| "PostgreSQL was installed but pg_ctl is still missing".into())
 }
 

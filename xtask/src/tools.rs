@@ -100,23 +100,29 @@ fn ensure_packages(what: &str, needs: &[(&str, &[&str])]) -> Result {
     if missing.is_empty() {
         return Ok(());
     }
-    let packages: Vec<&str> = packages.concat();
+    apt_install(
+        &format!("{} not found", missing.join(", ")),
+        what,
+        &packages.concat(),
+    )
+}
+
+/// Installs `packages` with apt when root (announcing `what`); otherwise fails with `why` and
+/// the command to run.
+pub fn apt_install(why: &str, what: &str, packages: &[&str]) -> Result {
     let command = format!(
         "apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y {}",
         packages.join(" ")
     );
     if !util::is_root() {
-        return Err(format!(
-            "{} not found; as root, run: {command}",
-            missing.join(", ")
-        ));
+        return Err(format!("{why}; as root, run: {command}"));
     }
     step(format!("installing {what}: {command}"));
     util::run(Command::new("apt-get").arg("update"))?;
     util::run(
         Command::new("apt-get")
             .args(["install", "-y"])
-            .args(&packages)
+            .args(packages)
             .env("DEBIAN_FRONTEND", "noninteractive"),
     )
 }
