@@ -920,6 +920,11 @@ struct JobRow {
     finished_at: Option<DateTime<Utc>>,
     #[diesel(sql_type = Array<BigInt>)]
     org_path: Vec<i64>,
+    /// Set, with `file_name`, once the file's last part is stored.
+    #[diesel(sql_type = Nullable<Text>)]
+    content_type: Option<String>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    size_bytes: Option<i64>,
 }
 
 impl JobRow {
@@ -947,7 +952,7 @@ impl JobRow {
 
 const JOB_SQL: &str = "SELECT j.id, o.name AS organization, j.status, j.total, j.done, j.params,
         j.file_name, j.error, a.display_name AS requested_by, j.created_at, j.finished_at,
-        o.path AS org_path
+        o.path AS org_path, j.content_type, j.size_bytes
     FROM print_jobs j JOIN organizations o ON o.id = j.organization_id
     JOIN accounts a ON a.id = j.requested_by";
 
@@ -1314,19 +1319,17 @@ pub async fn batch_file(
         .await?
         .ok_or_else(|| AppError::not_found("print job"))?;
     actor.require_within(Permission::IssueCertificates, &row.org_path)?;
-    match db::print_jobs::file_info(&mut conn, *id).await? {
-        Some((name, content_type, size)) => {
-            drop(conn);
-            Ok(HttpResponse::Ok()
-                .content_type(content_type)
-                .insert_header((
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"{name}\""),
-                ))
-                .no_chunking(size as u64)
-                .streaming(file_parts(state.db.clone(), *id)))
-        }
-        None => {
+    drop(conn);
+    match (&row.file_name, &row.content_type, row.size_bytes) {
+        (Some(name), Some(content_type), Some(size)) => Ok(HttpResponse::Ok()
+            .content_type(content_type.as_str())
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ))
+            .no_chunking(size as u64)
+            .streaming(file_parts(state.db.clone(), *id))),
+        _ => {
             let job = row
                 .job()
                 .ok_or_else(|| AppError::Internal("print job parameters".into()))?;

@@ -63,27 +63,6 @@ pub async fn finish(
     Ok(())
 }
 
-/// The stored file's name, type and size, once the job is done.
-pub async fn file_info(
-    conn: &mut AsyncPgConnection,
-    id: Uuid,
-) -> QueryResult<Option<(String, String, i64)>> {
-    let info: Option<(Option<String>, Option<String>, Option<i64>)> = print_jobs::table
-        .find(id)
-        .select((
-            print_jobs::file_name,
-            print_jobs::content_type,
-            print_jobs::size_bytes,
-        ))
-        .first(conn)
-        .await
-        .optional()?;
-    Ok(match info {
-        Some((Some(name), Some(content_type), Some(size))) => Some((name, content_type, size)),
-        _ => None,
-    })
-}
-
 /// Part `seq` of the job's file; `None` past the last.
 pub async fn part(
     conn: &mut AsyncPgConnection,
