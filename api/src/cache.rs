@@ -20,6 +20,20 @@ use std::{
     time::{Duration, Instant},
 };
 
+/// Writes by this process to what transcripts are built from besides the ledger — the school
+/// profile, categories, terms and scoring rules: `transcripts::Context` is kept while this has
+/// not moved. Bumped by the handlers that make those writes.
+pub static REFERENCE_WRITES: Writes = Writes::new();
+
+/// Writes to activities and registrations by this process: a kept feed page
+/// (`activities::Feed`) is served only while this has not moved. Bumped by the handlers that
+/// make those writes (publishing, sign-ups, check-ins, results).
+pub static ACTIVITY_WRITES: Writes = Writes::new();
+
+/// Writes to standings by this process: a kept leaderboard (`points::Boards`) is served only
+/// while this has not moved. Bumped by the handlers that write the ledger.
+pub static STANDINGS_WRITES: Writes = Writes::new();
+
 /// A count of the writes by this process to what some answers are read from; a write bumps it
 /// as it is sent.
 #[derive(Default)]
@@ -146,11 +160,12 @@ impl<K: Eq + Hash, V: Clone> Recent<K, V> {
 mod tests {
     use super::*;
 
-    static WRITES: Writes = Writes::new();
-    static NO_WRITES: Writes = Writes::new();
+    // Each test its own counter: the tests run in parallel, and a bump by one must not
+    // invalidate what another has just stored.
 
     #[test]
     fn an_answer_is_served_until_a_write_or_until_it_is_too_old() {
+        static WRITES: Writes = Writes::new();
         let cache = Recent::new(Duration::from_millis(200), 10, &WRITES);
         cache.put("a", cache.writes(), 1);
         assert_eq!(cache.get(&"a"), Some(1));
@@ -180,6 +195,7 @@ mod tests {
 
     #[test]
     fn an_answer_read_before_a_write_is_not_served_after_it() {
+        static WRITES: Writes = Writes::new();
         let cache = Recent::new(Duration::from_secs(60), 10, &WRITES);
         let before = cache.writes();
         WRITES.bump();
@@ -189,6 +205,7 @@ mod tests {
 
     #[test]
     fn it_holds_a_bounded_number_of_answers() {
+        static NO_WRITES: Writes = Writes::new();
         let cache = Recent::new(Duration::from_secs(60), 8, &NO_WRITES);
         for i in 0..20 {
             cache.put(i, 0, i);

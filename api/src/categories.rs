@@ -126,7 +126,7 @@ pub async fn put(
     };
     let mut conn = state.db.conn().await?;
     conn.transaction::<_, AppError, _>(async |conn| {
-        db::REFERENCE_WRITES.bump();
+        crate::cache::REFERENCE_WRITES.bump();
         diesel::insert_into(activity_categories::table)
             .values((
                 activity_categories::code.eq(&category.code),

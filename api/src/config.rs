@@ -206,11 +206,7 @@ impl Settings {
 
 /// A fresh 256-bit secret for demo mode (tokens do not survive a restart, which is fine there).
 fn random_secret() -> String {
-    format!(
-        "{}{}",
-        uuid::Uuid::new_v4().simple(),
-        uuid::Uuid::new_v4().simple()
-    )
+    crate::auth::secret::hex(256)
 }
 
 /// Deep-merges `overlay` into `base`: tables merge key by key, other values replace.

@@ -62,22 +62,39 @@ impl From<ApiError> for AppError {
     }
 }
 
-impl From<diesel::result::Error> for AppError {
-    fn from(error: diesel::result::Error) -> AppError {
+/// The one place a query-layer failure becomes a response.
+impl From<crate::db::Error> for AppError {
+    fn from(error: crate::db::Error) -> AppError {
+        use crate::db::Error as Db;
         use diesel::result::{DatabaseErrorKind, Error};
         match error {
-            Error::NotFound => AppError::not_found("resource"),
-            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => AppError::new(
-                ErrorCode::Conflict,
-                format!(
-                    "already exists ({})",
-                    info.constraint_name().unwrap_or("unique")
-                ),
-            ),
-            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _)
-            | Error::BrokenTransactionManager => AppError::unavailable(error.to_string()),
-            other => AppError::Internal(other.to_string()),
+            Db::Refused(error) => AppError::Api(error),
+            Db::NotFound(what) => AppError::not_found(what),
+            Db::Unavailable(detail) => AppError::unavailable(detail),
+            Db::Query(Error::NotFound) => AppError::not_found("resource"),
+            Db::Query(Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info)) => {
+                AppError::new(
+                    ErrorCode::Conflict,
+                    format!(
+                        "already exists ({})",
+                        info.constraint_name().unwrap_or("unique")
+                    ),
+                )
+            }
+            Db::Query(
+                error @ (Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _)
+                | Error::BrokenTransactionManager),
+            ) => AppError::unavailable(error.to_string()),
+            Db::Query(other) => AppError::Internal(other.to_string()),
         }
+    }
+}
+
+/// A transaction run by a handler (`conn.transaction::<_, AppError, _>`) ends in Diesel's
+/// error: mapped as the query layer's.
+impl From<diesel::result::Error> for AppError {
+    fn from(error: diesel::result::Error) -> AppError {
+        crate::db::Error::from(error).into()
     }
 }
 

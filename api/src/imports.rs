@@ -784,7 +784,7 @@ pub async fn get_import(
 fn hash_one_time(password: &str) -> String {
     let params = Params::new(1024, 1, 1, None).expect("valid Argon2 parameters");
     let salt =
-        SaltString::encode_b64(uuid::Uuid::new_v4().as_bytes()).expect("16 bytes make a salt");
+        SaltString::encode_b64(&crate::auth::secret::bytes::<16>()).expect("16 bytes make a salt");
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
         .hash_password(password.as_bytes(), &salt)
         .expect("hashing cannot fail with valid params")

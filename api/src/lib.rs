@@ -106,13 +106,13 @@ impl Application {
             feed: cache::Recent::new(
                 std::time::Duration::from_secs(1),
                 256,
-                &db::activities::WRITES,
+                &crate::cache::ACTIVITY_WRITES,
             ),
             boards: points::boards(),
             transcript_context: cache::Recent::new(
                 transcripts::CONTEXT_KEEP,
                 1,
-                &db::REFERENCE_WRITES,
+                &crate::cache::REFERENCE_WRITES,
             ),
             pdf_renders: tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),

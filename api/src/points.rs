@@ -134,7 +134,7 @@ pub async fn create_term(
                     "the code is taken or the dates overlap another term",
                 ));
             }
-            db::REFERENCE_WRITES.bump();
+            crate::cache::REFERENCE_WRITES.bump();
             let id: i64 = diesel::insert_into(terms::table)
                 .values((
                     terms::code.eq(input.code.trim()),
@@ -333,7 +333,7 @@ pub async fn publish_rules(
                 .await?
                 .unwrap_or(0)
                 + 1;
-            db::REFERENCE_WRITES.bump();
+            crate::cache::REFERENCE_WRITES.bump();
             diesel::insert_into(rule_sets::table)
                 .values((
                     rule_sets::version.eq(next),
@@ -476,7 +476,7 @@ pub fn boards() -> Boards {
     Boards::new(
         std::time::Duration::from_secs(1),
         256,
-        &db::points::STANDINGS_WRITES,
+        &crate::cache::STANDINGS_WRITES,
     )
 }
 
@@ -697,8 +697,8 @@ pub async fn my_points(
     params(("id" = i64, Path, description = "Student account id")),
     responses(
         (status = 200, description = "The student's points", body = StudentPoints),
-        (status = 403, description = "Not the student's, nor over their college", body = ApiError),
-        (status = 404, description = "No such student", body = ApiError),
+        (status = 403, description = "An organisation account without the permission", body = ApiError),
+        (status = 404, description = "No such student, or not one the caller may see", body = ApiError),
     ),
     security(("bearer" = [])),
 )]
@@ -708,13 +708,11 @@ pub async fn points_of(
     actor: Actor,
     id: web::Path<i64>,
 ) -> Result<web::Json<StudentPoints>, AppError> {
+    let may = [Permission::ViewReports, Permission::RecogniseResults];
+    actor.require_any(&may)?;
     let mut conn = state.db.conn().await?;
     let row = student(&mut conn, *id).await?;
-    actor.require_student_or_within(
-        row.id,
-        &row.college_path,
-        &[Permission::ViewReports, Permission::RecogniseResults],
-    )?;
+    actor.require_student_or_within(row.id, &row.college_path, &may)?;
     Ok(web::Json(
         student_points(&mut conn, &state.scope_counts, row).await?,
     ))
@@ -726,7 +724,7 @@ async fn student_by_no(conn: &mut AsyncPgConnection, no: &str) -> Result<Student
         .await?
         .map(|(id, _)| id)
         .ok_or_else(|| AppError::from(ApiError::invalid("student_no", "no such student")))?;
-    student(conn, id).await
+    Ok(student(conn, id).await?)
 }
 
 async fn term_for_day(conn: &mut AsyncPgConnection, day: NaiveDate) -> Result<Term, AppError> {
@@ -795,6 +793,7 @@ pub async fn record_fact(
             .get_result(conn)
             .await?;
         let (version, rules) = ledger::rules_for(conn, &term).await?;
+        crate::cache::STANDINGS_WRITES.bump();
         ledger::refresh(
             conn,
             student_id,
@@ -855,6 +854,7 @@ pub async fn adjust(
     let term = term_for_day(&mut conn, input.occurred_on).await?;
     let student_id = row.id;
     conn.transaction::<_, AppError, _>(async |conn| {
+        crate::cache::STANDINGS_WRITES.bump();
         let fact = ledger::adjust(
             conn,
             student_id,

@@ -567,7 +567,7 @@ pub async fn finalize(
     check_recognisable(&row)?;
     let id = row.id;
     conn.transaction::<_, AppError, _>(async |conn| {
-        db::activities::WRITES.bump();
+        crate::cache::ACTIVITY_WRITES.bump();
         diesel::update(activities::table.find(id))
             .set((
                 activities::recognized_at.eq(diesel::dsl::now),
@@ -576,6 +576,7 @@ pub async fn finalize(
             .execute(conn)
             .await?;
         // The results become points: every participant's term is re-evaluated under its rules.
+        crate::cache::STANDINGS_WRITES.bump();
         let ledger =
             db::points::recognise_activity(conn, id, actor.account_id, Some(actor.account_id))
                 .await?;

@@ -134,7 +134,8 @@ fn demo_accounts() -> Vec<DemoAccount> {
     .collect()
 }
 
-pub async fn seed_demo(conn: &mut AsyncPgConnection) -> diesel::QueryResult<SeedReport> {
+pub async fn seed_demo(conn: &mut AsyncPgConnection) -> db::Result<SeedReport> {
+    crate::cache::REFERENCE_WRITES.bump();
     let school_created = db::school::insert_if_absent(conn, &demo_school()).await?;
     let university_created = if db::organizations::root(conn).await?.is_none() {
         // One hash for every demo account: Argon2id is deliberately slow.
@@ -174,7 +175,7 @@ fn account<'a>(
     }
 }
 
-async fn load_university(conn: &mut AsyncPgConnection, hash: &str) -> diesel::QueryResult<()> {
+async fn load_university(conn: &mut AsyncPgConnection, hash: &str) -> db::Result<()> {
     let root = db::organizations::insert(
         conn,
         db::organizations::NewOrg {
@@ -364,7 +365,7 @@ async fn insert_student(
     class_name: &str,
     year: i32,
     degree: &str,
-) -> diesel::QueryResult<()> {
+) -> db::Result<()> {
     let name = format!("{}{}", rng.pick(SURNAMES), rng.pick(GIVEN));
     let id = db::accounts::insert(
         conn,
@@ -619,6 +620,7 @@ pub async fn seed_history(conn: &mut AsyncPgConnection) -> Result<usize, crate::
                 .execute(conn)
                 .await?;
             }
+            crate::cache::STANDINGS_WRITES.bump();
             db::points::recognise_activity(conn, activity, account, Some(account)).await?;
         }
         Ok(())

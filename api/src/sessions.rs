@@ -148,7 +148,7 @@ pub async fn login(
             Ok((tokens, session))
         })
         .await?;
-    let user = row.into_actor(session).me();
+    let user = crate::auth::Actor::from_row(row, session).me();
     Ok(HttpResponse::Ok().json(LoginResponse { tokens, user }))
 }
 

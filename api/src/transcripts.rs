@@ -235,10 +235,7 @@ fn content_hash(doc: &TranscriptDoc) -> Vec<u8> {
 /// 120 random bits in Crockford base32, `SCT-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX`.
 fn new_serial() -> String {
     const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-    let mut hasher = Sha256::new();
-    hasher.update(Uuid::new_v4().as_bytes());
-    hasher.update(Uuid::new_v4().as_bytes());
-    let bytes = hasher.finalize();
+    let bytes = crate::auth::secret::bytes::<15>();
     let mut bits: u128 = 0;
     for b in &bytes[..15] {
         bits = (bits << 8) | u128::from(*b);
@@ -401,8 +398,8 @@ fn target(actor: &Actor, student_id: Option<i64>) -> Result<i64, AppError> {
     params(PreviewQuery),
     responses(
         (status = 200, description = "The document", body = TranscriptDoc),
-        (status = 403, description = "Not the student's, nor over their college", body = ApiError),
-        (status = 404, description = "No such student", body = ApiError),
+        (status = 403, description = "An organisation account without the permission", body = ApiError),
+        (status = 404, description = "No such student, or not one the caller may see", body = ApiError),
     ),
     security(("bearer" = [])),
 )]
@@ -414,13 +411,11 @@ pub async fn preview(
 ) -> Result<web::Json<TranscriptDoc>, AppError> {
     let style = style_of(query.style.as_deref())?;
     let id = target(&actor, query.student_id)?;
+    let may = [Permission::IssueCertificates, Permission::ViewReports];
+    actor.require_any(&may)?;
     let mut conn = state.db.conn().await?;
     let student = student(&mut conn, id).await?;
-    may_print(
-        &actor,
-        &student,
-        &[Permission::IssueCertificates, Permission::ViewReports],
-    )?;
+    may_print(&actor, &student, &may)?;
     let context = Context::get(&mut conn, &state).await?;
     let entries = entries_of(&mut conn, &[id], &context.names).await?;
     let entries = entries.get(&id).map(Vec::as_slice).unwrap_or_default();
@@ -438,8 +433,8 @@ pub async fn preview(
     request_body = IssueRequest,
     responses(
         (status = 201, description = "Issued", body = Verification),
-        (status = 403, description = "Not the student's, nor over their college", body = ApiError),
-        (status = 404, description = "No such student", body = ApiError),
+        (status = 403, description = "An organisation account without the permission", body = ApiError),
+        (status = 404, description = "No such student, or not one the caller may see", body = ApiError),
     ),
     security(("bearer" = [])),
 )]
@@ -451,6 +446,7 @@ pub async fn create(
 ) -> Result<HttpResponse, AppError> {
     let id = target(&actor, body.student_id)?;
     let style = body.style;
+    actor.require_any(&[Permission::IssueCertificates])?;
     let mut conn = state.db.conn().await?;
     let student = student(&mut conn, id).await?;
     may_print(&actor, &student, &[Permission::IssueCertificates])?;
@@ -682,8 +678,8 @@ pub async fn verify(
     params(("serial" = String, Path, description = "Serial")),
     responses(
         (status = 200, description = "The PDF", content_type = "application/pdf", body = Vec<u8>),
-        (status = 403, description = "Not the student's, nor over their college", body = ApiError),
-        (status = 404, description = "No such transcript", body = ApiError),
+        (status = 403, description = "An organisation account without the permission", body = ApiError),
+        (status = 404, description = "No such transcript, or not one the caller may see", body = ApiError),
         (status = 503, description = "No CJK font installed on the server", body = ApiError),
     ),
     security(("bearer" = [])),
@@ -695,6 +691,7 @@ pub async fn pdf(
     serial: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     check_serial(&serial)?;
+    actor.require_any(&[Permission::IssueCertificates])?;
     let fonts = fonts(&state)?;
     let mut conn = state.db.conn().await?;
     let row = issued(&mut conn, &serial)
@@ -845,8 +842,8 @@ impl ListedRow {
     params(("id" = i64, Path, description = "Student account id"), PageParams),
     responses(
         (status = 200, description = "Newest first", body = Page<IssuedTranscript>),
-        (status = 403, description = "Not the student's, nor over their college", body = ApiError),
-        (status = 404, description = "No such student", body = ApiError),
+        (status = 403, description = "An organisation account without the permission", body = ApiError),
+        (status = 404, description = "No such student, or not one the caller may see", body = ApiError),
     ),
     security(("bearer" = [])),
 )]
@@ -858,13 +855,11 @@ pub async fn list_issued(
     query: web::Query<PageParams>,
 ) -> Result<web::Json<Page<IssuedTranscript>>, AppError> {
     let page = PageRequest::try_from(query.into_inner())?;
+    let may = [Permission::IssueCertificates, Permission::ViewReports];
+    actor.require_any(&may)?;
     let mut conn = state.db.conn().await?;
     let student = student(&mut conn, id.into_inner()).await?;
-    may_print(
-        &actor,
-        &student,
-        &[Permission::IssueCertificates, Permission::ViewReports],
-    )?;
+    may_print(&actor, &student, &may)?;
     let rows: Vec<ListedRow> = prepared::sql(format!(
         "SELECT t.serial, t.style, t.issued_at, a.display_name AS issued_by,
                 t.batch_id IS NOT NULL AS batch, t.snapshot -> 'total_points' AS total,

@@ -114,6 +114,34 @@ impl Role {
     }
 }
 
+/// Role and effective permissions of an account, from what is stored.
+pub fn role_and_permissions(
+    kind: AccountKind,
+    is_main: bool,
+    org_is_root: bool,
+    stored: &[String],
+) -> (Role, Vec<Permission>) {
+    match kind {
+        AccountKind::Student => (Role::Student, Vec::new()),
+        AccountKind::Staff => (Role::Instructor, Vec::new()),
+        AccountKind::Organization if is_main => (
+            if org_is_root {
+                Role::SchoolAdmin
+            } else {
+                Role::OrgMain
+            },
+            Permission::ALL.to_vec(),
+        ),
+        AccountKind::Organization => {
+            let mut permissions: Vec<Permission> =
+                stored.iter().filter_map(|p| Permission::parse(p)).collect();
+            permissions.sort();
+            permissions.dedup();
+            (Role::OrgSub, permissions)
+        }
+    }
+}
+
 /// The kind of account, as stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

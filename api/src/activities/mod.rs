@@ -283,6 +283,7 @@ pub async fn create(
     let definition = db::activities::Definition::from_input(&input, actor.account_id);
     let row = conn
         .transaction::<_, AppError, _>(async |conn| {
+            crate::cache::ACTIVITY_WRITES.bump();
             let row = db::activities::insert(conn, organizer.id, &definition).await?;
             db::audit::record(
                 conn,
@@ -390,6 +391,7 @@ pub async fn update(
                     || current.campus != definition.campus
                     || current.credit_level != definition.credit_level
                     || current.points_rule != definition.points_rule);
+            crate::cache::ACTIVITY_WRITES.bump();
             db::activities::update_definition(conn, id, &definition).await?;
             if needs_review {
                 review::resubmit(conn, &actor, id, &organizer, input.credit_level, "amend").await?;

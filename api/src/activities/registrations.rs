@@ -55,6 +55,7 @@ async fn promote_next(
     let waiting =
         db::registrations::in_order(conn, activity.id, RegistrationStatus::Waitlisted).await?;
     for (registration, student) in waiting.into_iter().take(free.min(10_000) as usize) {
+        crate::cache::ACTIVITY_WRITES.bump();
         db::registrations::set_status(conn, registration, RegistrationStatus::Confirmed, None)
             .await?;
         let title = format!("候补成功：{}", activity.title);
@@ -155,6 +156,7 @@ pub async fn register(
                     }
                 }
             };
+            crate::cache::ACTIVITY_WRITES.bump();
             let registration =
                 db::registrations::upsert(conn, id, actor.account_id, status, &answers).await?;
             db::audit::record(
@@ -225,6 +227,7 @@ pub async fn cancel_mine(
                     format!("nothing to cancel ({})", own.status().as_str()),
                 ));
             }
+            crate::cache::ACTIVITY_WRITES.bump();
             db::registrations::set_status(
                 conn,
                 own.id,
@@ -428,6 +431,7 @@ async fn decide(
         } else {
             RegistrationStatus::Rejected
         };
+        crate::cache::ACTIVITY_WRITES.bump();
         db::registrations::set_status(conn, id, status, Some(actor.account_id)).await?;
         let title = format!("{}：{}", status.label_zh(), activity.title);
         db::registrations::notify(
@@ -500,16 +504,18 @@ pub async fn lottery(
             }
             let applicants = db::registrations::in_order(conn, id, RegistrationStatus::Pending).await?;
             let ids: Vec<i64> = applicants.iter().map(|(r, _)| *r).collect();
-            let seed = uuid::Uuid::new_v4().simple().to_string();
+            let seed = crate::auth::secret::hex(128);
             let places = activity.capacity.map(|c| c as usize).unwrap_or(ids.len());
             let selected = draw_lottery(&seed, &ids, places);
             for (registration, student) in &applicants {
                 let won = selected.contains(registration);
                 let status = if won { RegistrationStatus::Confirmed } else { RegistrationStatus::NotSelected };
+                crate::cache::ACTIVITY_WRITES.bump();
                 db::registrations::set_status(conn, *registration, status, Some(actor.account_id)).await?;
                 let title = format!("{}：{}", if won { "中签" } else { "未中签" }, activity.title);
                 db::registrations::notify(conn, &[*student], "lottery_drawn", &title, "", Some(id)).await?;
             }
+            crate::cache::ACTIVITY_WRITES.bump();
             db::activities::set_lottery(conn, id, &seed).await?;
             db::audit::record(
                 conn,

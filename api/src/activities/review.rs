@@ -60,6 +60,7 @@ pub async fn resubmit(
     } else {
         ActivityStatus::Submitted
     };
+    crate::cache::ACTIVITY_WRITES.bump();
     db::activities::set_state(conn, id, to, &chain, 0, Some(Utc::now()), actor.account_id).await?;
     let transition = |action, from, to| NewTransition {
         activity_id: id,
@@ -211,6 +212,7 @@ pub async fn withdraw(
                     "only an activity under review can be withdrawn",
                 ));
             }
+            crate::cache::ACTIVITY_WRITES.bump();
             db::activities::set_state(
                 conn,
                 id,
@@ -355,6 +357,7 @@ async fn decide(
             } else {
                 ("approve", ActivityStatus::Submitted, step)
             };
+            crate::cache::ACTIVITY_WRITES.bump();
             db::activities::set_state(
                 conn,
                 id,
@@ -456,6 +459,7 @@ pub async fn cancel(
                     format!("a {} activity cannot be cancelled", from.as_str()),
                 ));
             }
+            crate::cache::ACTIVITY_WRITES.bump();
             db::activities::set_state(
                 conn,
                 id,

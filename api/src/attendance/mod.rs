@@ -146,6 +146,7 @@ pub async fn put_settings(
         checkin_radius_m: settings.radius_m.map(|r| r as i32),
     };
     conn.transaction::<_, AppError, _>(async |conn| {
+        crate::cache::ACTIVITY_WRITES.bump();
         db::attendance::set_checkin(conn, id, &changes).await?;
         db::audit::record(
             conn,

@@ -523,6 +523,7 @@ async fn decide(
                 .bind::<diesel::sql_types::BigInt, _>(requested_by)
                 .execute(conn)
                 .await?;
+                crate::cache::STANDINGS_WRITES.bump();
                 db::points::recognise_student(conn, activity_id, student, actor.account_id)
                     .await?;
             }

@@ -4,6 +4,7 @@
 //! the permissions it holds.
 
 pub mod password;
+pub mod secret;
 pub mod throttle;
 pub mod token;
 
@@ -63,6 +64,28 @@ impl Actor {
         }
     }
 
+    /// The actor an account's row and its session make.
+    pub fn from_row(row: db::accounts::ActorRow, session_id: uuid::Uuid) -> Actor {
+        let kind = AccountKind::parse(&row.kind).unwrap_or(AccountKind::Student);
+        let (role, permissions) = shared::auth::role_and_permissions(
+            kind,
+            row.is_main,
+            row.org.parent_id.is_none(),
+            &row.permissions,
+        );
+        Actor {
+            account_id: row.id,
+            username: row.username,
+            display_name: row.display_name,
+            kind,
+            role,
+            org: row.org.to_ref(),
+            permissions,
+            session_id,
+            must_change_password: row.must_change_password,
+        }
+    }
+
     /// Whether an organisation with this path lies in the actor's subtree.
     pub fn is_within(&self, path: &[i64]) -> bool {
         self.org.contains(path)
@@ -88,8 +111,21 @@ impl Actor {
         }
     }
 
+    /// Before a student is looked up: a student (who may ask for their own) or an organisation
+    /// account holding any of `any_of`; a sub-account without them gets 403 whatever the id,
+    /// so the answer reveals nothing about it.
+    pub fn require_any(&self, any_of: &[Permission]) -> Result<(), AppError> {
+        if self.kind == AccountKind::Student || any_of.iter().any(|p| self.permissions.contains(p))
+        {
+            Ok(())
+        } else {
+            self.require(any_of[0])
+        }
+    }
+
     /// A student's own data, or an organisation over the student's college (given by its path)
-    /// holding any of `any_of`; other students and everyone else get 403.
+    /// holding any of `any_of`. To everyone else the student is not there (404, exactly as an
+    /// id that is no student), so the answer does not tell who is a student.
     pub fn require_student_or_within(
         &self,
         student: i64,
@@ -100,15 +136,14 @@ impl Actor {
             return if self.account_id == student {
                 Ok(())
             } else {
-                Err(AppError::new(
-                    ErrorCode::Forbidden,
-                    "a student sees only their own",
-                ))
+                Err(AppError::not_found("student"))
             };
         }
-        match any_of.iter().find(|p| self.permissions.contains(p)) {
-            Some(held) => self.require_within(*held, college_path),
-            None => self.require_within(any_of[0], college_path),
+        self.require_any(any_of)?;
+        if self.is_within(college_path) {
+            Ok(())
+        } else {
+            Err(AppError::not_found("student"))
         }
     }
 
@@ -179,7 +214,7 @@ async fn authenticate(req: HttpRequest) -> Result<Actor, AppError> {
         active: row.active && row.org.active,
         must_change_password: false,
     }))?;
-    row.map(|row| row.into_actor(session_id))
+    row.map(|row| Actor::from_row(row, session_id))
         .ok_or_else(|| AppError::Internal("a missing session was admitted".into()))
 }
 
@@ -272,32 +307,4 @@ pub fn client_ip(req: &HttpRequest) -> String {
     req.peer_addr()
         .map(|addr| addr.ip().to_string())
         .unwrap_or_else(|| "unknown".to_owned())
-}
-
-/// Role and effective permissions of an account, from what is stored.
-pub fn role_and_permissions(
-    kind: AccountKind,
-    is_main: bool,
-    org_is_root: bool,
-    stored: &[String],
-) -> (Role, Vec<Permission>) {
-    match kind {
-        AccountKind::Student => (Role::Student, Vec::new()),
-        AccountKind::Staff => (Role::Instructor, Vec::new()),
-        AccountKind::Organization if is_main => (
-            if org_is_root {
-                Role::SchoolAdmin
-            } else {
-                Role::OrgMain
-            },
-            Permission::ALL.to_vec(),
-        ),
-        AccountKind::Organization => {
-            let mut permissions: Vec<Permission> =
-                stored.iter().filter_map(|p| Permission::parse(p)).collect();
-            permissions.sort();
-            permissions.dedup();
-            (Role::OrgSub, permissions)
-        }
-    }
 }

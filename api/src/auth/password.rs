@@ -25,8 +25,7 @@ fn argon2() -> Argon2<'static> {
 
 /// Hashes synchronously (seeding, tests); handlers use [`PasswordHasher::hash`].
 pub fn hash_blocking(password: &str) -> String {
-    let salt =
-        SaltString::encode_b64(uuid::Uuid::new_v4().as_bytes()).expect("16 bytes make a salt");
+    let salt = SaltString::encode_b64(&super::secret::bytes::<16>()).expect("16 bytes make a salt");
     argon2()
         .hash_password(password.as_bytes(), &salt)
         .expect("hashing cannot fail with valid params")
@@ -90,13 +89,8 @@ impl Default for PasswordHasher {
 pub fn temporary_password() -> String {
     const LETTERS: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ";
     const DIGITS: &[u8] = b"23456789";
-    let bytes = *uuid::Uuid::new_v4().as_bytes();
-    let mut password: String = bytes[..10]
-        .iter()
-        .map(|b| LETTERS[*b as usize % LETTERS.len()] as char)
-        .collect();
-    password.push(DIGITS[bytes[10] as usize % DIGITS.len()] as char);
-    password.push(DIGITS[bytes[11] as usize % DIGITS.len()] as char);
+    let mut password = super::secret::chars(LETTERS, 10);
+    password.push_str(&super::secret::chars(DIGITS, 2));
     password
 }
 
@@ -121,6 +115,17 @@ mod tests {
         for _ in 0..100 {
             let password = temporary_password();
             shared::auth::check_password("p", &password, "someone").unwrap();
+        }
+    }
+
+    #[test]
+    fn temporary_passwords_use_every_letter_position_freely() {
+        // From UUID bytes, the 7th letter came from the version byte (0x4X): a few letters only.
+        let passwords: Vec<String> = (0..400).map(|_| temporary_password()).collect();
+        for position in 0..10 {
+            let letters: std::collections::HashSet<u8> =
+                passwords.iter().map(|p| p.as_bytes()[position]).collect();
+            assert!(letters.len() > 30, "letter {position}: {}", letters.len());
         }
     }
 }

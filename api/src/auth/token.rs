@@ -98,11 +98,7 @@ impl TokenKeys {
 
 /// A new refresh token: 256 random bits, hex.
 pub fn new_refresh_token() -> String {
-    format!(
-        "{}{}",
-        uuid::Uuid::new_v4().simple(),
-        uuid::Uuid::new_v4().simple()
-    )
+    super::secret::hex(256)
 }
 
 /// What is stored of a refresh token.
@@ -148,5 +144,19 @@ mod tests {
         assert_eq!(a.len(), 64);
         assert_eq!(hash_refresh_token(&a).len(), 32);
         assert_ne!(hash_refresh_token(&a), hash_refresh_token(&b));
+    }
+
+    #[test]
+    fn every_hex_digit_of_a_refresh_token_is_random() {
+        // Two UUIDs' digits would fix the 13th and 45th to `4` (their version): 244 bits.
+        let tokens: Vec<String> = (0..64).map(|_| new_refresh_token()).collect();
+        for position in 0..64 {
+            let digits: std::collections::HashSet<u8> =
+                tokens.iter().map(|t| t.as_bytes()[position]).collect();
+            assert!(
+                digits.len() > 4,
+                "digit {position} barely varies: {digits:?}"
+            );
+        }
     }
 }

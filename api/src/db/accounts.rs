@@ -1,5 +1,6 @@
 //! Accounts (students, staff, organisation accounts) and their sessions.
 
+use super::Result;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -10,7 +11,7 @@ use super::{
     organizations::OrgRow,
     schema::{accounts, organizations, refresh_tokens, sessions},
 };
-use crate::auth::{Actor, role_and_permissions};
+use shared::auth::role_and_permissions;
 
 /// An account with its organisation, as authentication needs it.
 pub struct ActorRow {
@@ -24,29 +25,6 @@ pub struct ActorRow {
     pub must_change_password: bool,
     pub org: OrgRow,
     pub session_ended: bool,
-}
-
-impl ActorRow {
-    pub fn into_actor(self, session_id: uuid::Uuid) -> Actor {
-        let kind = AccountKind::parse(&self.kind).unwrap_or(AccountKind::Student);
-        let (role, permissions) = role_and_permissions(
-            kind,
-            self.is_main,
-            self.org.parent_id.is_none(),
-            &self.permissions,
-        );
-        Actor {
-            account_id: self.id,
-            username: self.username,
-            display_name: self.display_name,
-            kind,
-            role,
-            org: self.org.to_ref(),
-            permissions,
-            session_id,
-            must_change_password: self.must_change_password,
-        }
-    }
 }
 
 type AccountColumns = (i64, String, String, String, bool, Vec<String>, bool, bool);
@@ -96,7 +74,7 @@ pub async fn actor(
     conn: &mut AsyncPgConnection,
     account_id: i64,
     session_id: uuid::Uuid,
-) -> QueryResult<Option<ActorRow>> {
+) -> Result<Option<ActorRow>> {
     let row: Option<(AccountColumns, OrgRow, Option<DateTime<Utc>>)> = sessions::table
         .inner_join(accounts::table.inner_join(organizations::table))
         .filter(sessions::id.eq(session_id))
@@ -112,7 +90,7 @@ pub async fn actor(
 pub async fn for_login(
     conn: &mut AsyncPgConnection,
     username: &str,
-) -> QueryResult<Option<(ActorRow, String)>> {
+) -> Result<Option<(ActorRow, String)>> {
     let row: Option<(AccountColumns, OrgRow, String)> = accounts::table
         .inner_join(organizations::table)
         .filter(lower(accounts::username).eq(username.to_lowercase()))
@@ -128,7 +106,7 @@ pub async fn for_login(
 }
 
 /// An account with its organisation, by id.
-pub async fn by_id(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Option<ActorRow>> {
+pub async fn by_id(conn: &mut AsyncPgConnection, id: i64) -> Result<Option<ActorRow>> {
     let row: Option<(AccountColumns, OrgRow)> = accounts::table
         .inner_join(organizations::table)
         .filter(accounts::id.eq(id))
@@ -139,12 +117,12 @@ pub async fn by_id(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Option<
     Ok(row.map(|(account, org)| actor_row(account, org, false)))
 }
 
-pub async fn password_hash(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<String> {
-    accounts::table
+pub async fn password_hash(conn: &mut AsyncPgConnection, id: i64) -> Result<String> {
+    Ok(accounts::table
         .find(id)
         .select(accounts::password_hash)
         .first(conn)
-        .await
+        .await?)
 }
 
 #[derive(Insertable)]
@@ -162,21 +140,21 @@ pub struct NewAccount<'a> {
     pub updated_by: Option<i64>,
 }
 
-pub async fn insert(conn: &mut AsyncPgConnection, new: &NewAccount<'_>) -> QueryResult<i64> {
-    diesel::insert_into(accounts::table)
+pub async fn insert(conn: &mut AsyncPgConnection, new: &NewAccount<'_>) -> Result<i64> {
+    Ok(diesel::insert_into(accounts::table)
         .values(new)
         .returning(accounts::id)
         .get_result(conn)
-        .await
+        .await?)
 }
 
 /// Whether the name is taken (case-insensitively).
-pub async fn username_taken(conn: &mut AsyncPgConnection, username: &str) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
+pub async fn username_taken(conn: &mut AsyncPgConnection, username: &str) -> Result<bool> {
+    Ok(diesel::select(diesel::dsl::exists(
         accounts::table.filter(lower(accounts::username).eq(username.to_lowercase())),
     ))
     .get_result(conn)
-    .await
+    .await?)
 }
 
 type OrgAccountColumns = (
@@ -222,7 +200,7 @@ fn org_account(
 pub async fn of_organization(
     conn: &mut AsyncPgConnection,
     organization_id: i64,
-) -> QueryResult<Vec<OrgAccount>> {
+) -> Result<Vec<OrgAccount>> {
     let rows: Vec<OrgAccountColumns> = accounts::table
         .filter(accounts::organization_id.eq(organization_id))
         .filter(accounts::kind.eq(AccountKind::Organization.as_str()))
@@ -256,11 +234,7 @@ pub struct AccountChanges {
     pub updated_by: Option<i64>,
 }
 
-pub async fn update(
-    conn: &mut AsyncPgConnection,
-    id: i64,
-    changes: &AccountChanges,
-) -> QueryResult<()> {
+pub async fn update(conn: &mut AsyncPgConnection, id: i64, changes: &AccountChanges) -> Result<()> {
     diesel::update(accounts::table.find(id))
         .set((changes, accounts::updated_at.eq(diesel::dsl::now)))
         .execute(conn)
@@ -275,7 +249,7 @@ pub async fn start_session(
     account_id: i64,
     user_agent: Option<&str>,
     client_ip: &str,
-) -> QueryResult<uuid::Uuid> {
+) -> Result<uuid::Uuid> {
     let id = uuid::Uuid::new_v4();
     diesel::insert_into(sessions::table)
         .values((
@@ -294,7 +268,7 @@ pub async fn store_refresh_token(
     session_id: uuid::Uuid,
     hash: &[u8],
     expires_at: DateTime<Utc>,
-) -> QueryResult<()> {
+) -> Result<()> {
     diesel::insert_into(refresh_tokens::table)
         .values((
             refresh_tokens::token_hash.eq(hash),
@@ -318,7 +292,7 @@ pub struct RefreshRow {
 pub async fn refresh_token_for_update(
     conn: &mut AsyncPgConnection,
     hash: &[u8],
-) -> QueryResult<Option<RefreshRow>> {
+) -> Result<Option<RefreshRow>> {
     type Row = (
         uuid::Uuid,
         i64,
@@ -351,7 +325,7 @@ pub async fn refresh_token_for_update(
     ))
 }
 
-pub async fn mark_refresh_token_used(conn: &mut AsyncPgConnection, hash: &[u8]) -> QueryResult<()> {
+pub async fn mark_refresh_token_used(conn: &mut AsyncPgConnection, hash: &[u8]) -> Result<()> {
     diesel::update(refresh_tokens::table.find(hash))
         .set(refresh_tokens::used_at.eq(diesel::dsl::now))
         .execute(conn)
@@ -359,10 +333,7 @@ pub async fn mark_refresh_token_used(conn: &mut AsyncPgConnection, hash: &[u8]) 
     Ok(())
 }
 
-pub async fn touch_session(
-    conn: &mut AsyncPgConnection,
-    session_id: uuid::Uuid,
-) -> QueryResult<()> {
+pub async fn touch_session(conn: &mut AsyncPgConnection, session_id: uuid::Uuid) -> Result<()> {
     diesel::update(sessions::table.find(session_id))
         .set(sessions::last_used_at.eq(diesel::dsl::now))
         .execute(conn)
@@ -375,7 +346,7 @@ pub async fn end_session(
     conn: &mut AsyncPgConnection,
     session_id: uuid::Uuid,
     reason: &str,
-) -> QueryResult<bool> {
+) -> Result<bool> {
     let ended = diesel::update(
         sessions::table
             .find(session_id)
@@ -396,9 +367,9 @@ pub async fn end_sessions(
     account_id: i64,
     keep: Option<uuid::Uuid>,
     reason: &str,
-) -> QueryResult<usize> {
+) -> Result<usize> {
     let keep = keep.unwrap_or(uuid::Uuid::nil());
-    diesel::update(
+    Ok(diesel::update(
         sessions::table
             .filter(sessions::account_id.eq(account_id))
             .filter(sessions::ended_at.is_null())
@@ -409,5 +380,5 @@ pub async fn end_sessions(
         sessions::end_reason.eq(reason),
     ))
     .execute(conn)
-    .await
+    .await?)
 }

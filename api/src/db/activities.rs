@@ -1,5 +1,6 @@
 //! Activities, their transitions, and the counts of their sign-ups.
 
+use super::Result;
 use chrono::{DateTime, SubsecRound, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -19,10 +20,6 @@ use super::{
         registrations,
     },
 };
-
-/// Writes to activities and registrations by this process: a kept feed page
-/// (`AppState::feed`) is served only while this has not moved since it was read.
-pub static WRITES: crate::cache::Writes = crate::cache::Writes::new();
 
 /// An activity as stored.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -178,9 +175,8 @@ pub async fn insert(
     conn: &mut AsyncPgConnection,
     organizer_id: i64,
     definition: &Definition,
-) -> QueryResult<ActivityRow> {
-    WRITES.bump();
-    diesel::insert_into(activities::table)
+) -> Result<ActivityRow> {
+    Ok(diesel::insert_into(activities::table)
         .values((
             definition,
             activities::organizer_id.eq(organizer_id),
@@ -188,15 +184,14 @@ pub async fn insert(
         ))
         .returning(ActivityRow::as_returning())
         .get_result(conn)
-        .await
+        .await?)
 }
 
 pub async fn update_definition(
     conn: &mut AsyncPgConnection,
     id: i64,
     definition: &Definition,
-) -> QueryResult<()> {
-    WRITES.bump();
+) -> Result<()> {
     diesel::update(activities::table.find(id))
         .set((definition, activities::updated_at.eq(diesel::dsl::now)))
         .execute(conn)
@@ -204,28 +199,25 @@ pub async fn update_definition(
     Ok(())
 }
 
-pub async fn get(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Option<ActivityRow>> {
-    activities::table
+pub async fn get(conn: &mut AsyncPgConnection, id: i64) -> Result<Option<ActivityRow>> {
+    Ok(activities::table
         .find(id)
         .select(ActivityRow::as_select())
         .first(conn)
         .await
-        .optional()
+        .optional()?)
 }
 
 /// Locks the activity for the rest of the transaction: every state change and every sign-up
 /// goes through this lock, so capacity holds under concurrent requests.
-pub async fn get_for_update(
-    conn: &mut AsyncPgConnection,
-    id: i64,
-) -> QueryResult<Option<ActivityRow>> {
-    activities::table
+pub async fn get_for_update(conn: &mut AsyncPgConnection, id: i64) -> Result<Option<ActivityRow>> {
+    Ok(activities::table
         .find(id)
         .select(ActivityRow::as_select())
         .for_update()
         .first(conn)
         .await
-        .optional()
+        .optional()?)
 }
 
 /// Sets the review state.
@@ -237,8 +229,7 @@ pub async fn set_state(
     step: i32,
     submitted_at: Option<DateTime<Utc>>,
     by: i64,
-) -> QueryResult<()> {
-    WRITES.bump();
+) -> Result<()> {
     diesel::update(activities::table.find(id))
         .set((
             activities::status.eq(status.as_str()),
@@ -253,8 +244,7 @@ pub async fn set_state(
     Ok(())
 }
 
-pub async fn set_lottery(conn: &mut AsyncPgConnection, id: i64, seed: &str) -> QueryResult<()> {
-    WRITES.bump();
+pub async fn set_lottery(conn: &mut AsyncPgConnection, id: i64, seed: &str) -> Result<()> {
     diesel::update(activities::table.find(id))
         .set((
             activities::lottery_seed.eq(seed),
@@ -275,10 +265,7 @@ pub struct NewTransition<'a> {
     pub reason: Option<&'a str>,
 }
 
-pub async fn record_transition(
-    conn: &mut AsyncPgConnection,
-    t: NewTransition<'_>,
-) -> QueryResult<()> {
+pub async fn record_transition(conn: &mut AsyncPgConnection, t: NewTransition<'_>) -> Result<()> {
     diesel::insert_into(activity_transitions::table)
         .values((
             activity_transitions::activity_id.eq(t.activity_id),
@@ -303,7 +290,7 @@ pub struct TransitionRow {
 pub async fn transitions(
     conn: &mut AsyncPgConnection,
     activity_id: i64,
-) -> QueryResult<Vec<TransitionRow>> {
+) -> Result<Vec<TransitionRow>> {
     type Row = (
         DateTime<Utc>,
         String,
@@ -356,19 +343,16 @@ pub async fn transitions(
 pub async fn organization_names(
     conn: &mut AsyncPgConnection,
     ids: &[i64],
-) -> QueryResult<Vec<(i64, String)>> {
-    organizations::table
+) -> Result<Vec<(i64, String)>> {
+    Ok(organizations::table
         .filter(organizations::id.eq_any(ids))
         .select((organizations::id, organizations::name))
         .load(conn)
-        .await
+        .await?)
 }
 
 /// Staff accounts by id (active ones), as people.
-pub async fn staff_people(
-    conn: &mut AsyncPgConnection,
-    ids: &[i64],
-) -> QueryResult<Vec<PersonRef>> {
+pub async fn staff_people(conn: &mut AsyncPgConnection, ids: &[i64]) -> Result<Vec<PersonRef>> {
     let rows: Vec<(i64, String)> = accounts::table
         .filter(accounts::id.eq_any(ids))
         .filter(accounts::kind.eq("staff"))
@@ -393,20 +377,20 @@ pub async fn staff_people(
 pub async fn category_name(
     conn: &mut AsyncPgConnection,
     code: &str,
-) -> QueryResult<Option<(String, bool)>> {
-    activity_categories::table
+) -> Result<Option<(String, bool)>> {
+    Ok(activity_categories::table
         .find(code)
         .select((activity_categories::name, activity_categories::active))
         .first(conn)
         .await
-        .optional()
+        .optional()?)
 }
 
 /// Sign-up counts of activities: (confirmed, waitlisted, pending) by activity id.
 pub async fn counts(
     conn: &mut AsyncPgConnection,
     ids: &[i64],
-) -> QueryResult<Vec<(i64, u32, u32, u32)>> {
+) -> Result<Vec<(i64, u32, u32, u32)>> {
     let rows: Vec<(i64, String, i64)> = registrations::table
         .filter(registrations::activity_id.eq_any(ids))
         .filter(registrations::status.eq_any(["confirmed", "waitlisted", "pending"]))
@@ -455,7 +439,7 @@ pub async fn list(
     filter: &Filter,
     page: PageRequest,
     now: DateTime<Utc>,
-) -> QueryResult<(Vec<ActivitySummary>, u64)> {
+) -> Result<(Vec<ActivitySummary>, u64)> {
     // The same filters on the page query (joined for the names) and on the count (the bare
     // table: counting through the joins was most of the feed's time at 5,000 activities).
     macro_rules! filtered {
@@ -499,7 +483,7 @@ pub async fn list(
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
             {
-                let pattern = format!("%{}%", search.replace(['%', '_'], ""));
+                let pattern = super::pattern::containing(search);
                 query = query.filter(
                     activities::title
                         .ilike(pattern.clone())
@@ -602,7 +586,7 @@ pub async fn awaiting(
     conn: &mut AsyncPgConnection,
     organization_id: i64,
     page: PageRequest,
-) -> QueryResult<(Vec<(ActivityRow, String, String)>, u64)> {
+) -> Result<(Vec<(ActivityRow, String, String)>, u64)> {
     let waiting = diesel::dsl::sql::<diesel::sql_types::Bool>(
         "activities.review_chain[activities.review_step + 1] = ",
     )
@@ -632,17 +616,14 @@ pub async fn awaiting(
 }
 
 /// Whether a field already has answers in the activity's sign-ups.
-pub async fn answered_keys(
-    conn: &mut AsyncPgConnection,
-    activity_id: i64,
-) -> QueryResult<Vec<String>> {
-    prepared::sql(
+pub async fn answered_keys(conn: &mut AsyncPgConnection, activity_id: i64) -> Result<Vec<String>> {
+    Ok(prepared::sql(
         "SELECT DISTINCT jsonb_object_keys(answers) AS key FROM registrations WHERE activity_id = $1",
     )
     .bind::<diesel::sql_types::BigInt, _>(activity_id)
     .load::<KeyRow>(conn)
     .await
-    .map(|rows| rows.into_iter().map(|r| r.key).collect())
+    .map(|rows| rows.into_iter().map(|r| r.key).collect())?)
 }
 
 #[derive(QueryableByName)]

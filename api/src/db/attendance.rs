@@ -1,5 +1,6 @@
 //! Attendance records, refused scans, back-fill requests and recognised results.
 
+use super::Result;
 use chrono::{DateTime, Utc};
 use diesel::{
     prelude::*,
@@ -49,13 +50,13 @@ impl CheckinRow {
     }
 }
 
-pub async fn checkin_row(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Option<CheckinRow>> {
-    activities::table
+pub async fn checkin_row(conn: &mut AsyncPgConnection, id: i64) -> Result<Option<CheckinRow>> {
+    Ok(activities::table
         .find(id)
         .select(CheckinRow::as_select())
         .first(conn)
         .await
-        .optional()
+        .optional()?)
 }
 
 #[derive(AsChangeset)]
@@ -73,8 +74,7 @@ pub async fn set_checkin(
     conn: &mut AsyncPgConnection,
     id: i64,
     changes: &CheckinChanges,
-) -> QueryResult<()> {
-    super::activities::WRITES.bump();
+) -> Result<()> {
     diesel::update(activities::table.find(id))
         .set(changes)
         .execute(conn)
@@ -86,14 +86,14 @@ pub async fn set_checkin(
 pub async fn student_by_number(
     conn: &mut AsyncPgConnection,
     student_no: &str,
-) -> QueryResult<Option<(i64, String)>> {
-    accounts::table
+) -> Result<Option<(i64, String)>> {
+    Ok(accounts::table
         .filter(lower(accounts::username).eq(student_no.trim().to_lowercase()))
         .filter(accounts::kind.eq("student"))
         .select((accounts::id, accounts::display_name))
         .first(conn)
         .await
-        .optional()
+        .optional()?)
 }
 
 /// Whether the student holds a confirmed place.
@@ -101,15 +101,15 @@ pub async fn is_registered(
     conn: &mut AsyncPgConnection,
     activity_id: i64,
     student_id: i64,
-) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
+) -> Result<bool> {
+    Ok(diesel::select(diesel::dsl::exists(
         registrations::table
             .filter(registrations::activity_id.eq(activity_id))
             .filter(registrations::student_id.eq(student_id))
             .filter(registrations::status.eq("confirmed")),
     ))
     .get_result(conn)
-    .await
+    .await?)
 }
 
 #[derive(Insertable)]
@@ -131,7 +131,7 @@ pub struct NewAttendance<'a> {
 
 /// Records the check-in unless the student has one: answers whether it was recorded. The
 /// unique (activity, student) makes this safe under concurrent scans.
-pub async fn check_in(conn: &mut AsyncPgConnection, new: &NewAttendance<'_>) -> QueryResult<bool> {
+pub async fn check_in(conn: &mut AsyncPgConnection, new: &NewAttendance<'_>) -> Result<bool> {
     let inserted = diesel::insert_into(attendance::table)
         .values(new)
         .on_conflict_do_nothing()
@@ -188,9 +188,9 @@ pub struct ScanOutcome {
 ///
 /// The window repeats [`CheckinRow::window`] and the distance `shared::attendance::distance_m`
 /// (haversine, 6,371 km); the attendance API tests hold them to the same results.
-pub async fn scan_in(conn: &mut AsyncPgConnection, scan: &Scan<'_>) -> QueryResult<ScanOutcome> {
+pub async fn scan_in(conn: &mut AsyncPgConnection, scan: &Scan<'_>) -> Result<ScanOutcome> {
     use diesel::sql_types::{Double, Integer, Timestamptz, Uuid};
-    prepared::sql(SCAN_SQL)
+    Ok(prepared::sql(SCAN_SQL)
         .bind::<Uuid, _>(scan.session_id)
         .bind::<BigInt, _>(scan.student_id)
         .bind::<BigInt, _>(scan.activity_id)
@@ -202,7 +202,7 @@ pub async fn scan_in(conn: &mut AsyncPgConnection, scan: &Scan<'_>) -> QueryResu
         .bind::<Nullable<Double>, _>(scan.latitude)
         .bind::<Nullable<Double>, _>(scan.longitude)
         .get_result(conn)
-        .await
+        .await?)
 }
 
 /// [`scan_in`]'s statement, kept prepared ([`prepared`]): otherwise PostgreSQL would parse and
@@ -258,7 +258,7 @@ pub async fn check_out(
     activity_id: i64,
     student_id: i64,
     at: DateTime<Utc>,
-) -> QueryResult<Option<bool>> {
+) -> Result<Option<bool>> {
     let updated = diesel::update(
         attendance::table
             .filter(attendance::activity_id.eq(activity_id))
@@ -288,7 +288,7 @@ pub async fn record_attempt(
     outcome: &str,
     device: Option<&str>,
     ip: &str,
-) -> QueryResult<()> {
+) -> Result<()> {
     diesel::insert_into(attendance_attempts::table)
         .values((
             attendance_attempts::activity_id.eq(activity_id),
@@ -303,7 +303,7 @@ pub async fn record_attempt(
 }
 
 /// (checked in, checked out).
-pub async fn counts(conn: &mut AsyncPgConnection, activity_id: i64) -> QueryResult<(u32, u32)> {
+pub async fn counts(conn: &mut AsyncPgConnection, activity_id: i64) -> Result<(u32, u32)> {
     let (checked_in, checked_out): (i64, i64) = attendance::table
         .filter(attendance::activity_id.eq(activity_id))
         .select((
@@ -321,7 +321,7 @@ pub async fn list(
     activity_id: i64,
     offset: i64,
     limit: i64,
-) -> QueryResult<Vec<AttendanceRecord>> {
+) -> Result<Vec<AttendanceRecord>> {
     let recorder = diesel::alias!(accounts as recorder);
     type Row = (
         i64,
@@ -402,8 +402,8 @@ pub async fn anomalies(
     conn: &mut AsyncPgConnection,
     activity_id: i64,
     radius_m: Option<i32>,
-) -> QueryResult<Vec<AnomalyRow>> {
-    prepared::sql(
+) -> Result<Vec<AnomalyRow>> {
+    Ok(prepared::sql(
         "WITH a AS (SELECT at.*, ac.username FROM attendance at JOIN accounts ac ON ac.id = at.student_id WHERE at.activity_id = $1)
          SELECT 'shared_device' AS kind, max(t.at) AS at, array_agg(DISTINCT ac.username) AS students,
                 'device ' || left(t.device_id, 8) || ': ' || count(*) || ' refused attempt(s) for another student' AS detail
@@ -431,5 +431,5 @@ pub async fn anomalies(
     .bind::<diesel::sql_types::BigInt, _>(activity_id)
     .bind::<diesel::sql_types::Nullable<diesel::sql_types::Integer>, _>(radius_m)
     .load(conn)
-    .await
+    .await?)
 }

@@ -1,6 +1,7 @@
 //! Writing and reading the append-only audit log. Every write handler records its change here,
 //! on the same connection and inside the same transaction as the change itself.
 
+use super::Result;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -33,7 +34,7 @@ pub async fn record(
     conn: &mut AsyncPgConnection,
     actor_id: Option<i64>,
     change: Change<'_>,
-) -> QueryResult<()> {
+) -> Result<()> {
     diesel::insert_into(audit_log::table)
         .values(NewEntry {
             actor_id,
@@ -75,7 +76,7 @@ pub async fn list(
     conn: &mut AsyncPgConnection,
     filter: &Filter,
     page: PageRequest,
-) -> QueryResult<(Vec<AuditEntry>, u64)> {
+) -> Result<(Vec<AuditEntry>, u64)> {
     let query = || {
         let mut query = audit_log::table
             .left_join(accounts::table)
@@ -83,7 +84,7 @@ pub async fn list(
             .filter(organizations::path.contains(vec![filter.within]))
             .into_boxed();
         if let Some(action) = &filter.action {
-            query = query.filter(audit_log::action.like(format!("{}%", action.replace('%', ""))));
+            query = query.filter(audit_log::action.like(super::pattern::starting(action)));
         }
         if let Some(actor_id) = filter.actor_id {
             query = query.filter(audit_log::actor_id.eq(actor_id));

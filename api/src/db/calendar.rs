@@ -1,5 +1,6 @@
 //! The working-day calendar's exceptions.
 
+use super::Result;
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -14,7 +15,7 @@ pub async fn list(
     from: NaiveDate,
     to: NaiveDate,
     page: PageRequest,
-) -> QueryResult<(Vec<CalendarDay>, u64)> {
+) -> Result<(Vec<CalendarDay>, u64)> {
     let total: i64 = calendar_days::table
         .filter(calendar_days::date.between(from, to))
         .count()
@@ -46,7 +47,7 @@ pub async fn list(
 }
 
 /// Every exception on or after `from`, by date (the table holds a few dozen rows a year).
-pub async fn from(conn: &mut AsyncPgConnection, from: NaiveDate) -> QueryResult<Vec<CalendarDay>> {
+pub async fn from(conn: &mut AsyncPgConnection, from: NaiveDate) -> Result<Vec<CalendarDay>> {
     let rows: Vec<(NaiveDate, String, String)> = calendar_days::table
         .filter(calendar_days::date.ge(from))
         .order(calendar_days::date)
@@ -70,7 +71,7 @@ fn day((date, kind, name): (NaiveDate, String, String)) -> Option<CalendarDay> {
 }
 
 /// Sets (or replaces) the exception of a date.
-pub async fn upsert(conn: &mut AsyncPgConnection, day: &CalendarDay, by: i64) -> QueryResult<()> {
+pub async fn upsert(conn: &mut AsyncPgConnection, day: &CalendarDay, by: i64) -> Result<()> {
     diesel::insert_into(calendar_days::table)
         .values((
             calendar_days::date.eq(day.date),
@@ -92,7 +93,7 @@ pub async fn upsert(conn: &mut AsyncPgConnection, day: &CalendarDay, by: i64) ->
 }
 
 /// Removes a date's exception; answers whether there was one.
-pub async fn delete(conn: &mut AsyncPgConnection, date: NaiveDate) -> QueryResult<bool> {
+pub async fn delete(conn: &mut AsyncPgConnection, date: NaiveDate) -> Result<bool> {
     Ok(diesel::delete(calendar_days::table.find(date))
         .execute(conn)
         .await?

@@ -1,6 +1,7 @@
 //! Bulk imports between preview and confirmation: the `imports` table keeps each previewed
 //! file's planned rows (jsonb) until it is confirmed.
 
+use super::Result;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -32,7 +33,7 @@ pub struct NewImport<'a> {
     pub rows: serde_json::Value,
 }
 
-pub async fn insert(conn: &mut AsyncPgConnection, new: &NewImport<'_>) -> QueryResult<()> {
+pub async fn insert(conn: &mut AsyncPgConnection, new: &NewImport<'_>) -> Result<()> {
     diesel::insert_into(imports::table)
         .values(new)
         .execute(conn)
@@ -50,10 +51,7 @@ type ImportColumns = (
     Option<DateTime<Utc>>,
 );
 
-pub async fn get(
-    conn: &mut AsyncPgConnection,
-    id: uuid::Uuid,
-) -> QueryResult<Option<ImportRecord>> {
+pub async fn get(conn: &mut AsyncPgConnection, id: uuid::Uuid) -> Result<Option<ImportRecord>> {
     let row: Option<ImportColumns> = imports::table
         .inner_join(organizations::table)
         .filter(imports::id.eq(id))
@@ -85,7 +83,7 @@ pub async fn get(
 }
 
 /// Locks the import for the rest of the transaction; answers whether it is confirmed already.
-pub async fn lock(conn: &mut AsyncPgConnection, id: uuid::Uuid) -> QueryResult<bool> {
+pub async fn lock(conn: &mut AsyncPgConnection, id: uuid::Uuid) -> Result<bool> {
     let confirmed_at: Option<DateTime<Utc>> = imports::table
         .find(id)
         .select(imports::confirmed_at)
@@ -95,11 +93,7 @@ pub async fn lock(conn: &mut AsyncPgConnection, id: uuid::Uuid) -> QueryResult<b
     Ok(confirmed_at.is_some())
 }
 
-pub async fn mark_confirmed(
-    conn: &mut AsyncPgConnection,
-    id: uuid::Uuid,
-    by: i64,
-) -> QueryResult<()> {
+pub async fn mark_confirmed(conn: &mut AsyncPgConnection, id: uuid::Uuid, by: i64) -> Result<()> {
     diesel::update(imports::table.find(id))
         .set((
             imports::confirmed_at.eq(diesel::dsl::now),
@@ -111,10 +105,10 @@ pub async fn mark_confirmed(
 }
 
 /// Every organisation: an import names them by name or code, and a school has a few hundred.
-pub async fn organizations(conn: &mut AsyncPgConnection) -> QueryResult<Vec<OrgRow>> {
-    organizations::table
+pub async fn organizations(conn: &mut AsyncPgConnection) -> Result<Vec<OrgRow>> {
+    Ok(organizations::table
         .order(organizations::path)
         .select(OrgRow::as_select())
         .load(conn)
-        .await
+        .await?)
 }

@@ -1,6 +1,9 @@
 //! Database access: the connection pool, the embedded migrations, and one module per resource
 //! holding functions that take a connection and return domain types.
 
+mod error;
+pub use error::{Error, Result};
+
 pub mod accounts;
 pub mod activities;
 pub mod attendance;
@@ -8,6 +11,7 @@ pub mod audit;
 pub mod calendar;
 pub mod imports;
 pub mod organizations;
+pub mod pattern;
 pub mod people;
 pub mod points;
 pub mod prepared;
@@ -23,13 +27,6 @@ use diesel_async::{
 };
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use std::time::Duration;
-
-use crate::error::AppError;
-
-/// Writes by this process to what transcripts are built from besides the ledger — the school
-/// profile, categories, terms and scoring rules: `transcripts::Context` is kept while this has
-/// not moved.
-pub static REFERENCE_WRITES: crate::cache::Writes = crate::cache::Writes::new();
 
 /// Joins `print-schema` leaves out because the two tables reference each other more than once
 /// (organizations.created_by → accounts, registrations.decided_by → accounts).
@@ -78,13 +75,13 @@ impl Database {
         }
     }
 
-    /// A connection from the pool, or 503 `database_unavailable` after the acquire timeout.
-    pub async fn conn(&self) -> Result<DbConn, AppError> {
+    /// A connection from the pool, or [`Error::Unavailable`] after the acquire timeout.
+    pub async fn conn(&self) -> Result<DbConn> {
         match tokio::time::timeout(self.acquire_timeout, self.pool.get()).await {
             Ok(Ok(conn)) => Ok(conn),
-            Ok(Err(error)) => Err(AppError::unavailable(error.to_string())),
-            Err(_) => Err(AppError::unavailable(
-                "timed out waiting for a database connection",
+            Ok(Err(error)) => Err(Error::Unavailable(error.to_string())),
+            Err(_) => Err(Error::Unavailable(
+                "timed out waiting for a database connection".into(),
             )),
         }
     }

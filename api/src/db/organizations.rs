@@ -1,5 +1,6 @@
 //! The organisation tree. Subtree membership is `path @> ARRAY[id]` (GIN-indexed).
 
+use super::Result;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -57,42 +58,42 @@ impl OrgRow {
     }
 }
 
-pub async fn get(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Option<OrgRow>> {
-    organizations::table
+pub async fn get(conn: &mut AsyncPgConnection, id: i64) -> Result<Option<OrgRow>> {
+    Ok(organizations::table
         .find(id)
         .select(OrgRow::as_select())
         .first(conn)
         .await
-        .optional()
+        .optional()?)
 }
 
 /// Locks the row for the rest of the transaction (moves and deactivations).
-pub async fn get_for_update(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Option<OrgRow>> {
-    organizations::table
+pub async fn get_for_update(conn: &mut AsyncPgConnection, id: i64) -> Result<Option<OrgRow>> {
+    Ok(organizations::table
         .find(id)
         .select(OrgRow::as_select())
         .for_update()
         .first(conn)
         .await
-        .optional()
+        .optional()?)
 }
 
-pub async fn root(conn: &mut AsyncPgConnection) -> QueryResult<Option<OrgRow>> {
-    organizations::table
+pub async fn root(conn: &mut AsyncPgConnection) -> Result<Option<OrgRow>> {
+    Ok(organizations::table
         .filter(organizations::parent_id.is_null())
         .select(OrgRow::as_select())
         .first(conn)
         .await
-        .optional()
+        .optional()?)
 }
 
-pub async fn by_code(conn: &mut AsyncPgConnection, code: &str) -> QueryResult<Option<OrgRow>> {
-    organizations::table
+pub async fn by_code(conn: &mut AsyncPgConnection, code: &str) -> Result<Option<OrgRow>> {
+    Ok(organizations::table
         .filter(organizations::code.eq(code))
         .select(OrgRow::as_select())
         .first(conn)
         .await
-        .optional()
+        .optional()?)
 }
 
 /// Which organisations to list.
@@ -111,7 +112,7 @@ pub async fn list(
     conn: &mut AsyncPgConnection,
     filter: &Filter,
     page: PageRequest,
-) -> QueryResult<(Vec<Organization>, u64)> {
+) -> Result<(Vec<Organization>, u64)> {
     let query = || {
         let mut query = organizations::table.into_boxed();
         if let Some(within) = filter.within {
@@ -124,7 +125,7 @@ pub async fn list(
             query = query.filter(organizations::active.eq(true));
         }
         if let Some(search) = filter.search.as_deref().filter(|s| !s.trim().is_empty()) {
-            let pattern = format!("%{}%", search.trim().replace(['%', '_'], ""));
+            let pattern = super::pattern::containing(search);
             query = query.filter(
                 organizations::name
                     .ilike(pattern.clone())
@@ -162,14 +163,14 @@ pub async fn list(
 }
 
 /// The main account's name of one organisation.
-pub async fn main_account(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Option<String>> {
-    accounts::table
+pub async fn main_account(conn: &mut AsyncPgConnection, id: i64) -> Result<Option<String>> {
+    Ok(accounts::table
         .filter(accounts::organization_id.eq(id))
         .filter(accounts::is_main.eq(true))
         .select(accounts::username)
         .first(conn)
         .await
-        .optional()
+        .optional()?)
 }
 
 #[derive(Insertable)]
@@ -185,15 +186,15 @@ pub struct NewOrg<'a> {
     pub updated_by: Option<i64>,
 }
 
-pub async fn insert(conn: &mut AsyncPgConnection, new: NewOrg<'_>) -> QueryResult<OrgRow> {
-    diesel::insert_into(organizations::table)
+pub async fn insert(conn: &mut AsyncPgConnection, new: NewOrg<'_>) -> Result<OrgRow> {
+    Ok(diesel::insert_into(organizations::table)
         .values(&new)
         .returning(OrgRow::as_returning())
         .get_result(conn)
-        .await
+        .await?)
 }
 
-pub async fn rename(conn: &mut AsyncPgConnection, id: i64, name: &str, by: i64) -> QueryResult<()> {
+pub async fn rename(conn: &mut AsyncPgConnection, id: i64, name: &str, by: i64) -> Result<()> {
     diesel::update(organizations::table.find(id))
         .set((
             organizations::name.eq(name),
@@ -212,7 +213,7 @@ pub async fn move_subtree(
     org: &OrgRow,
     new_parent: &OrgRow,
     by: i64,
-) -> QueryResult<()> {
+) -> Result<()> {
     let depth = org.path.len() as i32; // the org's own position in its path, 1-based
     prepared::sql(
         "UPDATE organizations SET path = $1 || path[$2:], updated_at = now(), updated_by = $3 \
@@ -238,21 +239,23 @@ pub async fn set_active(
     org: &OrgRow,
     active: bool,
     by: i64,
-) -> QueryResult<usize> {
+) -> Result<usize> {
     let changes = (
         organizations::active.eq(active),
         organizations::updated_at.eq(diesel::dsl::now),
         organizations::updated_by.eq(by),
     );
     if active {
-        diesel::update(organizations::table.find(org.id))
+        Ok(diesel::update(organizations::table.find(org.id))
             .set(changes)
             .execute(conn)
-            .await
+            .await?)
     } else {
-        diesel::update(organizations::table.filter(organizations::path.contains(vec![org.id])))
-            .set(changes)
-            .execute(conn)
-            .await
+        Ok(
+            diesel::update(organizations::table.filter(organizations::path.contains(vec![org.id])))
+                .set(changes)
+                .execute(conn)
+                .await?,
+        )
     }
 }

@@ -2,6 +2,7 @@
 //! (`students` or `staff`). A student's college and a staff member's organisation are the
 //! account's `organization_id`; lists are limited to a subtree by that organisation's path.
 
+use super::Result;
 use chrono::{DateTime, Utc};
 use diesel::{
     prelude::*,
@@ -23,15 +24,7 @@ use super::{
 /// Rows per multi-row INSERT: PostgreSQL takes at most 65,535 bind parameters per statement.
 const INSERT_CHUNK: usize = 1_000;
 
-/// `text` as an ILIKE pattern matching it anywhere, its wildcards taken literally.
-fn containing(text: &str) -> String {
-    let escaped = text
-        .trim()
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
-}
+use super::pattern::containing;
 
 // --- students -------------------------------------------------------------------------------
 
@@ -112,7 +105,7 @@ pub async fn list_students(
     conn: &mut AsyncPgConnection,
     filter: &StudentFilter,
     page: PageRequest,
-) -> QueryResult<(Vec<Student>, u64)> {
+) -> Result<(Vec<Student>, u64)> {
     let query = || {
         let mut query = students::table
             .inner_join(accounts::table.inner_join(organizations::table))
@@ -198,7 +191,7 @@ const fn student_columns() -> StudentSelection {
 }
 
 /// A student by account id (`None` for any other kind of account).
-pub async fn student(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Option<StudentRecord>> {
+pub async fn student(conn: &mut AsyncPgConnection, id: i64) -> Result<Option<StudentRecord>> {
     let row: Option<StudentColumns> = students::table
         .inner_join(accounts::table.inner_join(organizations::table))
         .filter(students::account_id.eq(id))
@@ -226,7 +219,7 @@ pub async fn insert_student(
     conn: &mut AsyncPgConnection,
     account: &NewAccount<'_>,
     mut details: StudentDetails,
-) -> QueryResult<i64> {
+) -> Result<i64> {
     let id = super::accounts::insert(conn, account).await?;
     details.account_id = id;
     diesel::insert_into(students::table)
@@ -261,7 +254,7 @@ pub async fn update_student(
     conn: &mut AsyncPgConnection,
     id: i64,
     changes: &StudentChanges,
-) -> QueryResult<()> {
+) -> Result<()> {
     if !changes.is_empty() {
         diesel::update(students::table.find(id))
             .set(changes)
@@ -358,7 +351,7 @@ pub async fn list_staff(
     conn: &mut AsyncPgConnection,
     filter: &StaffFilter,
     page: PageRequest,
-) -> QueryResult<(Vec<Staff>, u64)> {
+) -> Result<(Vec<Staff>, u64)> {
     let query = || {
         let mut query = staff::table
             .inner_join(accounts::table.inner_join(organizations::table))
@@ -396,10 +389,7 @@ pub async fn list_staff(
 }
 
 /// A staff member by account id (`None` for any other kind of account).
-pub async fn staff_member(
-    conn: &mut AsyncPgConnection,
-    id: i64,
-) -> QueryResult<Option<StaffRecord>> {
+pub async fn staff_member(conn: &mut AsyncPgConnection, id: i64) -> Result<Option<StaffRecord>> {
     let row: Option<StaffColumns> = staff::table
         .inner_join(accounts::table.inner_join(organizations::table))
         .filter(staff::account_id.eq(id))
@@ -424,7 +414,7 @@ pub async fn insert_staff(
     conn: &mut AsyncPgConnection,
     account: &NewAccount<'_>,
     mut details: StaffDetails,
-) -> QueryResult<i64> {
+) -> Result<i64> {
     let id = super::accounts::insert(conn, account).await?;
     details.account_id = id;
     diesel::insert_into(staff::table)
@@ -446,7 +436,7 @@ pub async fn update_staff(
     conn: &mut AsyncPgConnection,
     id: i64,
     changes: &StaffChanges,
-) -> QueryResult<()> {
+) -> Result<()> {
     if changes.title.is_some() || changes.phone.is_some() {
         diesel::update(staff::table.find(id))
             .set(changes)
@@ -487,7 +477,7 @@ type ExistingColumns = (
 pub async fn by_usernames(
     conn: &mut AsyncPgConnection,
     usernames: &[String],
-) -> QueryResult<Vec<Existing>> {
+) -> Result<Vec<Existing>> {
     let lowered: Vec<String> = usernames.iter().map(|u| u.to_lowercase()).collect();
     let rows: Vec<ExistingColumns> = accounts::table
         .inner_join(organizations::table)
@@ -534,13 +524,13 @@ pub async fn by_usernames(
 pub async fn taken_usernames(
     conn: &mut AsyncPgConnection,
     usernames: &[String],
-) -> QueryResult<Vec<String>> {
+) -> Result<Vec<String>> {
     let lowered: Vec<String> = usernames.iter().map(|u| u.to_lowercase()).collect();
-    accounts::table
+    Ok(accounts::table
         .filter(lower(accounts::username).eq_any(&lowered))
         .select(lower(accounts::username))
         .load(conn)
-        .await
+        .await?)
 }
 
 /// How many of these accounts are of `kind` with an organisation in `within`'s subtree.
@@ -549,7 +539,7 @@ pub async fn count_within(
     ids: &[i64],
     kind: AccountKind,
     within: i64,
-) -> QueryResult<usize> {
+) -> Result<usize> {
     let count: i64 = accounts::table
         .inner_join(organizations::table)
         .filter(accounts::id.eq_any(ids))
@@ -565,7 +555,7 @@ pub async fn count_within(
 pub async fn insert_accounts(
     conn: &mut AsyncPgConnection,
     new: &[NewAccount<'_>],
-) -> QueryResult<Vec<(i64, String)>> {
+) -> Result<Vec<(i64, String)>> {
     let mut inserted = Vec::with_capacity(new.len());
     for chunk in new.chunks(INSERT_CHUNK) {
         let ids: Vec<(i64, String)> = diesel::insert_into(accounts::table)
@@ -581,7 +571,7 @@ pub async fn insert_accounts(
 pub async fn insert_student_details(
     conn: &mut AsyncPgConnection,
     details: &[StudentDetails],
-) -> QueryResult<()> {
+) -> Result<()> {
     for chunk in details.chunks(INSERT_CHUNK) {
         diesel::insert_into(students::table)
             .values(chunk)
@@ -594,7 +584,7 @@ pub async fn insert_student_details(
 pub async fn insert_staff_details(
     conn: &mut AsyncPgConnection,
     details: &[StaffDetails],
-) -> QueryResult<()> {
+) -> Result<()> {
     for chunk in details.chunks(INSERT_CHUNK) {
         diesel::insert_into(staff::table)
             .values(chunk)
@@ -611,8 +601,8 @@ pub async fn update_accounts(
     names: &[String],
     organizations: &[i64],
     by: i64,
-) -> QueryResult<usize> {
-    prepared::sql(
+) -> Result<usize> {
+    Ok(prepared::sql(
         "UPDATE accounts a SET display_name = u.name, organization_id = u.org, \
          updated_at = now(), updated_by = $4 \
          FROM unnest($1::bigint[], $2::text[], $3::bigint[]) AS u(id, name, org) \
@@ -623,7 +613,7 @@ pub async fn update_accounts(
     .bind::<Array<BigInt>, _>(organizations)
     .bind::<BigInt, _>(by)
     .execute(conn)
-    .await
+    .await?)
 }
 
 /// One student's details as an import sets them; a `None` phone leaves the stored one.
@@ -640,14 +630,14 @@ pub struct StudentUpdate {
 pub async fn update_student_details(
     conn: &mut AsyncPgConnection,
     rows: &[StudentUpdate],
-) -> QueryResult<usize> {
+) -> Result<usize> {
     let ids: Vec<i64> = rows.iter().map(|r| r.account_id).collect();
     let majors: Vec<&str> = rows.iter().map(|r| r.major.as_str()).collect();
     let classes: Vec<&str> = rows.iter().map(|r| r.class_name.as_str()).collect();
     let years: Vec<i32> = rows.iter().map(|r| r.enrolment_year).collect();
     let degrees: Vec<&str> = rows.iter().map(|r| r.degree).collect();
     let phones: Vec<Option<&str>> = rows.iter().map(|r| r.phone.as_deref()).collect();
-    prepared::sql(
+    Ok(prepared::sql(
         "UPDATE students s SET major = u.major, class_name = u.class_name, \
          enrolment_year = u.enrolment_year, degree = u.degree, phone = coalesce(u.phone, s.phone) \
          FROM unnest($1::bigint[], $2::text[], $3::text[], $4::integer[], $5::text[], $6::text[]) \
@@ -661,7 +651,7 @@ pub async fn update_student_details(
     .bind::<Array<Text>, _>(degrees)
     .bind::<Array<Nullable<Text>>, _>(phones)
     .execute(conn)
-    .await
+    .await?)
 }
 
 /// One staff member's details as an import sets them; `None` leaves the stored value.
@@ -675,11 +665,11 @@ pub struct StaffUpdate {
 pub async fn update_staff_details(
     conn: &mut AsyncPgConnection,
     rows: &[StaffUpdate],
-) -> QueryResult<usize> {
+) -> Result<usize> {
     let ids: Vec<i64> = rows.iter().map(|r| r.account_id).collect();
     let titles: Vec<Option<&str>> = rows.iter().map(|r| r.title.as_deref()).collect();
     let phones: Vec<Option<&str>> = rows.iter().map(|r| r.phone.as_deref()).collect();
-    prepared::sql(
+    Ok(prepared::sql(
         "UPDATE staff s SET title = coalesce(u.title, s.title), phone = coalesce(u.phone, s.phone) \
          FROM unnest($1::bigint[], $2::text[], $3::text[]) AS u(id, title, phone) \
          WHERE s.account_id = u.id",
@@ -688,5 +678,5 @@ pub async fn update_staff_details(
     .bind::<Array<Nullable<Text>>, _>(titles)
     .bind::<Array<Nullable<Text>>, _>(phones)
     .execute(conn)
-    .await
+    .await?)
 }

@@ -3,6 +3,7 @@
 //! reversing and new entries, keeping `point_totals` and `standings` in step in the same
 //! transaction (the caller's).
 
+use super::Result;
 use chrono::{NaiveDate, Utc};
 use diesel::{
     prelude::*,
@@ -52,7 +53,7 @@ const TERM_COLUMNS: (
     terms::ends_on,
 );
 
-pub async fn terms(conn: &mut AsyncPgConnection) -> QueryResult<Vec<Term>> {
+pub async fn terms(conn: &mut AsyncPgConnection) -> Result<Vec<Term>> {
     let rows: Vec<TermTuple> = terms::table
         .order(terms::starts_on)
         .select(TERM_COLUMNS)
@@ -61,7 +62,7 @@ pub async fn terms(conn: &mut AsyncPgConnection) -> QueryResult<Vec<Term>> {
     Ok(rows.into_iter().map(term_of).collect())
 }
 
-pub async fn term(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Option<Term>> {
+pub async fn term(conn: &mut AsyncPgConnection, id: i64) -> Result<Option<Term>> {
     let row: Option<TermTuple> = terms::table
         .find(id)
         .select(TERM_COLUMNS)
@@ -72,7 +73,7 @@ pub async fn term(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Option<T
 }
 
 /// The term a day falls in.
-pub async fn term_on(conn: &mut AsyncPgConnection, day: NaiveDate) -> QueryResult<Option<Term>> {
+pub async fn term_on(conn: &mut AsyncPgConnection, day: NaiveDate) -> Result<Option<Term>> {
     let row: Option<TermTuple> = terms::table
         .filter(terms::starts_on.le(day))
         .filter(terms::ends_on.ge(day))
@@ -91,7 +92,7 @@ pub fn today() -> NaiveDate {
 }
 
 /// The rules a term is evaluated under: the latest version taking effect at or before it.
-pub async fn rules_for(conn: &mut AsyncPgConnection, term: &Term) -> QueryResult<(i32, RuleSet)> {
+pub async fn rules_for(conn: &mut AsyncPgConnection, term: &Term) -> Result<(i32, RuleSet)> {
     let row: Option<(i32, serde_json::Value)> = rule_sets::table
         .left_join(terms::table)
         .filter(
@@ -158,10 +159,7 @@ pub const STUDENT_SQL: &str = "SELECT a.id, a.username, a.display_name,
     JOIN organizations o ON o.id = a.organization_id";
 
 /// One student by account id; 404 for anyone else.
-pub async fn student(
-    conn: &mut AsyncPgConnection,
-    id: i64,
-) -> Result<StudentInfo, crate::error::AppError> {
+pub async fn student(conn: &mut AsyncPgConnection, id: i64) -> Result<StudentInfo> {
     prepared::sql(format!(
         "{STUDENT_SQL} WHERE a.id = $1 AND a.kind = 'student'"
     ))
@@ -169,11 +167,11 @@ pub async fn student(
     .get_result(conn)
     .await
     .optional()?
-    .ok_or_else(|| crate::error::AppError::not_found("student"))
+    .ok_or(super::Error::NotFound("student"))
 }
 
 /// Serialises ledger writes for one student (released at commit).
-async fn lock_student(conn: &mut AsyncPgConnection, student: i64) -> QueryResult<()> {
+async fn lock_student(conn: &mut AsyncPgConnection, student: i64) -> Result<()> {
     prepared::sql("SELECT pg_advisory_xact_lock($1)")
         .bind::<BigInt, _>(student)
         .execute(conn)
@@ -290,7 +288,7 @@ struct NewEntry<'a> {
     occurred_on: NaiveDate,
 }
 
-async fn insert_entry(conn: &mut AsyncPgConnection, e: &NewEntry<'_>) -> QueryResult<()> {
+async fn insert_entry(conn: &mut AsyncPgConnection, e: &NewEntry<'_>) -> Result<()> {
     prepared::sql(
         "INSERT INTO ledger_entries (student_id, term_id, category, points, hours, source, fact,
             activity_id, title, detail, method, rule_version, organization_id, recognized_by,
@@ -319,17 +317,13 @@ async fn insert_entry(conn: &mut AsyncPgConnection, e: &NewEntry<'_>) -> QueryRe
     Ok(())
 }
 
-/// Writes to standings by this process: a kept leaderboard (`points::Boards`) is served only
-/// while this has not moved since it was read.
-pub static STANDINGS_WRITES: crate::cache::Writes = crate::cache::Writes::new();
-
 /// Adds the deltas to the student's totals and standings (the term's and over all terms).
 async fn apply_deltas(
     conn: &mut AsyncPgConnection,
     student: i64,
     term: i64,
     deltas: &BTreeMap<String, (i64, f64)>,
-) -> QueryResult<()> {
+) -> Result<()> {
     let mut total = 0;
     for (category, (points, hours)) in deltas {
         if *points == 0 && *hours == 0.0 {
@@ -352,7 +346,6 @@ async fn apply_deltas(
         .await?;
     }
     if total != 0 || deltas.values().any(|(_, h)| *h != 0.0) {
-        STANDINGS_WRITES.bump();
         prepared::sql(
             "INSERT INTO standings (student_id, term_id, college_id, enrolment_year, points)
              SELECT a.id, t.term, a.organization_id, s.enrolment_year, $3
@@ -407,7 +400,7 @@ pub async fn refresh(
     (version, rules): (i32, &RuleSet),
     actor: i64,
     approver: Option<i64>,
-) -> QueryResult<Refreshed> {
+) -> Result<Refreshed> {
     lock_student(conn, student).await?;
     let results: Vec<ResultFact> = prepared::sql(
         "SELECT r.id, a.id AS activity_id, a.title, a.category, a.credit_level, a.organizer_id,
@@ -604,7 +597,7 @@ async fn reverse(
     actor: i64,
     approver: Option<i64>,
     deltas: &mut BTreeMap<String, (i64, f64)>,
-) -> QueryResult<()> {
+) -> Result<()> {
     insert_entry(
         conn,
         &NewEntry {
@@ -667,7 +660,7 @@ pub async fn adjust(
     organization_id: i64,
     actor: i64,
     occurred_on: NaiveDate,
-) -> QueryResult<String> {
+) -> Result<String> {
     lock_student(conn, student).await?;
     let fact = format!("manual:{}", uuid::Uuid::new_v4());
     insert_entry(
@@ -702,7 +695,7 @@ pub async fn adjust(
 async fn activity_term(
     conn: &mut AsyncPgConnection,
     activity: i64,
-) -> Result<(Term, i32, RuleSet), crate::error::AppError> {
+) -> Result<(Term, i32, RuleSet)> {
     let ends: NaiveDate = prepared::sql(
         "SELECT (ends_at AT TIME ZONE 'Asia/Shanghai')::date AS day FROM activities WHERE id = $1",
     )
@@ -711,7 +704,7 @@ async fn activity_term(
     .await?
     .day;
     let term = term_on(conn, ends).await?.ok_or_else(|| {
-        crate::error::AppError::new(
+        super::Error::refused(
             shared::ErrorCode::Conflict,
             format!("no term contains {ends}: the school admin adds the term first"),
         )
@@ -726,7 +719,7 @@ pub async fn recognise_student(
     activity: i64,
     student: i64,
     approver: i64,
-) -> Result<Refreshed, crate::error::AppError> {
+) -> Result<Refreshed> {
     let (term, version, rules) = activity_term(conn, activity).await?;
     Ok(refresh(
         conn,
@@ -745,7 +738,7 @@ pub async fn recognise_activity(
     activity: i64,
     actor: i64,
     approver: Option<i64>,
-) -> Result<Refreshed, crate::error::AppError> {
+) -> Result<Refreshed> {
     let (term, version, rules) = activity_term(conn, activity).await?;
     let students: Vec<i64> = super::schema::results::table
         .filter(super::schema::results::activity_id.eq(activity))

@@ -2,7 +2,8 @@
 //! when the job is done ([`finish`]), and read back a part at a time ([`part`]): neither the
 //! batch nor a download holds the whole file.
 
-use diesel::{OptionalExtension, QueryResult, prelude::*};
+use super::Result;
+use diesel::{OptionalExtension, prelude::*};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
@@ -14,7 +15,7 @@ pub async fn add_part(
     id: Uuid,
     seq: i32,
     bytes: &[u8],
-) -> QueryResult<()> {
+) -> Result<()> {
     diesel::insert_into(print_job_parts::table)
         .values((
             print_job_parts::job_id.eq(id),
@@ -27,7 +28,7 @@ pub async fn add_part(
 }
 
 /// Drops the parts of a job that failed.
-pub async fn discard_parts(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<()> {
+pub async fn discard_parts(conn: &mut AsyncPgConnection, id: Uuid) -> Result<()> {
     diesel::delete(print_job_parts::table.filter(print_job_parts::job_id.eq(id)))
         .execute(conn)
         .await?;
@@ -48,7 +49,7 @@ pub async fn finish(
     id: Uuid,
     done: i32,
     file: &File<'_>,
-) -> QueryResult<()> {
+) -> Result<()> {
     diesel::update(print_jobs::table.find(id))
         .set((
             print_jobs::status.eq("done"),
@@ -64,15 +65,11 @@ pub async fn finish(
 }
 
 /// Part `seq` of the job's file; `None` past the last.
-pub async fn part(
-    conn: &mut AsyncPgConnection,
-    id: Uuid,
-    seq: i32,
-) -> QueryResult<Option<Vec<u8>>> {
-    print_job_parts::table
+pub async fn part(conn: &mut AsyncPgConnection, id: Uuid, seq: i32) -> Result<Option<Vec<u8>>> {
+    Ok(print_job_parts::table
         .find((id, seq))
         .select(print_job_parts::bytes)
         .first(conn)
         .await
-        .optional()
+        .optional()?)
 }

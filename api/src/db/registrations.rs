@@ -1,5 +1,6 @@
 //! Sign-ups (报名) and in-app notifications.
 
+use super::Result;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -34,27 +35,27 @@ pub async fn of_student(
     conn: &mut AsyncPgConnection,
     activity_id: i64,
     student_id: i64,
-) -> QueryResult<Option<RegistrationRow>> {
-    registrations::table
+) -> Result<Option<RegistrationRow>> {
+    Ok(registrations::table
         .filter(registrations::activity_id.eq(activity_id))
         .filter(registrations::student_id.eq(student_id))
         .select(RegistrationRow::as_select())
         .first(conn)
         .await
-        .optional()
+        .optional()?)
 }
 
 pub async fn get_for_update(
     conn: &mut AsyncPgConnection,
     id: i64,
-) -> QueryResult<Option<RegistrationRow>> {
-    registrations::table
+) -> Result<Option<RegistrationRow>> {
+    Ok(registrations::table
         .find(id)
         .select(RegistrationRow::as_select())
         .for_update()
         .first(conn)
         .await
-        .optional()
+        .optional()?)
 }
 
 /// Signs up (or signs up again after cancelling): a fresh place in the order.
@@ -64,10 +65,9 @@ pub async fn upsert(
     student_id: i64,
     status: RegistrationStatus,
     answers: &Answers,
-) -> QueryResult<i64> {
-    super::activities::WRITES.bump();
+) -> Result<i64> {
     let answers = serde_json::to_value(answers).unwrap_or_default();
-    diesel::insert_into(registrations::table)
+    Ok(diesel::insert_into(registrations::table)
         .values((
             registrations::activity_id.eq(activity_id),
             registrations::student_id.eq(student_id),
@@ -87,7 +87,7 @@ pub async fn upsert(
         ))
         .returning(registrations::id)
         .get_result(conn)
-        .await
+        .await?)
 }
 
 pub async fn set_status(
@@ -95,8 +95,7 @@ pub async fn set_status(
     id: i64,
     status: RegistrationStatus,
     by: Option<i64>,
-) -> QueryResult<()> {
-    super::activities::WRITES.bump();
+) -> Result<()> {
     diesel::update(registrations::table.find(id))
         .set((
             registrations::status.eq(status.as_str()),
@@ -112,13 +111,13 @@ pub async fn count(
     conn: &mut AsyncPgConnection,
     activity_id: i64,
     status: RegistrationStatus,
-) -> QueryResult<i64> {
-    registrations::table
+) -> Result<i64> {
+    Ok(registrations::table
         .filter(registrations::activity_id.eq(activity_id))
         .filter(registrations::status.eq(status.as_str()))
         .count()
         .get_result(conn)
-        .await
+        .await?)
 }
 
 /// Ids (and students) with this status, in sign-up order.
@@ -126,27 +125,24 @@ pub async fn in_order(
     conn: &mut AsyncPgConnection,
     activity_id: i64,
     status: RegistrationStatus,
-) -> QueryResult<Vec<(i64, i64)>> {
-    registrations::table
+) -> Result<Vec<(i64, i64)>> {
+    Ok(registrations::table
         .filter(registrations::activity_id.eq(activity_id))
         .filter(registrations::status.eq(status.as_str()))
         .order((registrations::registered_at, registrations::id))
         .select((registrations::id, registrations::student_id))
         .load(conn)
-        .await
+        .await?)
 }
 
 /// Students holding or awaiting a place (to notify them).
-pub async fn active_students(
-    conn: &mut AsyncPgConnection,
-    activity_id: i64,
-) -> QueryResult<Vec<i64>> {
-    registrations::table
+pub async fn active_students(conn: &mut AsyncPgConnection, activity_id: i64) -> Result<Vec<i64>> {
+    Ok(registrations::table
         .filter(registrations::activity_id.eq(activity_id))
         .filter(registrations::status.eq_any(["pending", "confirmed", "waitlisted"]))
         .select(registrations::student_id)
         .load(conn)
-        .await
+        .await?)
 }
 
 /// Which sign-ups to list.
@@ -188,7 +184,7 @@ pub async fn list(
     conn: &mut AsyncPgConnection,
     filter: &Filter,
     page: Option<PageRequest>,
-) -> QueryResult<(Vec<Registration>, u64)> {
+) -> Result<(Vec<Registration>, u64)> {
     let decider = diesel::alias!(accounts as decider);
     let query = || {
         let mut query = registrations::table
@@ -220,7 +216,7 @@ pub async fn list(
             .map(str::trim)
             .filter(|s| !s.is_empty())
         {
-            let pattern = format!("%{}%", search.replace(['%', '_'], ""));
+            let pattern = super::pattern::containing(search);
             query = query.filter(
                 accounts::username
                     .ilike(pattern.clone())
@@ -312,7 +308,7 @@ pub async fn notify(
     title: &str,
     body: &str,
     activity_id: Option<i64>,
-) -> QueryResult<()> {
+) -> Result<()> {
     if account_ids.is_empty() {
         return Ok(());
     }

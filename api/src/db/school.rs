@@ -1,5 +1,6 @@
 //! The school profile row.
 
+use super::Result;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use shared::school::School;
@@ -27,24 +28,23 @@ impl From<SchoolRow> for School {
 }
 
 /// The profile, if the school has been configured.
-pub async fn get(conn: &mut AsyncPgConnection) -> QueryResult<Option<School>> {
-    school::table
+pub async fn get(conn: &mut AsyncPgConnection) -> Result<Option<School>> {
+    Ok(school::table
         .select(SchoolRow::as_select())
         .first(conn)
         .await
         .optional()
-        .map(|row| row.map(School::from))
+        .map(|row| row.map(School::from))?)
 }
 
 /// Stores the profile unless one exists; returns whether it was inserted.
-pub async fn insert_if_absent(conn: &mut AsyncPgConnection, profile: &School) -> QueryResult<bool> {
+pub async fn insert_if_absent(conn: &mut AsyncPgConnection, profile: &School) -> Result<bool> {
     let row = SchoolRow {
         name: profile.name.clone(),
         name_en: profile.name_en.clone(),
         league_committee: profile.league_committee.clone(),
         timezone: profile.timezone.clone(),
     };
-    super::REFERENCE_WRITES.bump();
     let inserted = diesel::insert_into(school::table)
         .values(&row)
         .on_conflict_do_nothing()

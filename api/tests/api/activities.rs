@@ -940,3 +940,33 @@ async fn the_organiser_exports_sign_ups_with_their_answers() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_search_takes_wildcards_literally() {
+    let app = demo_app().await;
+    let underscore = published(&app, json!({"title": "编程讲座 S_01", "fields": []})).await;
+    let digit = published(&app, json!({"title": "编程讲座 S101", "fields": []})).await;
+    let percent = published(&app, json!({"title": "满意度 100% 讲座", "fields": []})).await;
+    let backslash = published(&app, json!({"title": r"路径 C:\temp 讲座", "fields": []})).await;
+    let student = token(&app, "2023010101").await;
+    for (q, expect) in [
+        ("S_01", vec![underscore]),
+        ("S101", vec![digit]),
+        ("100%25", vec![percent]),
+        (r"C:%5Ctemp", vec![backslash]),
+        ("S%25", vec![]),
+    ] {
+        let page: Value = get_as(&app, &student, &format!("/api/activities?q={q}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let ids: Vec<i64> = page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(ids, expect, "q={q}: {page}");
+    }
+}

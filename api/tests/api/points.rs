@@ -474,16 +474,18 @@ async fn rules_terms_and_points_are_guarded() {
     let response = send_as(&app, Method::POST, Some(&admin), "/api/terms", Some(&new)).await;
     assert_eq!(response.status(), 201);
 
-    // Points: the student's own; the organisations over their college.
+    // Points: the student's own; the organisations over their college. To anyone else a
+    // student out of their sight looks exactly like an id that is no student (404), and a
+    // sub-account without the permission is refused before the id is looked at.
     let student = app.org_student_id("2023010101").await;
     for (who, status) in [
         ("2023010101", 200),
-        ("2023010102", 403),
+        ("2023010102", 404),
         ("cs_admin", 200),
         ("cs_reports", 200),
         ("admin", 200),
-        ("em_admin", 403),
-        ("acm_admin", 403),
+        ("em_admin", 404),
+        ("acm_admin", 404),
     ] {
         let response = get_as(
             &app,
@@ -492,6 +494,17 @@ async fn rules_terms_and_points_are_guarded() {
         )
         .await;
         assert_eq!(response.status(), status, "{who}");
+        let absent = get_as(&app, &token(&app, who).await, "/api/students/999999/points").await;
+        assert_eq!(absent.status(), 404, "{who}: an id that is no student");
+    }
+    for id in [student, 999_999] {
+        let response = get_as(
+            &app,
+            &token(&app, "cs_publisher").await,
+            &format!("/api/students/{id}/points"),
+        )
+        .await;
+        assert_error(response, 403, "forbidden").await;
     }
     let response = get_as(&app, &token(&app, "cs_admin").await, "/api/me/points").await;
     assert_error(response, 403, "forbidden").await;

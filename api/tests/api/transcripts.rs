@@ -238,10 +238,11 @@ async fn a_student_issues_and_downloads_and_anyone_verifies_by_the_qr_code() {
     assert_eq!(revoked["revoke_reason"], "信息有误，已重新出具");
     assert_error(revoke(cs_admin.clone(), "再次撤销").await, 409, "conflict").await;
 
-    // Only the student and the organisations over their college.
+    // Only the student and the organisations over their college; to anyone else the student
+    // is not there (404), as an id that is no student.
     let other = token(&app, "2023010102").await;
     let response = get_as(&app, &other, &format!("/api/transcripts/{serial}/pdf")).await;
-    assert_error(response, 403, "forbidden").await;
+    assert_error(response, 404, "not_found").await;
     let id = app.org_student_id("2023010101").await;
     let response = issue(
         &app,
@@ -249,14 +250,24 @@ async fn a_student_issues_and_downloads_and_anyone_verifies_by_the_qr_code() {
         json!({"student_id": id, "style": "by_term"}),
     )
     .await;
-    assert_error(response, 403, "forbidden").await;
+    assert_error(response, 404, "not_found").await;
     let response = issue(
         &app,
         "em_admin",
         json!({"student_id": id, "style": "by_term"}),
     )
     .await;
-    assert_error(response, 403, "forbidden").await;
+    assert_error(response, 404, "not_found").await;
+    let em_admin = token(&app, "em_admin").await;
+    for student_id in [id, 999_999] {
+        let response = get_as(
+            &app,
+            &em_admin,
+            &format!("/api/transcripts/preview?student_id={student_id}&style=by_term"),
+        )
+        .await;
+        assert_error(response, 404, "not_found").await;
+    }
     let response = get_as(
         &app,
         &cs_admin,
@@ -296,9 +307,9 @@ async fn a_student_issues_and_downloads_and_anyone_verifies_by_the_qr_code() {
         .await
         .unwrap();
     assert_eq!(own["total"], 2, "the student sees their own");
-    for who in [&other, &token(&app, "em_admin").await] {
+    for who in [&other, &em_admin] {
         let response = get_as(&app, who, &format!("/api/students/{id}/transcripts")).await;
-        assert_error(response, 403, "forbidden").await;
+        assert_error(response, 404, "not_found").await;
     }
     let response = get_as(&app, &cs_admin, "/api/students/999999/transcripts").await;
     assert_error(response, 404, "not_found").await;
