@@ -1,8 +1,7 @@
 //! Activity categories (活动类别): listed for everyone, kept by the school admin.
 
 use actix_web::{get, put, web};
-use diesel::prelude::*;
-use diesel_async::{AsyncConnection, RunQueryDsl};
+use diesel_async::AsyncConnection;
 use serde::Deserialize;
 use serde_json::json;
 use shared::{ApiError, ErrorCode, Page, activity::Category, auth::Permission, page::PageRequest};
@@ -11,7 +10,7 @@ use utoipa::ToSchema;
 use crate::{
     AppState,
     auth::Actor,
-    db::{self, audit::Change, schema::activity_categories},
+    db::{self, audit::Change},
     error::AppError,
 };
 
@@ -43,29 +42,7 @@ pub async fn list(
     _actor: Actor,
 ) -> Result<web::Json<Page<Category>>, AppError> {
     let mut conn = state.db.conn().await?;
-    let rows: Vec<(String, String, String, bool)> = activity_categories::table
-        .order((
-            activity_categories::active.desc(),
-            activity_categories::position,
-            activity_categories::code,
-        ))
-        .select((
-            activity_categories::code,
-            activity_categories::name,
-            activity_categories::name_en,
-            activity_categories::active,
-        ))
-        .load(&mut conn)
-        .await?;
-    let items: Vec<Category> = rows
-        .into_iter()
-        .map(|(code, name, name_en, active)| Category {
-            code,
-            name,
-            name_en,
-            active,
-        })
-        .collect();
+    let items = db::categories::list(&mut conn).await?;
     let total = items.len() as u64;
     let page = PageRequest::try_from(shared::PageParams {
         page: Some(1),
@@ -127,26 +104,7 @@ pub async fn put(
     let mut conn = state.db.conn().await?;
     conn.transaction::<_, AppError, _>(async |conn| {
         crate::cache::REFERENCE_WRITES.bump();
-        diesel::insert_into(activity_categories::table)
-            .values((
-                activity_categories::code.eq(&category.code),
-                activity_categories::name.eq(&category.name),
-                activity_categories::name_en.eq(&category.name_en),
-                activity_categories::active.eq(category.active),
-                activity_categories::position.eq(100),
-                activity_categories::updated_by.eq(actor.account_id),
-            ))
-            .on_conflict(activity_categories::code)
-            .do_update()
-            .set((
-                activity_categories::name.eq(&category.name),
-                activity_categories::name_en.eq(&category.name_en),
-                activity_categories::active.eq(category.active),
-                activity_categories::updated_at.eq(diesel::dsl::now),
-                activity_categories::updated_by.eq(actor.account_id),
-            ))
-            .execute(conn)
-            .await?;
+        db::categories::upsert(conn, &category, actor.account_id).await?;
         db::audit::record(
             conn,
             Some(actor.account_id),

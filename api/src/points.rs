@@ -42,31 +42,6 @@ use crate::{
     error::AppError,
 };
 
-/// Category code → Chinese name (activity categories, plus `cadre`).
-pub async fn category_names(conn: &mut AsyncPgConnection) -> QueryResult<HashMap<String, String>> {
-    use db::schema::activity_categories;
-    let mut names: HashMap<String, String> = activity_categories::table
-        .select((activity_categories::code, activity_categories::name))
-        .load::<(String, String)>(conn)
-        .await?
-        .into_iter()
-        .collect();
-    names.insert("cadre".into(), "学生干部".into());
-    Ok(names)
-}
-
-/// The category order transcripts and charts use.
-pub async fn category_order(conn: &mut AsyncPgConnection) -> QueryResult<Vec<String>> {
-    use db::schema::activity_categories;
-    let mut order: Vec<String> = activity_categories::table
-        .order(activity_categories::position)
-        .select(activity_categories::code)
-        .load(conn)
-        .await?;
-    order.push("cadre".into());
-    Ok(order)
-}
-
 /// The term containing today (Asia/Shanghai).
 async fn current_term(conn: &mut AsyncPgConnection) -> Result<Term, AppError> {
     let today = ledger::today();
@@ -536,8 +511,8 @@ async fn student_points(
     counts: &ScopeCounts,
     row: StudentInfo,
 ) -> Result<StudentPoints, AppError> {
-    let names = category_names(conn).await?;
-    let order = category_order(conn).await?;
+    let names = db::categories::names(conn).await?;
+    let order = db::categories::order(conn).await?;
     let terms: HashMap<i64, Term> = ledger::terms(conn)
         .await?
         .into_iter()
@@ -845,7 +820,7 @@ pub async fn adjust(
     let input = body.into_inner();
     input.validate()?;
     let mut conn = state.db.conn().await?;
-    let names = category_names(&mut conn).await?;
+    let names = db::categories::names(&mut conn).await?;
     if !names.contains_key(input.category.as_str()) {
         return Err(ApiError::invalid("category", "no such category").into());
     }

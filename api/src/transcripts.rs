@@ -160,8 +160,8 @@ impl Context {
             .await?
             .map(|s| s.name)
             .unwrap_or_default();
-        let names = crate::points::category_names(conn).await?;
-        let order = crate::points::category_order(conn).await?;
+        let names = db::categories::names(conn).await?;
+        let order = db::categories::order(conn).await?;
         let term = ledger::term_on(conn, ledger::today()).await?;
         let rules = match term {
             Some(term) => ledger::rules_for(conn, &term).await?.1,

@@ -9,6 +9,7 @@ pub mod activities;
 pub mod attendance;
 pub mod audit;
 pub mod calendar;
+pub mod categories;
 pub mod imports;
 pub mod organizations;
 pub mod pattern;
