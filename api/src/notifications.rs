@@ -1,30 +1,15 @@
 //! In-app notifications (站内通知): `GET /api/notifications`, marking them read.
 
 use actix_web::{HttpResponse, get, post, web};
-use chrono::{DateTime, Utc};
-use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use shared::{
     ApiError, Page,
+    notification::Notification,
     page::{PageParams, PageRequest},
 };
-use utoipa::{IntoParams, ToSchema};
+use utoipa::IntoParams;
 
-use crate::{AppState, auth::Actor, db::schema::notifications, error::AppError};
-
-/// One notification.
-#[derive(Debug, Serialize, Deserialize, ToSchema, Queryable)]
-pub struct Notification {
-    pub id: i64,
-    pub created_at: DateTime<Utc>,
-    /// `activity_cancelled`, `waitlist_promoted`, `registration_decided`, `lottery_drawn` …
-    pub kind: String,
-    pub title: String,
-    pub body: String,
-    pub activity_id: Option<i64>,
-    pub read_at: Option<DateTime<Utc>>,
-}
+use crate::{AppState, auth::Actor, db, error::AppError};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -57,33 +42,9 @@ pub async fn list(
         per_page: query.per_page,
     })?;
     let unread = query.unread;
-    let base = || {
-        let mut q = notifications::table
-            .filter(notifications::account_id.eq(actor.account_id))
-            .into_boxed();
-        if unread {
-            q = q.filter(notifications::read_at.is_null());
-        }
-        q
-    };
     let mut conn = state.db.conn().await?;
-    let total: i64 = base().count().get_result(&mut conn).await?;
-    let items: Vec<Notification> = base()
-        .order(notifications::id.desc())
-        .offset(page.offset())
-        .limit(page.limit())
-        .select((
-            notifications::id,
-            notifications::created_at,
-            notifications::kind,
-            notifications::title,
-            notifications::body,
-            notifications::activity_id,
-            notifications::read_at,
-        ))
-        .load(&mut conn)
-        .await?;
-    Ok(web::Json(Page::new(items, page, total.max(0) as u64)))
+    let (items, total) = db::notifications::list(&mut conn, actor.account_id, unread, page).await?;
+    Ok(web::Json(Page::new(items, page, total)))
 }
 
 /// Mark all my notifications read
@@ -98,13 +59,6 @@ pub async fn list(
 pub async fn read_all(state: web::Data<AppState>, actor: Actor) -> Result<HttpResponse, AppError> {
     let mut conn = state.db.conn().await?;
     // Reading one's own notifications is not an audited change of the platform's records.
-    diesel::update(
-        notifications::table
-            .filter(notifications::account_id.eq(actor.account_id))
-            .filter(notifications::read_at.is_null()),
-    )
-    .set(notifications::read_at.eq(diesel::dsl::now))
-    .execute(&mut conn)
-    .await?;
+    db::notifications::read_all(&mut conn, actor.account_id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -4,8 +4,7 @@
 
 use actix_web::{HttpRequest, get, http::header, post, put, web};
 use chrono::Utc;
-use diesel::prelude::*;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde::Deserialize;
 use serde_json::json;
 use shared::{
@@ -24,12 +23,7 @@ use crate::{
     AppState,
     attendance::{calendar_from, managed, shanghai_date},
     auth::Actor,
-    db::{
-        self,
-        attendance::CheckinRow,
-        audit::Change,
-        schema::{accounts, activities, attendance, organizations, results},
-    },
+    db::{self, attendance::CheckinRow, audit::Change},
     error::AppError,
     imports::sheet::{self, Format},
 };
@@ -41,88 +35,6 @@ pub struct ResultsInput {
 }
 
 const MAX_ROWS: usize = 20_000;
-
-async fn list_results(
-    conn: &mut AsyncPgConnection,
-    activity_id: i64,
-) -> QueryResult<Vec<ResultRecord>> {
-    let recognizer = diesel::alias!(accounts as recognizer);
-    type Row = (
-        i64,
-        String,
-        String,
-        bool,
-        Option<f64>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        bool,
-        String,
-        chrono::DateTime<Utc>,
-    );
-    let rows: Vec<Row> = results::table
-        .inner_join(accounts::table.on(accounts::id.eq(results::student_id)))
-        .inner_join(recognizer.on(recognizer.field(accounts::id).eq(results::recognized_by)))
-        .filter(results::activity_id.eq(activity_id))
-        .order(accounts::username)
-        .select((
-            results::student_id,
-            accounts::username,
-            accounts::display_name,
-            results::attended,
-            diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::Double>>(
-                "results.hours::float8",
-            ),
-            results::role,
-            results::award,
-            results::award_level,
-            results::note,
-            results::achievement,
-            results::backfilled,
-            recognizer.field(accounts::display_name),
-            results::recognized_at,
-        ))
-        .load(conn)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(
-                student_id,
-                student_no,
-                student_name,
-                attended,
-                hours,
-                role,
-                award,
-                award_level,
-                note,
-                achievement,
-                backfilled,
-                recognized_by,
-                recognized_at,
-            )| {
-                ResultRecord {
-                    student_id,
-                    student_no,
-                    student_name,
-                    attended,
-                    hours,
-                    role: role.as_deref().and_then(ParticipantRole::parse),
-                    award: award.as_deref().and_then(Award::parse),
-                    award_level: award_level.as_deref().and_then(AwardLevel::parse),
-                    note,
-                    achievement,
-                    backfilled,
-                    recognized_by,
-                    recognized_at,
-                }
-            },
-        )
-        .collect())
-}
 
 /// The activity may be recognised now: published, ended, not finalised.
 fn check_recognisable(row: &CheckinRow) -> Result<(), AppError> {
@@ -179,53 +91,6 @@ async fn resolve(
     Ok(out)
 }
 
-/// Writes the rows (one transaction, by the caller); hours default to check-in → check-out.
-async fn apply(
-    conn: &mut AsyncPgConnection,
-    actor: &Actor,
-    activity_id: i64,
-    rows: &[(i64, ResultInput)],
-) -> QueryResult<()> {
-    for (student, row) in rows {
-        let hours = match (row.attended, row.hours) {
-            (true, None) => {
-                let times: Option<(chrono::DateTime<Utc>, Option<chrono::DateTime<Utc>>)> =
-                    attendance::table
-                        .filter(attendance::activity_id.eq(activity_id))
-                        .filter(attendance::student_id.eq(student))
-                        .select((attendance::checked_in_at, attendance::checked_out_at))
-                        .first(conn)
-                        .await
-                        .optional()?;
-                times.and_then(|(i, o)| {
-                    o.map(|o| ((o - i).num_minutes().max(0) as f64 / 60.0 * 100.0).round() / 100.0)
-                })
-            }
-            (_, hours) => hours,
-        };
-        db::prepared::sql(
-            "INSERT INTO results (activity_id, student_id, attended, hours, role, award, award_level, note, recognized_by, achievement)
-             VALUES ($1, $2, $3, $4::numeric, $5, $6, $7, $8, $9, $10)
-             ON CONFLICT (activity_id, student_id) DO UPDATE SET attended = excluded.attended, hours = excluded.hours,
-               role = excluded.role, award = excluded.award, award_level = excluded.award_level, note = excluded.note, achievement = excluded.achievement,
-               recognized_by = excluded.recognized_by, recognized_at = now()",
-        )
-        .bind::<diesel::sql_types::BigInt, _>(activity_id)
-        .bind::<diesel::sql_types::BigInt, _>(student)
-        .bind::<diesel::sql_types::Bool, _>(row.attended)
-        .bind::<diesel::sql_types::Nullable<diesel::sql_types::Double>, _>(hours)
-        .bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(row.role.map(|r| r.as_str()))
-        .bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(row.award.map(|a| a.as_str()))
-        .bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(row.award_level.map(|l| l.as_str()))
-        .bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(row.note.as_deref())
-        .bind::<diesel::sql_types::BigInt, _>(actor.account_id)
-        .bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(row.achievement.as_deref())
-        .execute(conn)
-        .await?;
-    }
-    Ok(())
-}
-
 async fn store(
     conn: &mut AsyncPgConnection,
     actor: &Actor,
@@ -236,7 +101,7 @@ async fn store(
 ) -> Result<(), AppError> {
     let count = rows.len();
     conn.transaction::<_, AppError, _>(async |conn| {
-        apply(conn, actor, row.id, &rows).await?;
+        db::results::upsert(conn, row.id, &rows, actor.account_id).await?;
         db::audit::record(
             conn,
             Some(actor.account_id),
@@ -271,7 +136,7 @@ pub async fn list(
 ) -> Result<web::Json<Page<ResultRecord>>, AppError> {
     let mut conn = state.db.conn().await?;
     let (row, _) = managed(&mut conn, &actor, *id, Permission::RecogniseResults).await?;
-    let items = list_results(&mut conn, row.id).await?;
+    let items = db::results::list(&mut conn, row.id).await?;
     let total = items.len() as u64;
     Ok(web::Json(Page {
         page: 1,
@@ -311,7 +176,7 @@ pub async fn record(
     check_recognisable(&row)?;
     let rows = resolve(&mut conn, &body.results).await?;
     store(&mut conn, &actor, &row, organizer.id, rows, "form").await?;
-    let items = list_results(&mut conn, row.id).await?;
+    let items = db::results::list(&mut conn, row.id).await?;
     let total = items.len() as u64;
     Ok(web::Json(Page {
         page: 1,
@@ -568,13 +433,7 @@ pub async fn finalize(
     let id = row.id;
     conn.transaction::<_, AppError, _>(async |conn| {
         crate::cache::ACTIVITY_WRITES.bump();
-        diesel::update(activities::table.find(id))
-            .set((
-                activities::recognized_at.eq(diesel::dsl::now),
-                activities::recognized_by.eq(actor.account_id),
-            ))
-            .execute(conn)
-            .await?;
+        db::results::mark_recognised(conn, id, actor.account_id).await?;
         // The results become points: every participant's term is re-evaluated under its rules.
         crate::cache::STANDINGS_WRITES.bump();
         let ledger =
@@ -640,24 +499,14 @@ pub async fn overdue(
     })?;
     let now = Utc::now();
     let mut conn = state.db.conn().await?;
-    let rows: Vec<(i64, String, String, i64, String, chrono::DateTime<Utc>)> = activities::table
-        .inner_join(organizations::table)
-        .filter(organizations::path.contains(vec![actor.org.id]))
-        .filter(activities::status.eq("published"))
-        .filter(activities::category.eq_any(CATEGORIES_WITH_DEADLINE))
-        .filter(activities::recognized_at.is_null())
-        .filter(activities::ends_at.lt(now))
-        .filter(activities::ends_at.gt(now - chrono::Duration::days(400)))
-        .select((
-            activities::id,
-            activities::title,
-            activities::category,
-            organizations::id,
-            organizations::name,
-            activities::ends_at,
-        ))
-        .load(&mut conn)
-        .await?;
+    let rows = db::results::unrecognised(
+        &mut conn,
+        actor.org.id,
+        &CATEGORIES_WITH_DEADLINE,
+        now - chrono::Duration::days(400),
+        now,
+    )
+    .await?;
     let earliest = rows
         .iter()
         .map(|r| shanghai_date(r.5))

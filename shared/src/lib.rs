@@ -9,6 +9,7 @@ pub mod auth;
 pub mod calendar;
 pub mod error;
 pub mod health;
+pub mod notification;
 pub mod org;
 pub mod page;
 pub mod people;

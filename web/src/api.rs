@@ -577,16 +577,7 @@ pub async fn export_registrations(id: i64, format: &str) -> Result<Vec<u8>, ApiE
 // Notifications
 
 /// One in-app notification (`GET /api/notifications`).
-#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
-pub struct Notification {
-    pub id: i64,
-    pub created_at: DateTime<Utc>,
-    pub kind: String,
-    pub title: String,
-    pub body: String,
-    pub activity_id: Option<i64>,
-    pub read_at: Option<DateTime<Utc>>,
-}
+pub use shared::notification::Notification;
 
 /// `GET /api/notifications`; with `unread`, `total` is the badge count.
 pub async fn notifications(

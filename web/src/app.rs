@@ -33,7 +33,7 @@ pub fn App() -> impl IntoView {
     view! {
         <Router>
             <Layout>
-                <Routes fallback=pages::not_found::NotFound>
+                <Routes fallback=crate::components::not_found::NotFound>
                     <Route path=path!("/") view=pages::home::Home />
                     <Route path=path!("/calendar") view=pages::calendar::CalendarPage />
                     <Route path=path!("/status") view=LazyStatusPage />

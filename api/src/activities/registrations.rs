@@ -59,7 +59,7 @@ async fn promote_next(
         db::registrations::set_status(conn, registration, RegistrationStatus::Confirmed, None)
             .await?;
         let title = format!("候补成功：{}", activity.title);
-        db::registrations::notify(
+        db::notifications::notify(
             conn,
             &[student],
             "waitlist_promoted",
@@ -434,7 +434,7 @@ async fn decide(
         crate::cache::ACTIVITY_WRITES.bump();
         db::registrations::set_status(conn, id, status, Some(actor.account_id)).await?;
         let title = format!("{}：{}", status.label_zh(), activity.title);
-        db::registrations::notify(
+        db::notifications::notify(
             conn,
             &[registration.student_id],
             "registration_decided",
@@ -513,7 +513,7 @@ pub async fn lottery(
                 crate::cache::ACTIVITY_WRITES.bump();
                 db::registrations::set_status(conn, *registration, status, Some(actor.account_id)).await?;
                 let title = format!("{}：{}", if won { "中签" } else { "未中签" }, activity.title);
-                db::registrations::notify(conn, &[*student], "lottery_drawn", &title, "", Some(id)).await?;
+                db::notifications::notify(conn, &[*student], "lottery_drawn", &title, "", Some(id)).await?;
             }
             crate::cache::ACTIVITY_WRITES.bump();
             db::activities::set_lottery(conn, id, &seed).await?;

@@ -485,7 +485,7 @@ pub async fn cancel(
             .await?;
             let students = db::registrations::active_students(conn, id).await?;
             let title = format!("活动已取消：{}", current.title);
-            db::registrations::notify(
+            db::notifications::notify(
                 conn,
                 &students,
                 "activity_cancelled",

@@ -3,15 +3,14 @@
 //! `backfill`.
 
 use actix_web::{HttpResponse, get, post, web};
-use chrono::{DateTime, Utc};
-use diesel::prelude::*;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use chrono::Utc;
+use diesel_async::AsyncConnection;
 use serde::Deserialize;
 use serde_json::json;
 use shared::{
     ApiError, ErrorCode, Page,
     activity::ReviewDecision,
-    attendance::{AttendanceMethod, AttendanceRequest, NewAttendanceRequest, RequestStatus},
+    attendance::{AttendanceMethod, AttendanceRequest, NewAttendanceRequest},
     auth::Permission,
     page::{PageParams, PageRequest},
 };
@@ -21,154 +20,9 @@ use super::managed;
 use crate::{
     AppState,
     auth::Actor,
-    db::{
-        self,
-        audit::Change,
-        schema::{accounts, activities, attendance_requests, organizations},
-    },
+    db::{self, attendance_requests::Filter, audit::Change},
     error::AppError,
 };
-
-type Row = (
-    (
-        i64,
-        i64,
-        String,
-        String,
-        Option<String>,
-        String,
-        DateTime<Utc>,
-        Option<DateTime<Utc>>,
-        Option<String>,
-    ),
-    String,
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-);
-
-async fn load(
-    conn: &mut AsyncPgConnection,
-    filter: impl Fn(
-        attendance_requests::BoxedQuery<'static, diesel::pg::Pg>,
-    ) -> attendance_requests::BoxedQuery<'static, diesel::pg::Pg>,
-    page: PageRequest,
-) -> QueryResult<(Vec<AttendanceRequest>, u64)> {
-    let (student, requester, decider) = diesel::alias!(
-        accounts as student,
-        accounts as requester,
-        accounts as decider
-    );
-    let ids: Vec<i64> = filter(attendance_requests::table.into_boxed())
-        .order((
-            attendance_requests::requested_at.desc(),
-            attendance_requests::id.desc(),
-        ))
-        .select(attendance_requests::id)
-        .load(conn)
-        .await?;
-    let total = ids.len() as u64;
-    let page_ids: Vec<i64> = ids
-        .into_iter()
-        .skip(page.offset() as usize)
-        .take(page.limit() as usize)
-        .collect();
-    let rows: Vec<Row> = attendance_requests::table
-        .inner_join(activities::table)
-        .inner_join(
-            organizations::table.on(organizations::id.eq(attendance_requests::approver_org_id)),
-        )
-        .inner_join(
-            student.on(student
-                .field(accounts::id)
-                .eq(attendance_requests::student_id)),
-        )
-        .inner_join(
-            requester.on(requester
-                .field(accounts::id)
-                .eq(attendance_requests::requested_by)),
-        )
-        .left_join(
-            decider.on(decider
-                .field(accounts::id)
-                .nullable()
-                .eq(attendance_requests::decided_by)),
-        )
-        .filter(attendance_requests::id.eq_any(&page_ids))
-        .order((
-            attendance_requests::requested_at.desc(),
-            attendance_requests::id.desc(),
-        ))
-        .select((
-            (
-                attendance_requests::id,
-                attendance_requests::activity_id,
-                attendance_requests::reason,
-                attendance_requests::status,
-                attendance_requests::evidence,
-                activities::title,
-                attendance_requests::requested_at,
-                attendance_requests::decided_at,
-                attendance_requests::decision_note,
-            ),
-            student.field(accounts::username),
-            student.field(accounts::display_name),
-            organizations::name,
-            requester.field(accounts::display_name),
-            activities::category,
-            decider.field(accounts::display_name).nullable(),
-        ))
-        .load(conn)
-        .await?;
-    let items = rows
-        .into_iter()
-        .map(
-            |(
-                (
-                    id,
-                    activity_id,
-                    reason,
-                    status,
-                    evidence,
-                    activity_title,
-                    requested_at,
-                    decided_at,
-                    decision_note,
-                ),
-                student_no,
-                student_name,
-                approver,
-                requested_by,
-                _,
-                decided_by,
-            )| {
-                AttendanceRequest {
-                    id,
-                    activity_id,
-                    activity_title,
-                    student_no,
-                    student_name,
-                    reason,
-                    evidence,
-                    status: match status.as_str() {
-                        "approved" => RequestStatus::Approved,
-                        "rejected" => RequestStatus::Rejected,
-                        _ => RequestStatus::Pending,
-                    },
-                    approver_organization: approver,
-                    requested_by,
-                    requested_at,
-                    decided_by,
-                    decided_at,
-                    decision_note,
-                }
-            },
-        )
-        .collect();
-    Ok((items, total))
-}
 
 /// Ask to back-fill a check-in
 ///
@@ -214,34 +68,21 @@ pub async fn create(
     let approver = organizer.parent_id.unwrap_or(organizer.id);
     let request_id = conn
         .transaction::<_, AppError, _>(async |conn| {
-            let exists: bool = diesel::select(diesel::dsl::exists(
-                db::schema::attendance::table
-                    .filter(db::schema::attendance::activity_id.eq(id))
-                    .filter(db::schema::attendance::student_id.eq(student)),
-            ))
-            .get_result(conn)
-            .await?;
-            if exists {
+            if db::attendance_requests::is_checked_in(conn, id, student).await? {
                 return Err(AppError::new(ErrorCode::AlreadyCheckedIn, "the student is already checked in"));
             }
-            let request_id: i64 = diesel::insert_into(attendance_requests::table)
-                .values((
-                    attendance_requests::activity_id.eq(id),
-                    attendance_requests::student_id.eq(student),
-                    attendance_requests::reason.eq(request.reason.trim()),
-                    attendance_requests::evidence.eq(request.evidence.as_deref().map(str::trim)),
-                    attendance_requests::approver_org_id.eq(approver),
-                    attendance_requests::requested_by.eq(actor.account_id),
-                ))
-                .returning(attendance_requests::id)
-                .get_result(conn)
-                .await
-                .map_err(|e| match e {
-                    diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
-                        AppError::new(ErrorCode::Conflict, "a request for this student is already pending")
-                    }
-                    other => other.into(),
-                })?;
+            let request_id = db::attendance_requests::insert(
+                conn,
+                &db::attendance_requests::NewRequest {
+                    activity_id: id,
+                    student_id: student,
+                    reason: request.reason.trim(),
+                    evidence: request.evidence.as_deref().map(str::trim),
+                    approver_org_id: approver,
+                    requested_by: actor.account_id,
+                },
+            )
+            .await?;
             db::audit::record(
                 conn,
                 Some(actor.account_id),
@@ -261,12 +102,8 @@ pub async fn create(
         page: Some(1),
         per_page: Some(1),
     })?;
-    let (mut items, _) = load(
-        &mut conn,
-        |q| q.filter(attendance_requests::id.eq(request_id)),
-        page,
-    )
-    .await?;
+    let (mut items, _) =
+        db::attendance_requests::list(&mut conn, Filter::Id(request_id), page).await?;
     let item = items
         .pop()
         .ok_or_else(|| AppError::Internal("request vanished".into()))?;
@@ -313,46 +150,19 @@ pub async fn list(
     let (items, total) = match query.scope.as_deref().unwrap_or("incoming") {
         "incoming" => {
             actor.require(Permission::ReviewActivities)?;
-            let org = actor.org.id;
-            load(
-                &mut conn,
-                |q| {
-                    let q = q.filter(attendance_requests::approver_org_id.eq(org));
-                    if pending {
-                        q.filter(attendance_requests::status.eq("pending"))
-                    } else {
-                        q
-                    }
-                },
-                page,
-            )
-            .await?
+            let filter = Filter::Approver {
+                org: actor.org.id,
+                pending,
+            };
+            db::attendance_requests::list(&mut conn, filter, page).await?
         }
         "outgoing" => {
             actor.require(Permission::RecordAttendance)?;
-            let subtree: Vec<i64> = organizations::table
-                .filter(organizations::path.contains(vec![actor.org.id]))
-                .select(organizations::id)
-                .load(&mut conn)
-                .await?;
-            let mine: Vec<i64> = activities::table
-                .filter(activities::organizer_id.eq_any(&subtree))
-                .select(activities::id)
-                .load(&mut conn)
-                .await?;
-            load(
-                &mut conn,
-                |q| {
-                    let q = q.filter(attendance_requests::activity_id.eq_any(mine.clone()));
-                    if pending {
-                        q.filter(attendance_requests::status.eq("pending"))
-                    } else {
-                        q
-                    }
-                },
-                page,
-            )
-            .await?
+            let filter = Filter::AskedWithin {
+                org: actor.org.id,
+                pending,
+            };
+            db::attendance_requests::list(&mut conn, filter, page).await?
         }
         other => {
             return Err(ApiError::new(
@@ -445,23 +255,16 @@ async fn decide(
     }
     let mut conn = state.db.conn().await?;
     conn.transaction::<_, AppError, _>(async |conn| {
-        let found: Option<(i64, i64, i64, String, i64, i64)> = attendance_requests::table
-            .inner_join(activities::table)
-            .filter(attendance_requests::id.eq(id))
-            .select((
-                attendance_requests::activity_id,
-                attendance_requests::student_id,
-                attendance_requests::approver_org_id,
-                attendance_requests::status,
-                activities::organizer_id,
-                attendance_requests::requested_by,
-            ))
-            .for_update()
-            .first(conn)
-            .await
-            .optional()?;
-        let (activity_id, student, approver, status, organizer_id, requested_by) =
-            found.ok_or_else(|| AppError::not_found("request"))?;
+        let db::attendance_requests::Locked {
+            activity_id,
+            student_id: student,
+            approver_org_id: approver,
+            status,
+            organizer_id,
+            requested_by,
+        } = db::attendance_requests::lock(conn, id)
+            .await?
+            .ok_or_else(|| AppError::not_found("request"))?;
         if approver != actor.org.id {
             // Others' requests do not exist for the caller unless it sits above the approver.
             return Err(AppError::new(
@@ -476,14 +279,7 @@ async fn decide(
             ));
         }
         let outcome = if approving { "approved" } else { "rejected" };
-        diesel::update(attendance_requests::table.find(id))
-            .set((
-                attendance_requests::status.eq(outcome),
-                attendance_requests::decided_by.eq(actor.account_id),
-                attendance_requests::decided_at.eq(diesel::dsl::now),
-                attendance_requests::decision_note.eq(note.as_deref()),
-            ))
-            .execute(conn)
+        db::attendance_requests::decide(conn, id, outcome, actor.account_id, note.as_deref())
             .await?;
         if approving {
             let registered = db::attendance::is_registered(conn, activity_id, student).await?;
@@ -505,27 +301,13 @@ async fn decide(
             db::attendance::check_in(conn, &new).await?;
             // After the results were finalised, the back-fill is a recognition of its own:
             // the student gets a result and the points at once.
-            let finalised: Option<chrono::DateTime<Utc>> = activities::table
-                .find(activity_id)
-                .select(activities::recognized_at)
-                .first(conn)
-                .await?;
-            if finalised.is_some() {
-                db::prepared::sql(
-                    "INSERT INTO results (activity_id, student_id, attended, backfilled, recognized_by)
-                     VALUES ($1, $2, true, true, $3)
-                     ON CONFLICT (activity_id, student_id) DO UPDATE
-                     SET attended = true, backfilled = true, recognized_by = excluded.recognized_by,
-                         recognized_at = now()",
-                )
-                .bind::<diesel::sql_types::BigInt, _>(activity_id)
-                .bind::<diesel::sql_types::BigInt, _>(student)
-                .bind::<diesel::sql_types::BigInt, _>(requested_by)
-                .execute(conn)
-                .await?;
+            if db::activities::recognised_at(conn, activity_id)
+                .await?
+                .is_some()
+            {
+                db::results::backfill(conn, activity_id, student, requested_by).await?;
                 crate::cache::STANDINGS_WRITES.bump();
-                db::points::recognise_student(conn, activity_id, student, actor.account_id)
-                    .await?;
+                db::points::recognise_student(conn, activity_id, student, actor.account_id).await?;
             }
         }
         db::audit::record(
@@ -551,12 +333,7 @@ async fn decide(
         page: Some(1),
         per_page: Some(1),
     })?;
-    let (mut items, _) = load(
-        &mut conn,
-        |q| q.filter(attendance_requests::id.eq(id)),
-        page,
-    )
-    .await?;
+    let (mut items, _) = db::attendance_requests::list(&mut conn, Filter::Id(id), page).await?;
     Ok(web::Json(
         items.pop().ok_or_else(|| AppError::not_found("request"))?,
     ))

@@ -631,3 +631,15 @@ pub struct KeyRow {
     #[diesel(sql_type = diesel::sql_types::Text)]
     key: String,
 }
+
+/// When the activity's results were finalised, if they were.
+pub async fn recognised_at(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
+    Ok(activities::table
+        .find(id)
+        .select(activities::recognized_at)
+        .first(conn)
+        .await?)
+}

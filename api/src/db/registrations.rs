@@ -9,7 +9,7 @@ use shared::{
     page::PageRequest,
 };
 
-use super::schema::{accounts, activities, notifications, organizations, registrations, students};
+use super::schema::{accounts, activities, organizations, registrations, students};
 
 /// A sign-up as stored.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -298,35 +298,4 @@ pub async fn list(
         });
     }
     Ok((items, total.max(0) as u64))
-}
-
-/// One in-app notification for each account.
-pub async fn notify(
-    conn: &mut AsyncPgConnection,
-    account_ids: &[i64],
-    kind: &str,
-    title: &str,
-    body: &str,
-    activity_id: Option<i64>,
-) -> Result<()> {
-    if account_ids.is_empty() {
-        return Ok(());
-    }
-    let rows: Vec<_> = account_ids
-        .iter()
-        .map(|id| {
-            (
-                notifications::account_id.eq(*id),
-                notifications::kind.eq(kind),
-                notifications::title.eq(title),
-                notifications::body.eq(body),
-                notifications::activity_id.eq(activity_id),
-            )
-        })
-        .collect();
-    diesel::insert_into(notifications::table)
-        .values(&rows)
-        .execute(conn)
-        .await?;
-    Ok(())
 }

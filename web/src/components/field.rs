@@ -52,3 +52,9 @@ pub fn Field(
         </label>
     }
 }
+
+/// The password policy of `shared::auth::check_password`, in words.
+pub const PASSWORD_HINT: (&str, &str) = (
+    "8–128 个字符，至少包含一个字母和一个数字，不能与账号名相同",
+    "8–128 characters with a letter and a digit, not the account name",
+);

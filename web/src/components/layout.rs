@@ -216,7 +216,7 @@ pub fn Layout(children: Children) -> impl IntoView {
     };
     let tabs = Memo::new(move |_| session.with_me(tabs));
     enforce_session(session);
-    crate::pages::notifications::Unread::provide();
+    crate::components::unread::Unread::provide();
 
     view! {
         <header class="topbar">
@@ -270,7 +270,7 @@ fn enforce_session(session: crate::session::Session) {
 #[component]
 fn NavLink(tab: Tab, folded: bool) -> impl IntoView {
     let i18n = use_i18n();
-    let unread = expect_context::<crate::pages::notifications::Unread>();
+    let unread = expect_context::<crate::components::unread::Unread>();
     // 我的 carries the unread-notifications badge.
     let badge = move || {
         (tab.key == ACCOUNT.key)

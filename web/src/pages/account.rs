@@ -21,12 +21,6 @@ use crate::{
     session::use_session,
 };
 
-/// The password policy of `shared::auth::check_password`, in words.
-pub const PASSWORD_HINT: (&str, &str) = (
-    "8–128 个字符，至少包含一个字母和一个数字，不能与账号名相同",
-    "8–128 characters with a letter and a digit, not the account name",
-);
-
 #[component]
 pub fn AccountPage() -> impl IntoView {
     let i18n = use_i18n();
@@ -57,7 +51,7 @@ pub fn AccountPage() -> impl IntoView {
 fn Shortcuts() -> impl IntoView {
     let i18n = use_i18n();
     let session = use_session();
-    let unread = expect_context::<crate::pages::notifications::Unread>();
+    let unread = expect_context::<crate::components::unread::Unread>();
     let student = session.with_me(|me| me.is_some_and(|me| me.role == shared::auth::Role::Student));
     let folded = session.with_me(crate::components::layout::folded_tabs);
     view! {
@@ -220,7 +214,7 @@ fn ChangePassword() -> impl IntoView {
                 <Field zh="当前密码" en="Current password" kind="password" value=current error=current_error
                     testid="current-password" autocomplete="current-password" on_edit=forget />
                 <Field zh="新密码" en="New password" kind="password" value=new error=new_error
-                    testid="new-password" autocomplete="new-password" on_edit=forget hint=PASSWORD_HINT />
+                    testid="new-password" autocomplete="new-password" on_edit=forget hint=crate::components::field::PASSWORD_HINT />
                 <Field zh="再次输入新密码" en="Repeat the new password" kind="password" value=repeat error=repeat_error
                     testid="repeat-password" autocomplete="new-password" on_edit=forget />
                 <button class="btn btn-primary btn-block" type="submit" data-testid="password-submit"

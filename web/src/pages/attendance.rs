@@ -23,7 +23,7 @@ const PER_PAGE: u32 = 50;
 pub fn AttendancePage() -> impl IntoView {
     let i18n = use_i18n();
     let Some(id) = activity_id() else {
-        return view! { <crate::pages::not_found::NotFound /> }.into_any();
+        return view! { <crate::components::not_found::NotFound /> }.into_any();
     };
     let activity = LocalResource::new(move || api::activity(id));
     let deadlines = LocalResource::new(move || api::deadlines(id));

@@ -34,7 +34,7 @@ const NEWEST: u32 = 8;
 pub fn CheckinScreenPage() -> impl IntoView {
     let i18n = use_i18n();
     let Some(id) = activity_id() else {
-        return view! { <crate::pages::not_found::NotFound /> }.into_any();
+        return view! { <crate::components::not_found::NotFound /> }.into_any();
     };
     let activity = LocalResource::new(move || api::activity(id));
     let deadlines = LocalResource::new(move || api::deadlines(id));

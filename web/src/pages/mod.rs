@@ -15,7 +15,6 @@ pub mod leaderboard;
 pub mod login;
 pub mod manage_activities;
 pub mod my_activities;
-pub mod not_found;
 pub mod notifications;
 pub mod org;
 pub mod org_accounts;

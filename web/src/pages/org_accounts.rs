@@ -196,7 +196,7 @@ fn NewSubAccount(organization: Organization, changed: Callback<()>) -> impl Into
                     autocomplete="off" placeholder="cs_media" on_edit=forget />
                 <Field zh="显示名称" en="Display name" value=display_name error=name_error testid="sub-account-name" on_edit=forget />
                 <Field zh="初始密码" en="First password" value=password error=password_error testid="sub-account-password"
-                    autocomplete="new-password" on_edit=forget hint=crate::pages::account::PASSWORD_HINT />
+                    autocomplete="new-password" on_edit=forget hint=crate::components::field::PASSWORD_HINT />
                 <div class="form-grid-wide">
                     <PermissionChecklist selected=permissions testid="sub-account-permissions".to_owned() />
                     <span class="field-error" data-testid="sub-account-permissions-error">{move || permissions_error.get()}</span>

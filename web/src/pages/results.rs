@@ -209,7 +209,7 @@ struct Upload {
 pub fn ResultsPage() -> impl IntoView {
     let i18n = use_i18n();
     let Some(id) = activity_id() else {
-        return view! { <crate::pages::not_found::NotFound /> }.into_any();
+        return view! { <crate::components::not_found::NotFound /> }.into_any();
     };
     let activity = LocalResource::new(move || api::activity(id));
     // Loaded once: the preview column evaluates every row with them.

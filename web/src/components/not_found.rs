@@ -1,4 +1,4 @@
-//! What an unknown client-side route shows.
+//! What an unknown client-side route shows, and a page shows for an id it cannot open.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
