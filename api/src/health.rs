@@ -1,7 +1,6 @@
 //! `GET /healthz`: whether the server and its database answer.
 
 use actix_web::{HttpResponse, get, web};
-use diesel_async::RunQueryDsl;
 use shared::health::{DatabaseHealth, DatabaseStatus, Health, HealthStatus};
 use std::time::{Duration, Instant};
 
@@ -42,10 +41,7 @@ async fn probe_database(state: &AppState) -> DatabaseHealth {
     let started = Instant::now();
     let outcome = async {
         let mut conn = state.db.conn().await.map_err(|e| e.to_string())?;
-        let ping = tokio::time::timeout(
-            Duration::from_secs(2),
-            diesel::sql_query("SELECT 1").execute(&mut conn),
-        );
+        let ping = tokio::time::timeout(Duration::from_secs(2), crate::db::ping(&mut conn));
         match ping.await {
             Ok(Ok(_)) => Ok(()),
             Ok(Err(error)) => {

@@ -136,14 +136,7 @@ async fn fail_interrupted_print_jobs(settings: &Settings) {
     let Ok(mut conn) = db::connect(settings.database.url.expose()).await else {
         return;
     };
-    use diesel_async::RunQueryDsl;
-    let result = diesel::sql_query(
-        "UPDATE print_jobs SET status = 'failed', error = 'the server restarted; start the batch again',
-                finished_at = now()
-         WHERE status IN ('queued', 'running')",
-    )
-    .execute(&mut conn)
-    .await;
+    let result = db::print_jobs::fail_unfinished(&mut conn).await;
     if let Ok(count) = result
         && count > 0
     {

@@ -2,19 +2,13 @@
 //! colleges, three school-level organisations, clubs, main and sub-accounts, a few hundred
 //! students and a dozen instructors. Idempotent: once loaded, nothing is changed.
 
-use diesel::prelude::*;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde_json::json;
 use shared::{auth::AccountKind, org::OrgKind, school::School};
 
 use crate::{
     auth::password::hash_blocking,
-    db::{
-        self,
-        accounts::NewAccount,
-        audit::Change,
-        schema::{staff, students},
-    },
+    db::{self, accounts::NewAccount, audit::Change},
 };
 
 /// Every demo account signs in with this password.
@@ -276,13 +270,7 @@ async fn load_university(conn: &mut AsyncPgConnection, hash: &str) -> db::Result
             ),
         )
         .await?;
-        diesel::insert_into(staff::table)
-            .values((
-                staff::account_id.eq(id),
-                staff::title.eq(titles[i % titles.len()]),
-            ))
-            .execute(conn)
-            .await?;
+        db::seed::staff(conn, id, titles[i % titles.len()]).await?;
     }
 
     // Students: undergraduates of four years and graduates, in every college.
@@ -376,18 +364,14 @@ async fn insert_student(
         .next()
         .is_multiple_of(3)
         .then(|| format!("13{:09}", rng.next() % 1_000_000_000));
-    diesel::insert_into(students::table)
-        .values((
-            students::account_id.eq(id),
-            students::major.eq(major),
-            students::class_name.eq(class_name),
-            students::enrolment_year.eq(year),
-            students::degree.eq(degree),
-            students::phone.eq(phone),
-        ))
-        .execute(conn)
-        .await?;
-    Ok(())
+    let student = db::seed::Student {
+        major,
+        class_name,
+        enrolment_year: year,
+        degree,
+        phone: phone.as_deref(),
+    };
+    db::seed::student(conn, id, &student).await
 }
 
 /// One finalised activity of the demo history.
@@ -519,67 +503,34 @@ const HISTORY: &[PastActivity] = &[
     },
 ];
 
-#[derive(QueryableByName)]
-struct DemoStudent {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    id: i64,
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    college: String,
-}
-
 /// A year of finalised activities with results, recognised through the ledger exactly as the
 /// organisers' finalisation does. Runs once: skipped when any ledger entry exists.
-pub async fn seed_history(conn: &mut AsyncPgConnection) -> Result<usize, crate::error::AppError> {
-    use db::schema::ledger_entries;
-    let existing: i64 = ledger_entries::table.count().get_result(conn).await?;
-    if existing > 0 {
+pub async fn seed_history(conn: &mut AsyncPgConnection) -> db::Result<usize> {
+    if db::seed::ledger_entries(conn).await? > 0 {
         return Ok(0);
     }
-    let people: Vec<DemoStudent> = diesel::sql_query(
-        "SELECT a.id, o.code AS college FROM accounts a
-         JOIN organizations o ON o.id = a.organization_id
-         WHERE a.kind = 'student' ORDER BY a.username",
-    )
-    .load(conn)
-    .await?;
+    let people = db::seed::students_with_college(conn).await?;
     let awards = ["first", "second", "third", "honourable", "participation"];
-    conn.transaction::<_, crate::error::AppError, _>(async |conn| {
+    conn.transaction::<_, db::Error, _>(async |conn| {
         for (index, past) in HISTORY.iter().enumerate() {
-            let (organizer, account): (i64, i64) = db::schema::organizations::table
-                .inner_join(
-                    db::schema::accounts::table.on(db::schema::accounts::organization_id
-                        .eq(db::schema::organizations::id)
-                        .and(db::schema::accounts::is_main)),
-                )
-                .filter(db::schema::organizations::code.eq(past.organizer))
-                .select((db::schema::organizations::id, db::schema::accounts::id))
-                .first(conn)
-                .await?;
+            let (organizer, account) = db::seed::main_account(conn, past.organizer).await?;
             let (y, m, d) = past.ends_on;
             let ends = format!("{y:04}-{m:02}-{d:02} 17:00:00+08");
-            let activity: i64 = diesel::sql_query(
-                "INSERT INTO activities (organizer_id, title, category, credit_level, description,
-                    starts_at, ends_at, place, registration_opens_at, registration_closes_at,
-                    enrolment_mode, status, created_by, updated_by, recognized_at, recognized_by)
-                 VALUES ($1, $2, $3, $4, '示范数据：已结束并完成成绩认定的活动。',
-                    $5::timestamptz - interval '3 hours', $5::timestamptz, '示范大学',
-                    $5::timestamptz - interval '20 days', $5::timestamptz - interval '4 hours',
-                    'first_come', 'published', $6, $6, $5::timestamptz + interval '2 days', $6)
-                 RETURNING id",
+            let activity = db::seed::past_activity(
+                conn,
+                &db::seed::PastActivity {
+                    organizer,
+                    title: past.title,
+                    category: past.category,
+                    credit_level: past.credit_level,
+                    ends: &ends,
+                    by: account,
+                },
             )
-            .bind::<diesel::sql_types::BigInt, _>(organizer)
-            .bind::<diesel::sql_types::Text, _>(past.title)
-            .bind::<diesel::sql_types::Text, _>(past.category)
-            .bind::<diesel::sql_types::Text, _>(past.credit_level)
-            .bind::<diesel::sql_types::Text, _>(&ends)
-            .bind::<diesel::sql_types::BigInt, _>(account)
-            .get_result::<Inserted>(conn)
-            .await?
-            .id;
+            .await?;
             let mut rng = Lcg(0x5eed_0000 + index as u64);
             for student in &people {
-                if !(past.colleges.is_empty() || past.colleges.contains(&student.college.as_str()))
-                {
+                if !(past.colleges.is_empty() || past.colleges.contains(&student.1.as_str())) {
                     continue;
                 }
                 if !rng.next().is_multiple_of(past.one_in) {
@@ -604,21 +555,17 @@ pub async fn seed_history(conn: &mut AsyncPgConnection) -> Result<usize, crate::
                 } else {
                     (None, None, None)
                 };
-                diesel::sql_query(
-                    "INSERT INTO results (activity_id, student_id, attended, hours, role, award,
-                        award_level, achievement, recognized_by)
-                     VALUES ($1, $2, true, $3::numeric, $4, $5, $6, $7, $8)",
-                )
-                .bind::<diesel::sql_types::BigInt, _>(activity)
-                .bind::<diesel::sql_types::BigInt, _>(student.id)
-                .bind::<diesel::sql_types::Nullable<diesel::sql_types::Double>, _>(past.hours)
-                .bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(role)
-                .bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(award)
-                .bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(level)
-                .bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(past.achievement)
-                .bind::<diesel::sql_types::BigInt, _>(account)
-                .execute(conn)
-                .await?;
+                let result = db::seed::PastResult {
+                    activity,
+                    student: student.0,
+                    hours: past.hours,
+                    role,
+                    award,
+                    level,
+                    achievement: past.achievement,
+                    by: account,
+                };
+                db::seed::past_result(conn, &result).await?;
             }
             crate::cache::STANDINGS_WRITES.bump();
             db::points::recognise_activity(conn, activity, account, Some(account)).await?;
@@ -627,10 +574,4 @@ pub async fn seed_history(conn: &mut AsyncPgConnection) -> Result<usize, crate::
     })
     .await?;
     Ok(HISTORY.len())
-}
-
-#[derive(QueryableByName)]
-struct Inserted {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    id: i64,
 }

@@ -72,15 +72,7 @@ pub async fn student_facts(
     if actor.kind != AccountKind::Student {
         return Ok(None);
     }
-    use crate::db::schema::students;
-    use diesel::prelude::*;
-    use diesel_async::RunQueryDsl;
-    let row: Option<(i32, String)> = students::table
-        .find(actor.account_id)
-        .select((students::enrolment_year, students::degree))
-        .first(conn)
-        .await
-        .optional()?;
+    let row = db::people::intake(conn, actor.account_id).await?;
     Ok(row.map(|(enrolment_year, degree)| StudentFacts {
         college_id: actor.org.id,
         enrolment_year,

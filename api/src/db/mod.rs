@@ -23,6 +23,7 @@ pub mod registrations;
 pub mod results;
 pub mod schema;
 pub mod school;
+pub mod seed;
 
 use diesel_async::{
     AsyncConnection, AsyncPgConnection,
@@ -95,6 +96,13 @@ impl Database {
         let status = self.pool.status();
         (status.size as u32, status.available as u32)
     }
+}
+
+/// One round trip (`SELECT 1`): whether the connection works.
+pub async fn ping(conn: &mut AsyncPgConnection) -> Result<()> {
+    use diesel_async::RunQueryDsl;
+    diesel::sql_query("SELECT 1").execute(conn).await?;
+    Ok(())
 }
 
 /// Runs every pending migration on `url`; returns the versions applied.

@@ -680,3 +680,13 @@ pub async fn update_staff_details(
     .execute(conn)
     .await?)
 }
+
+/// A student's intake year and degree (as stored), if the account is a student.
+pub async fn intake(conn: &mut AsyncPgConnection, account: i64) -> Result<Option<(i32, String)>> {
+    Ok(students::table
+        .find(account)
+        .select((students::enrolment_year, students::degree))
+        .first(conn)
+        .await
+        .optional()?)
+}

@@ -73,3 +73,14 @@ pub async fn part(conn: &mut AsyncPgConnection, id: Uuid, seq: i32) -> Result<Op
         .await
         .optional()?)
 }
+
+/// Marks every queued or running batch failed (the server that ran it restarted); how many.
+pub async fn fail_unfinished(conn: &mut AsyncPgConnection) -> Result<usize> {
+    Ok(diesel::sql_query(
+        "UPDATE print_jobs SET status = 'failed', error = 'the server restarted; start the batch again',
+                finished_at = now()
+         WHERE status IN ('queued', 'running')",
+    )
+    .execute(conn)
+    .await?)
+}

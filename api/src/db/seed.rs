@@ -1,0 +1,143 @@
+//! The demo university's rows that no product path writes (`api seed-demo`): staff and student
+//! details as loaded, and a past year of finalised activities with their results.
+
+use super::Result;
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use super::schema::{accounts, ledger_entries, organizations, staff, students};
+
+/// A staff member's title.
+pub async fn staff(conn: &mut AsyncPgConnection, account: i64, title: &str) -> Result<()> {
+    diesel::insert_into(staff::table)
+        .values((staff::account_id.eq(account), staff::title.eq(title)))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// A student's details.
+pub struct Student<'a> {
+    pub major: &'a str,
+    pub class_name: &'a str,
+    pub enrolment_year: i32,
+    pub degree: &'a str,
+    pub phone: Option<&'a str>,
+}
+
+pub async fn student(conn: &mut AsyncPgConnection, account: i64, s: &Student<'_>) -> Result<()> {
+    diesel::insert_into(students::table)
+        .values((
+            students::account_id.eq(account),
+            students::major.eq(s.major),
+            students::class_name.eq(s.class_name),
+            students::enrolment_year.eq(s.enrolment_year),
+            students::degree.eq(s.degree),
+            students::phone.eq(s.phone),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// How many ledger entries there are (the history is loaded once, into an empty ledger).
+pub async fn ledger_entries(conn: &mut AsyncPgConnection) -> Result<i64> {
+    Ok(ledger_entries::table.count().get_result(conn).await?)
+}
+
+/// Every student's account id and college code, by student number.
+pub async fn students_with_college(conn: &mut AsyncPgConnection) -> Result<Vec<(i64, String)>> {
+    Ok(accounts::table
+        .inner_join(organizations::table.on(organizations::id.eq(accounts::organization_id)))
+        .filter(accounts::kind.eq("student"))
+        .order(accounts::username)
+        .select((accounts::id, organizations::code))
+        .load(conn)
+        .await?)
+}
+
+/// The organisation with this code and its main account.
+pub async fn main_account(conn: &mut AsyncPgConnection, code: &str) -> Result<(i64, i64)> {
+    Ok(organizations::table
+        .inner_join(
+            accounts::table.on(accounts::organization_id
+                .eq(organizations::id)
+                .and(accounts::is_main)),
+        )
+        .filter(organizations::code.eq(code))
+        .select((organizations::id, accounts::id))
+        .first(conn)
+        .await?)
+}
+
+/// A finalised activity of the past.
+pub struct PastActivity<'a> {
+    pub organizer: i64,
+    pub title: &'a str,
+    pub category: &'a str,
+    pub credit_level: &'a str,
+    /// When it ended, as `YYYY-MM-DD HH:MM:SS+08`.
+    pub ends: &'a str,
+    pub by: i64,
+}
+
+#[derive(QueryableByName)]
+struct Inserted {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    id: i64,
+}
+
+/// Inserts it published and finalised two days after its end; its id.
+pub async fn past_activity(conn: &mut AsyncPgConnection, a: &PastActivity<'_>) -> Result<i64> {
+    Ok(diesel::sql_query(
+        "INSERT INTO activities (organizer_id, title, category, credit_level, description,
+            starts_at, ends_at, place, registration_opens_at, registration_closes_at,
+            enrolment_mode, status, created_by, updated_by, recognized_at, recognized_by)
+         VALUES ($1, $2, $3, $4, '示范数据：已结束并完成成绩认定的活动。',
+            $5::timestamptz - interval '3 hours', $5::timestamptz, '示范大学',
+            $5::timestamptz - interval '20 days', $5::timestamptz - interval '4 hours',
+            'first_come', 'published', $6, $6, $5::timestamptz + interval '2 days', $6)
+         RETURNING id",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(a.organizer)
+    .bind::<diesel::sql_types::Text, _>(a.title)
+    .bind::<diesel::sql_types::Text, _>(a.category)
+    .bind::<diesel::sql_types::Text, _>(a.credit_level)
+    .bind::<diesel::sql_types::Text, _>(a.ends)
+    .bind::<diesel::sql_types::BigInt, _>(a.by)
+    .get_result::<Inserted>(conn)
+    .await?
+    .id)
+}
+
+/// A participant's result of a past activity.
+pub struct PastResult<'a> {
+    pub activity: i64,
+    pub student: i64,
+    pub hours: Option<f64>,
+    pub role: Option<&'a str>,
+    pub award: Option<&'a str>,
+    pub level: Option<&'a str>,
+    pub achievement: Option<&'a str>,
+    pub by: i64,
+}
+
+pub async fn past_result(conn: &mut AsyncPgConnection, r: &PastResult<'_>) -> Result<()> {
+    use diesel::sql_types::{BigInt, Double, Nullable, Text};
+    diesel::sql_query(
+        "INSERT INTO results (activity_id, student_id, attended, hours, role, award,
+            award_level, achievement, recognized_by)
+         VALUES ($1, $2, true, $3::numeric, $4, $5, $6, $7, $8)",
+    )
+    .bind::<BigInt, _>(r.activity)
+    .bind::<BigInt, _>(r.student)
+    .bind::<Nullable<Double>, _>(r.hours)
+    .bind::<Nullable<Text>, _>(r.role)
+    .bind::<Nullable<Text>, _>(r.award)
+    .bind::<Nullable<Text>, _>(r.level)
+    .bind::<Nullable<Text>, _>(r.achievement)
+    .bind::<BigInt, _>(r.by)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
