@@ -51,12 +51,16 @@ fn check_recognisable(row: &CheckinRow) -> Result<(), AppError> {
         ));
     }
     if row.recognized_at.is_some() {
-        return Err(AppError::new(
-            ErrorCode::Conflict,
-            "the results were finalised; corrections go through a back-fill",
-        ));
+        return Err(finalised());
     }
     Ok(())
+}
+
+fn finalised() -> AppError {
+    AppError::new(
+        ErrorCode::Conflict,
+        "the results were finalised; corrections go through a back-fill",
+    )
 }
 
 /// Resolves student numbers and checks every row; the first problem names `results[i].…`.
@@ -101,6 +105,14 @@ async fn store(
 ) -> Result<(), AppError> {
     let count = rows.len();
     conn.transaction::<_, AppError, _>(async |conn| {
+        // Serialised with the finalisation: results written here either precede it (and become
+        // points) or see it and are refused.
+        if db::activities::lock_recognised_at(conn, row.id)
+            .await?
+            .is_some()
+        {
+            return Err(finalised());
+        }
         db::results::upsert(conn, row.id, &rows, actor.account_id).await?;
         db::audit::record(
             conn,
@@ -432,8 +444,15 @@ pub async fn finalize(
     check_recognisable(&row)?;
     let id = row.id;
     conn.transaction::<_, AppError, _>(async |conn| {
+        // The same lock as a results edit; of two finalisations the second finds it done.
+        if db::activities::lock_recognised_at(conn, id)
+            .await?
+            .is_some()
+            || db::results::mark_recognised(conn, id, actor.account_id).await? == 0
+        {
+            return Err(finalised());
+        }
         crate::cache::ACTIVITY_WRITES.bump();
-        db::results::mark_recognised(conn, id, actor.account_id).await?;
         // The results become points: every participant's term is re-evaluated under its rules.
         crate::cache::STANDINGS_WRITES.bump();
         let ledger =

@@ -643,3 +643,20 @@ pub async fn recognised_at(
         .first(conn)
         .await?)
 }
+
+/// Locks the activity's row until the transaction ends (`FOR UPDATE`) and reads when its
+/// results were finalised: whatever writes results or finalises them takes this lock first, so
+/// the two never interleave.
+pub async fn lock_recognised_at(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
+    activities::table
+        .find(id)
+        .select(activities::recognized_at)
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?
+        .ok_or(super::Error::NotFound("activity"))
+}

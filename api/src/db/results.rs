@@ -135,19 +135,24 @@ pub async fn upsert(
     Ok(())
 }
 
-/// Marks the activity's results recognised by `by`; how many rows changed.
+/// Marks the activity's results recognised by `by` unless they already are; how many rows
+/// changed (0: someone finalised first).
 pub async fn mark_recognised(
     conn: &mut AsyncPgConnection,
     activity_id: i64,
     by: i64,
 ) -> Result<usize> {
-    Ok(diesel::update(activities::table.find(activity_id))
-        .set((
-            activities::recognized_at.eq(diesel::dsl::now),
-            activities::recognized_by.eq(by),
-        ))
-        .execute(conn)
-        .await?)
+    Ok(diesel::update(
+        activities::table
+            .find(activity_id)
+            .filter(activities::recognized_at.is_null()),
+    )
+    .set((
+        activities::recognized_at.eq(diesel::dsl::now),
+        activities::recognized_by.eq(by),
+    ))
+    .execute(conn)
+    .await?)
 }
 
 /// Published activities of `categories` organised in `within`'s subtree that ended in

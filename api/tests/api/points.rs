@@ -648,3 +648,71 @@ async fn the_demo_history_is_recognised_through_the_ledger_once() {
     assert_eq!(board["rows"].as_array().unwrap().len(), 10);
     assert!(board["rows"][0]["points"].as_i64().unwrap() > 0);
 }
+
+#[derive(QueryableByName)]
+struct RaceOutcome {
+    #[diesel(sql_type = BigInt)]
+    results: i64,
+    #[diesel(sql_type = BigInt)]
+    unrecognised: i64,
+    #[diesel(sql_type = BigInt)]
+    finalisations: i64,
+}
+
+/// A results edit racing the finalisation: the edit is either refused (409) or its rows become
+/// ledger entries; of two finalisations one answers 200 and the other 409, audited once.
+#[tokio::test]
+async fn a_results_edit_racing_the_finalisation_is_refused_or_recognised() {
+    let app = demo_app().await;
+    let club = token(&app, "acm_admin").await;
+    let ended = chrono_tz::Asia::Shanghai
+        .with_ymd_and_hms(2026, 11, 20, 18, 0, 0)
+        .unwrap()
+        .with_timezone(&Utc);
+    let row = |no: &str| json!({"student_no": no, "attended": true, "award": "first", "award_level": "school", "role": "member"});
+    for round in 0..8 {
+        let id = activity(&app, "competition", ended - Duration::hours(3), ended).await;
+        let path = format!("/api/activities/{id}/results");
+        let first = json!({"results": [row("2023010101")]});
+        let saved = send_as(&app, Method::PUT, Some(&club), &path, Some(&first)).await;
+        assert_eq!(saved.status(), 200, "{}", saved.text().await.unwrap());
+        let edit =
+            json!({"results": [row("2023010101"), row(&format!("202301010{}", 2 + round % 5))]});
+        let finalize = format!("/api/activities/{id}/results/finalize");
+        let (edited, one, two) = tokio::join!(
+            send_as(&app, Method::PUT, Some(&club), &path, Some(&edit)),
+            send_as(&app, Method::POST, Some(&club), &finalize, None),
+            send_as(&app, Method::POST, Some(&club), &finalize, None),
+        );
+        let edited = edited.status().as_u16();
+        assert!(matches!(edited, 200 | 409), "round {round}: edit {edited}");
+        let mut finals = [one.status().as_u16(), two.status().as_u16()];
+        finals.sort();
+        assert_eq!(finals, [200, 409], "round {round}: one finalisation wins");
+
+        let mut conn = app.db().await;
+        let outcome: RaceOutcome = diesel::sql_query(
+            "SELECT
+               (SELECT count(*) FROM results WHERE activity_id = $1) AS results,
+               (SELECT count(*) FROM results r WHERE r.activity_id = $1 AND NOT EXISTS
+                  (SELECT 1 FROM ledger_entries e WHERE e.activity_id = r.activity_id
+                     AND e.student_id = r.student_id)) AS unrecognised,
+               (SELECT count(*) FROM audit_log WHERE action = 'results.finalize'
+                  AND target_id = $1::text) AS finalisations",
+        )
+        .bind::<BigInt, _>(id)
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+        assert_eq!(
+            outcome.results,
+            if edited == 200 { 2 } else { 1 },
+            "round {round}"
+        );
+        assert_eq!(
+            outcome.unrecognised, 0,
+            "round {round}: a result lost its points"
+        );
+        assert_eq!(outcome.finalisations, 1, "round {round}");
+    }
+}
