@@ -24,7 +24,8 @@ use crate::{
 
 /// Loads an account the actor may manage: inside its subtree (else 404: accounts outside do not
 /// exist for it), with `manage_accounts`, not itself, not its own organisation's main account,
-/// and — for a sub-account acting on a peer — not a peer holding more than the actor.
+/// and not an account holding a permission the actor lacks, anywhere in the subtree (a
+/// sub-account with `manage_accounts` cannot take over a club's main account below it).
 pub async fn manageable(
     conn: &mut AsyncPgConnection,
     actor: &Actor,
@@ -41,22 +42,23 @@ pub async fn manageable(
             "use /api/me for your own account",
         ));
     }
-    if target.kind == AccountKind::Organization.as_str() && target.org.id == actor.org.id {
-        if target.is_main {
+    if target.kind == AccountKind::Organization.as_str() {
+        if target.is_main && target.org.id == actor.org.id {
             return Err(AppError::new(
                 ErrorCode::Forbidden,
                 "a main account is managed from the organisation above",
             ));
         }
-        let stronger = target
-            .permissions
-            .iter()
-            .filter_map(|p| Permission::parse(p))
-            .any(|p| !actor.permissions.contains(&p));
-        if stronger {
+        let (_, held) = shared::auth::role_and_permissions(
+            AccountKind::Organization,
+            target.is_main,
+            target.org.parent_id.is_none(),
+            &target.permissions,
+        );
+        if held.iter().any(|p| !actor.permissions.contains(p)) {
             return Err(AppError::new(
                 ErrorCode::Forbidden,
-                "this sub-account holds permissions you do not",
+                "this account holds permissions you do not",
             ));
         }
     }

@@ -383,6 +383,43 @@ async fn a_sub_account_cannot_grant_what_it_does_not_hold_nor_touch_its_main_acc
     )
     .await;
     crate::helpers::assert_error(response, 403, "forbidden").await;
+    // Nor anywhere below: the club's main account holds every permission. Resetting it would
+    // let the manager sign in as it and grant points.
+    let club_main = ids.accounts["acm_admin"];
+    for (method, path, body) in [
+        (
+            Method::POST,
+            format!("/api/accounts/{club_main}/reset-password"),
+            None,
+        ),
+        (
+            Method::PATCH,
+            format!("/api/accounts/{club_main}"),
+            Some(json!({"active": false})),
+        ),
+        (
+            Method::PATCH,
+            format!("/api/accounts/{club_main}"),
+            Some(json!({"display_name": "改名"})),
+        ),
+    ] {
+        let response = send_as(&app, method, Some(&manager), &path, body.as_ref()).await;
+        let body = crate::helpers::assert_error(response, 403, "forbidden").await;
+        assert!(
+            body["message"].as_str().unwrap().contains("permissions"),
+            "{body}"
+        );
+    }
+    // The college's main account, which holds them all, may.
+    let response = send_as(
+        &app,
+        Method::POST,
+        Some(&admin),
+        &format!("/api/accounts/{club_main}/reset-password"),
+        None,
+    )
+    .await;
+    assert_eq!(response.status().as_u16(), 200);
     // A weaker peer is fine.
     let publisher = ids.accounts.get("cs_publisher").copied().unwrap();
     let response = send_as(
