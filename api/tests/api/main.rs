@@ -11,6 +11,7 @@ mod contract;
 mod health;
 mod helpers;
 mod imports;
+mod matrix;
 mod openapi;
 mod people;
 mod points;
