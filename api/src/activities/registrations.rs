@@ -13,7 +13,7 @@ use shared::{
         ActivityStatus, EnrolmentMode, LotteryResult, Phase, RegisterRequest, Registration,
         RegistrationStatus, draw_lottery, validate_answers,
     },
-    auth::Permission,
+    auth::{AccountKind, Permission},
     page::{PageParams, PageRequest},
 };
 use utoipa::IntoParams;
@@ -351,6 +351,8 @@ pub async fn list(
     params(("id" = i64, Path, description = "Registration id")),
     responses(
         (status = 200, description = "Confirmed", body = Registration),
+        (status = 403, description = "Permission missing", body = ApiError),
+        (status = 404, description = "No such sign-up, or not one the caller may see", body = ApiError),
         (status = 409, description = "Not pending, or no place left", body = ApiError),
     ),
     security(("bearer" = [])),
@@ -372,6 +374,8 @@ pub async fn approve(
     params(("id" = i64, Path, description = "Registration id")),
     responses(
         (status = 200, description = "Rejected", body = Registration),
+        (status = 403, description = "Permission missing", body = ApiError),
+        (status = 404, description = "No such sign-up, or not one the caller may see", body = ApiError),
         (status = 409, description = "Not pending", body = ApiError),
     ),
     security(("bearer" = [])),
@@ -392,18 +396,24 @@ async fn decide(
     approving: bool,
 ) -> Result<web::Json<Registration>, AppError> {
     let mut conn = state.db.conn().await?;
-    let activity_id = {
+    let (activity_id, student_id) = {
         let (items, _) =
             db::registrations::list(&mut conn, &db::registrations::Filter::default_for(id), None)
                 .await?;
         items
             .first()
-            .map(|r| r.activity_id)
+            .map(|r| (r.activity_id, r.student_id))
             .ok_or_else(|| AppError::not_found("registration"))?
     };
     let (_, organizer) = visible(&mut conn, &actor, activity_id)
         .await
         .map_err(|_| AppError::not_found("registration"))?;
+    // A sign-up is seen by its student and the organiser's subtree; to anyone else it is not
+    // there, exactly as an id that is no sign-up.
+    let own = actor.kind == AccountKind::Student && actor.account_id == student_id;
+    if !own && !actor.is_within(&organizer.path) {
+        return Err(AppError::not_found("registration"));
+    }
     require_manage(&actor, &organizer, Permission::PublishActivities)?;
     conn.transaction::<_, AppError, _>(async |conn| {
         let activity = db::activities::get_for_update(conn, activity_id)

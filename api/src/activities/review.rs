@@ -329,6 +329,14 @@ async fn decide(
     let mut conn = state.db.conn().await?;
     let (_, organizer) = visible(&mut conn, &actor, id).await?;
     actor.require(Permission::ReviewActivities)?;
+    // Only organisations above the organiser (or the organiser's own) ever review it: anyone
+    // else is refused whatever state it is in.
+    if !actor.is_within(&organizer.path) {
+        return Err(AppError::new(
+            ErrorCode::Forbidden,
+            "the activity does not wait for your organisation's review",
+        ));
+    }
     let row = conn
         .transaction::<_, AppError, _>(async |conn| {
             let current = db::activities::get_for_update(conn, id)

@@ -187,6 +187,7 @@ pub async fn list(
     responses(
         (status = 200, description = "Approved", body = AttendanceRequest),
         (status = 403, description = "Not the deciding organisation", body = ApiError),
+        (status = 404, description = "No such request, or not one the caller may see", body = ApiError),
         (status = 409, description = "Already decided", body = ApiError),
     ),
     security(("bearer" = [])),
@@ -219,6 +220,7 @@ pub async fn approve(
     responses(
         (status = 200, description = "Rejected", body = AttendanceRequest),
         (status = 403, description = "Not the deciding organisation", body = ApiError),
+        (status = 404, description = "No such request, or not one the caller may see", body = ApiError),
         (status = 409, description = "Already decided", body = ApiError),
         (status = 422, description = "No reason", body = ApiError),
     ),
@@ -266,11 +268,22 @@ async fn decide(
             .await?
             .ok_or_else(|| AppError::not_found("request"))?;
         if approver != actor.org.id {
-            // Others' requests do not exist for the caller unless it sits above the approver.
-            return Err(AppError::new(
-                ErrorCode::Forbidden,
-                "this request waits for another organisation",
-            ));
+            // A request is seen by the organiser's subtree and the approver's: to anyone else it
+            // is not there. Those who see it but are not the approver may not decide.
+            let mut sees = false;
+            for org in [approver, organizer_id] {
+                if let Some(org) = db::organizations::get(conn, org).await? {
+                    sees |= actor.is_within(&org.path);
+                }
+            }
+            return Err(if sees {
+                AppError::new(
+                    ErrorCode::Forbidden,
+                    "this request waits for another organisation",
+                )
+            } else {
+                AppError::not_found("request")
+            });
         }
         if status != "pending" {
             return Err(AppError::new(

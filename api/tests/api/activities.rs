@@ -674,6 +674,7 @@ async fn review_mode_confirms_only_what_the_organiser_approves_within_capacity()
     assert_eq!(approved["decided_by"], "计算机学院团委");
     assert_error(full, 409, "conflict").await;
     assert_eq!(rejected["status"], "rejected");
+    // Another college's sign-ups do not exist for it.
     let sibling = token(&app, "em_admin").await;
     assert_error(
         call(
@@ -684,8 +685,8 @@ async fn review_mode_confirms_only_what_the_organiser_approves_within_capacity()
             None,
         )
         .await,
-        403,
-        "forbidden",
+        404,
+        "not_found",
     )
     .await;
 }

@@ -485,7 +485,7 @@ async fn make_up_within_five_working_days_then_only_with_approval_from_above() {
     assert_eq!(asked.status().as_u16(), 201);
     let request: Value = asked.json().await.unwrap();
     assert_eq!(request["approver_organization"], "计算机学院团委");
-    // The club cannot approve its own request, nor can a sibling college.
+    // The club cannot approve its own request; to a sibling college it does not exist.
     let rid = request["id"].as_i64().unwrap();
     assert_error(
         send_as(
@@ -496,8 +496,8 @@ async fn make_up_within_five_working_days_then_only_with_approval_from_above() {
             None,
         )
         .await,
-        403,
-        "forbidden",
+        404,
+        "not_found",
     )
     .await;
     let college = token(&app, "cs_admin").await;
