@@ -624,7 +624,11 @@ pub async fn export(
             let mut writer = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
             for record in std::iter::once(&header).chain(rows.iter()) {
                 writer
-                    .write_record(record)
+                    .write_record(
+                        record
+                            .iter()
+                            .map(|cell| crate::imports::sheet::csv_cell(cell).into_owned()),
+                    )
                     .map_err(|e| AppError::Internal(e.to_string()))?;
             }
             let bytes = writer

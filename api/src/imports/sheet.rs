@@ -13,6 +13,17 @@ const MAX_COLUMNS: u32 = 64;
 /// otherwise still admit a "zip bomb".
 const MAX_UNPACKED_BYTES: u64 = 100 * 1024 * 1024;
 
+/// A cell as it may go into a .csv someone will open in a spreadsheet: text beginning with `=`,
+/// `+`, `-`, `@`, a tab or a carriage return is prefixed with a single quote, as OWASP advises
+/// against CSV injection, so that the spreadsheet shows it rather than runs it as a formula.
+pub fn csv_cell(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}").into()
+    } else {
+        text.into()
+    }
+}
+
 /// Which reader a file needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -248,6 +259,23 @@ fn text(value: &DataRef<'_>) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn csv_cells_that_would_run_as_formulas_are_quoted() {
+        for (cell, expect) in [
+            ("=1+1", "'=1+1"),
+            ("+86 139", "'+86 139"),
+            ("-5", "'-5"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("\rx", "'\rx"),
+            ("2023010101", "2023010101"),
+            ("a=b", "a=b"),
+            ("", ""),
+        ] {
+            assert_eq!(csv_cell(cell), expect);
+        }
+    }
     use super::*;
 
     #[test]

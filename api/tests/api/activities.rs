@@ -971,3 +971,57 @@ async fn a_search_takes_wildcards_literally() {
         assert_eq!(ids, expect, "q={q}: {page}");
     }
 }
+
+#[tokio::test]
+async fn an_exported_answer_never_runs_as_a_spreadsheet_formula() {
+    let app = demo_app().await;
+    let fields = json!([{"key": "note", "label": "备注", "kind": "text", "required": false}]);
+    let id = published(
+        &app,
+        json!({"fields": fields, "enrolment_mode": "first_come"}),
+    )
+    .await;
+    let formulas = [
+        "=HYPERLINK(\"http://evil.example\",\"点我\")",
+        "+1+1",
+        "-2+3",
+        "@SUM(A1:A9)",
+        "普通备注",
+    ];
+    for (i, note) in formulas.iter().enumerate() {
+        let student = token(&app, &format!("20230101{:02}", i + 1)).await;
+        ok(call(
+            &app,
+            &student,
+            Method::POST,
+            &format!("/api/activities/{id}/registrations"),
+            Some(json!({"answers": {"note": note}})),
+        )
+        .await)
+        .await;
+    }
+    let admin = token(&app, "cs_admin").await;
+    let csv = get_as(
+        &app,
+        &admin,
+        &format!("/api/activities/{id}/registrations/export?format=csv"),
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    let mut reader =
+        ::csv::ReaderBuilder::new().from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
+    let notes: Vec<String> = reader
+        .records()
+        .map(|r| r.unwrap().iter().last().unwrap().to_owned())
+        .collect();
+    for note in &formulas {
+        let expect = if note.starts_with(['=', '+', '-', '@', '\t']) {
+            format!("'{note}")
+        } else {
+            note.to_string()
+        };
+        assert!(notes.contains(&expect), "{expect:?} in {notes:?}");
+    }
+}
