@@ -266,34 +266,42 @@ pub async fn publish_rules(
 /// A leaderboard scope: college and intake, each optional.
 type Scope = (Option<i64>, Option<i32>);
 
-/// How many active students a leaderboard scope has, cached for a minute: the count changes
-/// with enrolment, not with every recognition, and counting 50,000 rows per read is the
-/// leaderboard's most expensive part.
-#[derive(Default)]
-pub struct ScopeCounts(std::sync::Mutex<HashMap<Scope, (std::time::Instant, i64)>>);
+/// How many active students each leaderboard scope has, kept for a minute ([`crate::cache`]):
+/// the count changes with enrolment, not with every recognition, and counting 50,000 rows per
+/// read is the leaderboard's most expensive part. Bounded, as its keys are the callers' to
+/// choose.
+pub type ScopeCounts = crate::cache::Recent<Scope, i64>;
 
-impl ScopeCounts {
-    const FRESH: std::time::Duration = std::time::Duration::from_secs(60);
+/// The writes the scope counts depend on. Nothing bumps it: a count is served until it is a
+/// minute old (two, while one caller counts again), so enrolment changes (imports, deactivated
+/// accounts) show within that. `STANDINGS_WRITES` would not fit: it moves with every
+/// recognition, which leaves the counts as they are.
+static ENROLMENT_WRITES: crate::cache::Writes = crate::cache::Writes::new();
 
-    async fn get(
-        &self,
-        conn: &mut AsyncPgConnection,
-        college: Option<i64>,
-        year: Option<i32>,
-    ) -> db::Result<i64> {
-        let key = (college, year);
-        if let Some((at, n)) = self.0.lock().expect("counts").get(&key)
-            && at.elapsed() < Self::FRESH
-        {
-            return Ok(*n);
-        }
-        let n = standings::students_in_scope(conn, college, year).await?;
-        self.0
-            .lock()
-            .expect("counts")
-            .insert(key, (std::time::Instant::now(), n));
-        Ok(n)
-    }
+/// The most scopes whose counts are kept: every college with every intake, and more.
+const MOST_SCOPES: usize = 512;
+
+pub fn scope_counts() -> ScopeCounts {
+    ScopeCounts::new(
+        std::time::Duration::from_secs(60),
+        MOST_SCOPES,
+        &ENROLMENT_WRITES,
+    )
+}
+
+/// How many active students the scope has (kept in `counts`).
+async fn students_in(
+    conn: &mut AsyncPgConnection,
+    counts: &ScopeCounts,
+    college: Option<i64>,
+    year: Option<i32>,
+) -> db::Result<i64> {
+    counts
+        .get_or_load(
+            (college, year),
+            standings::students_in_scope(conn, college, year),
+        )
+        .await
 }
 
 /// The top rows of each leaderboard asked for, by (term, college, intake, limit), kept for a
@@ -320,7 +328,7 @@ async fn standing(
 ) -> db::Result<Standing> {
     let above = standings::above(conn, term_id, college, year, points).await?;
     let rank = above + 1;
-    let of = counts.get(conn, college, year).await?.max(rank);
+    let of = students_in(conn, counts, college, year).await?.max(rank);
     Ok(Standing {
         rank,
         of,
@@ -808,7 +816,7 @@ pub async fn leaderboard(
             .map(Some)
     };
     let (rows, mine) = futures_util::future::try_join(board, mine).await?;
-    let students = state.scope_counts.get(&mut conn, college, year).await?;
+    let students = students_in(&mut conn, &state.scope_counts, college, year).await?;
     let mut out: Vec<LeaderboardRow> = Vec::with_capacity(rows.len());
     for (i, row) in rows.iter().enumerate() {
         let rank = match out.last() {
@@ -847,4 +855,39 @@ pub async fn leaderboard(
         rows: out,
         me,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The handlers reach the counts through `AppState`, which keeps them in a bounded cache.
+    #[allow(dead_code)]
+    fn counts_of(state: &AppState) -> &crate::cache::Recent<Scope, i64> {
+        &state.scope_counts
+    }
+
+    #[tokio::test]
+    async fn scope_counts_stay_bounded_whatever_scopes_are_asked_for() {
+        let counts = scope_counts();
+        // Any caller picks the college and intake: distinct scopes without end.
+        for college in 0..4 * MOST_SCOPES as i64 {
+            let n = counts
+                .get_or_load((Some(college), Some(2024)), async {
+                    Ok::<_, db::Error>(college)
+                })
+                .await
+                .unwrap();
+            assert_eq!(n, college);
+        }
+        assert!(counts.len() <= MOST_SCOPES, "{} counts kept", counts.len());
+        // A count just read is served without counting again.
+        let last = 4 * MOST_SCOPES as i64 - 1;
+        let again = counts
+            .get_or_load((Some(last), Some(2024)), async {
+                Err(db::Error::NotFound("count"))
+            })
+            .await;
+        assert_eq!(again.unwrap(), last);
+    }
 }
