@@ -133,6 +133,12 @@ impl<K: Eq + Hash, V: Clone> Recent<K, V> {
         }
     }
 
+    /// How many answers it holds.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
     /// Stores an answer read when [`Recent::writes`] was `writes`.
     fn put(&self, key: K, writes: u64, value: V) {
         let now = Instant::now();

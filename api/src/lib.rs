@@ -102,7 +102,7 @@ impl Application {
             checkin,
             settings: settings.clone(),
             started: Instant::now(),
-            scope_counts: points::ScopeCounts::default(),
+            scope_counts: points::scope_counts(),
             feed: cache::Recent::new(
                 std::time::Duration::from_secs(1),
                 256,

@@ -4,11 +4,7 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use chrono::NaiveDate;
-use diesel::{
-    prelude::*,
-    sql_types::{BigInt, Bool, Date, Double, Integer, Nullable, Text, Timestamptz},
-};
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde::Deserialize;
 use serde_json::json;
 use shared::{
@@ -17,11 +13,11 @@ use shared::{
     page::{PageParams, PageRequest},
     people::Degree,
     points::{
-        BehindStudent, CategoryTotal, Leaderboard, LeaderboardRow, LedgerEntry, NewAdjustment,
-        NewFact, NewRuleSet, NewTerm, RuleSetVersion, Source, Standing, StudentPoints, Term,
-        TermTotals, mask_student_no, percentile,
+        BehindStudent, CategoryTotal, Leaderboard, LeaderboardRow, NewAdjustment, NewFact,
+        NewRuleSet, NewTerm, RuleSetVersion, Source, Standing, StudentPoints, Term, TermTotals,
+        mask_student_no, percentile,
     },
-    rules::{self, FactKind, Points, RuleSet},
+    rules::{self, FactKind, Points},
 };
 use std::{
     collections::{BTreeMap, HashMap},
@@ -36,8 +32,7 @@ use crate::{
         self,
         audit::Change,
         points::{self as ledger, StudentInfo, student},
-        prepared,
-        schema::{accounts, point_facts, rule_sets, terms},
+        standings::{self, BoardRow},
     },
     error::AppError,
 };
@@ -94,34 +89,17 @@ pub async fn create_term(
     let input = body.into_inner();
     let id = conn
         .transaction::<_, AppError, _>(async |conn| {
-            let clash: i64 = terms::table
-                .filter(
-                    terms::code
-                        .eq(input.code.trim())
-                        .or(terms::starts_on.le(input.ends_on).and(terms::ends_on.ge(input.starts_on))),
-                )
-                .count()
-                .get_result(conn)
-                .await?;
-            if clash > 0 {
+            let clash =
+                ledger::term_clashes(conn, input.code.trim(), input.starts_on, input.ends_on)
+                    .await?;
+            if clash {
                 return Err(AppError::new(
                     ErrorCode::Conflict,
                     "the code is taken or the dates overlap another term",
                 ));
             }
             crate::cache::REFERENCE_WRITES.bump();
-            let id: i64 = diesel::insert_into(terms::table)
-                .values((
-                    terms::code.eq(input.code.trim()),
-                    terms::name.eq(input.name.trim()),
-                    terms::academic_year.eq(input.academic_year()),
-                    terms::starts_on.eq(input.starts_on),
-                    terms::ends_on.eq(input.ends_on),
-                    terms::created_by.eq(actor.account_id),
-                ))
-                .returning(terms::id)
-                .get_result(conn)
-                .await?;
+            let id = ledger::insert_term(conn, &input, actor.account_id).await?;
             db::audit::record(
                 conn,
                 Some(actor.account_id),
@@ -143,55 +121,6 @@ pub async fn create_term(
     Ok(HttpResponse::Created().json(term))
 }
 
-type VersionRow = (
-    i32,
-    Option<i64>,
-    serde_json::Value,
-    String,
-    chrono::DateTime<chrono::Utc>,
-    Option<String>,
-);
-
-async fn versions(
-    conn: &mut AsyncPgConnection,
-    only: Option<i32>,
-) -> Result<Vec<RuleSetVersion>, AppError> {
-    let mut query = rule_sets::table
-        .left_join(accounts::table)
-        .order(rule_sets::version.desc())
-        .select((
-            rule_sets::version,
-            rule_sets::effective_term_id,
-            rule_sets::rules,
-            rule_sets::note,
-            rule_sets::created_at,
-            accounts::display_name.nullable(),
-        ))
-        .into_boxed();
-    if let Some(version) = only {
-        query = query.filter(rule_sets::version.eq(version));
-    }
-    let rows: Vec<VersionRow> = query.load(conn).await?;
-    let terms: HashMap<i64, Term> = ledger::terms(conn)
-        .await?
-        .into_iter()
-        .map(|t| (t.id, t))
-        .collect();
-    Ok(rows
-        .into_iter()
-        .map(
-            |(version, term, rules, note, created_at, created_by)| RuleSetVersion {
-                version,
-                effective_term: term.and_then(|t| terms.get(&t).cloned()),
-                rules: serde_json::from_value(rules).unwrap_or_else(|_| RuleSet::default_rules()),
-                note,
-                created_at,
-                created_by,
-            },
-        )
-        .collect())
-}
-
 /// List rule set versions
 ///
 /// Every version of the scoring rules (成绩积分认定细则), newest first. Any signed-in account.
@@ -206,7 +135,7 @@ pub async fn list_rules(
     _actor: Actor,
 ) -> Result<web::Json<Vec<RuleSetVersion>>, AppError> {
     let mut conn = state.db.conn().await?;
-    Ok(web::Json(versions(&mut conn, None).await?))
+    Ok(web::Json(ledger::rule_set_versions(&mut conn, None).await?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -243,7 +172,9 @@ pub async fn current_rules(
         None => current_term(&mut conn).await?,
     };
     let (version, rules) = ledger::rules_for(&mut conn, &term).await?;
-    let found = versions(&mut conn, Some(version)).await?.pop();
+    let found = ledger::rule_set_versions(&mut conn, Some(version))
+        .await?
+        .pop();
     Ok(web::Json(found.unwrap_or(RuleSetVersion {
         version,
         effective_term: None,
@@ -299,26 +230,17 @@ pub async fn publish_rules(
     }
     let version = conn
         .transaction::<_, AppError, _>(async |conn| {
-            diesel::sql_query("LOCK TABLE rule_sets IN EXCLUSIVE MODE")
-                .execute(conn)
-                .await?;
-            let next: i32 = rule_sets::table
-                .select(diesel::dsl::max(rule_sets::version))
-                .first::<Option<i32>>(conn)
-                .await?
-                .unwrap_or(0)
-                + 1;
+            let next = ledger::next_rule_version(conn).await?;
             crate::cache::REFERENCE_WRITES.bump();
-            diesel::insert_into(rule_sets::table)
-                .values((
-                    rule_sets::version.eq(next),
-                    rule_sets::effective_term_id.eq(term.id),
-                    rule_sets::rules.eq(serde_json::to_value(&input.rules).expect("rules")),
-                    rule_sets::note.eq(input.note.trim()),
-                    rule_sets::created_by.eq(actor.account_id),
-                ))
-                .execute(conn)
-                .await?;
+            ledger::insert_rule_set(
+                conn,
+                next,
+                term.id,
+                &input.rules,
+                input.note.trim(),
+                actor.account_id,
+            )
+            .await?;
             db::audit::record(
                 conn,
                 Some(actor.account_id),
@@ -334,112 +256,52 @@ pub async fn publish_rules(
             Ok(next)
         })
         .await?;
-    let found = versions(&mut conn, Some(version))
+    let found = ledger::rule_set_versions(&mut conn, Some(version))
         .await?
         .pop()
         .ok_or_else(|| AppError::not_found("rule set"))?;
     Ok(HttpResponse::Created().json(found))
 }
 
-#[derive(QueryableByName)]
-struct EntryRow {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-    #[diesel(sql_type = Text)]
-    term_code: String,
-    #[diesel(sql_type = Text)]
-    category: String,
-    #[diesel(sql_type = BigInt)]
-    points: i64,
-    #[diesel(sql_type = Double)]
-    hours: f64,
-    #[diesel(sql_type = Text)]
-    source: String,
-    #[diesel(sql_type = Text)]
-    method: String,
-    #[diesel(sql_type = Text)]
-    fact: String,
-    #[diesel(sql_type = Nullable<BigInt>)]
-    activity_id: Option<i64>,
-    #[diesel(sql_type = Text)]
-    title: String,
-    #[diesel(sql_type = Text)]
-    detail: String,
-    #[diesel(sql_type = Nullable<Integer>)]
-    rule_version: Option<i32>,
-    #[diesel(sql_type = Text)]
-    organization: String,
-    #[diesel(sql_type = Text)]
-    recognized_by: String,
-    #[diesel(sql_type = Nullable<Text>)]
-    approved_by: Option<String>,
-    #[diesel(sql_type = Nullable<BigInt>)]
-    reverses: Option<i64>,
-    #[diesel(sql_type = Bool)]
-    reversed: bool,
-    #[diesel(sql_type = Date)]
-    occurred_on: NaiveDate,
-    #[diesel(sql_type = Timestamptz)]
-    created_at: chrono::DateTime<chrono::Utc>,
-}
-
-#[derive(QueryableByName)]
-struct TotalRow {
-    #[diesel(sql_type = BigInt)]
-    term_id: i64,
-    #[diesel(sql_type = Text)]
-    category: String,
-    #[diesel(sql_type = BigInt)]
-    points: i64,
-    #[diesel(sql_type = Double)]
-    hours: f64,
-}
-
-#[derive(QueryableByName)]
-struct Count {
-    #[diesel(sql_type = BigInt)]
-    n: i64,
-}
-
-/// How many active students a leaderboard scope has, cached for a minute: the count changes
-/// with enrolment, not with every recognition, and counting 50,000 rows per read is the
-/// leaderboard's most expensive part.
-#[derive(Default)]
-pub struct ScopeCounts(std::sync::Mutex<HashMap<Scope, (std::time::Instant, i64)>>);
-
 /// A leaderboard scope: college and intake, each optional.
 type Scope = (Option<i64>, Option<i32>);
 
-impl ScopeCounts {
-    const FRESH: std::time::Duration = std::time::Duration::from_secs(60);
+/// How many active students each leaderboard scope has, kept for a minute ([`crate::cache`]):
+/// the count changes with enrolment, not with every recognition, and counting 50,000 rows per
+/// read is the leaderboard's most expensive part. Bounded, as its keys are the callers' to
+/// choose.
+pub type ScopeCounts = crate::cache::Recent<Scope, i64>;
 
-    async fn get(
-        &self,
-        conn: &mut AsyncPgConnection,
-        college: Option<i64>,
-        year: Option<i32>,
-    ) -> QueryResult<i64> {
-        let key = (college, year);
-        if let Some((at, n)) = self.0.lock().expect("counts").get(&key)
-            && at.elapsed() < Self::FRESH
-        {
-            return Ok(*n);
-        }
-        let (_, count_sql) = scope_sql(college, year);
-        let of: Count = prepared::sql(format!(
-            "SELECT count(*) AS n FROM accounts a JOIN students s ON s.account_id = a.id
-             WHERE a.kind = 'student' AND a.active {count_sql}"
-        ))
-        .bind::<BigInt, _>(college.unwrap_or(0))
-        .bind::<Integer, _>(year.unwrap_or(0))
-        .get_result(conn)
-        .await?;
-        self.0
-            .lock()
-            .expect("counts")
-            .insert(key, (std::time::Instant::now(), of.n));
-        Ok(of.n)
-    }
+/// The writes the scope counts depend on. Nothing bumps it: a count is served until it is a
+/// minute old (two, while one caller counts again), so enrolment changes (imports, deactivated
+/// accounts) show within that. `STANDINGS_WRITES` would not fit: it moves with every
+/// recognition, which leaves the counts as they are.
+static ENROLMENT_WRITES: crate::cache::Writes = crate::cache::Writes::new();
+
+/// The most scopes whose counts are kept: every college with every intake, and more.
+const MOST_SCOPES: usize = 512;
+
+pub fn scope_counts() -> ScopeCounts {
+    ScopeCounts::new(
+        std::time::Duration::from_secs(60),
+        MOST_SCOPES,
+        &ENROLMENT_WRITES,
+    )
+}
+
+/// How many active students the scope has (kept in `counts`).
+async fn students_in(
+    conn: &mut AsyncPgConnection,
+    counts: &ScopeCounts,
+    college: Option<i64>,
+    year: Option<i32>,
+) -> db::Result<i64> {
+    counts
+        .get_or_load(
+            (college, year),
+            standings::students_in_scope(conn, college, year),
+        )
+        .await
 }
 
 /// The top rows of each leaderboard asked for, by (term, college, intake, limit), kept for a
@@ -463,47 +325,16 @@ async fn standing(
     college: Option<i64>,
     year: Option<i32>,
     points: i64,
-) -> QueryResult<Standing> {
-    let (rank_sql, _) = scope_sql(college, year);
-    let above: Count = prepared::sql(format!(
-        "SELECT count(*) AS n FROM standings WHERE term_id = $1 AND points > $4 {rank_sql}"
-    ))
-    .bind::<BigInt, _>(term_id)
-    .bind::<BigInt, _>(college.unwrap_or(0))
-    .bind::<Integer, _>(year.unwrap_or(0))
-    .bind::<BigInt, _>(points)
-    .get_result(conn)
-    .await?;
-    let rank = above.n + 1;
-    let of = counts.get(conn, college, year).await?.max(rank);
+) -> db::Result<Standing> {
+    let above = standings::above(conn, term_id, college, year, points).await?;
+    let rank = above + 1;
+    let of = students_in(conn, counts, college, year).await?.max(rank);
     Ok(Standing {
         rank,
         of,
         percentile: percentile(rank, of),
         points: Points(points),
     })
-}
-
-/// SQL filters of a leaderboard scope: on `standings` ($2 college, $3 year) and on
-/// `accounts a JOIN students s` ($1 college, $2 year). Constant fragments, values bound.
-fn scope_sql(college: Option<i64>, year: Option<i32>) -> (String, String) {
-    let mut standings = String::new();
-    let mut people = String::new();
-    if college.is_some() {
-        standings.push_str(" AND college_id = $2");
-        people.push_str(" AND a.organization_id = $1");
-    } else {
-        standings.push_str(" AND $2 = $2");
-        people.push_str(" AND $1 = $1");
-    }
-    if year.is_some() {
-        standings.push_str(" AND enrolment_year = $3");
-        people.push_str(" AND s.enrolment_year = $2");
-    } else {
-        standings.push_str(" AND $3 = $3");
-        people.push_str(" AND $2 = $2");
-    }
-    (standings, people)
 }
 
 async fn student_points(
@@ -518,31 +349,8 @@ async fn student_points(
         .into_iter()
         .map(|t| (t.id, t))
         .collect();
-    let totals: Vec<TotalRow> = prepared::sql(
-        "SELECT term_id, category, points, hours::float8 AS hours FROM point_totals
-         WHERE student_id = $1",
-    )
-    .bind::<BigInt, _>(row.id)
-    .load(conn)
-    .await?;
-    let entries: Vec<EntryRow> = prepared::sql(
-        "SELECT e.id, t.code AS term_code, e.category, e.points, e.hours::float8 AS hours,
-                e.source, e.method, e.fact, e.activity_id, e.title, e.detail, e.rule_version,
-                o.name AS organization, r.display_name AS recognized_by,
-                ap.display_name AS approved_by, e.reverses,
-                EXISTS (SELECT 1 FROM ledger_entries x WHERE x.reverses = e.id) AS reversed,
-                e.occurred_on, e.created_at
-         FROM ledger_entries e
-         JOIN terms t ON t.id = e.term_id
-         JOIN organizations o ON o.id = e.organization_id
-         JOIN accounts r ON r.id = e.recognized_by
-         LEFT JOIN accounts ap ON ap.id = e.approved_by
-         WHERE e.student_id = $1
-         ORDER BY e.id DESC",
-    )
-    .bind::<BigInt, _>(row.id)
-    .load(conn)
-    .await?;
+    let totals = ledger::totals_of(conn, row.id).await?;
+    let entries = ledger::entries_of(conn, row.id).await?;
     let name_of = |code: &str| names.get(code).cloned().unwrap_or_else(|| code.to_owned());
     let rank_of = |code: &str| order.iter().position(|c| c == code).unwrap_or(usize::MAX);
 
@@ -605,30 +413,7 @@ async fn student_points(
         categories: to_list(&overall),
         terms: term_list,
         progress,
-        entries: entries
-            .into_iter()
-            .map(|e| LedgerEntry {
-                id: e.id,
-                term_code: e.term_code,
-                category: e.category,
-                points: Points(e.points),
-                hours: e.hours,
-                source: Source::parse(&e.source).unwrap_or(Source::Manual),
-                method: ledger::parse_method(&e.method),
-                fact: e.fact,
-                activity_id: e.activity_id,
-                title: e.title,
-                detail: e.detail,
-                rule_version: e.rule_version,
-                organization: e.organization,
-                recognized_by: e.recognized_by,
-                approved_by: e.approved_by,
-                reverses: e.reverses,
-                reversed: e.reversed,
-                occurred_on: e.occurred_on,
-                created_at: e.created_at,
-            })
-            .collect(),
+        entries,
         college_standing,
     })
 }
@@ -751,22 +536,9 @@ pub async fn record_fact(
     };
     let student_id = row.id;
     conn.transaction::<_, AppError, _>(async |conn| {
-        let id: i64 = diesel::insert_into(point_facts::table)
-            .values((
-                point_facts::student_id.eq(student_id),
-                point_facts::term_id.eq(term.id),
-                point_facts::category.eq(input.category()),
-                point_facts::source.eq(source.as_str()),
-                point_facts::title.eq(input.title.trim()),
-                point_facts::kind.eq(serde_json::to_value(&input.kind).expect("kind")),
-                point_facts::achievement.eq(input.achievement.as_deref()),
-                point_facts::occurred_on.eq(input.occurred_on),
-                point_facts::organization_id.eq(org.id),
-                point_facts::recorded_by.eq(actor.account_id),
-            ))
-            .returning(point_facts::id)
-            .get_result(conn)
-            .await?;
+        let id =
+            ledger::insert_fact(conn, student_id, term.id, &input, source, actor.account_id)
+                .await?;
         let (version, rules) = ledger::rules_for(conn, &term).await?;
         crate::cache::STANDINGS_WRITES.bump();
         ledger::refresh(
@@ -872,34 +644,6 @@ pub struct BehindQuery {
     pub per_page: Option<u32>,
 }
 
-#[derive(QueryableByName)]
-struct PersonRow {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-    #[diesel(sql_type = Text)]
-    username: String,
-    #[diesel(sql_type = Text)]
-    display_name: String,
-    #[diesel(sql_type = Text)]
-    college: String,
-    #[diesel(sql_type = Text)]
-    class_name: String,
-    #[diesel(sql_type = Integer)]
-    enrolment_year: i32,
-    #[diesel(sql_type = Text)]
-    degree: String,
-}
-
-#[derive(QueryableByName)]
-struct CategorySum {
-    #[diesel(sql_type = BigInt)]
-    student_id: i64,
-    #[diesel(sql_type = Text)]
-    category: String,
-    #[diesel(sql_type = BigInt)]
-    points: i64,
-}
-
 /// Students behind the requirement
 ///
 /// The students of the subtree's colleges whose points fall short of their degree's graduation
@@ -938,26 +682,9 @@ pub async fn behind(
             "outside your organisation's subtree",
         ));
     }
-    let people: Vec<PersonRow> = prepared::sql(
-        "SELECT a.id, a.username, a.display_name, o.name AS college, s.class_name,
-                s.enrolment_year, s.degree
-         FROM accounts a JOIN students s ON s.account_id = a.id
-         JOIN organizations o ON o.id = a.organization_id
-         WHERE a.kind = 'student' AND a.active AND o.path @> ARRAY[$1]::bigint[]
-           AND ($2::int IS NULL OR s.enrolment_year = $2)",
-    )
-    .bind::<BigInt, _>(org.id)
-    .bind::<Nullable<Integer>, _>(query.enrolment_year)
-    .load(&mut conn)
-    .await?;
+    let people = standings::active_students_under(&mut conn, org.id, query.enrolment_year).await?;
     let ids: Vec<i64> = people.iter().map(|p| p.id).collect();
-    let sums: Vec<CategorySum> = prepared::sql(
-        "SELECT student_id, category, sum(points)::bigint AS points FROM point_totals
-         WHERE student_id = ANY($1) GROUP BY student_id, category",
-    )
-    .bind::<diesel::sql_types::Array<BigInt>, _>(&ids)
-    .load(&mut conn)
-    .await?;
+    let sums = standings::category_sums(&mut conn, &ids).await?;
     let mut earned: HashMap<i64, BTreeMap<String, Points>> = HashMap::new();
     for s in sums {
         earned
@@ -1016,34 +743,6 @@ pub struct LeaderboardQuery {
     pub limit: Option<i64>,
 }
 
-#[derive(QueryableByName)]
-struct Mine {
-    #[diesel(sql_type = BigInt)]
-    points: i64,
-    #[diesel(sql_type = BigInt)]
-    college_id: i64,
-    #[diesel(sql_type = Integer)]
-    enrolment_year: i32,
-    #[diesel(sql_type = BigInt)]
-    above: i64,
-}
-
-#[derive(QueryableByName)]
-pub struct BoardRow {
-    #[diesel(sql_type = BigInt)]
-    student_id: i64,
-    #[diesel(sql_type = BigInt)]
-    points: i64,
-    #[diesel(sql_type = Text)]
-    display_name: String,
-    #[diesel(sql_type = Text)]
-    username: String,
-    #[diesel(sql_type = Text)]
-    college: String,
-    #[diesel(sql_type = Integer)]
-    enrolment_year: i32,
-}
-
 /// Leaderboard
 ///
 /// Students ranked by points — the whole school, one college and/or one intake, over all terms
@@ -1098,28 +797,11 @@ pub async fn leaderboard(
         }
     };
     let year = query.enrolment_year;
-    let (filter, _) = scope_sql(college, year);
     // The top rows and the caller's own standing go out together, pipelined on the one
     // connection: one round trip for the board after authentication.
-    let (mut for_board, mut for_mine) = (&*conn, &*conn);
     let read_board = async {
-        let rows = prepared::sql(format!(
-            "SELECT st.student_id, st.points, a.display_name, a.username, o.name AS college,
-                    st.enrolment_year
-             FROM (SELECT student_id, points, college_id, enrolment_year FROM standings
-                   WHERE term_id = $1 {filter}
-                   ORDER BY points DESC, student_id LIMIT $4) st
-             JOIN accounts a ON a.id = st.student_id
-             JOIN organizations o ON o.id = st.college_id
-             ORDER BY st.points DESC, st.student_id"
-        ))
-        .bind::<BigInt, _>(term_id)
-        .bind::<BigInt, _>(college.unwrap_or(0))
-        .bind::<Integer, _>(year.unwrap_or(0))
-        .bind::<BigInt, _>(limit)
-        .load::<BoardRow>(&mut for_board)
-        .await?;
-        Ok::<_, diesel::result::Error>(Arc::new(rows))
+        let rows = standings::top(&conn, term_id, college, year, limit).await?;
+        Ok::<_, db::Error>(Arc::new(rows))
     };
     let board = state
         .boards
@@ -1129,25 +811,12 @@ pub async fn leaderboard(
         if actor.kind != AccountKind::Student {
             return Ok(None);
         }
-        prepared::sql(format!(
-            "SELECT coalesce(me.points, 0)::bigint AS points, a.organization_id AS college_id,
-                    s.enrolment_year,
-                    (SELECT count(*) FROM standings WHERE term_id = $1
-                       AND points > coalesce(me.points, 0) {filter}) AS above
-             FROM accounts a JOIN students s ON s.account_id = a.id
-             LEFT JOIN standings me ON me.student_id = a.id AND me.term_id = $1
-             WHERE a.id = $4"
-        ))
-        .bind::<BigInt, _>(term_id)
-        .bind::<BigInt, _>(college.unwrap_or(0))
-        .bind::<Integer, _>(year.unwrap_or(0))
-        .bind::<BigInt, _>(actor.account_id)
-        .get_result::<Mine>(&mut for_mine)
-        .await
-        .map(Some)
+        standings::mine(&conn, term_id, college, year, actor.account_id)
+            .await
+            .map(Some)
     };
     let (rows, mine) = futures_util::future::try_join(board, mine).await?;
-    let students = state.scope_counts.get(&mut conn, college, year).await?;
+    let students = students_in(&mut conn, &state.scope_counts, college, year).await?;
     let mut out: Vec<LeaderboardRow> = Vec::with_capacity(rows.len());
     for (i, row) in rows.iter().enumerate() {
         let rank = match out.last() {
@@ -1186,4 +855,39 @@ pub async fn leaderboard(
         rows: out,
         me,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The handlers reach the counts through `AppState`, which keeps them in a bounded cache.
+    #[allow(dead_code)]
+    fn counts_of(state: &AppState) -> &crate::cache::Recent<Scope, i64> {
+        &state.scope_counts
+    }
+
+    #[tokio::test]
+    async fn scope_counts_stay_bounded_whatever_scopes_are_asked_for() {
+        let counts = scope_counts();
+        // Any caller picks the college and intake: distinct scopes without end.
+        for college in 0..4 * MOST_SCOPES as i64 {
+            let n = counts
+                .get_or_load((Some(college), Some(2024)), async {
+                    Ok::<_, db::Error>(college)
+                })
+                .await
+                .unwrap();
+            assert_eq!(n, college);
+        }
+        assert!(counts.len() <= MOST_SCOPES, "{} counts kept", counts.len());
+        // A count just read is served without counting again.
+        let last = 4 * MOST_SCOPES as i64 - 1;
+        let again = counts
+            .get_or_load((Some(last), Some(2024)), async {
+                Err(db::Error::NotFound("count"))
+            })
+            .await;
+        assert_eq!(again.unwrap(), last);
+    }
 }

@@ -24,6 +24,7 @@ pub mod results;
 pub mod schema;
 pub mod school;
 pub mod seed;
+pub mod standings;
 
 use diesel_async::{
     AsyncConnection, AsyncPgConnection,

@@ -1,4 +1,5 @@
-//! Terms, rule set versions and the points ledger. [`refresh`] is the one way facts become
+//! Terms, rule set versions, facts recognised outside activities and the points ledger, with a
+//! student's totals and entries as read back. [`refresh`] is the one way facts become
 //! entries: it re-evaluates a student's term under the term's rules and writes the difference as
 //! reversing and new entries, keeping `point_totals` and `standings` in step in the same
 //! transaction (the caller's).
@@ -7,13 +8,13 @@ use super::Result;
 use chrono::{NaiveDate, Utc};
 use diesel::{
     prelude::*,
-    sql_types::{BigInt, Bool, Date, Double, Integer, Nullable, Text},
+    sql_types::{BigInt, Bool, Date, Double, Integer, Nullable, Text, Timestamptz},
 };
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use shared::{
     activity::CreditLevel,
     attendance::{Award, AwardLevel, ParticipantRole, ResultInput},
-    points::{Source, Term},
+    points::{LedgerEntry, NewFact, NewTerm, RuleSetVersion, Source, Term},
     rules::{self, Fact, FactKind, Points, RuleSet},
     transcript::Method,
 };
@@ -21,7 +22,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::{
     prepared,
-    schema::{rule_sets, terms},
+    schema::{accounts, point_facts, rule_sets, terms},
 };
 
 type TermTuple = (i64, String, String, String, NaiveDate, NaiveDate);
@@ -84,6 +85,42 @@ pub async fn term_on(conn: &mut AsyncPgConnection, day: NaiveDate) -> Result<Opt
     Ok(row.map(term_of))
 }
 
+/// Whether a term has the code or overlaps the days from `starts_on` to `ends_on`.
+pub async fn term_clashes(
+    conn: &mut AsyncPgConnection,
+    code: &str,
+    starts_on: NaiveDate,
+    ends_on: NaiveDate,
+) -> Result<bool> {
+    let clash: i64 = terms::table
+        .filter(
+            terms::code.eq(code).or(terms::starts_on
+                .le(ends_on)
+                .and(terms::ends_on.ge(starts_on))),
+        )
+        .count()
+        .get_result(conn)
+        .await?;
+    Ok(clash > 0)
+}
+
+/// Adds the term (code and name trimmed); answers its id.
+pub async fn insert_term(conn: &mut AsyncPgConnection, term: &NewTerm, by: i64) -> Result<i64> {
+    let id: i64 = diesel::insert_into(terms::table)
+        .values((
+            terms::code.eq(term.code.trim()),
+            terms::name.eq(term.name.trim()),
+            terms::academic_year.eq(term.academic_year()),
+            terms::starts_on.eq(term.starts_on),
+            terms::ends_on.eq(term.ends_on),
+            terms::created_by.eq(by),
+        ))
+        .returning(terms::id)
+        .get_result(conn)
+        .await?;
+    Ok(id)
+}
+
 /// Today in Asia/Shanghai.
 pub fn today() -> NaiveDate {
     Utc::now()
@@ -117,6 +154,89 @@ pub async fn rules_for(conn: &mut AsyncPgConnection, term: &Term) -> Result<(i32
         ),
         None => (0, RuleSet::default_rules()),
     })
+}
+
+type VersionRow = (
+    i32,
+    Option<i64>,
+    serde_json::Value,
+    String,
+    chrono::DateTime<Utc>,
+    Option<String>,
+);
+
+/// The rule set versions, newest first: every one, or only the one numbered `only`.
+pub async fn rule_set_versions(
+    conn: &mut AsyncPgConnection,
+    only: Option<i32>,
+) -> Result<Vec<RuleSetVersion>> {
+    let mut query = rule_sets::table
+        .left_join(accounts::table)
+        .order(rule_sets::version.desc())
+        .select((
+            rule_sets::version,
+            rule_sets::effective_term_id,
+            rule_sets::rules,
+            rule_sets::note,
+            rule_sets::created_at,
+            accounts::display_name.nullable(),
+        ))
+        .into_boxed();
+    if let Some(version) = only {
+        query = query.filter(rule_sets::version.eq(version));
+    }
+    let rows: Vec<VersionRow> = query.load(conn).await?;
+    let terms: HashMap<i64, Term> = terms(conn).await?.into_iter().map(|t| (t.id, t)).collect();
+    Ok(rows
+        .into_iter()
+        .map(
+            |(version, term, rules, note, created_at, created_by)| RuleSetVersion {
+                version,
+                effective_term: term.and_then(|t| terms.get(&t).cloned()),
+                rules: serde_json::from_value(rules).unwrap_or_else(|_| RuleSet::default_rules()),
+                note,
+                created_at,
+                created_by,
+            },
+        )
+        .collect())
+}
+
+/// The number the next rule set version takes. Call inside a transaction: `rule_sets` is
+/// locked against other writers until it ends, so no other publisher takes the same number.
+pub async fn next_rule_version(conn: &mut AsyncPgConnection) -> Result<i32> {
+    diesel::sql_query("LOCK TABLE rule_sets IN EXCLUSIVE MODE")
+        .execute(conn)
+        .await?;
+    let next: i32 = rule_sets::table
+        .select(diesel::dsl::max(rule_sets::version))
+        .first::<Option<i32>>(conn)
+        .await?
+        .unwrap_or(0)
+        + 1;
+    Ok(next)
+}
+
+/// Adds a rule set version taking effect from the term on (the note trimmed by the caller).
+pub async fn insert_rule_set(
+    conn: &mut AsyncPgConnection,
+    version: i32,
+    effective_term_id: i64,
+    rules: &RuleSet,
+    note: &str,
+    by: i64,
+) -> Result<()> {
+    diesel::insert_into(rule_sets::table)
+        .values((
+            rule_sets::version.eq(version),
+            rule_sets::effective_term_id.eq(effective_term_id),
+            rule_sets::rules.eq(serde_json::to_value(rules).expect("rules")),
+            rule_sets::note.eq(note),
+            rule_sets::created_by.eq(by),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// A student as points and transcripts need them: who, where, and their college's path (for
@@ -168,6 +288,150 @@ pub async fn student(conn: &mut AsyncPgConnection, id: i64) -> Result<StudentInf
     .await
     .optional()?
     .ok_or(super::Error::NotFound("student"))
+}
+
+/// A student's points and hours in one category of one term.
+#[derive(QueryableByName)]
+pub struct TotalRow {
+    #[diesel(sql_type = BigInt)]
+    pub term_id: i64,
+    #[diesel(sql_type = Text)]
+    pub category: String,
+    #[diesel(sql_type = BigInt)]
+    pub points: i64,
+    #[diesel(sql_type = Double)]
+    pub hours: f64,
+}
+
+/// The student's totals per term and category.
+pub async fn totals_of(conn: &mut AsyncPgConnection, student: i64) -> Result<Vec<TotalRow>> {
+    let totals: Vec<TotalRow> = prepared::sql(
+        "SELECT term_id, category, points, hours::float8 AS hours FROM point_totals
+         WHERE student_id = $1",
+    )
+    .bind::<BigInt, _>(student)
+    .load(conn)
+    .await?;
+    Ok(totals)
+}
+
+#[derive(QueryableByName)]
+struct EntryRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    term_code: String,
+    #[diesel(sql_type = Text)]
+    category: String,
+    #[diesel(sql_type = BigInt)]
+    points: i64,
+    #[diesel(sql_type = Double)]
+    hours: f64,
+    #[diesel(sql_type = Text)]
+    source: String,
+    #[diesel(sql_type = Text)]
+    method: String,
+    #[diesel(sql_type = Text)]
+    fact: String,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    activity_id: Option<i64>,
+    #[diesel(sql_type = Text)]
+    title: String,
+    #[diesel(sql_type = Text)]
+    detail: String,
+    #[diesel(sql_type = Nullable<Integer>)]
+    rule_version: Option<i32>,
+    #[diesel(sql_type = Text)]
+    organization: String,
+    #[diesel(sql_type = Text)]
+    recognized_by: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    approved_by: Option<String>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    reverses: Option<i64>,
+    #[diesel(sql_type = Bool)]
+    reversed: bool,
+    #[diesel(sql_type = Date)]
+    occurred_on: NaiveDate,
+    #[diesel(sql_type = Timestamptz)]
+    created_at: chrono::DateTime<Utc>,
+}
+
+/// Every ledger entry of the student, newest first, with who recognised and approved it and
+/// whether a later entry reverses it.
+pub async fn entries_of(conn: &mut AsyncPgConnection, student: i64) -> Result<Vec<LedgerEntry>> {
+    let entries: Vec<EntryRow> = prepared::sql(
+        "SELECT e.id, t.code AS term_code, e.category, e.points, e.hours::float8 AS hours,
+                e.source, e.method, e.fact, e.activity_id, e.title, e.detail, e.rule_version,
+                o.name AS organization, r.display_name AS recognized_by,
+                ap.display_name AS approved_by, e.reverses,
+                EXISTS (SELECT 1 FROM ledger_entries x WHERE x.reverses = e.id) AS reversed,
+                e.occurred_on, e.created_at
+         FROM ledger_entries e
+         JOIN terms t ON t.id = e.term_id
+         JOIN organizations o ON o.id = e.organization_id
+         JOIN accounts r ON r.id = e.recognized_by
+         LEFT JOIN accounts ap ON ap.id = e.approved_by
+         WHERE e.student_id = $1
+         ORDER BY e.id DESC",
+    )
+    .bind::<BigInt, _>(student)
+    .load(conn)
+    .await?;
+    Ok(entries
+        .into_iter()
+        .map(|e| LedgerEntry {
+            id: e.id,
+            term_code: e.term_code,
+            category: e.category,
+            points: Points(e.points),
+            hours: e.hours,
+            source: Source::parse(&e.source).unwrap_or(Source::Manual),
+            method: parse_method(&e.method),
+            fact: e.fact,
+            activity_id: e.activity_id,
+            title: e.title,
+            detail: e.detail,
+            rule_version: e.rule_version,
+            organization: e.organization,
+            recognized_by: e.recognized_by,
+            approved_by: e.approved_by,
+            reverses: e.reverses,
+            reversed: e.reversed,
+            occurred_on: e.occurred_on,
+            created_at: e.created_at,
+        })
+        .collect())
+}
+
+/// Records a cadre position or practice (its category the fact's, its organisation the
+/// recognising one); answers its id. The ledger has it once the caller [`refresh`]es the
+/// student's term.
+pub async fn insert_fact(
+    conn: &mut AsyncPgConnection,
+    student: i64,
+    term: i64,
+    fact: &NewFact,
+    source: Source,
+    recorded_by: i64,
+) -> Result<i64> {
+    let id: i64 = diesel::insert_into(point_facts::table)
+        .values((
+            point_facts::student_id.eq(student),
+            point_facts::term_id.eq(term),
+            point_facts::category.eq(fact.category()),
+            point_facts::source.eq(source.as_str()),
+            point_facts::title.eq(fact.title.trim()),
+            point_facts::kind.eq(serde_json::to_value(&fact.kind).expect("kind")),
+            point_facts::achievement.eq(fact.achievement.as_deref()),
+            point_facts::occurred_on.eq(fact.occurred_on),
+            point_facts::organization_id.eq(fact.organization_id),
+            point_facts::recorded_by.eq(recorded_by),
+        ))
+        .returning(point_facts::id)
+        .get_result(conn)
+        .await?;
+    Ok(id)
 }
 
 /// Serialises ledger writes for one student (released at commit).
