@@ -20,6 +20,7 @@ pub mod print_jobs;
 pub mod registrations;
 pub mod schema;
 pub mod school;
+pub mod transcripts;
 
 use diesel_async::{
     AsyncConnection, AsyncPgConnection,
