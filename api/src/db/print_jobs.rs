@@ -114,10 +114,7 @@ pub async fn list_within(
     .await?;
     let total: i64 = print_jobs::table
         .inner_join(organizations::table)
-        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
-            "organizations.path @> ARRAY[{}]::bigint[]",
-            within
-        )))
+        .filter(organizations::path.contains(vec![within]))
         .count()
         .get_result(conn)
         .await?;
