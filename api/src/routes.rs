@@ -121,9 +121,9 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(transcripts::my_pdf)
         .service(transcripts::revoke)
         .service(transcripts::list_issued)
-        .service(transcripts::verify)
-        .service(transcripts::start_batch)
-        .service(transcripts::list_batches)
-        .service(transcripts::get_batch)
-        .service(transcripts::batch_file);
+        .service(transcripts::verify::verify)
+        .service(transcripts::print::start_batch)
+        .service(transcripts::print::list_batches)
+        .service(transcripts::print::get_batch)
+        .service(transcripts::print::batch_file);
 }

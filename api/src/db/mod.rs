@@ -25,6 +25,7 @@ pub mod schema;
 pub mod school;
 pub mod seed;
 pub mod standings;
+pub mod transcripts;
 
 use diesel_async::{
     AsyncConnection, AsyncPgConnection,
