@@ -478,12 +478,16 @@ pub async fn points_of(
     ))
 }
 
+fn no_such_student() -> AppError {
+    ApiError::invalid("student_no", "no such student").into()
+}
+
 /// A student by number, with their college's path.
 async fn student_by_no(conn: &mut AsyncPgConnection, no: &str) -> Result<StudentInfo, AppError> {
     let id = db::attendance::student_by_number(conn, no.trim())
         .await?
         .map(|(id, _)| id)
-        .ok_or_else(|| AppError::from(ApiError::invalid("student_no", "no such student")))?;
+        .ok_or_else(no_such_student)?;
     Ok(student(conn, id).await?)
 }
 
@@ -578,8 +582,8 @@ pub async fn record_fact(
     request_body = NewAdjustment,
     responses(
         (status = 201, description = "Recorded; the student's points after it", body = StudentPoints),
-        (status = 403, description = "Not over the student's college, or lacks the permission", body = ApiError),
-        (status = 422, description = "Invalid (the field says which)", body = ApiError),
+        (status = 403, description = "Lacks the permission", body = ApiError),
+        (status = 422, description = "Invalid (the field says which); a student outside the subtree is no such student", body = ApiError),
     ),
     security(("bearer" = [])),
 )]
@@ -596,8 +600,12 @@ pub async fn adjust(
     if !names.contains_key(input.category.as_str()) {
         return Err(ApiError::invalid("category", "no such category").into());
     }
+    actor.require(Permission::RecogniseResults)?;
     let row = student_by_no(&mut conn, &input.student_no).await?;
-    actor.require_within(Permission::RecogniseResults, &row.college_path)?;
+    if !actor.is_within(&row.college_path) {
+        // A student outside the subtree reads exactly as a number that is no student's.
+        return Err(no_such_student());
+    }
     let term = term_for_day(&mut conn, input.occurred_on).await?;
     let student_id = row.id;
     conn.transaction::<_, AppError, _>(async |conn| {

@@ -116,8 +116,8 @@ pub async fn start_batch(
     params(("id" = String, Path, description = "Job id (UUID)")),
     responses(
         (status = 200, description = "Progress", body = PrintJob),
-        (status = 403, description = "Outside the subtree", body = ApiError),
-        (status = 404, description = "No such job", body = ApiError),
+        (status = 403, description = "Permission missing", body = ApiError),
+        (status = 404, description = "No such job, or not one the caller may see", body = ApiError),
     ),
     security(("bearer" = [])),
 )]
@@ -127,11 +127,13 @@ pub async fn get_batch(
     actor: Actor,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<PrintJob>, AppError> {
+    actor.require(Permission::IssueCertificates)?;
     let mut conn = state.db.conn().await?;
+    // Another subtree's jobs are not there for the caller (404, as an unknown id).
     let row = db::print_jobs::get(&mut conn, *id)
         .await?
+        .filter(|row| actor.is_within(&row.org_path))
         .ok_or_else(|| AppError::not_found("print job"))?;
-    actor.require_within(Permission::IssueCertificates, &row.org_path)?;
     row.job()
         .map(web::Json)
         .ok_or_else(|| AppError::Internal("print job parameters".into()))
@@ -182,8 +184,8 @@ pub async fn list_batches(
     params(("id" = String, Path, description = "Job id (UUID)")),
     responses(
         (status = 200, description = "The file", content_type = "application/octet-stream", body = Vec<u8>),
-        (status = 403, description = "Outside the subtree", body = ApiError),
-        (status = 404, description = "No such job", body = ApiError),
+        (status = 403, description = "Permission missing", body = ApiError),
+        (status = 404, description = "No such job, or not one the caller may see", body = ApiError),
         (status = 202, description = "Still printing: the job, with `Location` to ask again", body = PrintJob),
         (status = 409, description = "The batch failed", body = ApiError),
     ),
@@ -195,11 +197,13 @@ pub async fn batch_file(
     actor: Actor,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
+    actor.require(Permission::IssueCertificates)?;
     let mut conn = state.db.conn().await?;
+    // Another subtree's jobs are not there for the caller (404, as an unknown id).
     let row = db::print_jobs::get(&mut conn, *id)
         .await?
+        .filter(|row| actor.is_within(&row.org_path))
         .ok_or_else(|| AppError::not_found("print job"))?;
-    actor.require_within(Permission::IssueCertificates, &row.org_path)?;
     drop(conn);
     match (&row.file_name, &row.content_type, row.size_bytes) {
         (Some(name), Some(content_type), Some(size)) => Ok(HttpResponse::Ok()

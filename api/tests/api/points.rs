@@ -521,17 +521,31 @@ async fn rules_terms_and_points_are_guarded() {
     )
     .await;
     assert_error(response, 403, "forbidden").await;
-    // Adjustments only over the student's college.
+    // Adjustments only over the student's college: to another college the student reads
+    // exactly as a number that is no student's.
     let body = json!({"student_no": "2023010101", "category": "volunteer", "points": 10, "reason": "补记原因", "occurred_on": "2026-11-02"});
+    let em_admin = token(&app, "em_admin").await;
     let response = send_as(
         &app,
         Method::POST,
-        Some(&token(&app, "em_admin").await),
+        Some(&em_admin),
         "/api/points/adjustments",
         Some(&body),
     )
     .await;
-    assert_error(response, 403, "forbidden").await;
+    let outside = assert_error(response, 422, "validation_failed").await;
+    let mut unknown = body.clone();
+    unknown["student_no"] = json!("2099999999");
+    let response = send_as(
+        &app,
+        Method::POST,
+        Some(&em_admin),
+        "/api/points/adjustments",
+        Some(&unknown),
+    )
+    .await;
+    let absent = assert_error(response, 422, "validation_failed").await;
+    assert_eq!(outside, absent);
     let response = send_as(
         &app,
         Method::POST,

@@ -449,7 +449,7 @@ async fn a_college_prints_a_class_in_the_background() {
         &format!("/api/print-jobs/{id}"),
     )
     .await;
-    assert_error(response, 403, "forbidden").await;
+    assert_error(response, 404, "not_found").await;
     let body = json!({"organization_id": cs, "class_name": "不存在的班", "style": "by_term", "format": "pdf"});
     let response = send_as(
         &app,
