@@ -122,8 +122,8 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(transcripts::revoke)
         .service(transcripts::list_issued)
         .service(transcripts::verify::verify)
-        .service(transcripts::print::start_batch)
-        .service(transcripts::print::list_batches)
-        .service(transcripts::print::get_batch)
-        .service(transcripts::print::batch_file);
+        .service(transcripts::print_jobs::start_batch)
+        .service(transcripts::print_jobs::list_batches)
+        .service(transcripts::print_jobs::get_batch)
+        .service(transcripts::print_jobs::batch_file);
 }

@@ -213,7 +213,7 @@ lazy_pages! {
         LazyBehindPage => pages::behind::BehindPage;
         LazyStudentPointsPage => pages::student_points::StudentPointsPage;
         LazyStudentTranscriptPage => pages::transcript::StudentTranscriptPage;
-        LazyPrintPage => pages::print::PrintPage;
+        LazyPrintPage => pages::print_jobs::PrintPage;
     }
     // The platform's health.
     status {

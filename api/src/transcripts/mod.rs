@@ -7,9 +7,7 @@
 //! endpoints in [`print`], and the job that runs a batch in `print_job`. What they store and
 //! read goes through [`crate::db::transcripts`] and [`crate::db::print_jobs`].
 
-pub mod print;
-mod print_file;
-mod print_job;
+pub mod print_jobs;
 pub mod verify;
 
 use actix_web::{HttpResponse, get, http::header, post, web};

@@ -22,7 +22,7 @@ pub mod overdue;
 pub mod people;
 pub mod people_import;
 pub mod points;
-pub mod print;
+pub mod print_jobs;
 pub mod registrations;
 pub mod requests;
 pub mod results;

@@ -1,5 +1,5 @@
 //! The background side of a batch print: issuing its students' transcripts a chunk at a time,
-//! rendering them off the async executor into the file ([`super::print_file`]), storing the
+//! rendering them off the async executor into the file ([`super::file`]), storing the
 //! file's parts as they come and the job's progress, and marking the job done or failed.
 
 use actix_web::web;
@@ -14,7 +14,8 @@ use std::{
 };
 use uuid::Uuid;
 
-use super::{Context, issue, print_file, render_slot};
+use super::file as print_file;
+use crate::transcripts::{Context, issue, render_slot};
 use crate::{
     AppState,
     db::{self, points::StudentInfo},

@@ -2,6 +2,9 @@
 //! `print_job`), `GET /api/print-jobs[/{id}]` follow them, and
 //! `GET /api/print-jobs/{id}/file` downloads the finished file.
 
+mod file;
+mod run;
+
 use actix_web::{HttpResponse, get, http::header, post, web};
 use diesel_async::AsyncConnection;
 use serde::Deserialize;
@@ -15,7 +18,7 @@ use shared::{
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use super::{fonts, print_job};
+use super::fonts;
 use crate::{
     AppState,
     auth::Actor,
@@ -95,7 +98,7 @@ pub async fn start_batch(
         .and_then(JobRow::job)
         .ok_or_else(|| AppError::not_found("print job"))?;
     drop(conn);
-    print_job::spawn(
+    run::spawn(
         state.into_inner(),
         fonts,
         id,
