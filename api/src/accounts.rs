@@ -7,7 +7,7 @@ use serde_json::json;
 use shared::{
     ApiError, ErrorCode,
     auth::{AccountKind, Permission, check_name},
-    org::{OrgAccount, PasswordReset, UpdateAccount},
+    organization::{OrgAccount, PasswordReset, UpdateAccount},
 };
 
 use crate::{

@@ -17,7 +17,7 @@ use serde_json::json;
 use shared::{
     ApiError, ErrorCode,
     auth::{AccountKind, Permission, check_name, check_username},
-    org::OrgKind,
+    organization::OrgKind,
     page::{PageParams, PageRequest},
     people::{
         Degree, ImportCounts, ImportKind, ImportPreview, ImportResult, ImportRow, IssuedCredential,

@@ -8,7 +8,7 @@ use serde_json::json;
 use shared::{
     ApiError, ErrorCode, Page,
     auth::{AccountKind, Permission},
-    org::{
+    organization::{
         CreateOrganization, CreateSubAccount, OrgAccount, OrgKind, Organization, UpdateOrganization,
     },
     page::{PageParams, PageRequest},

@@ -4,7 +4,7 @@
 
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde_json::json;
-use shared::{auth::AccountKind, org::OrgKind, school::School};
+use shared::{auth::AccountKind, organization::OrgKind, school::School};
 
 use crate::{
     auth::password::hash_blocking,

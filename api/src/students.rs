@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use shared::{
     ApiError, ErrorCode, Page,
     auth::{AccountKind, Permission},
-    org::OrgKind,
+    organization::OrgKind,
     page::{PageParams, PageRequest},
     people::{Degree, NewStudent, Student, StudentCreated, UpdateStudent},
 };

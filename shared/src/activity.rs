@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-use crate::{ApiError, org::OrgKind, people::Degree};
+use crate::{ApiError, organization::OrgKind, people::Degree};
 
 /// The level of credit an activity claims (and must be approved up to).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

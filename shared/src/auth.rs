@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{ApiError, org::OrganizationRef};
+use crate::{ApiError, organization::OrganizationRef};
 
 /// What an organisation account may do. The main account of an organisation holds all of them;
 /// it grants each sub-account a subset.

@@ -10,7 +10,7 @@ pub mod calendar;
 pub mod error;
 pub mod health;
 pub mod notification;
-pub mod org;
+pub mod organization;
 pub mod page;
 pub mod people;
 pub mod points;

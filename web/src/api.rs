@@ -30,7 +30,7 @@ use shared::{
     auth::{ChangePasswordRequest, LoginRequest, LoginResponse, Me, RefreshRequest, TokenPair},
     calendar::{CalendarDay, Deadline, DeadlineRequest},
     health::Health,
-    org::{
+    organization::{
         CreateOrganization, CreateSubAccount, OrgAccount, OrgKind, Organization, PasswordReset,
         UpdateAccount, UpdateOrganization,
     },

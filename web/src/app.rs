@@ -200,8 +200,8 @@ lazy_pages! {
     }
     // 组织与人员: the organisation tree, its accounts, the students, and the audit log.
     accounts {
-        LazyOrgPage => pages::org::OrgPage;
-        LazyOrgAccountsPage => pages::org_accounts::OrgAccountsPage;
+        LazyOrgPage => pages::organizations::OrgPage;
+        LazyOrgAccountsPage => pages::organization_accounts::OrgAccountsPage;
         LazyPeoplePage => pages::people::PeoplePage;
         LazyImportPage => pages::people_import::ImportPage;
         LazyAuditPage => pages::audit::AuditPage;

@@ -10,7 +10,7 @@ use shared::{
     attendance::{Award, AwardLevel, ParticipantRole},
     auth::Permission,
     auth::Role,
-    org::OrgKind,
+    organization::OrgKind,
     people::Degree,
     points::Source,
     rules::{CadreLevel, Grade},

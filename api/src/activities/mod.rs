@@ -211,7 +211,7 @@ async fn check_references(
     for college in &input.eligibility.colleges {
         let ok = db::organizations::get(conn, *college)
             .await?
-            .is_some_and(|o| o.kind() == shared::org::OrgKind::College);
+            .is_some_and(|o| o.kind() == shared::organization::OrgKind::College);
         if !ok {
             return Err(ApiError::invalid(
                 "eligibility.colleges",

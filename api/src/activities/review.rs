@@ -30,7 +30,7 @@ use crate::{
 async fn ancestors(
     conn: &mut AsyncPgConnection,
     organizer: &OrgRow,
-) -> Result<Vec<(i64, shared::org::OrgKind)>, AppError> {
+) -> Result<Vec<(i64, shared::organization::OrgKind)>, AppError> {
     let mut out = Vec::new();
     for id in organizer.path.iter().rev().skip(1) {
         let org = db::organizations::get(conn, *id)

@@ -12,7 +12,7 @@ use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
 use shared::{
     ErrorCode,
     auth::{AccountKind, Me, Permission, Role},
-    org::OrganizationRef,
+    organization::OrganizationRef,
 };
 use std::{future::Future, pin::Pin};
 

@@ -4,7 +4,7 @@ use super::Result;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use shared::{auth::AccountKind, org::OrgAccount};
+use shared::{auth::AccountKind, organization::OrgAccount};
 
 use super::{
     lower,

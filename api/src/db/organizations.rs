@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use shared::{
-    org::{OrgKind, Organization, OrganizationRef},
+    organization::{OrgKind, Organization, OrganizationRef},
     page::PageRequest,
 };
 

@@ -2,7 +2,7 @@
 //! (the pattern of the activity form's organiser picker).
 
 use leptos::prelude::*;
-use shared::org::{OrgKind, Organization};
+use shared::organization::{OrgKind, Organization};
 
 use crate::{
     api::{self, OrgFilter},

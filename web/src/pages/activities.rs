@@ -9,7 +9,7 @@ use leptos_router::{
     hooks::{use_navigate, use_query_map},
     params::ParamsMap,
 };
-use shared::org::OrgKind;
+use shared::organization::OrgKind;
 
 use crate::{
     api::{self, ActivityFilter, OrgFilter},

@@ -12,7 +12,7 @@ use shared::{
         RegistrationStatus,
     },
     auth::Permission,
-    org::OrgKind,
+    organization::OrgKind,
 };
 
 use crate::{

@@ -21,7 +21,7 @@ use shared::{
         Activity, ActivityInput, ActivityStatus, CreditLevel, Eligibility, EnrolmentMode,
         FieldKind, FormField, validate_form,
     },
-    org::{OrgKind, Organization},
+    organization::{OrgKind, Organization},
     people::Degree,
 };
 

@@ -11,7 +11,7 @@ use leptos_router::{
     hooks::{use_navigate, use_query_map},
     params::ParamsMap,
 };
-use shared::{org::OrgKind, points::BehindStudent};
+use shared::{organization::OrgKind, points::BehindStudent};
 
 use crate::{
     api::{self, BehindFilter},

@@ -12,7 +12,7 @@ use leptos_router::{
 };
 use shared::{
     auth::Role,
-    org::OrgKind,
+    organization::OrgKind,
     points::{Leaderboard, LeaderboardRow, Standing},
 };
 

@@ -10,7 +10,7 @@ use leptos_router::{
     hooks::{use_navigate, use_query_map},
     params::ParamsMap,
 };
-use shared::{org::OrgKind, people::Student};
+use shared::{organization::OrgKind, people::Student};
 
 use crate::{
     api::{self, OrgFilter, StudentFilter},

@@ -9,7 +9,7 @@ use chrono::Datelike;
 use leptos::prelude::*;
 use shared::{
     ApiError,
-    org::OrgKind,
+    organization::OrgKind,
     transcript::{NewPrintJob, PrintFormat, PrintJob, PrintStatus, TranscriptStyle},
 };
 

@@ -11,7 +11,7 @@ use leptos_router::{
 use shared::{
     ApiError,
     auth::{Permission, check_name, check_password, check_username},
-    org::{
+    organization::{
         CreateOrganization, NewMainAccount, OrgKind, Organization, UpdateOrganization, check_code,
     },
 };

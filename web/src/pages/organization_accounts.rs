@@ -8,7 +8,7 @@ use leptos_router::components::A;
 use shared::{
     ApiError,
     auth::{Permission, check_name, check_password, check_username},
-    org::{CreateSubAccount, OrgAccount, Organization, PasswordReset, UpdateAccount},
+    organization::{CreateSubAccount, OrgAccount, Organization, PasswordReset, UpdateAccount},
 };
 
 use crate::{
