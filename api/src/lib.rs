@@ -36,7 +36,8 @@ use actix_web::{
     App, HttpResponse, HttpServer,
     dev::Server,
     guard,
-    middleware::{Compress, from_fn},
+    http::header,
+    middleware::{Compress, DefaultHeaders, from_fn},
     web,
 };
 use std::{
@@ -143,6 +144,14 @@ impl Application {
                 .app_data(web::PathConfig::default().error_handler(error::path_error))
                 .wrap(Compress::default())
                 .wrap(from_fn(request_id::middleware))
+                // On every answer: no MIME sniffing, no framing by other sites, and no
+                // address (a transcript's serial) sent to other origins.
+                .wrap(
+                    DefaultHeaders::new()
+                        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+                        .add((header::X_FRAME_OPTIONS, "DENY"))
+                        .add((header::REFERRER_POLICY, "same-origin")),
+                )
                 .service(
                     SwaggerUi::new("/docs/{_:.*}")
                         .config(utoipa_swagger_ui::Config::from("/api/openapi.json")),

@@ -157,7 +157,18 @@ pub async fn root(req: HttpRequest, state: web::Data<crate::AppState>) -> HttpRe
     app_shell(&req, state.settings.server.web_dist.join("index.html")).await
 }
 
-/// `index.html` with no caching, so a new build is picked up at once.
+/// What the app shell may load: scripts, styles, data and the WASM module from its own origin
+/// only (`wasm-unsafe-eval` compiles WebAssembly, not strings); inline style attributes, which
+/// the views set (a bar's width, a tree's depth); images also as `data:`/`blob:` URLs (QR
+/// codes, downloads). No plugin, no `<base>` elsewhere, forms to this origin, and no page of
+/// another origin may frame it.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+     style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; \
+     connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'self'; \
+     form-action 'self'; frame-ancestors 'none'";
+
+/// `index.html` with no caching, so a new build is picked up at once, under the
+/// [`CONTENT_SECURITY_POLICY`].
 async fn app_shell(req: &HttpRequest, index: PathBuf) -> HttpResponse {
     if req.path().starts_with("/api/") || req.path() == "/api" {
         return HttpResponse::NotFound().json(ApiError::new(
@@ -171,6 +182,10 @@ async fn app_shell(req: &HttpRequest, index: PathBuf) -> HttpResponse {
             response.headers_mut().insert(
                 header::CACHE_CONTROL,
                 header::HeaderValue::from_static("no-cache"),
+            );
+            response.headers_mut().insert(
+                header::CONTENT_SECURITY_POLICY,
+                header::HeaderValue::from_static(CONTENT_SECURITY_POLICY),
             );
             response
         }

@@ -68,7 +68,7 @@ pub fn build(release: bool, wasm_bindgen: &Path) -> Result {
             .arg(&main_module),
     )?;
 
-    for file in ["index.html", "style.css"] {
+    for file in ["index.html", "boot.js", "style.css"] {
         copy(&root.join("web").join(file), &dist.join(file))?;
     }
     let assets = root.join("web/assets");

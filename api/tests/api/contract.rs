@@ -175,6 +175,18 @@ async fn client_routes_get_the_app_shell_and_files_are_served() {
         let response = app.get(path).await;
         assert_eq!(response.status().as_u16(), 200, "{path}");
         assert_eq!(response.headers()["cache-control"], "no-cache", "{path}");
+        let csp = response.headers()["content-security-policy"]
+            .to_str()
+            .unwrap();
+        for directive in [
+            "default-src 'self'",
+            "script-src 'self' 'wasm-unsafe-eval'",
+            "frame-ancestors 'none'",
+            "object-src 'none'",
+        ] {
+            assert!(csp.contains(directive), "{path}: {csp}");
+        }
+        assert!(!csp.contains("script-src 'self' 'unsafe-inline'"), "{csp}");
         assert!(
             response
                 .text()
@@ -186,6 +198,13 @@ async fn client_routes_get_the_app_shell_and_files_are_served() {
     }
     let script = app.get("/pkg/web.js").await;
     assert_eq!(script.status().as_u16(), 200);
+    // Every answer, files and API alike, forbids sniffing and framing.
+    for response in [&script, &app.get("/api/school").await] {
+        let headers = response.headers();
+        assert_eq!(headers["x-content-type-options"], "nosniff");
+        assert_eq!(headers["x-frame-options"], "DENY");
+        assert_eq!(headers["referrer-policy"], "same-origin");
+    }
     assert_eq!(script.text().await.unwrap(), "export default 1;");
     // …but API paths never fall back to the shell.
     assert_error(app.get("/api/missing").await, 404, "route_not_found").await;
