@@ -12,7 +12,7 @@ pub fn bytes<const N: usize>() -> [u8; N] {
 
 /// `bits / 4` lowercase hex digits of fresh randomness.
 pub fn hex(bits: usize) -> String {
-    assert!(bits % 8 == 0 && bits <= 512);
+    assert!(bits.is_multiple_of(8) && bits <= 512);
     bytes::<64>()[..bits / 8]
         .iter()
         .map(|b| format!("{b:02x}"))

@@ -985,7 +985,7 @@ pub async fn recognise_student(
     approver: i64,
 ) -> Result<Refreshed> {
     let (term, version, rules) = activity_term(conn, activity).await?;
-    Ok(refresh(
+    refresh(
         conn,
         student,
         &term,
@@ -993,7 +993,7 @@ pub async fn recognise_student(
         approver,
         Some(approver),
     )
-    .await?)
+    .await
 }
 
 /// Re-evaluates every student with a result in the activity, in the term it ended in.

@@ -1014,7 +1014,7 @@ async fn an_exported_answer_never_runs_as_a_spreadsheet_formula() {
         ::csv::ReaderBuilder::new().from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
     let notes: Vec<String> = reader
         .records()
-        .map(|r| r.unwrap().iter().last().unwrap().to_owned())
+        .map(|r| r.unwrap().iter().next_back().unwrap().to_owned())
         .collect();
     for note in &formulas {
         let expect = if note.starts_with(['=', '+', '-', '@', '\t']) {
