@@ -16,6 +16,7 @@ pub mod health;
 pub mod imports;
 pub mod me;
 pub mod notifications;
+pub mod nul;
 pub mod openapi;
 pub mod organizations;
 pub mod pdf;
@@ -142,6 +143,7 @@ impl Application {
                 )
                 .app_data(web::QueryConfig::default().error_handler(error::query_error))
                 .app_data(web::PathConfig::default().error_handler(error::path_error))
+                .wrap(from_fn(nul::middleware))
                 .wrap(Compress::default())
                 .wrap(from_fn(request_id::middleware))
                 // On every answer: no MIME sniffing, no framing by other sites, and no

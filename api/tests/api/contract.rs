@@ -264,3 +264,25 @@ async fn responses_are_compressed_when_the_client_accepts_it() {
         .unwrap();
     assert_eq!(response.headers()["content-encoding"], "gzip");
 }
+
+#[tokio::test]
+async fn a_nul_character_is_refused_with_its_parameter_never_a_server_error() {
+    let app = crate::auth::demo_app().await;
+    let admin = crate::auth::token(&app, "admin").await;
+    // Found by fuzzing: each of these answered 500 (PostgreSQL refuses U+0000 in text).
+    for (path, field) in [
+        ("/api/organizations?q=%00", "q"),
+        ("/api/staff?q=a%00b", "q"),
+        ("/api/audit?action=%00", "action"),
+        ("/api/students?q=%00&page=1", "q"),
+    ] {
+        let response = crate::auth::get_as(&app, &admin, path).await;
+        let body = assert_error(response, 400, "invalid_query").await;
+        assert_eq!(body["field"], field, "{path}");
+    }
+    let response = app.get("/api/verify/SCT-%00").await;
+    assert_error(response, 400, "invalid_path").await;
+    // A percent sign that encodes no NUL is searched for as typed.
+    let response = crate::auth::get_as(&app, &admin, "/api/organizations?q=100%25").await;
+    assert_eq!(response.status().as_u16(), 200);
+}
