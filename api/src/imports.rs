@@ -48,6 +48,27 @@ pub const MAX_FILE_BYTES: usize = 5 * 1024 * 1024;
 /// The most data rows one file may hold.
 pub const MAX_ROWS: usize = 20_000;
 
+/// An uploaded file's bytes, or the typed error of a body that is too large (413) or did not
+/// arrive whole (422) — the `PayloadConfig`'s own answer would be plain text.
+pub fn uploaded(body: Result<web::Bytes, actix_web::Error>) -> Result<web::Bytes, AppError> {
+    body.map_err(|error| {
+        if error.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::new(
+                ErrorCode::PayloadTooLarge,
+                format!(
+                    "the file is larger than {} MB",
+                    MAX_FILE_BYTES / 1024 / 1024
+                ),
+            )
+        } else {
+            AppError::new(
+                ErrorCode::InvalidFile,
+                format!("the upload did not arrive whole: {error}"),
+            )
+        }
+    })
+}
+
 // --- columns --------------------------------------------------------------------------------
 
 /// A column an import reads.
@@ -662,22 +683,7 @@ pub async fn preview_import(
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageAccounts)?;
     let kind = kind.into_inner();
-    let bytes = body.map_err(|error| {
-        if error.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE {
-            AppError::new(
-                ErrorCode::PayloadTooLarge,
-                format!(
-                    "the file is larger than {} MB",
-                    MAX_FILE_BYTES / 1024 / 1024
-                ),
-            )
-        } else {
-            AppError::new(
-                ErrorCode::InvalidFile,
-                format!("the upload did not arrive whole: {error}"),
-            )
-        }
-    })?;
+    let bytes = uploaded(body)?;
     let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)

@@ -268,6 +268,7 @@ fn level_of(text: &str) -> Option<AwardLevel> {
     responses(
         (status = 200, description = "The report; `applied` says whether anything was written", body = UploadReport),
         (status = 409, description = "Not ended, or finalised", body = ApiError),
+        (status = 413, description = "Larger than 5 MB", body = ApiError),
         (status = 422, description = "The file cannot be read", body = ApiError),
     ),
     security(("bearer" = [])),
@@ -279,8 +280,9 @@ pub async fn upload(
     req: HttpRequest,
     id: web::Path<i64>,
     query: web::Query<UploadQuery>,
-    bytes: web::Bytes,
+    body: Result<web::Bytes, actix_web::Error>,
 ) -> Result<web::Json<UploadReport>, AppError> {
+    let bytes = crate::imports::uploaded(body)?;
     let mut conn = state.db.conn().await?;
     let (row, organizer) = managed(&mut conn, &actor, *id, Permission::RecogniseResults).await?;
     check_recognisable(&row)?;

@@ -286,3 +286,59 @@ async fn a_nul_character_is_refused_with_its_parameter_never_a_server_error() {
     let response = crate::auth::get_as(&app, &admin, "/api/organizations?q=100%25").await;
     assert_eq!(response.status().as_u16(), 200);
 }
+
+#[tokio::test]
+async fn a_nul_character_in_a_json_body_is_refused_with_its_field() {
+    let app = crate::auth::demo_app().await;
+    // Found by fuzzing: signing in with U+0000 in the name answered 500, without any token.
+    let response = app
+        .post_json(
+            "/api/auth/login",
+            &serde_json::json!({"username": "ad\u{0}min", "password": "x"}),
+        )
+        .await;
+    let body = assert_error(response, 400, "malformed_json").await;
+    assert_eq!(body["field"], "username");
+    // Deeper in a body: the path to the value.
+    let admin = crate::auth::token(&app, "admin").await;
+    let response = crate::auth::send_as(
+        &app,
+        reqwest::Method::POST,
+        Some(&admin),
+        "/api/activities",
+        Some(&serde_json::json!({"title": "t", "form": [{"label": "a\u{0}"}]})),
+    )
+    .await;
+    let body = assert_error(response, 400, "malformed_json").await;
+    assert_eq!(body["field"], "form[0].label");
+    // An escaped backslash before u0000 is six ordinary characters, not a NUL.
+    let response = app
+        .client
+        .post(app.url("/api/auth/login"))
+        .header("content-type", "application/json")
+        .body(r#"{"username": "a\\u0000", "password": "x"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_error(response, 401, "invalid_credentials").await;
+}
+
+#[tokio::test]
+async fn an_oversized_results_upload_answers_the_typed_json_413() {
+    let app = crate::auth::demo_app().await;
+    let admin = crate::auth::token(&app, "admin").await;
+    let response = app
+        .client
+        .post(app.url("/api/activities/1/results/upload?file_name=r.csv"))
+        .bearer_auth(&admin)
+        .header("content-type", "text/csv")
+        .body(vec![b'a'; 6 * 1024 * 1024])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.headers()["content-type"].to_str().unwrap(),
+        "application/json"
+    );
+    assert_error(response, 413, "payload_too_large").await;
+}
