@@ -17,6 +17,8 @@ pub fn root(cfg: &mut ServiceConfig) {
 /// Endpoints under `/api`.
 pub fn api(cfg: &mut ServiceConfig) {
     cfg.service(school::get_school)
+        .service(school::get_checkin_policy)
+        .service(school::put_checkin_policy)
         .service(calendar::list_days)
         .service(calendar::deadline)
         // Signing in and the signed-in account
@@ -81,6 +83,7 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(attendance::get_settings)
         .service(attendance::put_settings)
         .service(attendance::checkin_code)
+        .service(attendance::receipt)
         .service(attendance::check_in)
         .service(attendance::list)
         .service(attendance::anomalies)

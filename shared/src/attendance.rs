@@ -45,11 +45,46 @@ pub struct CheckinCode {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(example = json!({"token": "42.i.176437000.9f2c…", "device_id": "b0f6c1e2-…"})))]
 pub struct CheckinRequest {
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
     pub token: String,
-    /// A random id the web app keeps in the phone's storage: one phone, one student.
+    /// Required: a random id the web app keeps in the phone's storage (one phone, one
+    /// student); 8–64 characters of letters, digits, `-` and `_`. Stored only as a hash.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 8, max_length = 64, pattern = "^[A-Za-z0-9_-]{8,64}$")
+    )]
     pub device_id: Option<String>,
+    /// The receipt `POST /api/checkin/receipts` gave this phone for this code when the scan
+    /// page opened: the code's age is then measured at that moment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 100))]
+    pub receipt: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(minimum = -90, maximum = 90))]
     pub latitude: Option<f64>,
+    #[cfg_attr(feature = "openapi", schema(minimum = -180, maximum = 180))]
     pub longitude: Option<f64>,
+}
+
+/// `POST /api/checkin/receipts`: the scan page, as soon as it opens (no sign-in needed).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReceiptRequest {
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
+    pub token: String,
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 8, max_length = 64, pattern = "^[A-Za-z0-9_-]{8,64}$")
+    )]
+    pub device_id: Option<String>,
+}
+
+/// A signed note that this phone opened this code at `received_at`; send it with the check-in
+/// within 15 minutes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ScanReceipt {
+    pub receipt: String,
+    pub received_at: DateTime<Utc>,
 }
 
 /// The one-line answer of the scan page.
@@ -79,10 +114,31 @@ pub struct CheckinSettings {
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
     pub radius_m: Option<u32>,
+    /// Seconds each code is on screen, 5–30 (default 10).
+    #[serde(default = "default_code_secs")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 5, maximum = 30, default = 10))]
+    pub step_secs: u32,
+    /// Seconds a replaced code is still accepted, 5–30 (default 10).
+    #[serde(default = "default_code_secs")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 5, maximum = 30, default = 10))]
+    pub grace_secs: u32,
+}
+
+fn default_code_secs() -> u32 {
+    10
 }
 
 impl CheckinSettings {
+    /// The code timing these settings give.
+    pub fn timing(&self) -> crate::checkin::CodeTiming {
+        crate::checkin::CodeTiming {
+            step_secs: self.step_secs,
+            grace_secs: self.grace_secs,
+        }
+    }
+
     pub fn validate(&self) -> Result<(), ApiError> {
+        self.timing().validate()?;
         if self.closes_at <= self.opens_at {
             return Err(ApiError::invalid(
                 "closes_at",
@@ -181,8 +237,16 @@ pub struct ManualAttendance {
 pub enum AnomalyKind {
     /// A phone tried to check in more than one student.
     SharedDevice,
-    /// Many check-ins from one network address within seconds.
+    /// Many check-ins from one network address within the school's sliding window (trusted
+    /// campus networks excepted).
     Burst,
+    /// Many scans, accepted or refused, from one phone within the window.
+    DeviceBurst,
+    /// A student's refused scans (expired, forged, closed, no phone id, not a student), with
+    /// counts per reason.
+    Refused,
+    /// One code presented after it was replaced by several phones: a photo or video relayed.
+    RelayedCode,
     /// Scanned with a code that had been on screen for a while (relayed by photo or video).
     LateScan,
     /// Checked in without a confirmed place.
@@ -563,8 +627,18 @@ mod tests {
             latitude: None,
             longitude: None,
             radius_m: None,
+            step_secs: 10,
+            grace_secs: 10,
         };
         base.validate().unwrap();
+        let fast = CheckinSettings {
+            step_secs: 3,
+            ..base.clone()
+        };
+        assert_eq!(
+            fast.validate().unwrap_err().field.as_deref(),
+            Some("step_secs")
+        );
         let partial = CheckinSettings {
             latitude: Some(30.0),
             ..base.clone()

@@ -73,13 +73,15 @@ pub enum ErrorCode {
     DeviceAlreadyUsed,
     /// The working-day window for this has passed: ask the level above for approval.
     DeadlinePassed,
+    /// A scan did not say which phone sent it (`device_id`): scan with the app's page.
+    DeviceRequired,
     /// Client side only, never sent by the server: the server could not be reached at all.
     Unreachable,
 }
 
 impl ErrorCode {
     /// All codes, in declaration order (documentation and exhaustive tests).
-    pub const ALL: [ErrorCode; 31] = [
+    pub const ALL: [ErrorCode; 32] = [
         ErrorCode::MalformedJson,
         ErrorCode::UnsupportedMediaType,
         ErrorCode::PayloadTooLarge,
@@ -110,13 +112,17 @@ impl ErrorCode {
         ErrorCode::AlreadyCheckedIn,
         ErrorCode::DeviceAlreadyUsed,
         ErrorCode::DeadlinePassed,
+        ErrorCode::DeviceRequired,
         ErrorCode::Unreachable,
     ];
 
     /// The HTTP status that always accompanies this code.
     pub fn http_status(self) -> u16 {
         match self {
-            ErrorCode::MalformedJson | ErrorCode::InvalidQuery | ErrorCode::InvalidPath => 400,
+            ErrorCode::MalformedJson
+            | ErrorCode::InvalidQuery
+            | ErrorCode::InvalidPath
+            | ErrorCode::DeviceRequired => 400,
             ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::ValidationFailed => 422,
@@ -179,6 +185,7 @@ impl ErrorCode {
             ErrorCode::AlreadyCheckedIn => "already_checked_in",
             ErrorCode::DeviceAlreadyUsed => "device_already_used",
             ErrorCode::DeadlinePassed => "deadline_passed",
+            ErrorCode::DeviceRequired => "device_required",
             ErrorCode::Unreachable => "unreachable",
         }
     }

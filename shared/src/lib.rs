@@ -7,6 +7,7 @@ pub mod attendance;
 pub mod audit;
 pub mod auth;
 pub mod calendar;
+pub mod checkin;
 pub mod error;
 pub mod health;
 pub mod notification;

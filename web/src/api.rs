@@ -24,11 +24,12 @@ use shared::{
     attendance::{
         Anomaly, AttendanceRecord, AttendanceRequest, CheckinCode, CheckinRequest, CheckinResult,
         CheckinSettings, CodeKind, Deadlines, ManualAttendance, NewAttendanceRequest,
-        OverdueActivity, ResultInput, ResultRecord, UploadReport,
+        OverdueActivity, ReceiptRequest, ResultInput, ResultRecord, ScanReceipt, UploadReport,
     },
     audit::AuditEntry,
     auth::{ChangePasswordRequest, LoginRequest, LoginResponse, Me, RefreshRequest, TokenPair},
     calendar::{CalendarDay, Deadline, DeadlineRequest},
+    checkin::CheckinPolicy,
     health::Health,
     organization::{
         CreateOrganization, CreateSubAccount, OrgAccount, OrgKind, Organization, PasswordReset,
@@ -610,6 +611,21 @@ pub async fn checkin_code(id: i64, kind: CodeKind) -> Result<CheckinCode, ApiErr
         CodeKind::Out => "out",
     };
     get(&format!("/api/activities/{id}/checkin-code?kind={kind}")).await
+}
+
+/// `GET /api/school/checkin-policy`.
+pub async fn checkin_policy() -> Result<CheckinPolicy, ApiError> {
+    get("/api/school/checkin-policy").await
+}
+
+/// `PUT /api/school/checkin-policy` (the school admin's).
+pub async fn put_checkin_policy(policy: &CheckinPolicy) -> Result<CheckinPolicy, ApiError> {
+    put("/api/school/checkin-policy", policy).await
+}
+
+/// `POST /api/checkin/receipts`: the moment the scan page opened, signed (no sign-in).
+pub async fn checkin_receipt(request: &ReceiptRequest) -> Result<ScanReceipt, ApiError> {
+    post("/api/checkin/receipts", request).await
 }
 
 /// `POST /api/checkin`: the student's scan.

@@ -107,6 +107,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/manage/requests") view=|| view! {
                         <Guard access=Access::Organization><LazyRequestsPage /></Guard>
                     } />
+                    <Route path=path!("/manage/checkin-policy") view=|| view! {
+                        <Guard access=Access::Permission(Permission::RecordAttendance)><LazyCheckinPolicyPage /></Guard>
+                    } />
                     <Route path=path!("/manage/overdue") view=|| view! {
                         <Guard access=Access::Organization><LazyOverduePage /></Guard>
                     } />
@@ -197,6 +200,7 @@ lazy_pages! {
         LazyResultsPage => pages::results::ResultsPage;
         LazyRequestsPage => pages::requests::RequestsPage;
         LazyOverduePage => pages::overdue::OverduePage;
+        LazyCheckinPolicyPage => pages::checkin_policy::CheckinPolicyPage;
     }
     // 组织与人员: the organisation tree, its accounts, the students, and the audit log.
     accounts {

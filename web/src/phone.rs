@@ -10,17 +10,21 @@ use wasm_bindgen_futures::JsFuture;
 /// Where the device id is kept; fixed, so that every scan from this phone sends the same id.
 pub const DEVICE_KEY: &str = "checkin_device_id";
 
-/// This phone's id: the stored one, or a new random UUID (v4) stored for next time.
-pub fn device_id() -> Option<String> {
-    let storage = web_sys::window()?.local_storage().ok()??;
-    if let Ok(Some(id)) = storage.get_item(DEVICE_KEY)
-        && !id.trim().is_empty()
+/// This phone's id: the stored one, or a new random UUID (v4) stored for next time. A phone
+/// without storage (a private window) gets a new id for each scan: the server requires one.
+pub fn device_id() -> String {
+    let storage = web_sys::window().and_then(|w| w.local_storage().ok().flatten());
+    if let Some(storage) = &storage
+        && let Ok(Some(id)) = storage.get_item(DEVICE_KEY)
+        && shared::checkin::device_id(Some(&id)).is_ok()
     {
-        return Some(id);
+        return id.trim().to_owned();
     }
     let id = random_uuid();
-    let _ = storage.set_item(DEVICE_KEY, &id);
-    Some(id)
+    if let Some(storage) = storage {
+        let _ = storage.set_item(DEVICE_KEY, &id);
+    }
+    id
 }
 
 /// A version-4 UUID from `Math.random` (crypto.randomUUID needs a secure context, and campus
@@ -97,4 +101,18 @@ pub async fn position(wait: Duration) -> Option<(f64, f64)> {
         .ok()?
         .as_f64()?;
     Some((latitude, longitude))
+}
+
+/// Waits `wait` (a browser timeout).
+pub async fn sleep(wait: Duration) {
+    let millis = i32::try_from(wait.as_millis()).unwrap_or(i32::MAX);
+    let promise = js_sys::Promise::new(&mut |resolve: js_sys::Function, _reject| {
+        let done = Closure::once_into_js(move || {
+            let _ = resolve.call0(&JsValue::NULL);
+        });
+        let _ = web_sys::window().map(|w| {
+            w.set_timeout_with_callback_and_timeout_and_arguments_0(done.unchecked_ref(), millis)
+        });
+    });
+    let _ = JsFuture::from(promise).await;
 }

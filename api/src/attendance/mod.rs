@@ -16,10 +16,12 @@ use shared::{
     attendance::{
         Anomaly, AnomalyKind, AttendanceMethod, AttendanceRecord, CATEGORIES_WITH_DEADLINE,
         CheckinCode, CheckinRequest, CheckinResult, CheckinSettings, CodeKind, Deadlines,
-        MAKEUP_WORKING_DAYS, ManualAttendance, RECOGNITION_WORKING_DAYS,
+        MAKEUP_WORKING_DAYS, ManualAttendance, RECOGNITION_WORKING_DAYS, ReceiptRequest,
+        ScanReceipt,
     },
     auth::{AccountKind, Permission},
     calendar::WorkCalendar,
+    checkin::{Mark, bursts},
     page::{PageParams, PageRequest},
 };
 use utoipa::IntoParams;
@@ -88,6 +90,8 @@ fn settings_of(row: &CheckinRow) -> CheckinSettings {
         latitude: row.checkin_latitude,
         longitude: row.checkin_longitude,
         radius_m: row.checkin_radius_m.map(|r| r as u32),
+        step_secs: row.timing().step_secs,
+        grace_secs: row.timing().grace_secs,
     }
 }
 
@@ -144,6 +148,8 @@ pub async fn put_settings(
         checkin_latitude: settings.latitude,
         checkin_longitude: settings.longitude,
         checkin_radius_m: settings.radius_m.map(|r| r as i32),
+        checkin_step_secs: settings.step_secs as i16,
+        checkin_grace_secs: settings.grace_secs as i16,
     };
     conn.transaction::<_, AppError, _>(async |conn| {
         crate::cache::ACTIVITY_WRITES.bump();
@@ -178,10 +184,10 @@ pub struct CodeQuery {
 
 /// The current check-in code
 ///
-/// For the organiser's screen (phone or projector): a signed token for this activity and the
-/// current 10-second step, the scan-page URL carrying it, its QR code as SVG, and the live
-/// counts. Fetch again after `refresh_in_ms`. Only inside the check-in window. Permission
-/// `record_attendance`.
+/// For the organiser's screen (phone or projector): a signed token for this activity, shown for
+/// the activity's step (5–30 s, default 10) and accepted for its grace after that, the
+/// scan-page URL carrying it, its QR code as SVG, and the live counts. Fetch again after
+/// `refresh_in_ms`. Only inside the check-in window. Permission `record_attendance`.
 #[utoipa::path(
     tag = "attendance",
     params(("id" = i64, Path, description = "Activity id"), CodeQuery),
@@ -220,8 +226,9 @@ pub async fn checkin_code(
         ));
     }
     let millis = now.timestamp_millis();
-    let step = token::step_at(now.timestamp());
-    let token = state.checkin.code(row.id, kind, step);
+    let (token, next) = state
+        .checkin
+        .current(row.id, kind, now.timestamp(), row.timing());
     let base = state.settings.server.public_url.trim_end_matches('/');
     let url = format!("{base}/checkin?t={token}");
     let svg = qrcode::QrCode::with_error_correction_level(url.as_bytes(), qrcode::EcLevel::M)
@@ -231,7 +238,7 @@ pub async fn checkin_code(
         .min_dimensions(320, 320)
         .build();
     let (checked_in, checked_out) = db::attendance::counts(&mut conn, row.id).await?;
-    let next_step_ms = (step + 1) * token::STEP_SECS * 1000;
+    let next_step_ms = next * 1000;
     let body = CheckinCode {
         kind,
         token,
@@ -246,23 +253,68 @@ pub async fn checkin_code(
         .json(body))
 }
 
+/// A receipt for a scanned code
+///
+/// The scan page asks for this as soon as it opens, before any sign-in: the answer notes the
+/// moment this phone (`device_id`) opened the code, signed. Sent with the check-in (within 15
+/// minutes), it makes the check-in measure the code's age at that moment, so a genuine scan
+/// survives a slow sign-in while a relayed code, opened late, is refused or flagged. No
+/// authentication; nothing is stored.
+#[utoipa::path(
+    tag = "attendance",
+    request_body = ReceiptRequest,
+    responses(
+        (status = 201, description = "The receipt", body = ScanReceipt),
+        (status = 400, description = "No phone id (`device_required`), or a malformed body", body = ApiError),
+        (status = 410, description = "The code expired: scan the code on the screen again", body = ApiError),
+        (status = 422, description = "Not a genuine code, or a malformed phone id", body = ApiError),
+    ),
+    security(()),
+)]
+#[post("/checkin/receipts")]
+pub async fn receipt(
+    state: web::Data<AppState>,
+    body: web::Json<ReceiptRequest>,
+) -> Result<HttpResponse, AppError> {
+    let request = body.into_inner();
+    let device = shared::checkin::device_id(request.device_id.as_deref())?;
+    let now = Utc::now();
+    state
+        .checkin
+        .verify(&request.token, now.timestamp())
+        .map_err(|refused| refused.error)?;
+    let received_ms = now.timestamp_millis();
+    Ok(HttpResponse::Created()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(ScanReceipt {
+            receipt: state.checkin.receipt(&request.token, device, received_ms),
+            received_at: DateTime::from_timestamp_millis(received_ms).unwrap_or(now),
+        }))
+}
+
 /// Check in (or out) by scanning
 ///
-/// The student's phone sends the code from the scanned URL. Accepted only for the activity and
-/// time step it was made for, within a few seconds, inside the activity's check-in window, once
-/// per student, and from a phone that has not checked in another student. Each refusal says
-/// why.
+/// The student's phone sends the code from the scanned URL, the phone's id (required) and the
+/// receipt the scan page got when it opened. Accepted only for the activity the code was made
+/// for, while it is accepted (its step plus grace, counted from the receipt when there is one),
+/// inside the activity's check-in window, once per student, and from a phone that has not
+/// checked in another student. Each refusal says why, and is recorded (reason, address, phone)
+/// for the organiser's anomalies.
 #[utoipa::path(
     tag = "attendance",
     request_body = CheckinRequest,
     responses(
         (status = 200, description = "Checked in (or out)", body = CheckinResult),
+        (status = 400, description = "No phone id (`device_required`), or a malformed body", body = ApiError,
+            example = json!({"code": "device_required", "message": "a scan must say which phone sent it (device_id): scan with the app's page", "field": "device_id"})),
+        (status = 401, description = "Not signed in, or the session ended", body = ApiError),
         (status = 403, description = "Not a student", body = ApiError),
+        (status = 404, description = "The activity does not exist", body = ApiError),
         (status = 409, description = "Check-in closed, already checked in, or the phone used for another student", body = ApiError,
             example = json!({"code": "already_checked_in", "message": "already checked in at 14:02"})),
-        (status = 410, description = "The code expired", body = ApiError,
+        (status = 410, description = "The code (or its receipt) expired", body = ApiError,
             example = json!({"code": "checkin_code_expired", "message": "this code has expired: scan the code on the screen again"})),
-        (status = 422, description = "Not a genuine code", body = ApiError),
+        (status = 422, description = "Not a genuine code or receipt, or a malformed phone id", body = ApiError),
     ),
     security(("bearer" = [])),
 )]
@@ -276,32 +328,117 @@ pub async fn check_in(
     let (student, session_id) = auth::token_claims(&req, &state)?;
     let now = Utc::now();
     let request = body.into_inner();
-    let code = state.checkin.verify(&request.token, now.timestamp())?;
+    let ip = client_ip(&req);
+    let device = shared::checkin::device_id(request.device_id.as_deref());
+    let device_hash = device.as_ref().ok().map(|d| token::device_hash(d));
+    let refuse = async |outcome: &'static str,
+                        activity_id: Option<i64>,
+                        code_from: Option<i64>,
+                        error: AppError|
+           -> AppError {
+        let Some(activity_id) = activity_id else {
+            return error;
+        };
+        let attempt = db::attendance::Attempt {
+            activity_id,
+            student_id: student,
+            outcome,
+            device_id: device_hash.as_deref(),
+            client_ip: &ip,
+            code_from: code_from.and_then(|s| DateTime::from_timestamp(s, 0)),
+        };
+        match state.db.conn().await {
+            Ok(mut conn) => match db::attendance::record_attempt(&mut conn, &attempt).await {
+                Ok(()) => error,
+                Err(failure) => failure.into(),
+            },
+            Err(failure) => failure.into(),
+        }
+    };
+    // When the phone opened the code: the receipt's moment, else now.
+    let opened_ms = match (&request.receipt, &device) {
+        (Some(given), Ok(device)) => {
+            match state.checkin.receipt_time(given, &request.token, device) {
+                Some(at) if at <= now.timestamp_millis() + 2000 => {
+                    if now.timestamp_millis() - at > token::RECEIPT_TTL_MS {
+                        let claimed = claimed_activity(&request.token);
+                        return Err(refuse(
+                            "stale_receipt",
+                            claimed,
+                            None,
+                            AppError::new(
+                                ErrorCode::CheckinCodeExpired,
+                                "this scan waited too long: scan the code on the screen again",
+                            ),
+                        )
+                        .await);
+                    }
+                    at
+                }
+                _ => {
+                    return Err(refuse(
+                        "forged",
+                        claimed_activity(&request.token),
+                        None,
+                        AppError::new(
+                            ErrorCode::CheckinCodeInvalid,
+                            "this receipt was not made for this code and phone",
+                        ),
+                    )
+                    .await);
+                }
+            }
+        }
+        _ => now.timestamp_millis(),
+    };
+    let code = match state
+        .checkin
+        .verify(&request.token, opened_ms.div_euclid(1000))
+    {
+        Ok(code) => code,
+        Err(refused) => {
+            return Err(refuse(
+                refused.outcome,
+                refused.activity_id,
+                refused.from,
+                refused.error,
+            )
+            .await);
+        }
+    };
+    let device = match device {
+        Ok(device) => device,
+        Err(problem) => {
+            return Err(refuse(
+                "no_device",
+                Some(code.activity_id),
+                Some(code.from),
+                problem.into(),
+            )
+            .await);
+        }
+    };
+    let device_hash = token::device_hash(device);
     if code.kind == CodeKind::Out {
         let actor = Actor::extract(&req).await?;
         return check_out(&state, &actor, code.activity_id, now).await;
     }
-    let device = request
-        .device_id
-        .as_deref()
-        .map(str::trim)
-        .filter(|d| !d.is_empty() && d.len() <= 100);
-    let ip = client_ip(&req);
     let user_agent = req
         .headers()
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .map(|ua| ua.chars().take(300).collect::<String>());
-    let lag = now.timestamp_millis() - code.step * token::STEP_SECS * 1000;
+    let lag = opened_ms - code.from * 1000;
     let scan = db::attendance::Scan {
         session_id,
         student_id: student,
         activity_id: code.activity_id,
         at: now,
-        device_id: device,
+        device_id: Some(&device_hash),
         client_ip: &ip,
         user_agent: user_agent.as_deref(),
         code_lag_ms: lag.clamp(0, i64::from(i32::MAX)) as i32,
+        code_from: DateTime::from_timestamp(code.from, 0).unwrap_or(now),
         latitude: request.latitude,
         longitude: request.longitude,
     };
@@ -312,27 +449,37 @@ pub async fn check_in(
         active: found.active.unwrap_or(false),
         must_change_password: found.must_change_password.unwrap_or(false),
     }))?;
+    drop(conn);
     if found.kind.as_deref() != Some(AccountKind::Student.as_str()) {
-        return Err(not_a_student());
+        return Err(refuse(
+            "not_a_student",
+            Some(code.activity_id),
+            Some(code.from),
+            not_a_student(),
+        )
+        .await);
     }
     let title = found.title.ok_or_else(|| AppError::not_found("activity"))?;
     if found.open != Some(true) {
-        return Err(checkin_closed());
+        return Err(refuse(
+            "closed",
+            Some(code.activity_id),
+            Some(code.from),
+            checkin_closed(),
+        )
+        .await);
     }
     if found.device_used {
-        db::attendance::record_attempt(
-            &mut conn,
-            code.activity_id,
-            student,
-            "device_already_used",
-            device,
-            &ip,
+        return Err(refuse(
+            "device_used",
+            Some(code.activity_id),
+            Some(code.from),
+            AppError::new(
+                ErrorCode::DeviceAlreadyUsed,
+                "this phone already checked in another student: each student scans with their own phone",
+            ),
         )
-        .await?;
-        return Err(AppError::new(
-            ErrorCode::DeviceAlreadyUsed,
-            "this phone already checked in another student: each student scans with their own phone",
-        ));
+        .await);
     }
     if !found.inserted {
         return Err(AppError::new(
@@ -347,6 +494,11 @@ pub async fn check_in(
         at: now,
         registered: found.registered,
     }))
+}
+
+/// The activity a code names, genuine or not.
+fn claimed_activity(token: &str) -> Option<i64> {
+    token.trim().split('.').next()?.parse().ok()
 }
 
 /// The 409 of a scan outside the activity's check-in window.
@@ -433,14 +585,19 @@ pub async fn list(
 
 /// Anomalies of the check-ins
 ///
-/// One phone for several students, bursts from one network address, codes scanned long after
-/// they appeared (relayed screenshots or video), check-ins without a confirmed place, and
-/// check-ins far from the place. Signals for the organiser, not verdicts. Permission
-/// `record_attendance`.
+/// One phone for several students; bursts from one network address (outside the school's
+/// trusted campus networks) or one phone within the school's sliding window; each student's
+/// refused scans with counts per reason; one code presented late by several phones (a relay);
+/// codes scanned after they were replaced; check-ins without a place or far from it. Signals
+/// for the organiser, not verdicts. Permission `record_attendance`.
 #[utoipa::path(
     tag = "attendance",
     params(("id" = i64, Path, description = "Activity id")),
-    responses((status = 200, description = "Newest first (one page of at most 500)", body = Page<Anomaly>)),
+    responses(
+        (status = 200, description = "Newest first (one page of at most 500)", body = Page<Anomaly>),
+        (status = 403, description = "Permission missing", body = ApiError),
+        (status = 404, description = "No such activity in sight", body = ApiError),
+    ),
     security(("bearer" = [])),
 )]
 #[get("/activities/{id}/attendance/anomalies")]
@@ -451,13 +608,19 @@ pub async fn anomalies(
 ) -> Result<web::Json<Page<Anomaly>>, AppError> {
     let mut conn = state.db.conn().await?;
     let (row, _) = managed(&mut conn, &actor, *id, Permission::RecordAttendance).await?;
-    let rows = db::attendance::anomalies(&mut conn, row.id, row.checkin_radius_m).await?;
-    let items: Vec<Anomaly> = rows
+    let late_after = row.timing().late_after_ms().clamp(0, i64::from(i32::MAX)) as i32;
+    let rows =
+        db::attendance::anomalies(&mut conn, row.id, row.checkin_radius_m, late_after).await?;
+    let policy = db::school::checkin_policy(&mut conn).await?;
+    let marks = db::attendance::scan_marks(&mut conn, row.id).await?;
+    drop(conn);
+    let mut items: Vec<Anomaly> = rows
         .into_iter()
         .filter_map(|r| {
             let kind = match r.kind.as_str() {
                 "shared_device" => AnomalyKind::SharedDevice,
-                "burst" => AnomalyKind::Burst,
+                "refused" => AnomalyKind::Refused,
+                "relayed_code" => AnomalyKind::RelayedCode,
                 "late_scan" => AnomalyKind::LateScan,
                 "unregistered" => AnomalyKind::Unregistered,
                 "far_away" => AnomalyKind::FarAway,
@@ -471,14 +634,61 @@ pub async fn anomalies(
             })
         })
         .collect();
+    let by_address: Vec<Mark> = marks
+        .iter()
+        .filter(|m| m.accepted)
+        .filter_map(|m| {
+            let ip = m.client_ip.as_deref()?;
+            (!policy.trusts(ip)).then_some(Mark {
+                key: ip,
+                at: m.at,
+                student: &m.student_no,
+            })
+        })
+        .collect();
+    let by_device: Vec<Mark> = marks
+        .iter()
+        .filter_map(|m| {
+            Some(Mark {
+                key: m.device_id.as_deref()?,
+                at: m.at,
+                student: &m.student_no,
+            })
+        })
+        .collect();
+    let window = policy.window_secs;
+    for burst in bursts(&by_address, window, policy.per_address) {
+        items.push(Anomaly {
+            kind: AnomalyKind::Burst,
+            at: burst.from,
+            detail: format!(
+                "{} check-ins from {} within {} s",
+                burst.scans,
+                burst.key,
+                (burst.to - burst.from).num_seconds().max(0)
+            ),
+            students: burst.students,
+        });
+    }
+    for burst in bursts(&by_device, window, policy.per_device) {
+        items.push(Anomaly {
+            kind: AnomalyKind::DeviceBurst,
+            at: burst.from,
+            detail: format!(
+                "{} scans from phone {} within {} s",
+                burst.scans,
+                &burst.key[..burst.key.len().min(8)],
+                (burst.to - burst.from).num_seconds().max(0)
+            ),
+            students: burst.students,
+        });
+    }
+    items.sort_by(|a, b| b.at.cmp(&a.at));
+    items.truncate(500);
     let total = items.len() as u64;
-    let page = PageRequest::try_from(PageParams {
-        page: Some(1),
-        per_page: Some(100),
-    })?;
     Ok(web::Json(Page {
         items,
-        page: page.page(),
+        page: 1,
         per_page: 500,
         total,
     }))

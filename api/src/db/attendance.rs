@@ -7,11 +7,14 @@ use diesel::{
     sql_types::{BigInt, Bool, Nullable, Text},
 };
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use shared::attendance::{AttendanceMethod, AttendanceRecord};
+use shared::{
+    attendance::{AttendanceMethod, AttendanceRecord},
+    checkin::CodeTiming,
+};
 
 use super::{
     lower, prepared,
-    schema::{accounts, activities, attendance, attendance_attempts, registrations},
+    schema::{accounts, activities, attendance, registrations},
 };
 
 /// What check-in needs of an activity.
@@ -32,9 +35,19 @@ pub struct CheckinRow {
     pub checkin_longitude: Option<f64>,
     pub checkin_radius_m: Option<i32>,
     pub recognized_at: Option<DateTime<Utc>>,
+    pub checkin_step_secs: i16,
+    pub checkin_grace_secs: i16,
 }
 
 impl CheckinRow {
+    /// How long each code is shown and accepted.
+    pub fn timing(&self) -> CodeTiming {
+        CodeTiming {
+            step_secs: self.checkin_step_secs.max(0) as u32,
+            grace_secs: self.checkin_grace_secs.max(0) as u32,
+        }
+    }
+
     /// The window codes are accepted in: by default from 30 minutes before the start to the end.
     pub fn window(&self) -> (DateTime<Utc>, DateTime<Utc>) {
         (
@@ -68,6 +81,8 @@ pub struct CheckinChanges {
     pub checkin_latitude: Option<f64>,
     pub checkin_longitude: Option<f64>,
     pub checkin_radius_m: Option<i32>,
+    pub checkin_step_secs: i16,
+    pub checkin_grace_secs: i16,
 }
 
 pub async fn set_checkin(
@@ -150,6 +165,8 @@ pub struct Scan<'a> {
     pub client_ip: &'a str,
     pub user_agent: Option<&'a str>,
     pub code_lag_ms: i32,
+    /// When the presented code appeared.
+    pub code_from: DateTime<Utc>,
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
 }
@@ -201,6 +218,7 @@ pub async fn scan_in(conn: &mut AsyncPgConnection, scan: &Scan<'_>) -> Result<Sc
         .bind::<Integer, _>(scan.code_lag_ms)
         .bind::<Nullable<Double>, _>(scan.latitude)
         .bind::<Nullable<Double>, _>(scan.longitude)
+        .bind::<Timestamptz, _>(scan.code_from)
         .get_result(conn)
         .await?)
 }
@@ -229,7 +247,8 @@ const SCAN_SQL: &str = "WITH who AS (
                         AS registered
          ), added AS (
              INSERT INTO attendance (activity_id, student_id, checked_in_at, method, device_id,
-                                     client_ip, user_agent, code_lag_ms, distance_m, registered)
+                                     client_ip, user_agent, code_lag_ms, distance_m, registered,
+                                     code_from)
              SELECT act.id, $2, $4, 'qr', $5, $6, $7, $8,
                     CASE WHEN $9::float8 IS NOT NULL AND $10::float8 IS NOT NULL
                               AND act.checkin_latitude IS NOT NULL
@@ -239,7 +258,7 @@ const SCAN_SQL: &str = "WITH who AS (
                              + cos(radians($9)) * cos(radians(act.checkin_latitude))
                                * sin(radians(act.checkin_longitude - $10) / 2) ^ 2)))
                     END,
-                    facts.registered
+                    facts.registered, $11
              FROM who, act, facts
              WHERE NOT who.session_ended AND who.active AND NOT who.must_change_password
                AND who.kind = 'student' AND act.open AND NOT facts.device_used
@@ -281,24 +300,38 @@ pub async fn check_out(
     Ok(exists.then_some(false))
 }
 
-pub async fn record_attempt(
-    conn: &mut AsyncPgConnection,
-    activity_id: i64,
-    student_id: i64,
-    outcome: &str,
-    device: Option<&str>,
-    ip: &str,
-) -> Result<()> {
-    diesel::insert_into(attendance_attempts::table)
-        .values((
-            attendance_attempts::activity_id.eq(activity_id),
-            attendance_attempts::student_id.eq(student_id),
-            attendance_attempts::outcome.eq(outcome),
-            attendance_attempts::device_id.eq(device),
-            attendance_attempts::client_ip.eq(ip),
-        ))
-        .execute(conn)
-        .await?;
+/// A refused scan, as [`record_attempt`] keeps it.
+pub struct Attempt<'a> {
+    /// The activity the code claims; a code naming no activity is not recorded.
+    pub activity_id: i64,
+    pub student_id: i64,
+    /// One of `forged`, `expired`, `closed`, `device_used`, `no_device`, `not_a_student`,
+    /// `stale_receipt` (the table's check).
+    pub outcome: &'a str,
+    /// The phone's hash.
+    pub device_id: Option<&'a str>,
+    pub client_ip: &'a str,
+    /// When the presented code appeared (a genuine code).
+    pub code_from: Option<DateTime<Utc>>,
+}
+
+/// Records a refused scan, for the anomalies; nothing when the activity does not exist (a
+/// forged code may name any number).
+pub async fn record_attempt(conn: &mut AsyncPgConnection, attempt: &Attempt<'_>) -> Result<()> {
+    use diesel::sql_types::Timestamptz;
+    prepared::sql(
+        "INSERT INTO attendance_attempts (activity_id, student_id, outcome, device_id, client_ip,
+                                          code_from)
+         SELECT id, $2, $3, $4, $5, $6 FROM activities WHERE id = $1",
+    )
+    .bind::<BigInt, _>(attempt.activity_id)
+    .bind::<BigInt, _>(attempt.student_id)
+    .bind::<Text, _>(attempt.outcome)
+    .bind::<Nullable<Text>, _>(attempt.device_id)
+    .bind::<Text, _>(attempt.client_ip)
+    .bind::<Nullable<Timestamptz>, _>(attempt.code_from)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -397,28 +430,44 @@ pub struct AnomalyRow {
     pub detail: String,
 }
 
-/// Suspicious patterns of an activity's check-ins, newest first.
+/// Suspicious patterns of an activity's check-ins that one statement finds, newest first:
+/// shared phones, refused scans per student (with counts per reason), one code presented late
+/// by several phones (a relay), late scans, check-ins without a place, and far from the place.
+/// Bursts need the school's policy: [`scan_marks`].
 pub async fn anomalies(
     conn: &mut AsyncPgConnection,
     activity_id: i64,
     radius_m: Option<i32>,
+    late_after_ms: i32,
 ) -> Result<Vec<AnomalyRow>> {
     Ok(prepared::sql(
-        "WITH a AS (SELECT at.*, ac.username FROM attendance at JOIN accounts ac ON ac.id = at.student_id WHERE at.activity_id = $1)
-         SELECT 'shared_device' AS kind, max(t.at) AS at, array_agg(DISTINCT ac.username) AS students,
-                'device ' || left(t.device_id, 8) || ': ' || count(*) || ' refused attempt(s) for another student' AS detail
-           FROM attendance_attempts t JOIN accounts ac ON ac.id = t.student_id
-          WHERE t.activity_id = $1 AND t.outcome = 'device_already_used'
-          GROUP BY t.device_id
+        "WITH a AS (SELECT at.*, ac.username FROM attendance at JOIN accounts ac ON ac.id = at.student_id WHERE at.activity_id = $1),
+              t AS (SELECT t.*, ac.username FROM attendance_attempts t JOIN accounts ac ON ac.id = t.student_id WHERE t.activity_id = $1)
+         SELECT 'shared_device' AS kind, max(at) AS at, array_agg(DISTINCT username) AS students,
+                'phone ' || left(device_id, 8) || ': ' || count(*) || ' refused attempt(s) for another student' AS detail
+           FROM t WHERE outcome = 'device_used'
+          GROUP BY device_id
          UNION ALL
-         SELECT 'burst', min(checked_in_at), array_agg(username ORDER BY checked_in_at),
-                count(*) || ' check-ins from ' || client_ip || ' within 10 seconds'
-           FROM a WHERE method = 'qr' AND client_ip IS NOT NULL
-          GROUP BY client_ip, floor(extract(epoch FROM checked_in_at) / 10)
-         HAVING count(*) >= 5
+         SELECT 'refused', max(last), ARRAY[username],
+                sum(n) || ' refused scan(s): ' || string_agg(outcome || ' ×' || n, ', ' ORDER BY n DESC, outcome)
+           FROM (SELECT username, outcome, count(*) AS n, max(at) AS last FROM t
+                  WHERE outcome <> 'device_used' GROUP BY username, outcome) r
+          GROUP BY username
+         UNION ALL
+         SELECT 'relayed_code', max(at), array_agg(DISTINCT username ORDER BY username),
+                'the code shown at ' || to_char(code_from AT TIME ZONE 'Asia/Shanghai', 'HH24:MI:SS')
+                || ' was presented late by ' || count(DISTINCT device_id) || ' phones'
+           FROM (SELECT code_from, device_id, at, username FROM t
+                  WHERE outcome IN ('expired', 'stale_receipt') AND code_from IS NOT NULL
+                 UNION ALL
+                 SELECT code_from, device_id, checked_in_at, username FROM a
+                  WHERE code_from IS NOT NULL AND code_lag_ms > $3) late
+          WHERE device_id IS NOT NULL
+          GROUP BY code_from
+         HAVING count(DISTINCT device_id) >= 2
          UNION ALL
          SELECT 'late_scan', checked_in_at, ARRAY[username], 'scanned a code ' || round(code_lag_ms / 1000.0) || ' s after it appeared'
-           FROM a WHERE code_lag_ms > 12000
+           FROM a WHERE code_lag_ms > $3
          UNION ALL
          SELECT 'unregistered', checked_in_at, ARRAY[username], 'checked in without a confirmed place'
            FROM a WHERE NOT registered
@@ -428,8 +477,42 @@ pub async fn anomalies(
          ORDER BY at DESC
          LIMIT 500",
     )
-    .bind::<diesel::sql_types::BigInt, _>(activity_id)
-    .bind::<diesel::sql_types::Nullable<diesel::sql_types::Integer>, _>(radius_m)
+    .bind::<BigInt, _>(activity_id)
+    .bind::<Nullable<diesel::sql_types::Integer>, _>(radius_m)
+    .bind::<diesel::sql_types::Integer, _>(late_after_ms)
+    .load(conn)
+    .await?)
+}
+
+/// One scan of an activity, accepted or refused, as the burst check reads it.
+#[derive(QueryableByName)]
+pub struct ScanMark {
+    #[diesel(sql_type = Text)]
+    pub student_no: String,
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    pub at: DateTime<Utc>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub client_ip: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub device_id: Option<String>,
+    #[diesel(sql_type = Bool)]
+    pub accepted: bool,
+}
+
+/// Every scan of an activity (QR check-ins and refused attempts), oldest first; at most 20,000.
+pub async fn scan_marks(conn: &mut AsyncPgConnection, activity_id: i64) -> Result<Vec<ScanMark>> {
+    Ok(prepared::sql(
+        "SELECT ac.username AS student_no, x.at, x.client_ip, x.device_id, x.accepted
+           FROM (SELECT student_id, checked_in_at AS at, client_ip, device_id, true AS accepted
+                   FROM attendance WHERE activity_id = $1 AND method = 'qr'
+                 UNION ALL
+                 SELECT student_id, at, client_ip, device_id, false
+                   FROM attendance_attempts WHERE activity_id = $1) x
+           JOIN accounts ac ON ac.id = x.student_id
+          ORDER BY x.at
+          LIMIT 20000",
+    )
+    .bind::<BigInt, _>(activity_id)
     .load(conn)
     .await?)
 }

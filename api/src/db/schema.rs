@@ -60,6 +60,8 @@ diesel::table! {
         checkin_radius_m -> Nullable<Int4>,
         recognized_at -> Nullable<Timestamptz>,
         recognized_by -> Nullable<Int8>,
+        checkin_step_secs -> Int2,
+        checkin_grace_secs -> Int2,
     }
 }
 
@@ -106,6 +108,7 @@ diesel::table! {
         recorded_by -> Nullable<Int8>,
         reason -> Nullable<Text>,
         created_at -> Timestamptz,
+        code_from -> Nullable<Timestamptz>,
     }
 }
 
@@ -118,6 +121,7 @@ diesel::table! {
         outcome -> Text,
         device_id -> Nullable<Text>,
         client_ip -> Nullable<Text>,
+        code_from -> Nullable<Timestamptz>,
     }
 }
 
@@ -156,6 +160,18 @@ diesel::table! {
         date -> Date,
         kind -> Text,
         name -> Text,
+        updated_at -> Timestamptz,
+        updated_by -> Nullable<Int8>,
+    }
+}
+
+diesel::table! {
+    checkin_policies (school_id) {
+        school_id -> Int2,
+        window_secs -> Int4,
+        per_address -> Int4,
+        per_device -> Int4,
+        trusted_networks -> Array<Text>,
         updated_at -> Timestamptz,
         updated_by -> Nullable<Int8>,
     }
@@ -430,6 +446,8 @@ diesel::joinable!(attendance_requests -> organizations (approver_org_id));
 diesel::joinable!(audit_log -> accounts (actor_id));
 diesel::joinable!(audit_log -> organizations (organization_id));
 diesel::joinable!(calendar_days -> accounts (updated_by));
+diesel::joinable!(checkin_policies -> accounts (updated_by));
+diesel::joinable!(checkin_policies -> school (school_id));
 diesel::joinable!(imports -> organizations (organization_id));
 diesel::joinable!(ledger_entries -> activities (activity_id));
 diesel::joinable!(ledger_entries -> organizations (organization_id));
@@ -466,6 +484,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     attendance_requests,
     audit_log,
     calendar_days,
+    checkin_policies,
     imports,
     ledger_entries,
     notifications,

@@ -3,7 +3,7 @@
 use super::Result;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use shared::school::School;
+use shared::{checkin::CheckinPolicy, school::School};
 
 use super::schema::school;
 
@@ -51,4 +51,62 @@ pub async fn insert_if_absent(conn: &mut AsyncPgConnection, profile: &School) ->
         .execute(conn)
         .await?;
     Ok(inserted == 1)
+}
+
+/// The school's check-in policy (the defaults until the school sets one). The school is the
+/// single row of `school` today; the policy is keyed by it, ready for several.
+pub async fn checkin_policy(conn: &mut AsyncPgConnection) -> Result<CheckinPolicy> {
+    use super::schema::checkin_policies as p;
+    let row: Option<(i32, i32, i32, Vec<String>)> = p::table
+        .select((
+            p::window_secs,
+            p::per_address,
+            p::per_device,
+            p::trusted_networks,
+        ))
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(row.map_or_else(
+        CheckinPolicy::default,
+        |(window, address, device, trusted)| CheckinPolicy {
+            window_secs: window.max(0) as u32,
+            per_address: address.max(0) as u32,
+            per_device: device.max(0) as u32,
+            trusted_networks: trusted,
+        },
+    ))
+}
+
+/// Stores the school's check-in policy; `false` when the school is not configured yet.
+pub async fn set_checkin_policy(
+    conn: &mut AsyncPgConnection,
+    policy: &CheckinPolicy,
+    by: i64,
+) -> Result<bool> {
+    use super::schema::checkin_policies as p;
+    let Some(school_id) = school::table
+        .select(school::id)
+        .first::<i16>(conn)
+        .await
+        .optional()?
+    else {
+        return Ok(false);
+    };
+    let values = (
+        p::window_secs.eq(policy.window_secs as i32),
+        p::per_address.eq(policy.per_address as i32),
+        p::per_device.eq(policy.per_device as i32),
+        p::trusted_networks.eq(&policy.trusted_networks),
+        p::updated_at.eq(diesel::dsl::now),
+        p::updated_by.eq(Some(by)),
+    );
+    diesel::insert_into(p::table)
+        .values((p::school_id.eq(school_id), values.clone()))
+        .on_conflict(p::school_id)
+        .do_update()
+        .set(values)
+        .execute(conn)
+        .await?;
+    Ok(true)
 }

@@ -6,11 +6,11 @@ use crate::{
     auth::{demo_app, get_as, send_as, token},
     helpers::{TestApp, assert_error},
 };
-use api::attendance::token::{CheckinKeys, STEP_SECS, step_at};
+use api::attendance::token::{CheckinKeys, STEP_SECS};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use reqwest::Method;
 use serde_json::{Value, json};
-use shared::attendance::CodeKind;
+use shared::{attendance::CodeKind, checkin::CodeTiming};
 
 /// The key test servers derive their codes from (see helpers::test_settings).
 fn keys() -> CheckinKeys {
@@ -73,13 +73,20 @@ async fn running(app: &TestApp) -> i64 {
     .await
 }
 
+/// The code on screen at `now` (unix seconds) with the default timing.
+fn now_code(activity: i64, kind: CodeKind, now: i64) -> String {
+    keys().current(activity, kind, now, CodeTiming::default()).0
+}
+
+/// A scan from the phone `device` (a phone of its own when `None`).
 async fn scan(app: &TestApp, bearer: &str, token: &str, device: Option<&str>) -> reqwest::Response {
+    let own = format!("phone-{}", uuid::Uuid::new_v4().simple());
     send_as(
         app,
         Method::POST,
         Some(bearer),
         "/api/checkin",
-        Some(&json!({"token": token, "device_id": device})),
+        Some(&json!({"token": token, "device_id": device.unwrap_or(&own)})),
     )
     .await
 }
@@ -131,14 +138,14 @@ async fn the_organisers_code_checks_a_student_in_once() {
         &app,
         &student,
         code["token"].as_str().unwrap(),
-        Some("phone-a"),
+        Some("phone-aaaa"),
     )
     .await;
     let again = scan(
         &app,
         &student,
         code["token"].as_str().unwrap(),
-        Some("phone-a"),
+        Some("phone-aaaa"),
     )
     .await;
 
@@ -184,10 +191,11 @@ async fn forged_expired_and_out_of_window_codes_are_refused_with_their_reason() 
     .await;
     let student = token(&app, "2023010101").await;
     let now = Utc::now().timestamp();
-    let genuine = keys().code(id, CodeKind::In, step_at(now));
+    let genuine = now_code(id, CodeKind::In, now);
 
-    let forged =
-        CheckinKeys::new(b"not-the-server-secret-not-the-key").code(id, CodeKind::In, step_at(now));
+    let forged = CheckinKeys::new(b"not-the-server-secret-not-the-key")
+        .current(id, CodeKind::In, now, CodeTiming::default())
+        .0;
     assert_error(
         scan(&app, &student, &forged, None).await,
         422,
@@ -201,14 +209,14 @@ async fn forged_expired_and_out_of_window_codes_are_refused_with_their_reason() 
         "checkin_code_invalid",
     )
     .await;
-    let expired = keys().code(id, CodeKind::In, step_at(now - 3 * STEP_SECS));
+    let expired = now_code(id, CodeKind::In, now - 3 * STEP_SECS);
     assert_error(
         scan(&app, &student, &expired, None).await,
         410,
         "checkin_code_expired",
     )
     .await;
-    let not_yet = keys().code(later, CodeKind::In, step_at(now));
+    let not_yet = now_code(later, CodeKind::In, now);
     assert_error(
         scan(&app, &student, &not_yet, None).await,
         409,
@@ -237,7 +245,7 @@ async fn concurrent_scans_by_one_student_count_once() {
     let app = demo_app().await;
     let id = running(&app).await;
     let student = token(&app, "2023010101").await;
-    let code = keys().code(id, CodeKind::In, step_at(Utc::now().timestamp()));
+    let code = now_code(id, CodeKind::In, Utc::now().timestamp());
 
     let responses =
         futures_util::future::join_all((0..10).map(|_| scan(&app, &student, &code, None))).await;
@@ -259,7 +267,7 @@ async fn concurrent_scans_by_one_student_count_once() {
 async fn one_phone_cannot_check_in_two_students_and_the_organiser_sees_it() {
     let app = demo_app().await;
     let id = running(&app).await;
-    let code = keys().code(id, CodeKind::In, step_at(Utc::now().timestamp()));
+    let code = now_code(id, CodeKind::In, Utc::now().timestamp());
     let first = token(&app, "2023010101").await;
     let second = token(&app, "2023010102").await;
 
@@ -305,13 +313,13 @@ async fn a_scan_far_from_the_place_is_flagged_and_an_ended_session_cannot_scan()
     let saved = put_settings(&app, &club, id, &settings).await;
     assert_eq!(saved.status().as_u16(), 200);
     let student = token(&app, "2023010101").await;
-    let code = keys().code(id, CodeKind::In, step_at(now.timestamp()));
+    let code = now_code(id, CodeKind::In, now.timestamp());
     let scanned = send_as(
         &app,
         Method::POST,
         Some(&student),
         "/api/checkin",
-        Some(&json!({"token": code, "latitude": there.0, "longitude": there.1})),
+        Some(&json!({"token": code, "device_id": "phone-far-away", "latitude": there.0, "longitude": there.1})),
     )
     .await;
     assert_eq!(scanned.status().as_u16(), 200);
@@ -360,7 +368,7 @@ async fn check_out_works_the_same_way_when_enabled() {
     let settings = json!({"opens_at": now - Duration::hours(1), "closes_at": now + Duration::hours(3), "checkout_enabled": true});
     let saved = put_settings(&app, &club, id, &settings).await;
     assert_eq!(saved.status().as_u16(), 200);
-    let out = keys().code(id, CodeKind::Out, step_at(now.timestamp()));
+    let out = now_code(id, CodeKind::Out, now.timestamp());
 
     assert_error(
         scan(&app, &student, &out, None).await,
@@ -368,7 +376,7 @@ async fn check_out_works_the_same_way_when_enabled() {
         "checkin_closed",
     )
     .await;
-    let code_in = keys().code(id, CodeKind::In, step_at(now.timestamp()));
+    let code_in = now_code(id, CodeKind::In, now.timestamp());
     assert_eq!(
         scan(&app, &student, &code_in, None).await.status().as_u16(),
         200
@@ -770,7 +778,7 @@ async fn only_the_organisers_subtree_runs_attendance() {
         200
     );
     // Staff cannot scan.
-    let code = keys().code(id, CodeKind::In, step_at(Utc::now().timestamp()));
+    let code = now_code(id, CodeKind::In, Utc::now().timestamp());
     assert_error(
         scan(&app, &token(&app, "T2015001").await, &code, None).await,
         403,
@@ -837,4 +845,379 @@ async fn the_school_admin_keeps_the_calendar() {
         "not_found",
     )
     .await;
+}
+
+#[tokio::test]
+async fn a_scan_must_name_its_phone_which_is_kept_only_as_a_hash() {
+    let app = demo_app().await;
+    let id = running(&app).await;
+    let student = token(&app, "2023010101").await;
+    let code = now_code(id, CodeKind::In, Utc::now().timestamp());
+    // Found by testing: without a device_id a client checked in any number of students.
+    let bare = send_as(
+        &app,
+        Method::POST,
+        Some(&student),
+        "/api/checkin",
+        Some(&json!({"token": code})),
+    )
+    .await;
+    let body = assert_error(bare, 400, "device_required").await;
+    assert_eq!(body["field"], "device_id");
+    for bad in ["short", "semi;colon;phone", &"x".repeat(65)] {
+        let response = scan(&app, &student, &code, Some(bad)).await;
+        let body = assert_error(response, 422, "validation_failed").await;
+        assert_eq!(body["field"], "device_id", "{bad}");
+    }
+    let phone = "b0f6c1e2-7a1d-4c3e-9f00-1234567890ab";
+    assert_eq!(
+        scan(&app, &student, &code, Some(phone))
+            .await
+            .status()
+            .as_u16(),
+        200
+    );
+    let mut conn = app.db().await;
+    let stored: Vec<Option<String>> = {
+        use diesel_async::RunQueryDsl;
+        diesel::sql_query("SELECT device_id FROM attendance")
+            .load::<DeviceRow>(&mut conn)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.device_id)
+            .collect()
+    };
+    assert_eq!(stored.len(), 1);
+    let hash = stored[0].clone().unwrap();
+    assert_ne!(hash, phone);
+    assert!(!hash.contains("b0f6c1e2"));
+    assert_eq!(hash, api::attendance::token::device_hash(phone));
+    // The refused scan without a phone is on record for the organiser.
+    let club = token(&app, "acm_admin").await;
+    let refused = anomalies(&app, &club, id)
+        .await
+        .into_iter()
+        .find(|a| a["kind"] == "refused")
+        .expect("the refused scans");
+    assert_eq!(refused["students"], json!(["2023010101"]));
+    assert!(
+        refused["detail"] == "4 refused scan(s): no_device ×4",
+        "{refused}"
+    );
+}
+
+#[derive(diesel::QueryableByName)]
+struct DeviceRow {
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    device_id: Option<String>,
+}
+
+#[tokio::test]
+async fn refused_scans_are_recorded_and_counted_per_student_and_a_relayed_code_is_flagged() {
+    let app = demo_app().await;
+    let id = running(&app).await;
+    let club = token(&app, "acm_admin").await;
+    let first = token(&app, "2023010101").await;
+    let second = token(&app, "2023010102").await;
+    let now = Utc::now().timestamp();
+    // A photo of the screen, passed round: the same code, after it was replaced, on two phones.
+    let stale = now_code(id, CodeKind::In, now - 3 * STEP_SECS);
+    for (bearer, phone) in [(&first, "phone-first-1"), (&second, "phone-second")] {
+        assert_error(
+            scan(&app, bearer, &stale, Some(phone)).await,
+            410,
+            "checkin_code_expired",
+        )
+        .await;
+    }
+    assert_error(
+        scan(&app, &first, &stale, Some("phone-first-1")).await,
+        410,
+        "checkin_code_expired",
+    )
+    .await;
+    let forged = CheckinKeys::new(b"not-the-server-secret-not-the-key")
+        .current(id, CodeKind::In, now, CodeTiming::default())
+        .0;
+    assert_error(
+        scan(&app, &first, &forged, Some("phone-first-1")).await,
+        422,
+        "checkin_code_invalid",
+    )
+    .await;
+    // A staff account scanning is refused and recorded too.
+    let staff = token(&app, "cs_admin").await;
+    assert_error(
+        scan(
+            &app,
+            &staff,
+            &now_code(id, CodeKind::In, now),
+            Some("phone-staff-1"),
+        )
+        .await,
+        403,
+        "forbidden",
+    )
+    .await;
+
+    let found = anomalies(&app, &club, id).await;
+    let refused_of = |student: &str| {
+        found
+            .iter()
+            .find(|a| a["kind"] == "refused" && a["students"] == json!([student]))
+            .unwrap_or_else(|| panic!("refused scans of {student}: {found:?}"))["detail"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(
+        refused_of("2023010101"),
+        "3 refused scan(s): expired ×2, forged ×1"
+    );
+    assert_eq!(refused_of("2023010102"), "1 refused scan(s): expired ×1");
+    assert_eq!(
+        refused_of("cs_admin"),
+        "1 refused scan(s): not_a_student ×1"
+    );
+    let relay = found
+        .iter()
+        .find(|a| a["kind"] == "relayed_code")
+        .unwrap_or_else(|| panic!("a relayed code: {found:?}"));
+    assert_eq!(relay["students"], json!(["2023010101", "2023010102"]));
+    assert!(
+        relay["detail"]
+            .as_str()
+            .unwrap()
+            .ends_with("presented late by 2 phones"),
+        "{relay}"
+    );
+}
+
+/// `PUT /api/school/checkin-policy` as the school admin.
+async fn put_policy(app: &TestApp, policy: &Value) -> reqwest::Response {
+    let admin = token(app, "admin").await;
+    send_as(
+        app,
+        Method::PUT,
+        Some(&admin),
+        "/api/school/checkin-policy",
+        Some(policy),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn bursts_are_found_in_a_sliding_window_by_the_schools_policy() {
+    let app = demo_app().await;
+    let id = running(&app).await;
+    let club = token(&app, "acm_admin").await;
+    let code = now_code(id, CodeKind::In, Utc::now().timestamp());
+    // Four students from one address: under the default threshold of 8 per 10 s.
+    for no in ["2023010101", "2023010102", "2023010103", "2023010104"] {
+        let bearer = token(&app, no).await;
+        assert_eq!(
+            scan(&app, &bearer, &code, None).await.status().as_u16(),
+            200
+        );
+    }
+    let bursts = |found: &[Value]| {
+        found
+            .iter()
+            .filter(|a| a["kind"] == "burst")
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    assert!(bursts(&anomalies(&app, &club, id).await).is_empty());
+    // The school lowers the threshold to 3 per 30 s: the same four are a burst.
+    let policy =
+        json!({"window_secs": 30, "per_address": 3, "per_device": 3, "trusted_networks": []});
+    assert_eq!(put_policy(&app, &policy).await.status().as_u16(), 200);
+    let found = bursts(&anomalies(&app, &club, id).await);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["students"].as_array().unwrap().len(), 4);
+    assert!(
+        found[0]["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("4 check-ins from 127.0.0.1"),
+        "{found:?}"
+    );
+    // Loopback declared a campus network (NAT): not flagged.
+    let trusted = json!({"window_secs": 30, "per_address": 3, "per_device": 3,
+        "trusted_networks": ["127.0.0.0/8", "2001:da8:8000::/48"]});
+    let saved: Value = put_policy(&app, &trusted).await.json().await.unwrap();
+    assert_eq!(saved["trusted_networks"][0], "127.0.0.0/8");
+    assert!(bursts(&anomalies(&app, &club, id).await).is_empty());
+
+    // The policy is the school admin's, validated, and audited.
+    let bad = json!({"window_secs": 30, "per_address": 3, "per_device": 3,
+        "trusted_networks": ["10.0.0.0/8", "campus"]});
+    let body = assert_error(put_policy(&app, &bad).await, 422, "validation_failed").await;
+    assert_eq!(body["field"], "trusted_networks[1]");
+    let college = token(&app, "cs_admin").await;
+    let refused = send_as(
+        &app,
+        Method::PUT,
+        Some(&college),
+        "/api/school/checkin-policy",
+        Some(&policy),
+    )
+    .await;
+    assert_error(refused, 403, "forbidden").await;
+    let read: Value = get_as(&app, &club, "/api/school/checkin-policy")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(read, saved);
+    let admin = token(&app, "admin").await;
+    let audit: Value = get_as(&app, &admin, "/api/audit?action=school.checkin_policy")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(audit["total"], 2);
+}
+
+#[tokio::test]
+async fn one_phone_scanning_for_several_accounts_is_a_device_burst() {
+    let app = demo_app().await;
+    let id = running(&app).await;
+    let club = token(&app, "acm_admin").await;
+    let code = now_code(id, CodeKind::In, Utc::now().timestamp());
+    let phone = "phone-of-a-ring";
+    let mut statuses = Vec::new();
+    for no in ["2023010101", "2023010102", "2023010103"] {
+        let bearer = token(&app, no).await;
+        statuses.push(
+            scan(&app, &bearer, &code, Some(phone))
+                .await
+                .status()
+                .as_u16(),
+        );
+    }
+    assert_eq!(statuses, [200, 409, 409]);
+    let found = anomalies(&app, &club, id).await;
+    let burst = found
+        .iter()
+        .find(|a| a["kind"] == "device_burst")
+        .unwrap_or_else(|| panic!("a device burst: {found:?}"));
+    assert_eq!(burst["students"].as_array().unwrap().len(), 3);
+    assert!(
+        !burst.to_string().contains(phone),
+        "the phone's id is not shown"
+    );
+}
+
+#[tokio::test]
+async fn a_receipt_taken_when_the_page_opened_measures_the_code_and_binds_the_phone() {
+    let app = demo_app().await;
+    let id = running(&app).await;
+    let student = token(&app, "2023010101").await;
+    let now = Utc::now().timestamp();
+    // A code with 3 s left: the page opens now, the student signs in slowly.
+    let code = keys().code(id, CodeKind::In, now - 17, now + 3);
+    let phone = "phone-slow-sign-in";
+    let receipt = app
+        .post_json(
+            "/api/checkin/receipts",
+            &json!({"token": code, "device_id": phone}),
+        )
+        .await;
+    assert_eq!(receipt.status().as_u16(), 201);
+    let receipt: Value = receipt.json().await.unwrap();
+    // A receipt for another phone, or no receipt at all after the code expired, does not do.
+    tokio::time::sleep(std::time::Duration::from_millis(3500)).await;
+    let other_phone = send_as(
+        &app,
+        Method::POST,
+        Some(&student),
+        "/api/checkin",
+        Some(&json!({"token": code, "device_id": "phone-of-a-friend", "receipt": receipt["receipt"]})),
+    )
+    .await;
+    assert_error(other_phone, 422, "checkin_code_invalid").await;
+    assert_error(
+        scan(&app, &student, &code, Some(phone)).await,
+        410,
+        "checkin_code_expired",
+    )
+    .await;
+    let with_receipt = send_as(
+        &app,
+        Method::POST,
+        Some(&student),
+        "/api/checkin",
+        Some(&json!({"token": code, "device_id": phone, "receipt": receipt["receipt"]})),
+    )
+    .await;
+    assert_eq!(
+        with_receipt.status().as_u16(),
+        200,
+        "the scan survives a slow sign-in"
+    );
+    // Its lag is the page's: 17 s after the code appeared — late, as a relay would be.
+    let club = token(&app, "acm_admin").await;
+    let late = anomalies(&app, &club, id)
+        .await
+        .into_iter()
+        .find(|a| a["kind"] == "late_scan")
+        .expect("a late scan");
+    assert_eq!(late["detail"], "scanned a code 17 s after it appeared");
+    // A code already expired when the page opens gets no receipt.
+    let stale = now_code(id, CodeKind::In, now - 3 * STEP_SECS);
+    let refused = app
+        .post_json(
+            "/api/checkin/receipts",
+            &json!({"token": stale, "device_id": phone}),
+        )
+        .await;
+    assert_error(refused, 410, "checkin_code_expired").await;
+    let no_phone = app
+        .post_json("/api/checkin/receipts", &json!({"token": code}))
+        .await;
+    assert_error(no_phone, 400, "device_required").await;
+}
+
+#[tokio::test]
+async fn each_activity_sets_how_long_its_codes_last() {
+    let app = demo_app().await;
+    let id = running(&app).await;
+    let club = token(&app, "acm_admin").await;
+    let now = Utc::now();
+    let settings = json!({"opens_at": now - Duration::hours(1), "closes_at": now + Duration::hours(3),
+        "checkout_enabled": false, "latitude": null, "longitude": null, "radius_m": null,
+        "step_secs": 5, "grace_secs": 30});
+    let saved: Value = put_settings(&app, &club, id, &settings)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (saved["step_secs"].as_u64(), saved["grace_secs"].as_u64()),
+        (Some(5), Some(30))
+    );
+    let code = current_code(&app, &club, id).await;
+    assert!(code["refresh_in_ms"].as_u64().unwrap() <= 5_000);
+    let parts: Vec<i64> = code["token"]
+        .as_str()
+        .unwrap()
+        .split('.')
+        .skip(2)
+        .take(2)
+        .map(|p| p.parse().unwrap())
+        .collect();
+    assert_eq!(parts[1] - parts[0], 35, "shown 5 s, accepted 30 s more");
+    for (field, value) in [("step_secs", 4), ("grace_secs", 31)] {
+        let mut bad = settings.clone();
+        bad[field] = json!(value);
+        let body = assert_error(
+            put_settings(&app, &club, id, &bad).await,
+            422,
+            "validation_failed",
+        )
+        .await;
+        assert_eq!(body["field"], field);
+    }
 }

@@ -54,7 +54,7 @@ use crate::{
     auth::send_as,
     helpers::{TestApp, create_database, spawn_app_on},
 };
-use api::attendance::token::{CheckinKeys, step_at};
+use api::attendance::token::CheckinKeys;
 use api::seed::DEMO_PASSWORD;
 use chrono::{Duration, Utc};
 use futures_util::stream::{self, StreamExt};
@@ -192,6 +192,8 @@ static MATRIX: &[Row] = &[
     ("GET /healthz",                                            PUB, [200, 200, 200, 200, 200, 200, 200, 200]),
     ("GET /api/school",                                         PUB, [200, 200, 200, 200, 200, 200, 200, 200]),
     ("GET /api/calendar/days",                                  PUB, [200, 200, 200, 200, 200, 200, 200, 200]),
+    ("POST /api/checkin/receipts",                              PUB, [201, 201, 201, 201, 201, 201, 201, 201]),
+    ("GET /api/school/checkin-policy",                          REP, [401, 403, 403, 200, 200, 200, 200, 403]),
     ("POST /api/calendar/deadline",                             PUB, [200, 200, 200, 200, 200, 200, 200, 200]),
     ("GET /api/terms",                                          PUB, [200, 200, 200, 200, 200, 200, 200, 200]),
     // Unknown serials (acm and tw have no students) are absent even here.
@@ -199,6 +201,7 @@ static MATRIX: &[Row] = &[
     // What the school committee keeps: nobody here is the committee.
     ("PUT /api/calendar/days/{date}",                           PUB, [401, 403, 403, 403, 403, 403, 403, 403]),
     ("DELETE /api/calendar/days/{date}",                        PUB, [401, 403, 403, 403, 403, 403, 403, 403]),
+    ("PUT /api/school/checkin-policy",                          PUB, [401, 403, 403, 403, 403, 403, 403, 403]),
     ("PUT /api/categories/{code}",                              PUB, [401, 403, 403, 403, 403, 403, 403, 403]),
     ("POST /api/terms",                                         PUB, [401, 403, 403, 403, 403, 403, 403, 403]),
     ("POST /api/rules",                                         PUB, [401, 403, 403, 403, 403, 403, 403, 403]),
@@ -933,6 +936,18 @@ async fn fresh_session(w: &World, username: &str) -> Value {
 }
 
 /// The concrete request of operation `key` for `caller`; None for an operation without an arm.
+/// The check-in code on screen now for `activity`, made with the test server's secret.
+fn code_now(activity: i64, now: chrono::DateTime<chrono::Utc>) -> String {
+    CheckinKeys::new(b"test-secret-test-secret-test-secret-0123")
+        .current(
+            activity,
+            CodeKind::In,
+            now.timestamp(),
+            shared::checkin::CodeTiming::default(),
+        )
+        .0
+}
+
 async fn request(w: &World, key: &str, caller: Caller, sub: SubAccount) -> Option<Request> {
     use Body::{Json, None as Empty, Raw};
     let org = caller.org();
@@ -1215,14 +1230,23 @@ async fn request(w: &World, key: &str, caller: Caller, sub: SubAccount) -> Optio
             format!("/api/activities/{}/checkin-code", target.running),
             Empty,
         ),
-        "POST /api/checkin" => {
-            let code = CheckinKeys::new(b"test-secret-test-secret-test-secret-0123").code(
-                target.running,
-                CodeKind::In,
-                step_at(now.timestamp()),
-            );
-            ("/api/checkin".into(), Json(json!({"token": code})))
-        }
+        "POST /api/checkin" => (
+            "/api/checkin".into(),
+            Json(
+                json!({"token": code_now(target.running, now), "device_id": format!("phone-{}", caller.label().replace(' ', "-"))}),
+            ),
+        ),
+        "POST /api/checkin/receipts" => (
+            "/api/checkin/receipts".into(),
+            Json(json!({"token": code_now(target.running, now), "device_id": "phone-receipt"})),
+        ),
+        "GET /api/school/checkin-policy" => ("/api/school/checkin-policy".into(), Empty),
+        "PUT /api/school/checkin-policy" => (
+            "/api/school/checkin-policy".into(),
+            Json(
+                json!({"window_secs": 10, "per_address": 8, "per_device": 3, "trusted_networks": []}),
+            ),
+        ),
         "GET /api/activities/{id}/attendance" => (
             format!("/api/activities/{}/attendance", target.running),
             Empty,

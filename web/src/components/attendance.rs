@@ -30,6 +30,9 @@ pub fn anomaly(i18n: I18n, kind: AnomalyKind) -> &'static str {
     match kind {
         AnomalyKind::SharedDevice => i18n.t("一机多签", "One phone, several students"),
         AnomalyKind::Burst => i18n.t("同一网络集中签到", "Burst from one network address"),
+        AnomalyKind::DeviceBurst => i18n.t("同一手机频繁扫码", "Many scans from one phone"),
+        AnomalyKind::Refused => i18n.t("被拒绝的扫码", "Refused scans"),
+        AnomalyKind::RelayedCode => i18n.t("二维码被转发", "Code relayed to several phones"),
         AnomalyKind::LateScan => i18n.t(
             "扫描过时的二维码（疑似转发）",
             "Scanned an old code (relayed?)",
@@ -91,6 +94,15 @@ pub fn rule_message(i18n: I18n, message: &str) -> String {
             "Check-in must close after it opens",
         )),
         "between -90 and 90" => Some(("纬度须在 -90 到 90 之间", "Between -90 and 90")),
+        "between 5 and 30 seconds" => Some(("须在 5–30 秒之间", "Between 5 and 30 seconds")),
+        "between 5 and 300 seconds" => Some(("须在 5–300 秒之间", "Between 5 and 300 seconds")),
+        "between 2 and 1000" => Some(("须在 2–1000 之间", "Between 2 and 1000")),
+        "between 2 and 100" => Some(("须在 2–100 之间", "Between 2 and 100")),
+        "at most 50 networks" => Some(("最多 50 个网段", "At most 50 networks")),
+        "a network in CIDR notation, such as 10.0.0.0/8" => Some((
+            "请填写 CIDR 格式的网段，如 10.0.0.0/8",
+            "A network in CIDR notation, such as 10.0.0.0/8",
+        )),
         "between -180 and 180" => Some(("经度须在 -180 到 180 之间", "Between -180 and 180")),
         "between 10 and 100000 metres" => {
             Some(("半径须在 10–100000 米之间", "Between 10 and 100000 metres"))

@@ -1,7 +1,9 @@
 //! 扫码签到 — where a phone's camera lands after scanning the organiser's code
-//! (`/checkin?t=<token>`). Signed-out students sign in and come back here; then the check-in
-//! is sent at once, without a tap, and the page answers in one line: 签到成功 · 14:02, or why
-//! not.
+//! (`/checkin?t=<token>`). The page first asks for a receipt of the code (no sign-in needed),
+//! noting the moment it opened, and keeps it in the tab's session storage; signed-out students
+//! sign in and come back here; then the check-in is sent at once, with the receipt, without a
+//! tap, and the page answers in one line: 签到成功 · 14:02, or why not. The code's age is
+//! counted at the receipt, so a slow sign-in does not expire it.
 
 use std::time::Duration;
 
@@ -9,7 +11,7 @@ use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_query_map};
 use shared::{
     ApiError, ErrorCode,
-    attendance::{CheckinRequest, CheckinResult, CodeKind},
+    attendance::{CheckinRequest, CheckinResult, CodeKind, ReceiptRequest},
 };
 
 use crate::{
@@ -25,6 +27,48 @@ use crate::{
 
 /// How long the position may hold the check-in up.
 const POSITION_WAIT: Duration = Duration::from_secs(2);
+/// How long the check-in waits for the receipt (asked for when the page opened).
+const RECEIPT_WAIT: Duration = Duration::from_secs(5);
+/// Where the receipt waits out a sign-in: `<token>\n<receipt>` in the tab's session storage.
+const RECEIPT_KEY: &str = "checkin_receipt";
+
+fn session_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.session_storage().ok()?
+}
+
+/// The receipt kept for `token`, if this tab got one.
+fn kept_receipt(token: &str) -> Option<String> {
+    let kept = session_storage()?.get_item(RECEIPT_KEY).ok()??;
+    let (for_token, receipt) = kept.split_once('\n')?;
+    (for_token == token).then(|| receipt.to_owned())
+}
+
+fn keep_receipt(token: &str, receipt: &str) {
+    if let Some(storage) = session_storage() {
+        let _ = storage.set_item(RECEIPT_KEY, &format!("{token}\n{receipt}"));
+    }
+}
+
+/// The receipt of `token`: the one kept, else asked for now. `None` inside means there is
+/// none (the server refused it, or could not be reached): the check-in goes without.
+fn receipt_of(token: &str) -> RwSignal<Option<Option<String>>> {
+    if let Some(kept) = kept_receipt(token) {
+        return RwSignal::new(Some(Some(kept)));
+    }
+    let receipt = RwSignal::new(None);
+    let request = ReceiptRequest {
+        token: token.to_owned(),
+        device_id: Some(phone::device_id()),
+    };
+    leptos::task::spawn_local(async move {
+        let got = api::checkin_receipt(&request).await.ok().map(|r| r.receipt);
+        if let Some(got) = &got {
+            keep_receipt(&request.token, got);
+        }
+        receipt.set(Some(got));
+    });
+    receipt
+}
 
 #[component]
 pub fn CheckinPage() -> impl IntoView {
@@ -34,12 +78,15 @@ pub fn CheckinPage() -> impl IntoView {
         .map(|t| t.trim().to_owned())
         .filter(|t| !t.is_empty());
     match token {
-        Some(token) => view! {
-            <Guard access=Access::SignedIn>
-                <Scan token=token.clone() />
-            </Guard>
+        Some(token) => {
+            let receipt = receipt_of(&token);
+            view! {
+                <Guard access=Access::SignedIn>
+                    <Scan token=token.clone() receipt=receipt />
+                </Guard>
+            }
+            .into_any()
         }
-        .into_any(),
         None => view! {
             <section class="scan" data-testid="checkin-hint">
                 <p class="scan-icon" aria-hidden="true">"▣"</p>
@@ -53,10 +100,10 @@ pub fn CheckinPage() -> impl IntoView {
 
 /// Sends the check-in once, as soon as it is shown.
 #[component]
-fn Scan(token: String) -> impl IntoView {
+fn Scan(token: String, receipt: RwSignal<Option<Option<String>>>) -> impl IntoView {
     let i18n = use_i18n();
     let outcome = RwSignal::new(None::<Result<CheckinResult, ApiError>>);
-    // The token says whether it checks in or out (`<activity>.<i|o>.<step>.<signature>`).
+    // The token says whether it checks in or out (`<activity>.<i|o>.<from>.<until>.<tag>`).
     let kind = if token.split('.').nth(1) == Some("o") {
         CodeKind::Out
     } else {
@@ -64,9 +111,15 @@ fn Scan(token: String) -> impl IntoView {
     };
     leptos::task::spawn_local(async move {
         let position = phone::position(POSITION_WAIT).await;
+        let mut waited = Duration::ZERO;
+        while receipt.get_untracked().is_none() && waited < RECEIPT_WAIT {
+            phone::sleep(Duration::from_millis(100)).await;
+            waited += Duration::from_millis(100);
+        }
         let request = CheckinRequest {
             token,
-            device_id: phone::device_id(),
+            device_id: Some(phone::device_id()),
+            receipt: receipt.get_untracked().flatten(),
             latitude: position.map(|p| p.0),
             longitude: position.map(|p| p.1),
         };
@@ -129,6 +182,10 @@ fn reason(i18n: I18n, error: &ApiError, kind: CodeKind) -> String {
         }
         ErrorCode::CheckinClosed => i18n.t("当前不在签到时间", "Check-in is not open now"),
         ErrorCode::CheckinCodeInvalid => i18n.t("无效的签到码", "Not a valid check-in code"),
+        ErrorCode::DeviceRequired => i18n.t(
+            "请用手机浏览器打开扫码页面签到",
+            "Open the scan page in your phone's browser to check in",
+        ),
         ErrorCode::Forbidden => i18n.t(
             "只有学生账号可以扫码签到",
             "Only student accounts check in by scanning",

@@ -238,6 +238,8 @@ fn SettingsForm(
     let latitude = RwSignal::new(number(initial.latitude));
     let longitude = RwSignal::new(number(initial.longitude));
     let radius = RwSignal::new(initial.radius_m.map(|r| r.to_string()).unwrap_or_default());
+    let step = RwSignal::new(initial.step_secs.to_string());
+    let grace = RwSignal::new(initial.grace_secs.to_string());
     let server_error = RwSignal::new(None::<ApiError>);
     let ok = RwSignal::new(false);
     let locating = RwSignal::new(false);
@@ -268,6 +270,11 @@ fn SettingsForm(
                     .map_err(|_| bad("radius_m", "请输入整数（米）", "Enter whole metres"))?,
             ),
         };
+        let seconds = |text: String, field: &str| -> Result<u32, (String, String)> {
+            text.trim()
+                .parse::<u32>()
+                .map_err(|_| bad(field, "请输入整数（秒）", "Enter whole seconds"))
+        };
         let settings = CheckinSettings {
             opens_at,
             closes_at,
@@ -275,6 +282,8 @@ fn SettingsForm(
             latitude,
             longitude,
             radius_m,
+            step_secs: seconds(step.get(), "step_secs")?,
+            grace_secs: seconds(grace.get(), "grace_secs")?,
         };
         settings
             .validate()
@@ -336,7 +345,15 @@ fn SettingsForm(
         server_error.get().filter(|e| {
             !matches!(
                 e.field.as_deref(),
-                Some("opens_at" | "closes_at" | "latitude" | "longitude" | "radius_m")
+                Some(
+                    "opens_at"
+                        | "closes_at"
+                        | "latitude"
+                        | "longitude"
+                        | "radius_m"
+                        | "step_secs"
+                        | "grace_secs"
+                )
             )
         })
     };
@@ -367,6 +384,22 @@ fn SettingsForm(
                             on:change=move |ev| { checkout.set(event_target_checked(&ev)); edited(); } />
                         <span>{move || i18n.t("需要签退（按时长计的活动）", "Take check-out too (activities that count hours)")}</span>
                     </label>
+                    <label class="field">
+                        <span class="field-label">{move || i18n.t("二维码刷新间隔（秒）", "Code shown for (s)")}</span>
+                        <input inputmode="numeric" data-testid="settings-step" prop:value=step
+                            on:input=move |ev| { step.set(event_target_value(&ev)); edited(); } />
+                        <span class="field-error" data-testid="settings-step-error">{field_error("step_secs")}</span>
+                    </label>
+                    <label class="field">
+                        <span class="field-label">{move || i18n.t("过期宽限（秒）", "Accepted after (s)")}</span>
+                        <input inputmode="numeric" data-testid="settings-grace" prop:value=grace
+                            on:input=move |ev| { grace.set(event_target_value(&ev)); edited(); } />
+                        <span class="field-error">{field_error("grace_secs")}</span>
+                    </label>
+                    <p class="muted small form-grid-wide">{move || i18n.t(
+                        "每个二维码显示所设秒数，被替换后在宽限内仍可签到（各 5–30 秒）。扫码时间从页面打开算起，登录慢不会过期。",
+                        "Each code is shown for its seconds and still accepted for the grace after it is replaced (5–30 s each). A scan counts from when its page opened: a slow sign-in does not expire it.",
+                    )}</p>
                     <p class="muted small form-grid-wide">{move || i18n.t(
                         "签到地点（选填）：超出半径的签到会被标记为异常，不会被拒绝。",
                         "Place (optional): check-ins farther than the radius are flagged, not refused.",

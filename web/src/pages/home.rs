@@ -67,6 +67,7 @@ fn Welcome() -> impl IntoView {
             let role = me.role;
             let organization = session.is_organization();
             let manage = session.can(shared::auth::Permission::ManageAccounts);
+            let attendance = session.can(shared::auth::Permission::RecordAttendance);
             view! {
                 <section class="panel welcome" data-testid="welcome">
                     <p class="welcome-name">
@@ -88,6 +89,9 @@ fn Welcome() -> impl IntoView {
                             <a href="/manage/activities" class="btn" data-testid="home-manage-activities">{move || i18n.t("活动管理", "Activities")}</a>
                             <A href="/manage/requests" attr:class="btn" attr:data-testid="home-requests">{move || i18n.t("补录申请", "Back-fill requests")}</A>
                             <A href="/manage/overdue" attr:class="btn" attr:data-testid="home-overdue">{move || i18n.t("逾期认定", "Overdue recognition")}</A>
+                        })}
+                        {attendance.then(|| view! {
+                            <A href="/manage/checkin-policy" attr:class="btn" attr:data-testid="home-checkin-policy">{move || i18n.t("签到防作弊规则", "Check-in rules")}</A>
                         })}
                         {(role == shared::auth::Role::Student).then(|| view! {
                             <A href="/points" attr:class="btn btn-primary" attr:data-testid="home-points">{move || i18n.t("我的积分", "My points")}</A>

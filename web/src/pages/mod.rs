@@ -9,6 +9,7 @@ pub mod audit;
 pub mod behind;
 pub mod calendar;
 pub mod checkin;
+pub mod checkin_policy;
 pub mod checkin_screen;
 pub mod home;
 pub mod leaderboard;

@@ -1,0 +1,164 @@
+//! 签到防作弊规则 — the school's check-in policy: the sliding window in which bursts of check-ins
+//! are counted, the thresholds per network address and per phone, and the campus networks whose
+//! shared (NAT) addresses are not flagged. Every organiser with attendance rights reads it (it
+//! decides what their anomalies show); the school admin changes it.
+
+use leptos::prelude::*;
+use shared::{ApiError, checkin::CheckinPolicy};
+
+use crate::{
+    api,
+    components::{
+        attendance::rule_message,
+        error::{ErrorNotice, message},
+        points_nav::is_school_admin,
+    },
+    i18n::use_i18n,
+    session::use_session,
+};
+
+#[component]
+pub fn CheckinPolicyPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let policy = LocalResource::new(api::checkin_policy);
+    view! {
+        <h1>{move || i18n.t("签到防作弊规则", "Check-in anti-abuse rules")}</h1>
+        <p class="muted">{move || i18n.t(
+            "每次扫码都须来自学生本人手机上的签到页（手机标识只以摘要保存）；二维码按活动设置的间隔刷新，过期、伪造、非学生账号和一机多签的扫码都被拒绝并记录。以下阈值决定签到异常中的“集中签到”：在任意滑动时间窗内，同一网络地址或同一手机的次数达到阈值即标记。校园网出口（NAT）地址可设为可信网段，不按地址标记。",
+            "Every scan must come from the scan page on the student's own phone (phones are kept only as a hash); codes rotate at each activity's interval, and expired, forged, non-student and shared-phone scans are refused and recorded. These thresholds decide the bursts among the anomalies: as many check-ins from one network address, or scans from one phone, within any sliding window. Campus NAT addresses can be declared trusted networks, which are not flagged by address.",
+        )}</p>
+        <Transition fallback=move || view! { <p class="muted">{move || i18n.t("加载中…", "Loading…")}</p> }>
+            {move || policy.get().map(|result| match result {
+                Ok(current) => view! { <PolicyForm initial=current /> }.into_any(),
+                Err(error) => view! { <ErrorNotice error=error retry=Callback::new(move |_| policy.refetch()) /> }.into_any(),
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn PolicyForm(initial: CheckinPolicy) -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    let editable = move || session.with_me(|me| me.is_some_and(is_school_admin));
+    let window = RwSignal::new(initial.window_secs.to_string());
+    let per_address = RwSignal::new(initial.per_address.to_string());
+    let per_device = RwSignal::new(initial.per_device.to_string());
+    let networks = RwSignal::new(initial.trusted_networks.join("\n"));
+    let server_error = RwSignal::new(None::<ApiError>);
+    let ok = RwSignal::new(false);
+    // The policy as typed, or (field, message) of the first problem.
+    let parsed = Memo::new(move |_| -> Result<CheckinPolicy, (String, String)> {
+        let number = |text: String, field: &str| {
+            text.trim().parse::<u32>().map_err(|_| {
+                (
+                    field.to_owned(),
+                    i18n.t("请输入整数", "Enter a whole number").to_owned(),
+                )
+            })
+        };
+        let policy = CheckinPolicy {
+            window_secs: number(window.get(), "window_secs")?,
+            per_address: number(per_address.get(), "per_address")?,
+            per_device: number(per_device.get(), "per_device")?,
+            trusted_networks: networks
+                .get()
+                .split(['\n', ',', ' '])
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        };
+        policy
+            .validate()
+            .map_err(|e| (e.field.unwrap_or_default(), rule_message(i18n, &e.message)))?;
+        Ok(policy)
+    });
+    let field_error = move |field: &'static str| {
+        move || match parsed.get() {
+            Err((f, message))
+                if f == field || (field == "trusted_networks" && f.starts_with(field)) =>
+            {
+                Some(message)
+            }
+            _ => server_error
+                .get()
+                .filter(|e| e.field.as_deref().is_some_and(|f| f.starts_with(field)))
+                .map(|e| rule_message(i18n, &e.message)),
+        }
+    };
+    let save = Action::new_local(move |policy: &CheckinPolicy| {
+        let policy = policy.clone();
+        async move {
+            server_error.set(None);
+            ok.set(false);
+            match api::put_checkin_policy(&policy).await {
+                Ok(saved) => {
+                    networks.set(saved.trusted_networks.join("\n"));
+                    ok.set(true);
+                }
+                Err(e) => server_error.set(Some(e)),
+            }
+        }
+    });
+    let edited = move || {
+        ok.set(false);
+        server_error.set(None);
+    };
+    let general_error = move || {
+        server_error
+            .get()
+            .filter(|e| e.field.is_none())
+            .map(|e| message(i18n, &e))
+    };
+    view! {
+        <section class="panel" data-testid="checkin-policy">
+            <form class="form-grid" on:submit=move |ev| {
+                ev.prevent_default();
+                if let Ok(policy) = parsed.get_untracked() { save.dispatch(policy); }
+            }>
+                <label class="field">
+                    <span class="field-label">{move || i18n.t("滑动时间窗（秒）", "Sliding window (s)")}</span>
+                    <input inputmode="numeric" data-testid="policy-window" prop:value=window disabled=move || !editable()
+                        on:input=move |ev| { window.set(event_target_value(&ev)); edited(); } />
+                    <span class="field-error">{field_error("window_secs")}</span>
+                </label>
+                <label class="field">
+                    <span class="field-label">{move || i18n.t("同一网络地址签到数", "Check-ins per network address")}</span>
+                    <input inputmode="numeric" data-testid="policy-address" prop:value=per_address disabled=move || !editable()
+                        on:input=move |ev| { per_address.set(event_target_value(&ev)); edited(); } />
+                    <span class="field-error">{field_error("per_address")}</span>
+                </label>
+                <label class="field">
+                    <span class="field-label">{move || i18n.t("同一手机扫码次数", "Scans per phone")}</span>
+                    <input inputmode="numeric" data-testid="policy-device" prop:value=per_device disabled=move || !editable()
+                        on:input=move |ev| { per_device.set(event_target_value(&ev)); edited(); } />
+                    <span class="field-error">{field_error("per_device")}</span>
+                </label>
+                <label class="field form-grid-wide">
+                    <span class="field-label">{move || i18n.t("可信校园网段（每行一个，CIDR）", "Trusted campus networks (one per line, CIDR)")}</span>
+                    <textarea rows="4" data-testid="policy-networks" prop:value=networks disabled=move || !editable()
+                        placeholder="10.0.0.0/8"
+                        on:input=move |ev| { networks.set(event_target_value(&ev)); edited(); }></textarea>
+                    <span class="field-error" data-testid="policy-networks-error">{field_error("trusted_networks")}</span>
+                </label>
+                {move || if editable() {
+                    view! {
+                        <div class="actions form-grid-wide">
+                            <button type="submit" class="btn btn-primary" data-testid="policy-save"
+                                disabled=move || parsed.get().is_err() || save.pending().get()>
+                                {move || i18n.t("保存", "Save")}
+                            </button>
+                            {move || ok.get().then(|| view! { <span class="good" role="status" data-testid="policy-saved">{move || i18n.t("已保存", "Saved")}</span> })}
+                        </div>
+                    }.into_any()
+                } else {
+                    view! {
+                        <p class="muted small form-grid-wide">{move || i18n.t("由校团委管理员设置。", "Set by the school committee's admin.")}</p>
+                    }.into_any()
+                }}
+            </form>
+            {move || general_error().map(|text| view! { <p class="notice notice-error" role="alert">{text}</p> })}
+        </section>
+    }
+}
