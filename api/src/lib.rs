@@ -21,6 +21,7 @@ pub mod openapi;
 pub mod organizations;
 pub mod pdf;
 pub mod points;
+pub mod recognition_requests;
 pub mod request_id;
 pub mod results;
 pub mod routes;

@@ -2,7 +2,7 @@
 //! activity — attendance, hours, role, award — by hand or from a spreadsheet, then finalises
 //! before the working-day deadline. These recognised facts are what points are derived from.
 
-use actix_web::{HttpRequest, get, http::header, post, put, web};
+use actix_web::{HttpRequest, HttpResponse, get, http::header, post, put, web};
 use chrono::Utc;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde::Deserialize;
@@ -10,8 +10,9 @@ use serde_json::json;
 use shared::{
     ApiError, ErrorCode, Page,
     attendance::{
-        Award, AwardLevel, CATEGORIES_WITH_DEADLINE, OverdueActivity, ParticipantRole,
-        RECOGNITION_WORKING_DAYS, ResultInput, ResultRecord, UploadReport, UploadRow,
+        Award, AwardLevel, CATEGORIES_WITH_DEADLINE, FinalizeRequest, OverdueActivity,
+        ParticipantRole, RECOGNITION_WORKING_DAYS, RecognitionGround, RecognitionRequest,
+        ResultInput, ResultRecord, UploadReport, UploadRow, recognition_grounds,
     },
     auth::Permission,
     page::{PageParams, PageRequest},
@@ -56,6 +57,13 @@ fn check_recognisable(row: &CheckinRow) -> Result<(), AppError> {
     Ok(())
 }
 
+fn awaiting_approval() -> AppError {
+    AppError::new(
+        ErrorCode::Conflict,
+        "the results wait for the level above to approve their back-fill: no changes until it decides",
+    )
+}
+
 fn finalised() -> AppError {
     AppError::new(
         ErrorCode::Conflict,
@@ -63,14 +71,21 @@ fn finalised() -> AppError {
     )
 }
 
-/// Resolves student numbers and checks every row; the first problem names `results[i].…`.
+/// What a row naming a student who neither signed up nor checked in is told.
+const NOT_A_PARTICIPANT: &str = "this student neither signed up nor checked in: give a back-fill reason (backfill_reason, 补录原因) for the level above to approve";
+
+/// Resolves student numbers and checks every row; the first problem names `results[i].…`. A
+/// row may name only a participant (a confirmed place or a check-in) unless it gives a
+/// back-fill reason; a participant's back-fill reason is dropped (nothing to approve).
 async fn resolve(
     conn: &mut AsyncPgConnection,
+    activity_id: i64,
     rows: &[ResultInput],
 ) -> Result<Vec<(i64, ResultInput)>, AppError> {
     if rows.len() > MAX_ROWS {
         return Err(ApiError::invalid("results", format!("at most {MAX_ROWS} rows")).into());
     }
+    let participants = db::results::participants(conn, activity_id).await?;
     let mut seen = std::collections::HashSet::new();
     let mut out = Vec::with_capacity(rows.len());
     for (i, row) in rows.iter().enumerate() {
@@ -90,7 +105,15 @@ async fn resolve(
             )
             .into());
         }
-        out.push((id, row.clone()));
+        let mut row = row.clone();
+        if participants.contains(&id) {
+            row.backfill_reason = None;
+        } else if row.backfill_reason.is_none() {
+            return Err(
+                ApiError::invalid(format!("results[{i}].student_no"), NOT_A_PARTICIPANT).into(),
+            );
+        }
+        out.push((id, row));
     }
     Ok(out)
 }
@@ -112,6 +135,12 @@ async fn store(
             .is_some()
         {
             return Err(finalised());
+        }
+        if db::recognition_requests::pending_for(conn, row.id)
+            .await?
+            .is_some()
+        {
+            return Err(awaiting_approval());
         }
         db::results::upsert(conn, row.id, &rows, actor.account_id).await?;
         db::audit::record(
@@ -161,17 +190,19 @@ pub async fn list(
 /// Record results
 ///
 /// Adds or replaces the rows given (one per student): attended or absent, hours (default:
-/// check-in to check-out), role, award and its level. All rows or none: the first bad one is a
-/// 422 naming `results[i].<field>`. After the activity ended and before it is finalised.
-/// Permission `recognise_results`.
+/// check-in to check-out), role, award and its level. A row may name only a student who signed
+/// up (a confirmed place) or checked in; anyone else needs `backfill_reason`, and makes the
+/// finalisation a back-fill the level above approves. All rows or none: the first bad one is a
+/// 422 naming `results[i].<field>`. After the activity ended and before it is finalised (or
+/// while its back-fill waits for approval). Permission `recognise_results`.
 #[utoipa::path(
     tag = "results",
     params(("id" = i64, Path, description = "Activity id")),
     request_body = ResultsInput,
     responses(
         (status = 200, description = "Every recognised row now", body = Page<ResultRecord>),
-        (status = 409, description = "Not ended, or finalised", body = ApiError),
-        (status = 422, description = "A bad row", body = ApiError,
+        (status = 409, description = "Not ended, finalised, or its back-fill awaits approval", body = ApiError),
+        (status = 422, description = "A bad row, or a student who did not take part without a back-fill reason", body = ApiError,
             example = json!({"code": "validation_failed", "message": "an award needs its level, and a level its award", "field": "results[2].award_level"})),
     ),
     security(("bearer" = [])),
@@ -186,7 +217,7 @@ pub async fn record(
     let mut conn = state.db.conn().await?;
     let (row, organizer) = managed(&mut conn, &actor, *id, Permission::RecogniseResults).await?;
     check_recognisable(&row)?;
-    let rows = resolve(&mut conn, &body.results).await?;
+    let rows = resolve(&mut conn, row.id, &body.results).await?;
     store(&mut conn, &actor, &row, organizer.id, rows, "form").await?;
     let items = db::results::list(&mut conn, row.id).await?;
     let total = items.len() as u64;
@@ -258,8 +289,8 @@ fn level_of(text: &str) -> Option<AwardLevel> {
 
 /// Upload results from a spreadsheet
 ///
-/// A .xlsx or .csv with the columns 学号, 是否出勤, 时长, 角色, 奖项, 奖项级别, 备注 (or their English
-/// names). Answers a per-row report; the rows are recorded only when every one is good — a bad
+/// A .xlsx or .csv with the columns 学号, 是否出勤, 时长, 角色, 奖项, 奖项级别, 备注, 成果, 补录原因
+/// (or their English names); a student who did not take part needs a 补录原因. Answers a per-row report; the rows are recorded only when every one is good — a bad
 /// file changes nothing. `dry_run=true` only reports. Permission `recognise_results`.
 #[utoipa::path(
     tag = "results",
@@ -316,6 +347,8 @@ pub async fn upload(
     let level_col = find(&["奖项级别", "级别", "award_level", "awardlevel"]);
     let note_col = find(&["备注", "note"]);
     let achievement_col = find(&["成果", "同一成果", "achievement"]);
+    let backfill_col = find(&["补录原因", "backfill_reason", "backfillreason"]);
+    let participants = db::results::participants(&mut conn, row.id).await?;
     let mut report_rows = Vec::new();
     let mut inputs = Vec::new();
     let mut seen = std::collections::HashSet::new();
@@ -371,6 +404,7 @@ pub async fn upload(
             award_level,
             note: cell(note_col),
             achievement: cell(achievement_col),
+            backfill_reason: cell(backfill_col),
         };
         if errors.is_empty()
             && let Err(e) = input.validate(0)
@@ -393,7 +427,24 @@ pub async fn upload(
                     message: "the student appears twice".into(),
                 });
             }
-            Some((student, _)) if errors.is_empty() => inputs.push((student, input)),
+            Some((student, _)) if errors.is_empty() => {
+                if participants.contains(&student) {
+                    inputs.push((
+                        student,
+                        ResultInput {
+                            backfill_reason: None,
+                            ..input
+                        },
+                    ));
+                } else if input.backfill_reason.is_some() {
+                    inputs.push((student, input));
+                } else {
+                    errors.push(RowError {
+                        column: "student_no".into(),
+                        message: NOT_A_PARTICIPANT.into(),
+                    });
+                }
+            }
             Some(_) => {}
             None => errors.push(RowError {
                 column: "student_no".into(),
@@ -424,14 +475,26 @@ pub async fn upload(
 
 /// Finalise the recognition
 ///
-/// Marks the activity's results as recognised: the deadline is met and later changes need a
-/// back-fill. Permission `recognise_results`.
+/// Marks the activity's results as recognised: they become points at once, and later changes
+/// need a back-fill. A finalisation that is itself a back-fill — after the recognition
+/// deadline (10 working days for competitions and volunteer service), into a term that has
+/// ended, or with rows for students who did not take part — needs `reason` and goes to the
+/// organisation above (202 with the request, `GET /api/recognition-requests`): the points
+/// are written when it approves, marked back-fill, and the activity stays in the overdue list
+/// until then. Permission `recognise_results`.
 #[utoipa::path(
     tag = "results",
     params(("id" = i64, Path, description = "Activity id")),
+    request_body(content = FinalizeRequest, description = "The reason, when the finalisation is a back-fill"),
     responses(
-        (status = 200, description = "The deadlines, now with `recognized_at`", body = shared::attendance::Deadlines),
-        (status = 409, description = "Not ended, or already finalised", body = ApiError),
+        (status = 200, description = "Recognised: the deadlines, now with `recognized_at`", body = shared::attendance::Deadlines),
+        (status = 202, description = "A back-fill: filed for the level above to approve", body = RecognitionRequest),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Permission missing", body = ApiError),
+        (status = 404, description = "No such activity in sight", body = ApiError),
+        (status = 409, description = "Not ended, already finalised, or a back-fill already waits", body = ApiError),
+        (status = 422, description = "A back-fill without a reason (the message names its grounds)", body = ApiError,
+            example = json!({"code": "validation_failed", "message": "finalising now is a back-fill (late): give a reason for the level above", "field": "reason"})),
     ),
     security(("bearer" = [])),
 )]
@@ -440,11 +503,72 @@ pub async fn finalize(
     state: web::Data<AppState>,
     actor: Actor,
     id: web::Path<i64>,
-) -> Result<web::Json<shared::attendance::Deadlines>, AppError> {
+    body: Option<web::Json<FinalizeRequest>>,
+) -> Result<HttpResponse, AppError> {
+    let reason = body
+        .and_then(|b| b.into_inner().reason)
+        .map(|r| r.trim().to_owned())
+        .filter(|r| !r.is_empty());
+    if reason.as_ref().is_some_and(|r| r.chars().count() > 500) {
+        return Err(ApiError::invalid("reason", "at most 500 characters").into());
+    }
     let mut conn = state.db.conn().await?;
     let (row, organizer) = managed(&mut conn, &actor, *id, Permission::RecogniseResults).await?;
     check_recognisable(&row)?;
     let id = row.id;
+    let grounds = grounds_of(&mut conn, &row).await?;
+    if !grounds.is_empty() {
+        let Some(reason) = reason else {
+            let named: Vec<&str> = grounds.iter().map(|g| g.as_str()).collect();
+            return Err(ApiError::invalid(
+                "reason",
+                format!(
+                    "finalising now is a back-fill ({}): give a reason for the level above",
+                    named.join(", ")
+                ),
+            )
+            .into());
+        };
+        // The level above decides; the school committee, having none, decides for itself.
+        let approver = organizer.parent_id.unwrap_or(organizer.id);
+        let request = conn
+            .transaction::<_, AppError, _>(async |conn| {
+                if db::activities::lock_recognised_at(conn, id)
+                    .await?
+                    .is_some()
+                {
+                    return Err(finalised());
+                }
+                let Some(request) = db::recognition_requests::create(
+                    conn,
+                    id,
+                    &grounds,
+                    &reason,
+                    approver,
+                    actor.account_id,
+                )
+                .await?
+                else {
+                    return Err(awaiting_approval());
+                };
+                db::audit::record(
+                    conn,
+                    Some(actor.account_id),
+                    Change {
+                        organization_id: Some(organizer.id),
+                        action: "results.backfill_request",
+                        target_type: "activity",
+                        target_id: id.to_string(),
+                        details: json!({"request": request, "grounds": grounds, "reason": reason}),
+                    },
+                )
+                .await?;
+                Ok(request)
+            })
+            .await?;
+        let filed = crate::recognition_requests::one(&mut conn, request).await?;
+        return Ok(HttpResponse::Accepted().json(filed));
+    }
     conn.transaction::<_, AppError, _>(async |conn| {
         // The same lock as a results edit; of two finalisations the second finds it done.
         if db::activities::lock_recognised_at(conn, id)
@@ -453,6 +577,12 @@ pub async fn finalize(
             || db::results::mark_recognised(conn, id, actor.account_id).await? == 0
         {
             return Err(finalised());
+        }
+        if db::recognition_requests::pending_for(conn, id)
+            .await?
+            .is_some()
+        {
+            return Err(awaiting_approval());
         }
         crate::cache::ACTIVITY_WRITES.bump();
         // The results become points: every participant's term is re-evaluated under its rules.
@@ -478,8 +608,26 @@ pub async fn finalize(
     let row = db::attendance::checkin_row(&mut conn, id)
         .await?
         .ok_or_else(|| AppError::not_found("activity"))?;
-    Ok(web::Json(
-        crate::attendance::deadlines_of(&mut conn, &row).await?,
+    Ok(HttpResponse::Ok().json(crate::attendance::deadlines_of(&mut conn, &row).await?))
+}
+
+/// Why finalising the activity now would be a back-fill.
+async fn grounds_of(
+    conn: &mut AsyncPgConnection,
+    row: &CheckinRow,
+) -> Result<Vec<RecognitionGround>, AppError> {
+    let deadlines = crate::attendance::deadlines_of(conn, row).await?;
+    let today = shanghai_date(Utc::now());
+    // No term holding the end: the recognition itself says so (409).
+    let term_ends_on = db::points::term_on(conn, deadlines.ends_on)
+        .await?
+        .map_or(today, |term| term.ends_on);
+    let (_, non_participants) = db::results::counts(conn, row.id).await?;
+    Ok(recognition_grounds(
+        today,
+        deadlines.recognition_due,
+        term_ends_on,
+        non_participants > 0,
     ))
 }
 
@@ -495,7 +643,8 @@ pub struct OverdueQuery {
 ///
 /// Competitions and volunteer service in the caller's subtree whose results were not
 /// finalised within 10 working days of their end — visible to the organisation and everyone
-/// above it. Any organisation account.
+/// above it, until recognised (a back-fill awaiting approval stays, `awaiting_approval`).
+/// Any organisation account.
 #[utoipa::path(
     tag = "results",
     params(OverdueQuery),
@@ -534,6 +683,8 @@ pub async fn overdue(
         .min()
         .unwrap_or_else(|| shanghai_date(now));
     let calendar = calendar_from(&mut conn, earliest).await?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    let awaiting = db::recognition_requests::pending_among(&mut conn, &ids).await?;
     let today = shanghai_date(now);
     let mut items: Vec<OverdueActivity> = rows
         .into_iter()
@@ -550,6 +701,7 @@ pub async fn overdue(
                     ended_on,
                     due,
                     working_days_overdue: calendar.working_days_between(due, today),
+                    awaiting_approval: awaiting.contains(&activity_id),
                 })
             },
         )

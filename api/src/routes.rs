@@ -6,7 +6,8 @@ use utoipa_actix_web::{scope, service_config::ServiceConfig};
 
 use crate::{
     accounts, activities, attendance, audit, calendar, categories, health, imports, me,
-    notifications, organizations, points, results, school, sessions, staff, students, transcripts,
+    notifications, organizations, points, recognition_requests, results, school, sessions, staff,
+    students, transcripts,
 };
 
 /// Endpoints outside `/api` (operational).
@@ -103,6 +104,9 @@ pub fn api(cfg: &mut ServiceConfig) {
         )
         .service(results::finalize)
         .service(results::overdue)
+        .service(recognition_requests::list)
+        .service(recognition_requests::approve)
+        .service(recognition_requests::reject)
         .service(notifications::list)
         .service(notifications::read_all)
         // Points: terms, rules, the ledger, progress and the leaderboard

@@ -68,6 +68,31 @@ pub fn review_chain(claimed: CreditLevel, ancestors: &[(i64, OrgKind)]) -> Vec<i
         .collect()
 }
 
+/// Minutes an activity may have run when it is submitted and still publish without the level
+/// above (an organiser typing it in at the door).
+pub const PAST_DATED_GRACE_MINUTES: i64 = 60;
+
+/// Whether an activity submitted at `submitted_at` is dated in the past: it began more than
+/// [`PAST_DATED_GRACE_MINUTES`] earlier, so students could not have signed up for it.
+pub fn is_past_dated(starts_at: DateTime<Utc>, submitted_at: DateTime<Utc>) -> bool {
+    starts_at + chrono::Duration::minutes(PAST_DATED_GRACE_MINUTES) < submitted_at
+}
+
+/// The review chain of a submission: [`review_chain`], except that an activity dated in the
+/// past goes to the level above even at the organiser's own level (the school committee, with
+/// none above, publishes its own).
+pub fn submission_chain(
+    claimed: CreditLevel,
+    ancestors: &[(i64, OrgKind)],
+    past_dated: bool,
+) -> Vec<i64> {
+    let chain = review_chain(claimed, ancestors);
+    match (chain.is_empty(), past_dated, ancestors.first()) {
+        (true, true, Some((parent, _))) => vec![*parent],
+        _ => chain,
+    }
+}
+
 /// Where an activity is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -763,6 +788,10 @@ pub struct ReviewItem {
     pub submitted_at: DateTime<Utc>,
     /// Seconds it has waited for this level.
     pub waiting_seconds: i64,
+    /// Submitted more than an hour after it began: dated in the past, so it comes here even
+    /// at the organiser's own level. Look at why before approving.
+    #[serde(default)]
+    pub past_dated: bool,
 }
 
 /// `POST /api/activities/{id}/approve` and `/reject`.
@@ -937,6 +966,25 @@ mod tests {
             Vec::<i64>::new()
         );
         assert_eq!(review_chain(CreditLevel::College, &ancestors), vec![2]);
+        // Dated in the past: even a club's club-level activity goes to its college.
+        assert_eq!(
+            submission_chain(CreditLevel::Club, &ancestors, true),
+            vec![2]
+        );
+        assert!(submission_chain(CreditLevel::Club, &ancestors, false).is_empty());
+        assert_eq!(
+            submission_chain(CreditLevel::School, &ancestors, true),
+            vec![2, 1],
+            "a chain that exists is unchanged"
+        );
+        assert!(
+            submission_chain(CreditLevel::School, &[], true).is_empty(),
+            "the committee has none above"
+        );
+        let now = Utc::now();
+        assert!(is_past_dated(now - chrono::Duration::days(90), now));
+        assert!(!is_past_dated(now - chrono::Duration::minutes(59), now));
+        assert!(!is_past_dated(now + chrono::Duration::days(3), now));
         assert_eq!(review_chain(CreditLevel::School, &ancestors), vec![2, 1]);
         // A college: only the school, and only for school level.
         assert_eq!(

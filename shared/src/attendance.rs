@@ -429,6 +429,11 @@ pub struct ResultInput {
     /// college, provincial and national rounds) count once, at the highest.
     #[serde(default)]
     pub achievement: Option<String>,
+    /// For a student who neither signed up nor checked in: why they are recognised all the same
+    /// (补录). Such a row makes the finalisation a back-fill, approved by the level above.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 500))]
+    pub backfill_reason: Option<String>,
 }
 
 impl ResultInput {
@@ -474,6 +479,14 @@ impl ResultInput {
                 "at most 100 characters",
             ));
         }
+        if let Some(reason) = &self.backfill_reason
+            && !(1..=500).contains(&reason.trim().chars().count())
+        {
+            return Err(ApiError::invalid(
+                at("backfill_reason"),
+                "a back-fill reason has 1 to 500 characters",
+            ));
+        }
         Ok(())
     }
 }
@@ -493,6 +506,8 @@ pub struct ResultRecord {
     pub note: Option<String>,
     pub achievement: Option<String>,
     pub backfilled: bool,
+    /// Why a student without sign-up or check-in is recognised (a back-fill row).
+    pub backfill_reason: Option<String>,
     pub recognized_by: String,
     pub recognized_at: DateTime<Utc>,
 }
@@ -548,6 +563,128 @@ pub struct OverdueActivity {
     pub due: NaiveDate,
     /// Working days past due.
     pub working_days_overdue: i64,
+    /// The organiser asked the level above to approve a late recognition; it stays here until
+    /// approved.
+    pub awaiting_approval: bool,
+}
+
+/// Why a finalisation is a back-fill (补录) that the level above must approve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum RecognitionGround {
+    /// After the recognition deadline (10 working days for competitions and volunteer service).
+    Late,
+    /// The points would go into a term that has ended.
+    EndedTerm,
+    /// Some rows name students who neither signed up nor checked in.
+    NonParticipants,
+}
+
+impl RecognitionGround {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecognitionGround::Late => "late",
+            RecognitionGround::EndedTerm => "ended_term",
+            RecognitionGround::NonParticipants => "non_participants",
+        }
+    }
+    pub fn parse(text: &str) -> Option<RecognitionGround> {
+        [
+            RecognitionGround::Late,
+            RecognitionGround::EndedTerm,
+            RecognitionGround::NonParticipants,
+        ]
+        .into_iter()
+        .find(|g| g.as_str() == text)
+    }
+}
+
+/// Why finalising on `today` is a back-fill: past the recognition deadline `due` (if the
+/// category has one), into a term that ended on `term_ends_on`, or with rows for students who
+/// did not take part.
+pub fn recognition_grounds(
+    today: NaiveDate,
+    due: Option<NaiveDate>,
+    term_ends_on: NaiveDate,
+    non_participants: bool,
+) -> Vec<RecognitionGround> {
+    let mut grounds = Vec::new();
+    if due.is_some_and(|due| today > due) {
+        grounds.push(RecognitionGround::Late);
+    }
+    if today > term_ends_on {
+        grounds.push(RecognitionGround::EndedTerm);
+    }
+    if non_participants {
+        grounds.push(RecognitionGround::NonParticipants);
+    }
+    grounds
+}
+
+/// `POST /api/activities/{id}/results/finalize`: the reason is required when the finalisation
+/// is a back-fill.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(example = json!({"reason": "获奖名单由主办方于12月初才公布"})))]
+pub struct FinalizeRequest {
+    #[cfg_attr(feature = "openapi", schema(max_length = 500))]
+    pub reason: Option<String>,
+}
+
+/// Where a recognition back-fill stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum RecognitionRequestStatus {
+    Pending,
+    Approved,
+    Rejected,
+}
+
+impl RecognitionRequestStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecognitionRequestStatus::Pending => "pending",
+            RecognitionRequestStatus::Approved => "approved",
+            RecognitionRequestStatus::Rejected => "rejected",
+        }
+    }
+    pub fn parse(text: &str) -> Option<RecognitionRequestStatus> {
+        [
+            RecognitionRequestStatus::Pending,
+            RecognitionRequestStatus::Approved,
+            RecognitionRequestStatus::Rejected,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+    }
+}
+
+/// A finalisation that is a back-fill, waiting for (or decided by) the level above:
+/// `GET /api/recognition-requests`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RecognitionRequest {
+    pub id: i64,
+    pub activity_id: i64,
+    pub activity_title: String,
+    pub category: String,
+    pub organizer_id: i64,
+    pub organizer_name: String,
+    pub ended_on: NaiveDate,
+    pub grounds: Vec<RecognitionGround>,
+    pub reason: String,
+    /// How many result rows it would recognise, and how many name non-participants.
+    pub rows: u32,
+    pub non_participant_rows: u32,
+    pub status: RecognitionRequestStatus,
+    pub approver_org_id: i64,
+    pub approver_org_name: String,
+    pub requested_by: String,
+    pub requested_at: DateTime<Utc>,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub decision_reason: Option<String>,
 }
 
 /// The distance between two points on Earth, in metres (haversine).
@@ -563,6 +700,29 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_late_or_ended_term_or_non_participant_finalisation_is_a_back_fill() {
+        let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+        let term_end = NaiveDate::from_ymd_opt(2027, 1, 20).unwrap();
+        assert!(recognition_grounds(d(12, 3), Some(d(12, 4)), term_end, false).is_empty());
+        assert_eq!(
+            recognition_grounds(d(12, 5), Some(d(12, 4)), term_end, false),
+            [RecognitionGround::Late]
+        );
+        assert!(
+            recognition_grounds(d(12, 5), None, term_end, false).is_empty(),
+            "no deadline for the category"
+        );
+        let d27 = |m, day| NaiveDate::from_ymd_opt(2027, m, day).unwrap();
+        assert_eq!(
+            recognition_grounds(d27(2, 1), None, d27(1, 20), true),
+            [
+                RecognitionGround::EndedTerm,
+                RecognitionGround::NonParticipants
+            ]
+        );
+    }
+
+    #[test]
     fn result_rows_are_checked() {
         let row = ResultInput {
             student_no: "2023010101".into(),
@@ -573,6 +733,7 @@ mod tests {
             award_level: Some(AwardLevel::School),
             note: None,
             achievement: None,
+            backfill_reason: None,
         };
         row.validate(0).unwrap();
         let broken = [

@@ -23,8 +23,9 @@ use shared::{
     },
     attendance::{
         Anomaly, AttendanceRecord, AttendanceRequest, CheckinCode, CheckinRequest, CheckinResult,
-        CheckinSettings, CodeKind, Deadlines, ManualAttendance, NewAttendanceRequest,
-        OverdueActivity, ReceiptRequest, ResultInput, ResultRecord, ScanReceipt, UploadReport,
+        CheckinSettings, CodeKind, Deadlines, FinalizeRequest, ManualAttendance,
+        NewAttendanceRequest, OverdueActivity, ReceiptRequest, RecognitionRequest, ResultInput,
+        ResultRecord, ScanReceipt, UploadReport,
     },
     audit::AuditEntry,
     auth::{ChangePasswordRequest, LoginRequest, LoginResponse, Me, RefreshRequest, TokenPair},
@@ -792,15 +793,60 @@ pub async fn upload_results(
     call("POST", &path, body).await?.json()
 }
 
-/// `POST /api/activities/{id}/results/finalize`: answers the deadlines with `recognized_at`.
-pub async fn finalize_results(id: i64) -> Result<Deadlines, ApiError> {
-    call(
+/// What a finalisation did.
+#[derive(Clone, Debug)]
+pub enum Finalised {
+    /// Recognised: the deadlines, now with `recognized_at`.
+    Recognised(Deadlines),
+    /// A back-fill, filed for the level above (202).
+    Requested(RecognitionRequest),
+}
+
+/// `POST /api/activities/{id}/results/finalize`, with the reason a back-fill needs.
+pub async fn finalize_results(id: i64, reason: Option<String>) -> Result<Finalised, ApiError> {
+    let reply = call(
         "POST",
         &format!("/api/activities/{id}/results/finalize"),
-        Body::Empty,
+        Body::json(&FinalizeRequest { reason })?,
     )
-    .await?
-    .json()
+    .await?;
+    if reply.status == 202 {
+        parse(&reply.text).map(Finalised::Requested)
+    } else {
+        reply.json().map(Finalised::Recognised)
+    }
+}
+
+/// `GET /api/recognition-requests?scope=…&pending=…`: newest first.
+pub async fn recognition_requests(
+    scope: RequestScope,
+    pending: bool,
+    page: u32,
+    per_page: u32,
+) -> Result<Page<RecognitionRequest>, ApiError> {
+    let path = Query::default()
+        .add("scope", scope.as_str())
+        .opt("pending", pending.then_some(true))
+        .add("page", page)
+        .add("per_page", per_page)
+        .to("/api/recognition-requests");
+    get(&path).await
+}
+
+/// `POST /api/recognition-requests/{id}/approve`.
+pub async fn approve_recognition(
+    id: i64,
+    decision: &ReviewDecision,
+) -> Result<RecognitionRequest, ApiError> {
+    post(&format!("/api/recognition-requests/{id}/approve"), decision).await
+}
+
+/// `POST /api/recognition-requests/{id}/reject`: with a reason.
+pub async fn reject_recognition(
+    id: i64,
+    decision: &ReviewDecision,
+) -> Result<RecognitionRequest, ApiError> {
+    post(&format!("/api/recognition-requests/{id}/reject"), decision).await
 }
 
 /// `GET /api/recognition/overdue`: most overdue first.

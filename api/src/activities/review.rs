@@ -11,7 +11,7 @@ use shared::{
     ApiError, ErrorCode, Page,
     activity::{
         Activity, ActivityStatus, CancelRequest, CreditLevel, ReviewDecision, ReviewItem,
-        review_chain,
+        is_past_dated, submission_chain,
     },
     auth::Permission,
     page::{PageParams, PageRequest},
@@ -54,14 +54,16 @@ pub async fn resubmit(
     let current = db::activities::get(conn, id)
         .await?
         .ok_or_else(|| AppError::not_found("activity"))?;
-    let chain = review_chain(claimed, &ancestors(conn, organizer).await?);
+    let now = Utc::now();
+    let past_dated = is_past_dated(current.starts_at, now);
+    let chain = submission_chain(claimed, &ancestors(conn, organizer).await?, past_dated);
     let to = if chain.is_empty() {
         ActivityStatus::Published
     } else {
         ActivityStatus::Submitted
     };
     crate::cache::ACTIVITY_WRITES.bump();
-    db::activities::set_state(conn, id, to, &chain, 0, Some(Utc::now()), actor.account_id).await?;
+    db::activities::set_state(conn, id, to, &chain, 0, Some(now), actor.account_id).await?;
     let transition = |action, from, to| NewTransition {
         activity_id: id,
         action,
@@ -71,9 +73,24 @@ pub async fn resubmit(
         organization_id: organizer.id,
         reason: None,
     };
+    // Why it waits for the level above: shown with the review history.
+    let note = past_dated.then(|| {
+        format!(
+            "dated in the past: it began {} and was submitted {}",
+            current
+                .starts_at
+                .with_timezone(&chrono_tz::Asia::Shanghai)
+                .format("%Y-%m-%d %H:%M"),
+            now.with_timezone(&chrono_tz::Asia::Shanghai)
+                .format("%Y-%m-%d %H:%M"),
+        )
+    });
     db::activities::record_transition(
         conn,
-        transition(action, current.status(), ActivityStatus::Submitted),
+        NewTransition {
+            reason: note.as_deref(),
+            ..transition(action, current.status(), ActivityStatus::Submitted)
+        },
     )
     .await?;
     if to == ActivityStatus::Published {
@@ -117,7 +134,9 @@ async fn audit(
 ///
 /// A draft goes to the first organisation of its review chain — every level above the
 /// organiser up to the level it claims. An activity that needs no approval (a club's club-level
-/// one, a college's college-level one) is published at once. Permission `publish_activities`.
+/// one, a college's college-level one) is published at once — unless it is dated in the past
+/// (it began more than an hour before it is submitted): then it goes to the level above all the
+/// same, and the review history says why. Permission `publish_activities`.
 #[utoipa::path(
     tag = "activities",
     params(("id" = i64, Path, description = "Activity id")),
@@ -572,6 +591,7 @@ pub async fn queue(
                     ),
                     submitted_at,
                     waiting_seconds: (now - submitted_at).num_seconds().max(0),
+                    past_dated: is_past_dated(row.starts_at, submitted_at),
                 }
             },
         )

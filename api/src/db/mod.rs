@@ -19,6 +19,7 @@ pub mod people;
 pub mod points;
 pub mod prepared;
 pub mod print_jobs;
+pub mod recognition_requests;
 pub mod registrations;
 pub mod results;
 pub mod schema;

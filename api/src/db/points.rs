@@ -704,6 +704,7 @@ pub async fn refresh(
             award_level: r.award_level.as_deref().and_then(AwardLevel::parse),
             note: None,
             achievement: None,
+            backfill_reason: None,
         };
         let Some(kind) =
             rules::result_kind(rules, &r.category, credit_level(&r.credit_level), &input)

@@ -23,6 +23,7 @@ pub async fn list(conn: &mut AsyncPgConnection, activity_id: i64) -> Result<Vec<
         Option<String>,
         Option<String>,
         bool,
+        Option<String>,
         String,
         chrono::DateTime<Utc>,
     );
@@ -45,6 +46,7 @@ pub async fn list(conn: &mut AsyncPgConnection, activity_id: i64) -> Result<Vec<
             results::note,
             results::achievement,
             results::backfilled,
+            results::backfill_reason,
             recognizer.field(accounts::display_name),
             results::recognized_at,
         ))
@@ -65,6 +67,7 @@ pub async fn list(conn: &mut AsyncPgConnection, activity_id: i64) -> Result<Vec<
                 note,
                 achievement,
                 backfilled,
+                backfill_reason,
                 recognized_by,
                 recognized_at,
             )| {
@@ -80,6 +83,7 @@ pub async fn list(conn: &mut AsyncPgConnection, activity_id: i64) -> Result<Vec<
                     note,
                     achievement,
                     backfilled,
+                    backfill_reason,
                     recognized_by,
                     recognized_at,
                 }
@@ -113,11 +117,11 @@ pub async fn upsert(
             (_, hours) => hours,
         };
         super::prepared::sql(
-            "INSERT INTO results (activity_id, student_id, attended, hours, role, award, award_level, note, recognized_by, achievement)
-             VALUES ($1, $2, $3, $4::numeric, $5, $6, $7, $8, $9, $10)
+            "INSERT INTO results (activity_id, student_id, attended, hours, role, award, award_level, note, recognized_by, achievement, backfill_reason)
+             VALUES ($1, $2, $3, $4::numeric, $5, $6, $7, $8, $9, $10, $11)
              ON CONFLICT (activity_id, student_id) DO UPDATE SET attended = excluded.attended, hours = excluded.hours,
                role = excluded.role, award = excluded.award, award_level = excluded.award_level, note = excluded.note, achievement = excluded.achievement,
-               recognized_by = excluded.recognized_by, recognized_at = now()",
+               backfill_reason = excluded.backfill_reason, recognized_by = excluded.recognized_by, recognized_at = now()",
         )
         .bind::<diesel::sql_types::BigInt, _>(activity_id)
         .bind::<diesel::sql_types::BigInt, _>(student)
@@ -129,6 +133,9 @@ pub async fn upsert(
         .bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(row.note.as_deref())
         .bind::<diesel::sql_types::BigInt, _>(by)
         .bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(row.achievement.as_deref())
+        .bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(
+            row.backfill_reason.as_deref().map(str::trim),
+        )
         .execute(conn)
         .await?;
     }
@@ -205,5 +212,63 @@ pub async fn backfill(
     .bind::<diesel::sql_types::BigInt, _>(requested_by)
     .execute(conn)
     .await?;
+    Ok(())
+}
+
+/// The students who took part in the activity: a confirmed place, or a check-in.
+pub async fn participants(
+    conn: &mut AsyncPgConnection,
+    activity_id: i64,
+) -> Result<std::collections::HashSet<i64>> {
+    use super::schema::registrations;
+    let mut ids: std::collections::HashSet<i64> = registrations::table
+        .filter(registrations::activity_id.eq(activity_id))
+        .filter(registrations::status.eq("confirmed"))
+        .select(registrations::student_id)
+        .load::<i64>(conn)
+        .await?
+        .into_iter()
+        .collect();
+    ids.extend(
+        attendance::table
+            .filter(attendance::activity_id.eq(activity_id))
+            .select(attendance::student_id)
+            .load::<i64>(conn)
+            .await?,
+    );
+    Ok(ids)
+}
+
+/// (rows, rows naming non-participants with a back-fill reason) of an activity's results.
+pub async fn counts(conn: &mut AsyncPgConnection, activity_id: i64) -> Result<(i64, i64)> {
+    Ok(results::table
+        .filter(results::activity_id.eq(activity_id))
+        .select((
+            diesel::dsl::count_star(),
+            diesel::dsl::count(results::backfill_reason),
+        ))
+        .first(conn)
+        .await?)
+}
+
+/// Marks rows as back-filled when a back-fill recognition is approved: every row (`all`), or
+/// those with a back-fill reason. Their ledger entries then say so.
+pub async fn mark_backfilled(
+    conn: &mut AsyncPgConnection,
+    activity_id: i64,
+    all: bool,
+) -> Result<()> {
+    let rows = results::table.filter(results::activity_id.eq(activity_id));
+    if all {
+        diesel::update(rows)
+            .set(results::backfilled.eq(true))
+            .execute(conn)
+            .await?;
+    } else {
+        diesel::update(rows.filter(results::backfill_reason.is_not_null()))
+            .set(results::backfilled.eq(true))
+            .execute(conn)
+            .await?;
+    }
     Ok(())
 }

@@ -298,6 +298,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    recognition_requests (id) {
+        id -> Int8,
+        activity_id -> Int8,
+        grounds -> Array<Text>,
+        reason -> Text,
+        status -> Text,
+        approver_org_id -> Int8,
+        requested_by -> Int8,
+        requested_at -> Timestamptz,
+        decided_by -> Nullable<Int8>,
+        decided_at -> Nullable<Timestamptz>,
+        decision_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     refresh_tokens (token_hash) {
         token_hash -> Bytea,
         session_id -> Uuid,
@@ -335,6 +351,7 @@ diesel::table! {
         recognized_by -> Int8,
         recognized_at -> Timestamptz,
         achievement -> Nullable<Text>,
+        backfill_reason -> Nullable<Text>,
     }
 }
 
@@ -459,6 +476,8 @@ diesel::joinable!(point_facts -> organizations (organization_id));
 diesel::joinable!(point_facts -> terms (term_id));
 diesel::joinable!(point_totals -> accounts (student_id));
 diesel::joinable!(point_totals -> terms (term_id));
+diesel::joinable!(recognition_requests -> activities (activity_id));
+diesel::joinable!(recognition_requests -> organizations (approver_org_id));
 diesel::joinable!(print_job_parts -> print_jobs (job_id));
 diesel::joinable!(print_jobs -> accounts (requested_by));
 diesel::joinable!(print_jobs -> organizations (organization_id));
@@ -493,6 +512,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     point_totals,
     print_job_parts,
     print_jobs,
+    recognition_requests,
     refresh_tokens,
     registrations,
     results,

@@ -57,8 +57,45 @@ pub(crate) async fn activity(
     .json()
     .await
     .unwrap();
-    assert_eq!(published["status"], "published");
+    if shared::activity::is_past_dated(starts, Utc::now()) {
+        // Dated in the past: the club's college approves it first.
+        assert_eq!(published["status"], "submitted", "{published}");
+        let college = token(app, "cs_admin").await;
+        let approved: Value = send_as(
+            app,
+            Method::POST,
+            Some(&college),
+            &format!("/api/activities/{id}/approve"),
+            Some(&json!({})),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+        assert_eq!(approved["status"], "published", "{approved}");
+    } else {
+        assert_eq!(published["status"], "published");
+    }
     id
+}
+
+/// Confirmed places for `students` in the activity (set up directly: its registration has
+/// closed), so that results may name them.
+pub(crate) async fn participants(app: &TestApp, id: i64, students: &[&str]) {
+    use diesel_async::RunQueryDsl;
+    let mut conn = app.db().await;
+    for no in students {
+        diesel::sql_query(
+            "INSERT INTO registrations (activity_id, student_id, status, answers)
+             SELECT $1, id, 'confirmed', '{}'::jsonb FROM accounts WHERE username = $2
+             ON CONFLICT DO NOTHING",
+        )
+        .bind::<diesel::sql_types::BigInt, _>(id)
+        .bind::<diesel::sql_types::Text, _>(*no)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    }
 }
 
 /// An activity under way now.
@@ -581,6 +618,29 @@ async fn results_are_recognised_by_form_or_file_and_overdue_work_is_visible_abov
         assert_eq!(listed, sees, "{who}: {list}");
     }
 
+    // Found by testing: results named anyone at all, participant or not. Now only those who
+    // signed up or checked in, unless the row gives a back-fill reason.
+    let stranger = json!({"results": [
+        {"student_no": "2023010101", "attended": true, "award": "first", "award_level": "school", "role": "leader"}
+    ]});
+    let refused = send_as(
+        &app,
+        Method::PUT,
+        Some(&club),
+        &format!("/api/activities/{id}/results"),
+        Some(&stranger),
+    )
+    .await;
+    let body = assert_error(refused, 422, "validation_failed").await;
+    assert_eq!(body["field"], "results[0].student_no");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("neither signed up nor checked in")
+    );
+    participants(&app, id, &["2023010101", "2023010102", "2023010103"]).await;
+
     let bad = json!({"results": [
         {"student_no": "2023010101", "attended": true, "award": "first", "award_level": "school", "role": "leader"},
         {"student_no": "2023010102", "attended": true, "award": "second"}
@@ -605,7 +665,8 @@ async fn results_are_recognised_by_form_or_file_and_overdue_work_is_visible_abov
     assert_eq!(results["total"], 0, "nothing half-written");
 
     let csv = "学号,是否出勤,时长,角色,奖项,奖项级别\n2023010101,是,3,队长,一等奖,校级\n2023010102,是,3,队员,一等奖,校级\n2023010103,否,,,,\n";
-    let bad_csv = "学号,是否出勤,奖项,奖项级别\n2023010101,是,特等奖,校级\nnobody,是,,\n";
+    let bad_csv =
+        "学号,是否出勤,奖项,奖项级别\n2023010101,是,特等奖,校级\nnobody,是,,\n2023010104,是,,\n";
     let upload = |body: &'static str, dry: bool| {
         let (app, club) = (&app, club.clone());
         async move {
@@ -624,9 +685,19 @@ async fn results_are_recognised_by_form_or_file_and_overdue_work_is_visible_abov
     let report: Value = upload(bad_csv, false).await.json().await.unwrap();
     assert_eq!(
         (report["applied"].as_bool(), report["rejected"].as_u64()),
-        (Some(false), Some(2))
+        (Some(false), Some(3))
     );
     assert_eq!(report["rows"][0]["errors"][0]["column"], "award");
+    let stranger_row = report["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["student_no"] == "2023010104")
+        .unwrap();
+    assert_eq!(
+        stranger_row["errors"][0]["column"], "student_no",
+        "{report}"
+    );
     let dry: Value = upload(csv, true).await.json().await.unwrap();
     assert_eq!(
         (dry["applied"].as_bool(), dry["accepted"].as_u64()),
@@ -666,18 +737,153 @@ async fn results_are_recognised_by_form_or_file_and_overdue_work_is_visible_abov
     );
     assert_eq!(leader["hours"], 3.0);
 
-    let done: Value = send_as(
+    // A back-filled row: 2023010104 did not sign up, but was there (with a reason).
+    let backfilled = json!({"results": [
+        {"student_no": "2023010104", "attended": true, "award": "third", "award_level": "school", "role": "member",
+         "backfill_reason": "临时替补上场，主办方名单为证"}
+    ]});
+    let saved = send_as(
+        &app,
+        Method::PUT,
+        Some(&club),
+        &format!("/api/activities/{id}/results"),
+        Some(&backfilled),
+    )
+    .await;
+    assert_eq!(saved.status().as_u16(), 200);
+
+    // Ended 2026-09-30, due 2026-10-20: finalising now is a back-fill, late and with a
+    // non-participant; it needs a reason and the college's approval.
+    let finalize = format!("/api/activities/{id}/results/finalize");
+    let no_reason = send_as(&app, Method::POST, Some(&club), &finalize, None).await;
+    let body = assert_error(no_reason, 422, "validation_failed").await;
+    assert_eq!(body["field"], "reason");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("late, non_participants"),
+        "{body}"
+    );
+    let asked = send_as(
         &app,
         Method::POST,
         Some(&club),
-        &format!("/api/activities/{id}/results/finalize"),
-        None,
+        &finalize,
+        Some(&json!({"reason": "获奖名单由主办方十一月底才公布"})),
     )
-    .await
-    .json()
-    .await
-    .unwrap();
-    assert!(done["recognized_at"].is_string());
+    .await;
+    assert_eq!(asked.status().as_u16(), 202);
+    let request: Value = asked.json().await.unwrap();
+    assert_eq!(request["grounds"], json!(["late", "non_participants"]));
+    assert_eq!(request["approver_org_name"], "计算机学院团委");
+    assert_eq!(
+        (
+            request["rows"].as_u64(),
+            request["non_participant_rows"].as_u64()
+        ),
+        (Some(4), Some(1))
+    );
+    let rid = request["id"].as_i64().unwrap();
+    // Waiting: no second request, no edits, and still overdue above — marked as waiting.
+    let second = json!({"reason": "再次"});
+    let again = send_as(&app, Method::POST, Some(&club), &finalize, Some(&second)).await;
+    assert_error(again, 409, "conflict").await;
+    let edit = send_as(
+        &app,
+        Method::PUT,
+        Some(&club),
+        &format!("/api/activities/{id}/results"),
+        Some(&backfilled),
+    )
+    .await;
+    assert_error(edit, 409, "conflict").await;
+    let college = token(&app, "cs_admin").await;
+    let overdue: Value = get_as(&app, &college, "/api/recognition/overdue")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let waiting = overdue["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["activity_id"] == id)
+        .cloned();
+    assert_eq!(waiting.expect("still overdue")["awaiting_approval"], true);
+    let incoming: Value = get_as(&app, &college, "/api/recognition-requests?pending=true")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(incoming["items"][0]["id"], rid);
+    // Not the club's to approve; to a sibling college it does not exist.
+    let approve = format!("/api/recognition-requests/{rid}/approve");
+    assert_error(
+        send_as(&app, Method::POST, Some(&club), &approve, None).await,
+        403,
+        "forbidden",
+    )
+    .await;
+    assert_error(
+        send_as(
+            &app,
+            Method::POST,
+            Some(&token(&app, "em_admin").await),
+            &approve,
+            None,
+        )
+        .await,
+        404,
+        "not_found",
+    )
+    .await;
+
+    // Two approvals at once: one wins, the points are written once.
+    let empty = json!({});
+    let (one, two) = tokio::join!(
+        send_as(&app, Method::POST, Some(&college), &approve, Some(&empty)),
+        send_as(&app, Method::POST, Some(&college), &approve, Some(&empty)),
+    );
+    let mut statuses = [one.status().as_u16(), two.status().as_u16()];
+    statuses.sort();
+    assert_eq!(statuses, [200, 409]);
+    let stranger_points: Value = get_as(&app, &token(&app, "2023010104").await, "/api/me/points")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let entries: Vec<&Value> = stranger_points["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["activity_id"] == id)
+        .collect();
+    assert_eq!(entries.len(), 1, "{stranger_points}");
+    assert_eq!(entries[0]["source"], "backfill", "marked as a back-fill");
+    let leader_points: Value = get_as(&app, &token(&app, "2023010101").await, "/api/me/points")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let leader_entry = leader_points["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["activity_id"] == id)
+        .cloned()
+        .expect("the leader's points");
+    assert_eq!(
+        leader_entry["source"], "backfill",
+        "late: every row is a back-fill"
+    );
+    let admin = token(&app, "admin").await;
+    let audit: Value = get_as(&app, &admin, "/api/audit?action=results.backfill_approve")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(audit["total"], 1);
     let after = send_as(
         &app,
         Method::PUT,
@@ -1220,4 +1426,171 @@ async fn each_activity_sets_how_long_its_codes_last() {
         .await;
         assert_eq!(body["field"], field);
     }
+}
+
+#[tokio::test]
+async fn an_activity_dated_in_the_past_waits_for_the_level_above_with_its_reason() {
+    let app = demo_app().await;
+    let club = token(&app, "acm_admin").await;
+    let acm = app.org_id("acm").await;
+    // Found by testing: a club published a volunteer activity dated three months back at its
+    // own level, with nobody above seeing it.
+    let starts = Utc::now() - Duration::days(90);
+    let body = json!({
+        "organizer_id": acm, "title": "补发的志愿服务", "category": "volunteer", "credit_level": "club",
+        "starts_at": starts, "ends_at": starts + Duration::hours(4), "place": "社区服务中心",
+        "capacity": null, "registration_opens_at": starts - Duration::days(10),
+        "registration_closes_at": starts, "enrolment_mode": "first_come"
+    });
+    let created: Value = send_as(
+        &app,
+        Method::POST,
+        Some(&club),
+        "/api/activities",
+        Some(&body),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let id = created["id"].as_i64().unwrap();
+    let submitted: Value = send_as(
+        &app,
+        Method::POST,
+        Some(&club),
+        &format!("/api/activities/{id}/submit"),
+        None,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(submitted["status"], "submitted", "{submitted}");
+    let college = token(&app, "cs_admin").await;
+    let queue: Value = get_as(&app, &college, "/api/reviews")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let item = queue["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["activity"]["id"] == id)
+        .cloned()
+        .expect("in the college's queue");
+    assert_eq!(item["past_dated"], true);
+    let detail: Value = get_as(&app, &college, &format!("/api/activities/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let reason = detail["transitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["action"] == "submit")
+        .and_then(|t| t["reason"].as_str())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        reason.starts_with("dated in the past: it began"),
+        "{detail}"
+    );
+    // An activity starting in a week still publishes at once at the club's own level.
+    let soon = activity(
+        &app,
+        "lecture",
+        Utc::now() + Duration::days(7),
+        Utc::now() + Duration::days(7) + Duration::hours(2),
+    )
+    .await;
+    assert!(soon > id);
+}
+
+#[tokio::test]
+async fn results_into_a_term_that_has_ended_are_a_back_fill() {
+    let app = demo_app().await;
+    let club = token(&app, "acm_admin").await;
+    // A lecture (no recognition deadline) of the spring term 2025-2026-2, which has ended.
+    let ended = chrono_tz::Asia::Shanghai
+        .with_ymd_and_hms(2026, 5, 20, 18, 0, 0)
+        .unwrap()
+        .with_timezone(&Utc);
+    let id = activity(&app, "lecture", ended - Duration::hours(2), ended).await;
+    participants(&app, id, &["2023010101"]).await;
+    let saved = send_as(
+        &app,
+        Method::PUT,
+        Some(&club),
+        &format!("/api/activities/{id}/results"),
+        Some(&json!({"results": [{"student_no": "2023010101", "attended": true}]})),
+    )
+    .await;
+    assert_eq!(saved.status().as_u16(), 200);
+    let reason = json!({"reason": "讲座记录遗漏"});
+    let asked = send_as(
+        &app,
+        Method::POST,
+        Some(&club),
+        &format!("/api/activities/{id}/results/finalize"),
+        Some(&reason),
+    )
+    .await;
+    assert_eq!(asked.status().as_u16(), 202);
+    let request: Value = asked.json().await.unwrap();
+    assert_eq!(request["grounds"], json!(["ended_term"]));
+    // Rejected with a reason: nothing is recognised, the organiser may ask again.
+    let college = token(&app, "cs_admin").await;
+    let rid = request["id"].as_i64().unwrap();
+    let no_reason = send_as(
+        &app,
+        Method::POST,
+        Some(&college),
+        &format!("/api/recognition-requests/{rid}/reject"),
+        Some(&json!({})),
+    )
+    .await;
+    assert_error(no_reason, 422, "validation_failed").await;
+    let rejected: Value = send_as(
+        &app,
+        Method::POST,
+        Some(&college),
+        &format!("/api/recognition-requests/{rid}/reject"),
+        Some(&json!({"reason": "请附签到表"})),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(rejected["status"], "rejected");
+    assert_eq!(rejected["decision_reason"], "请附签到表");
+    let points: Value = get_as(&app, &token(&app, "2023010101").await, "/api/me/points")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        points["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["activity_id"] != id),
+        "nothing recognised"
+    );
+    let outgoing: Value = get_as(&app, &club, "/api/recognition-requests?scope=outgoing")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(outgoing["items"][0]["status"], "rejected");
+    let again = send_as(
+        &app,
+        Method::POST,
+        Some(&club),
+        &format!("/api/activities/{id}/results/finalize"),
+        Some(&reason),
+    )
+    .await;
+    assert_eq!(again.status().as_u16(), 202, "asked again");
 }

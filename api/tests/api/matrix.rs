@@ -287,8 +287,12 @@ static MATRIX: &[Row] = &[
     ("GET /api/activities/{id}/results",                        PUB, [401, 403, 403, 200, 200, 403, 403, 403]),
     ("PUT /api/activities/{id}/results",                        PUB, [401, 403, 403, 200, 200, 403, 403, 403]),
     ("POST /api/activities/{id}/results/upload",                PUB, [401, 403, 403, 200, 200, 403, 403, 403]),
-    ("POST /api/activities/{id}/results/finalize",              PUB, [401, 403, 403, 200, 200, 403, 403, 403]),
+    ("POST /api/activities/{id}/results/finalize",              PUB, [401, 403, 403, 202, 202, 403, 403, 403]),
     ("GET /api/recognition/overdue",                            PUB, [401, 403, 403, 200, 200, 200, 200, 200]),
+    ("GET /api/recognition-requests",                           PUB, [401, 403, 403, 200, 200, 200, 200, 403]),
+    // cs's own request waits for the committee; the club's for cs; em's and tw's are not cs's.
+    ("POST /api/recognition-requests/{id}/approve",             PUB, [401, 403, 403, 403, 200, 404, 404, 403]),
+    ("POST /api/recognition-requests/{id}/reject",              PUB, [401, 403, 403, 403, 200, 404, 404, 403]),
     // Points
     ("GET /api/me/points",                                      PUB, [401, 200, 200, 403, 403, 403, 403, 403]),
     ("GET /api/students/{id}/points",                           PUB, [401, 200, 404, 200, 404, 404, 404, 403]),
@@ -651,12 +655,26 @@ impl World {
                     None,
                 )
                 .await;
-            let expected = if shape == Shape::Submitted && org != Org::Tw {
+            // An ended activity is dated in the past: the level above approves it first.
+            let past = shape == Shape::Ended;
+            let expected = if (shape == Shape::Submitted || past) && org != Org::Tw {
                 "submitted"
             } else {
                 "published"
             };
             assert_eq!(submitted["status"], expected, "setup: {submitted}");
+            if past && org != Org::Tw {
+                let parent = if org == Org::Acm { "cs_admin" } else { "admin" };
+                let approved = self
+                    .ok(
+                        parent,
+                        Method::POST,
+                        &format!("/api/activities/{id}/approve"),
+                        Some(&json!({})),
+                    )
+                    .await;
+                assert_eq!(approved["status"], "published", "setup: {approved}");
+            }
         }
         id
     }
@@ -686,6 +704,31 @@ impl World {
         .await["id"]
             .as_i64()
             .expect("a request id")
+    }
+
+    /// A recognition back-fill of `org`: results naming a student who did not take part,
+    /// finalised with a reason.
+    async fn recognition_backfill(&self, org: Org) -> i64 {
+        let activity = self.activity(org, Shape::Ended).await;
+        self.ok(
+            org.main(),
+            Method::PUT,
+            &format!("/api/activities/{activity}/results"),
+            Some(
+                &json!({"results": [{"student_no": "2023010103", "attended": true,
+                "backfill_reason": "现场替补"}]}),
+            ),
+        )
+        .await;
+        self.ok(
+            org.main(),
+            Method::POST,
+            &format!("/api/activities/{activity}/results/finalize"),
+            Some(&json!({"reason": "名单晚到"})),
+        )
+        .await["id"]
+            .as_i64()
+            .expect("a recognition request id")
     }
 
     /// A staff import's preview by `org`'s main account, one new instructor of `org`.
@@ -1282,6 +1325,23 @@ async fn request(w: &World, key: &str, caller: Caller, sub: SubAccount) -> Optio
                 )
             }
         }
+        "GET /api/recognition-requests" => ("/api/recognition-requests".into(), Empty),
+        "POST /api/recognition-requests/{id}/approve"
+        | "POST /api/recognition-requests/{id}/reject" => {
+            let org = if caller == Caller::Sub { Org::Acm } else { org };
+            let request = w.recognition_backfill(org).await;
+            if key.ends_with("approve") {
+                (
+                    format!("/api/recognition-requests/{request}/approve"),
+                    Empty,
+                )
+            } else {
+                (
+                    format!("/api/recognition-requests/{request}/reject"),
+                    Json(json!({"reason": "证据不足"})),
+                )
+            }
+        }
         "GET /api/activities/{id}/results" => {
             (format!("/api/activities/{}/results", target.ended), Empty)
         }
@@ -1297,10 +1357,11 @@ async fn request(w: &World, key: &str, caller: Caller, sub: SubAccount) -> Optio
             Raw("text/csv", "学号,是否出勤\n2023010101,是\n".into()),
         ),
         "POST /api/activities/{id}/results/finalize" => {
+            // Ended 20 days ago, past its deadline: a back-fill, filed for the level above.
             let activity = w.activity(org, Shape::Ended).await;
             (
                 format!("/api/activities/{activity}/results/finalize"),
-                Empty,
+                Json(json!({"reason": "名单晚到"})),
             )
         }
         "GET /api/recognition/overdue" => ("/api/recognition/overdue".into(), Empty),

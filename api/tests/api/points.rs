@@ -3,7 +3,7 @@
 //! version; the leaderboard; the students behind the requirement; who may see and do what.
 
 use crate::{
-    attendance::activity,
+    attendance::{activity, participants},
     auth::{demo_app, get_as, send_as, token},
     helpers::{TestApp, assert_error},
 };
@@ -14,15 +14,32 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use shared::rules::RuleSet;
 
-/// A competition of 程序设计协会 that ended on 2026-11-20 (term 2026-2027-1), its results
-/// recorded and finalised.
+/// The end of a competition that can still be recognised on time: yesterday at 18:00 in
+/// Shanghai (term 2026-2027-1).
+pub(crate) fn recently_ended() -> chrono::DateTime<Utc> {
+    let yesterday = Utc::now()
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .date_naive()
+        - chrono::Days::new(1);
+    chrono_tz::Asia::Shanghai
+        .from_local_datetime(&yesterday.and_hms_opt(18, 0, 0).unwrap())
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+/// A competition of 程序设计协会 that ended yesterday, the students of its results signed up,
+/// its results recorded and finalised.
 pub(crate) async fn recognised_competition(app: &TestApp, results: Value) -> i64 {
     let club = token(app, "acm_admin").await;
-    let ended = chrono_tz::Asia::Shanghai
-        .with_ymd_and_hms(2026, 11, 20, 18, 0, 0)
-        .unwrap()
-        .with_timezone(&Utc);
+    let ended = recently_ended();
     let id = activity(app, "competition", ended - Duration::hours(3), ended).await;
+    let named: Vec<&str> = results
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["student_no"].as_str())
+        .collect();
+    participants(app, id, &named).await;
     let saved = send_as(
         app,
         Method::PUT,
@@ -679,13 +696,23 @@ struct RaceOutcome {
 async fn a_results_edit_racing_the_finalisation_is_refused_or_recognised() {
     let app = demo_app().await;
     let club = token(&app, "acm_admin").await;
-    let ended = chrono_tz::Asia::Shanghai
-        .with_ymd_and_hms(2026, 11, 20, 18, 0, 0)
-        .unwrap()
-        .with_timezone(&Utc);
+    let ended = recently_ended();
     let row = |no: &str| json!({"student_no": no, "attended": true, "award": "first", "award_level": "school", "role": "member"});
     for round in 0..8 {
         let id = activity(&app, "competition", ended - Duration::hours(3), ended).await;
+        participants(
+            &app,
+            id,
+            &[
+                "2023010101",
+                "2023010102",
+                "2023010103",
+                "2023010104",
+                "2023010105",
+                "2023010106",
+            ],
+        )
+        .await;
         let path = format!("/api/activities/{id}/results");
         let first = json!({"results": [row("2023010101")]});
         let saved = send_as(&app, Method::PUT, Some(&club), &path, Some(&first)).await;

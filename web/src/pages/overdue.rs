@@ -46,6 +46,7 @@ pub fn OverduePage() -> impl IntoView {
                         <DataTable columns=vec![("活动", "Activity"), ("组织者", "Organiser"), ("结束", "Ended"), ("截止", "Due"), ("逾期", "Late by"), ("", "")] testid="overdue">
                             {found.items.into_iter().map(|item| {
                                 let late = item.working_days_overdue;
+                                let awaiting = item.awaiting_approval;
                                 view! {
                                     <tr>
                                         <Cell zh="活动" en="Activity" class="cell-title">{item.title.clone()}</Cell>
@@ -57,6 +58,7 @@ pub fn OverduePage() -> impl IntoView {
                                                 Locale::Zh => format!("{late} 个工作日"),
                                                 Locale::En => format!("{late} working days"),
                                             }}</span>
+                                            {awaiting.then(|| view! { <span class="badge badge-warn" data-testid="overdue-awaiting">{move || i18n.t("补录待审批", "Awaiting approval")}</span> })}
                                         </Cell>
                                         <Cell zh="" en="">
                                             <A href=format!("/manage/activities/{}/results", item.activity_id) attr:class="btn btn-small">{move || i18n.t("去认定", "Recognise")}</A>

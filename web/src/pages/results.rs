@@ -45,6 +45,8 @@ struct Row {
     note: RwSignal<String>,
     /// Rows sharing it with other results of the student count once, at the highest.
     achievement: RwSignal<String>,
+    /// Why a student who neither signed up nor checked in is recognised (补录原因).
+    backfill_reason: RwSignal<String>,
     /// The server's objection: (field, message).
     server_error: RwSignal<Option<(String, String)>>,
 }
@@ -91,6 +93,11 @@ impl Row {
                     .and_then(|r| r.achievement.clone())
                     .unwrap_or_default(),
             ),
+            backfill_reason: RwSignal::new(
+                result
+                    .and_then(|r| r.backfill_reason.clone())
+                    .unwrap_or_default(),
+            ),
             server_error: RwSignal::new(None),
         }
     }
@@ -114,6 +121,7 @@ impl Row {
             award_level: AwardLevel::parse(&self.level.get()),
             note: some(self.note.get()),
             achievement: some(self.achievement.get()).map(|a| a.trim().to_owned()),
+            backfill_reason: some(self.backfill_reason.get()).map(|r| r.trim().to_owned()),
         };
         input
             .validate(index)
@@ -280,11 +288,26 @@ pub fn ResultsPage() -> impl IntoView {
             },
         }
     });
-    let finalize = Action::new_local(move |_: &()| async move {
-        server_error.set(None);
-        match api::finalize_results(id).await {
-            Ok(d) => deadlines.set(Some(Ok(d))),
-            Err(e) => server_error.set(Some(e)),
+    // A finalisation that is a back-fill: the server's grounds, then the request filed.
+    let backfill = RwSignal::new(None::<String>);
+    let backfill_reason = RwSignal::new(String::new());
+    let requested = RwSignal::new(None::<shared::attendance::RecognitionRequest>);
+    let finalize = Action::new_local(move |reason: &Option<String>| {
+        let reason = reason.clone();
+        async move {
+            server_error.set(None);
+            match api::finalize_results(id, reason).await {
+                Ok(api::Finalised::Recognised(d)) => {
+                    backfill.set(None);
+                    deadlines.set(Some(Ok(d)));
+                }
+                Ok(api::Finalised::Requested(request)) => {
+                    backfill.set(None);
+                    requested.set(Some(request));
+                }
+                Err(e) if e.field.as_deref() == Some("reason") => backfill.set(Some(e.message)),
+                Err(e) => server_error.set(Some(e)),
+            }
         }
     });
     let ask_finalize = move |_| {
@@ -292,9 +315,10 @@ pub fn ResultsPage() -> impl IntoView {
             .and_then(|w| w.confirm_with_message(i18n.t("完成认定后不能再修改成绩（更正须走补录）。确定吗？", "After finalising, results cannot change (corrections need a back-fill). Finalise?")).ok())
             .unwrap_or(false);
         if sure {
-            finalize.dispatch(());
+            finalize.dispatch(None);
         }
     };
+    let reason_ok = move || backfill_reason.with(|r| (1..=500).contains(&r.trim().chars().count()));
 
     view! {
         <ActivityHead id=id activity=activity current="results" />
@@ -318,19 +342,44 @@ pub fn ResultsPage() -> impl IntoView {
                     <p class="empty muted" data-testid="results-empty">{move || i18n.t("还没有签到记录。学生签到后会出现在这里，也可以直接上传成绩表。", "No check-ins yet. Students appear here once they check in; or upload a results sheet.")}</p>
                 }.into_any(),
                 Some(Ok(list)) => view! {
-                    <DataTable columns=vec![("学号", "Student no."), ("姓名", "Name"), ("预计积分（原始）", "Est. raw points"), ("出勤", "Attended"), ("时长", "Hours"), ("角色", "Role"), ("奖项", "Award"), ("级别", "Level"), ("同一成果", "Same achievement"), ("备注", "Note")] testid="results-grid">
+                    <DataTable columns=vec![("学号", "Student no."), ("姓名", "Name"), ("预计积分（原始）", "Est. raw points"), ("出勤", "Attended"), ("时长", "Hours"), ("角色", "Role"), ("奖项", "Award"), ("级别", "Level"), ("同一成果", "Same achievement"), ("备注", "Note"), ("补录原因", "Back-fill reason")] testid="results-grid">
                         {list.into_iter().enumerate().map(|(index, row)| view! { <ResultRow row=row index=index locked=Signal::derive(finalised) basis=basis /> }).collect_view()}
                     </DataTable>
                 }.into_any(),
             }}
             {move || server_error.get().map(|e| view! { <p class="notice notice-error" role="alert" data-testid="results-error">{error_text(i18n, &e)}</p> })}
+            {move || backfill.get().map(|grounds| view! {
+                <form class="panel notice" data-testid="results-backfill" on:submit=move |ev| {
+                    ev.prevent_default();
+                    if reason_ok() { finalize.dispatch(Some(backfill_reason.get_untracked().trim().to_owned())); }
+                }>
+                    <p><strong>{move || i18n.t("此次认定属于补录，须由上级组织审批。", "Finalising now is a back-fill: the organisation above approves it.")}</strong></p>
+                    <p class="muted small">{move || grounds_text(i18n, &grounds)}</p>
+                    <label class="field">
+                        <span class="field-label">{move || i18n.t("补录理由（必填，最多 500 字）", "Why (required, at most 500 characters)")}</span>
+                        <textarea rows="3" data-testid="results-backfill-reason" prop:value=backfill_reason
+                            on:input=move |ev| backfill_reason.set(event_target_value(&ev))></textarea>
+                    </label>
+                    <button class="btn btn-primary" type="submit" data-testid="results-backfill-submit" disabled=move || !reason_ok() || finalize.pending().get()>
+                        {move || i18n.t("提交上级审批", "Send for approval")}
+                    </button>
+                </form>
+            })}
+            {move || requested.get().map(|request| view! {
+                <p class="notice" role="status" data-testid="results-requested">
+                    {move || match i18n.locale() {
+                        Locale::Zh => format!("已提交{}审批，批准后计入积分（标记为补录）。", request.approver_org_name),
+                        Locale::En => format!("Sent to {} for approval; the points are written, marked back-fill, once approved.", request.approver_org_name),
+                    }}
+                </p>
+            })}
             <div class="actions sticky-actions">
                 <button class="btn btn-primary" data-testid="results-save"
                     disabled=move || { finalised() || problems() > 0 || save.pending().get() || !has_rows() }
                     on:click=move |_| { save.dispatch(()); }>
                     {move || i18n.t("保存", "Save")}
                 </button>
-                <button class="btn" data-testid="results-finalize" disabled=move || finalised() || finalize.pending().get() on:click=ask_finalize>
+                <button class="btn" data-testid="results-finalize" disabled=move || finalised() || requested.with(Option::is_some) || finalize.pending().get() on:click=ask_finalize>
                     {move || i18n.t("完成认定", "Finalise")}
                 </button>
                 {move || (problems() > 0).then(|| view! {
@@ -349,6 +398,27 @@ pub fn ResultsPage() -> impl IntoView {
         </section>
     }
     .into_any()
+}
+
+/// The grounds the server named (`late`, `ended_term`, `non_participants`), in words.
+fn grounds_text(i18n: I18n, message: &str) -> String {
+    let mut parts = Vec::new();
+    if message.contains("late") {
+        parts.push(i18n.t("已过认定期限", "past the recognition deadline"));
+    }
+    if message.contains("ended_term") {
+        parts.push(i18n.t(
+            "积分将计入已结束的学期",
+            "the points go into a term that has ended",
+        ));
+    }
+    if message.contains("non_participants") {
+        parts.push(i18n.t(
+            "名单中有未报名且未签到的学生",
+            "some rows name students who neither signed up nor checked in",
+        ));
+    }
+    parts.join(i18n.t("；", "; "))
 }
 
 /// The recognition deadline and the working days left (red when overdue).
@@ -424,6 +494,7 @@ fn ResultRow(
         level,
         note,
         achievement,
+        backfill_reason,
         ..
     } = row;
     let options = |values: Vec<(&'static str, &'static str)>, current: RwSignal<String>| {
@@ -488,6 +559,19 @@ fn ResultRow(
                 <input class="cell-input" data-testid="result-note" prop:value=note disabled=locked aria-invalid=invalid("note")
                     on:input=move |ev| { note.set(event_target_value(&ev)); edited(); } />
                 <span class="field-error">{error_on("note")}</span>
+            </Cell>
+            <Cell zh="补录原因" en="Back-fill reason">
+                {if checked_in {
+                    view! { <span class="muted">"—"</span> }.into_any()
+                } else {
+                    view! {
+                        <input class="cell-input" data-testid="result-backfill" prop:value=backfill_reason disabled=locked
+                            aria-invalid=move || (error_on("backfill_reason")().is_some() || error_on("student_no")().is_some()).to_string()
+                            placeholder=move || i18n.t("未报名且未签到时必填", "Needed without sign-up or check-in")
+                            on:input=move |ev| { backfill_reason.set(event_target_value(&ev)); edited(); } />
+                        <span class="field-error">{error_on("backfill_reason")}{error_on("student_no")}</span>
+                    }.into_any()
+                }}
             </Cell>
         </tr>
     }

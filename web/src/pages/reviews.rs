@@ -70,6 +70,7 @@ fn ReviewCard(item: ReviewItem, decided: Callback<()>) -> impl IntoView {
     let (starts_at, ends_at) = (a.starts_at, a.ends_at);
     let waited = item.waiting_seconds;
     let submitted_at = item.submitted_at;
+    let past_dated = item.past_dated;
     let level = a.credit_level;
     let rejecting = RwSignal::new(false);
     let reason = RwSignal::new(String::new());
@@ -105,6 +106,12 @@ fn ReviewCard(item: ReviewItem, decided: Callback<()>) -> impl IntoView {
                 </span>
             </div>
             <h2 class="activity-title"><A href=format!("/activities/{id}") attr:data-testid="review-open">{a.title.clone()}</A></h2>
+            {past_dated.then(|| view! {
+                <p class="notice small" data-testid="review-past-dated">{move || i18n.t(
+                    "补发活动：提交时活动已开始一小时以上，学生无法事先报名。请核实后再通过。",
+                    "Dated in the past: it began over an hour before it was submitted, so nobody could sign up beforehand. Check before approving.",
+                )}</p>
+            })}
             <p class="activity-line"><span class="line-icon" aria-hidden="true">"⚑"</span>{a.organizer.name.clone()}</p>
             <p class="activity-line"><span class="line-icon" aria-hidden="true">"◷"</span>{move || format::span(i18n.locale(), starts_at, ends_at)}</p>
             <p class="activity-line"><span class="line-icon" aria-hidden="true">"◎"</span>{a.place.clone()}</p>

@@ -1,0 +1,2 @@
+DROP TABLE recognition_requests;
+ALTER TABLE results DROP COLUMN backfill_reason;
