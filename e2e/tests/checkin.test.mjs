@@ -220,7 +220,11 @@ test('after the make-up window: back-fill approved above, then results recognise
     registration_closes_at: '2026-09-29T00:00:00Z',
     enrolment_mode: 'first_come',
   });
-  await api('POST', `/api/activities/${created.id}/submit`, club);
+  const submitted = await api('POST', `/api/activities/${created.id}/submit`, club);
+  // Dated in the past: it waits for the college, which approves it.
+  assert.equal(submitted.status, 'submitted');
+  const approved = await api('POST', `/api/activities/${created.id}/approve`, await apiToken('cs_admin'), {});
+  assert.equal(approved.status, 'published');
   const id = created.id;
 
   const organiser = await newPage(browser, PHONE);
@@ -257,13 +261,23 @@ test('after the make-up window: back-fill approved above, then results recognise
     await organiser.locator(tid('results-save')).click();
     await organiser.locator(tid('results-saved')).waitFor({ timeout: 15_000 });
     await organiser.locator(tid('results-finalize')).click();
-    // The button is disabled while the request runs too: wait for the finalisation itself
-    // (it writes the points ledger, so it takes a moment), then for the page to show it.
+    // Past its deadline (2026-10-20), finalising is a back-fill: a reason, then the college.
+    await organiser.locator(tid('results-backfill')).waitFor({ timeout: 15_000 });
+    await organiser.locator(tid('results-backfill-reason')).fill('获奖名单由主办方十一月底才公布');
+    await organiser.locator(tid('results-backfill-submit')).click();
+    await organiser.locator(tid('results-requested')).waitFor({ timeout: 15_000 });
+    await screenshot(organiser, 'results-backfill-requested-phone.png');
+    await college.goto(`${baseUrl}/manage/requests`);
+    const recognition = college.locator(tid('recognition')).filter({ hasText: '程序设计竞赛（补录）' }).first();
+    await recognition.waitFor({ timeout: 15_000 });
+    await screenshot(college, 'recognition-request-phone.png');
+    await recognition.locator(tid('recognition-approve')).click();
     for (let i = 0; i < 150; i++) {
       const d = await api('GET', `/api/activities/${id}/deadlines`, club);
       if (d.recognized_at) break;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
+    await organiser.reload();
     await organiser.waitForFunction(
       (sel) => document.querySelector(sel)?.disabled === true,
       tid('results-finalize'),
