@@ -131,7 +131,7 @@ pub struct CalendarDayInput {
 /// date had. The school admin's (the root organisation with `manage_accounts`).
 #[utoipa::path(
     tag = "calendar",
-    params(("date" = String, Path, description = "The date, YYYY-MM-DD")),
+    params(("date" = chrono::NaiveDate, Path, description = "The date, YYYY-MM-DD")),
     request_body = CalendarDayInput,
     responses(
         (status = 200, description = "The exception", body = CalendarDay),
@@ -184,7 +184,7 @@ pub async fn put_day(
 /// The date follows the ordinary week again. The school admin's.
 #[utoipa::path(
     tag = "calendar",
-    params(("date" = String, Path, description = "The date, YYYY-MM-DD")),
+    params(("date" = chrono::NaiveDate, Path, description = "The date, YYYY-MM-DD")),
     responses(
         (status = 204, description = "Removed"),
         (status = 403, description = "Not the school admin", body = ApiError),

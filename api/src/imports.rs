@@ -1,5 +1,5 @@
 //! Bulk import of students and staff (批量导入) from a spreadsheet, in two steps:
-//! `POST /api/imports/{kind}` reads the file and stores a preview — what each row would do, or
+//! `POST /api/imports/{kind}/previews` reads the file and stores a preview — what each row would do, or
 //! why it cannot — and `POST /api/imports/{id}/confirm` applies it, all rows in one
 //! transaction. `GET /api/imports/{kind}/template.csv` hands out a file to fill in.
 
@@ -672,7 +672,7 @@ fn clean_file_name(given: Option<&str>, kind: ImportKind, format: Format) -> Str
     ),
     security(("bearer" = [])),
 )]
-#[post("/{kind}")]
+#[post("/{kind}/previews")]
 pub async fn preview_import(
     state: web::Data<AppState>,
     actor: Actor,

@@ -72,6 +72,10 @@ pub struct AppState {
     /// PDFs rendered at once: one per core. Rendering is CPU-bound, so more at a time only
     /// queue on the cores, each holding its own working set (font subsets, page streams).
     pub pdf_renders: tokio::sync::Semaphore,
+    /// Turns of batch prints at the render slots: one fewer than the slots (when there are
+    /// two or more), so that a student's or an organiser's single PDF never waits for a
+    /// queue of batches.
+    pub batch_turns: tokio::sync::Semaphore,
 }
 
 /// The OpenAPI document, serialised once.
@@ -119,6 +123,10 @@ impl Application {
             ),
             pdf_renders: tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
+            ),
+            batch_turns: tokio::sync::Semaphore::new(
+                std::thread::available_parallelism()
+                    .map_or(1, |n| n.get().saturating_sub(1).max(1)),
             ),
             pdf: match pdf::PdfFonts::load() {
                 Ok(fonts) => Some(fonts),

@@ -51,7 +51,13 @@ pub async fn middleware(
             )
             .into());
         }
-        req.set_payload(Payload::from(body.freeze()));
+        // JSON Schema counts 3.0 as an integer: so does the server (serde would refuse it for
+        // an integer field, while any float field takes 3 as well).
+        let body = match integral_floats_as_integers(&body) {
+            Some(rewritten) => web::Bytes::from(rewritten),
+            None => body.freeze(),
+        };
+        req.set_payload(Payload::from(body));
     }
     next.call(req).await
 }
@@ -87,6 +93,78 @@ fn nul_in_json(body: &[u8]) -> Option<String> {
     }
     let value: Value = serde_json::from_slice(body).ok()?;
     find_nul(&value, String::new())
+}
+
+/// The body with every whole number written as a float (`1613.0`, `1.6e3`) written as an
+/// integer, when it has any; `None` when there is nothing to rewrite. Read from the text, not
+/// through `f64`: `2146804915550917.0` is the integer it says, though no `f64` is.
+fn integral_floats_as_integers(body: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(body.len());
+    let mut changed = false;
+    let (mut i, mut in_string, mut escaped) = (0, false, false);
+    while i < body.len() {
+        let byte = body[i];
+        if in_string {
+            out.push(byte);
+            match (escaped, byte) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            i += 1;
+            continue;
+        }
+        if byte == b'"' {
+            in_string = true;
+            out.push(byte);
+            i += 1;
+            continue;
+        }
+        if byte == b'-' || byte.is_ascii_digit() {
+            let start = i;
+            while i < body.len()
+                && matches!(body[i], b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E')
+            {
+                i += 1;
+            }
+            let token = &body[start..i];
+            match whole(token) {
+                Some(integer) => {
+                    out.extend_from_slice(integer.as_bytes());
+                    changed = true;
+                }
+                None => out.extend_from_slice(token),
+            }
+            continue;
+        }
+        out.push(byte);
+        i += 1;
+    }
+    changed.then_some(out)
+}
+
+/// The integer a number token writes as a float, if it is whole: `12.00` → `12`, `1.5e2` →
+/// `150` (exponents through `f64`, within ±2⁵³); `None` for an integer token or a fraction.
+fn whole(token: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(token).ok()?;
+    if !text.contains(['.', 'e', 'E']) {
+        return None;
+    }
+    if let Some((integer, fraction)) = text.split_once('.')
+        && !fraction.is_empty()
+        && fraction.bytes().all(|b| b == b'0')
+        && !integer.is_empty()
+        && integer
+            .trim_start_matches('-')
+            .bytes()
+            .all(|b| b.is_ascii_digit())
+    {
+        return Some(integer.to_owned());
+    }
+    let value: f64 = text.parse().ok()?;
+    (value.fract() == 0.0 && value.abs() < 9_007_199_254_740_992.0)
+        .then(|| format!("{}", value as i64))
 }
 
 fn find_nul(value: &Value, path: String) -> Option<String> {
@@ -145,6 +223,37 @@ mod tests {
         assert!(refusal("/api/verify/SCT%00", "").is_some());
         assert!(refusal("/api/organizations", "q=%E8%AE%A1%E7%AE%97&page=2").is_none());
         assert!(refusal("/api/organizations", "q=100%25").is_none());
+    }
+
+    #[test]
+    fn whole_numbers_written_as_floats_become_integers() {
+        let rewrite = |body: &str| {
+            integral_floats_as_integers(body.as_bytes()).map(|b| String::from_utf8(b).unwrap())
+        };
+        assert_eq!(
+            rewrite(r#"{"working_days": 1613.0, "start": "2026-11-30"}"#).as_deref(),
+            Some(r#"{"working_days": 1613, "start": "2026-11-30"}"#)
+        );
+        assert_eq!(
+            rewrite(r#"{"hours":[2.5,1e2,-3.00]}"#).as_deref(),
+            Some(r#"{"hours":[2.5,100,-3]}"#)
+        );
+        assert_eq!(
+            rewrite(r#"{"total":-2146804915550917.0}"#).as_deref(),
+            Some(r#"{"total":-2146804915550917}"#),
+            "exactly, beyond what an f64 holds"
+        );
+        assert_eq!(rewrite(r#"{"hours":2.5}"#), None, "a real fraction stays");
+        assert_eq!(
+            rewrite(r#"{"n":3,"title":"v2.0 \"1.0\""}"#),
+            None,
+            "strings are text"
+        );
+        assert_eq!(
+            rewrite(r#"{"big":1e300}"#),
+            None,
+            "beyond 2^53 stays a float"
+        );
     }
 
     #[test]

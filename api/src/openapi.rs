@@ -74,7 +74,155 @@ pub fn document() -> Document {
         .service(scope::scope("/api").configure(routes::api))
         .split_for_parts();
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    common_answers(&mut doc);
     doc
+}
+
+/// Bounds a derive cannot state: the inner rows of the rules' competition table (4 × 4).
+fn nested_bounds(doc: &mut Document) {
+    use utoipa::openapi::schema::ArrayItems;
+    use utoipa::openapi::{RefOr, Schema};
+    let Some(RefOr::T(Schema::Object(rules))) = doc
+        .components
+        .as_mut()
+        .and_then(|c| c.schemas.get_mut("RuleSet"))
+    else {
+        panic!("the RuleSet schema is in the document");
+    };
+    if let Some(RefOr::T(Schema::Array(table))) = rules.properties.get_mut("competition")
+        && let ArrayItems::RefOrSchema(row) = &mut table.items
+        && let RefOr::T(Schema::Array(row)) = row.as_mut()
+    {
+        row.min_items = Some(4);
+        row.max_items = Some(4);
+    }
+}
+
+/// What every operation can answer besides its own outcomes, added where the operation does not
+/// say it already: the answers of the extractors and middleware that stand before every handler
+/// (a malformed path, query or body, a NUL character, the body's size and type), of the bearer
+/// token (401, 403), of a path naming nothing the caller may see (404), of the domain rules on a
+/// body (422), and of an unreachable database (503). And the paging parameters' bounds, which
+/// `PageRequest` enforces. So a client generated from the document knows every status.
+fn common_answers(doc: &mut Document) {
+    nested_bounds(doc);
+    use utoipa::openapi::{
+        ContentBuilder, KnownFormat, ObjectBuilder, Ref, RefOr, ResponseBuilder, SchemaFormat,
+        Type, path::ParameterIn,
+    };
+    let error = |description: &str| {
+        RefOr::T(
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ApiError")))
+                        .build(),
+                )
+                .build(),
+        )
+    };
+    let bounded = |min: i64, max: i64| {
+        RefOr::T(
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int32)))
+                .minimum(Some(min))
+                .maximum(Some(max))
+                .into(),
+        )
+    };
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let api = path.starts_with("/api/");
+        for operation in [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let parameters = operation.parameters.as_deref().unwrap_or_default();
+            let in_path = parameters
+                .iter()
+                .any(|p| matches!(p.parameter_in, ParameterIn::Path));
+            let in_query = parameters
+                .iter()
+                .any(|p| matches!(p.parameter_in, ParameterIn::Query));
+            let body = operation.request_body.as_ref();
+            let json_body = body.is_some_and(|b| b.content.contains_key("application/json"));
+            let bearer = operation.security.as_ref().is_some_and(|requirements| {
+                serde_json::to_value(requirements)
+                    .map(|v| v.to_string().contains("\"bearer\""))
+                    .unwrap_or(false)
+            });
+            let mut add = |status: &str, applies: bool, description: &str| {
+                if applies && !operation.responses.responses.contains_key(status) {
+                    operation
+                        .responses
+                        .responses
+                        .insert(status.to_owned(), error(description));
+                }
+            };
+            add(
+                "400",
+                in_path || in_query || json_body,
+                "A malformed path or query parameter or JSON body (`invalid_path`, `invalid_query`, `malformed_json`), or a NUL character in one; `field` names it",
+            );
+            add(
+                "401",
+                bearer,
+                "Not signed in, or the access token is invalid, expired or of an ended session (`unauthenticated`, `invalid_token`, `token_expired`, `session_ended`)",
+            );
+            add(
+                "403",
+                bearer,
+                "Not allowed: a permission or role is missing, the account is disabled, or its password must be changed first (`forbidden`, `account_disabled`, `password_change_required`)",
+            );
+            add(
+                "404",
+                in_path || in_query || body.is_some(),
+                "Nothing by an identifier given (in the path, the query or the body) that the caller may see (`not_found`)",
+            );
+            add(
+                "413",
+                body.is_some(),
+                "The body is larger than the endpoint accepts (`payload_too_large`)",
+            );
+            add(
+                "415",
+                json_body,
+                "The body is not sent as `application/json` (`unsupported_media_type`)",
+            );
+            add(
+                "422",
+                body.is_some() || in_query,
+                "A value the rules refuse (`validation_failed`); `field` names it",
+            );
+            add(
+                "503",
+                api,
+                "The database cannot be reached (`database_unavailable`): retry after `Retry-After` seconds",
+            );
+            for parameter in operation.parameters.iter_mut().flatten() {
+                if !matches!(parameter.parameter_in, ParameterIn::Query) {
+                    continue;
+                }
+                match parameter.name.as_str() {
+                    "page" => {
+                        parameter.schema = Some(bounded(1, i64::from(shared::page::MAX_PAGE)))
+                    }
+                    "per_page" => {
+                        parameter.schema = Some(bounded(1, i64::from(shared::page::MAX_PER_PAGE)))
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
 }
 
 /// The document as committed: pretty JSON with a final newline.

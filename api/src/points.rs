@@ -739,6 +739,7 @@ pub async fn behind(
 #[into_params(parameter_in = Query)]
 pub struct LeaderboardQuery {
     /// `college`: the signed-in student's own college (when `college_id` is not given).
+    #[param(pattern = "^(school|college)$")]
     pub scope: Option<String>,
     /// Only this college (organisation id).
     pub college_id: Option<i64>,

@@ -138,6 +138,8 @@ fn offending(files: &[PathBuf], forbidden: &[&str]) -> Vec<String> {
     for file in files {
         let text = std::fs::read_to_string(file).unwrap();
         for (line, code) in code_lines(&text) {
+            // The OpenAPI document's schemas are not the database's.
+            let code = code.replace("openapi::schema::", "openapi::");
             for pattern in forbidden {
                 if code.contains(pattern) {
                     found.push(format!("{}:{line}: `{pattern}`", relative(file)));

@@ -51,7 +51,7 @@ pub struct CheckinRequest {
     /// student); 8–64 characters of letters, digits, `-` and `_`. Stored only as a hash.
     #[cfg_attr(
         feature = "openapi",
-        schema(min_length = 8, max_length = 64, pattern = "^[A-Za-z0-9_-]{8,64}$")
+        schema(value_type = String, required = true, min_length = 8, max_length = 64, pattern = "^[A-Za-z0-9_-]{8,64}$")
     )]
     pub device_id: Option<String>,
     /// The receipt `POST /api/checkin/receipts` gave this phone for this code when the scan
@@ -73,7 +73,7 @@ pub struct ReceiptRequest {
     pub token: String,
     #[cfg_attr(
         feature = "openapi",
-        schema(min_length = 8, max_length = 64, pattern = "^[A-Za-z0-9_-]{8,64}$")
+        schema(value_type = String, required = true, min_length = 8, max_length = 64, pattern = "^[A-Za-z0-9_-]{8,64}$")
     )]
     pub device_id: Option<String>,
 }

@@ -44,6 +44,9 @@ impl PageRequest {
     }
 }
 
+/// The highest page number asked for (as documented): beyond it nothing is listed anyway.
+pub const MAX_PAGE: u32 = 1_000_000;
+
 impl TryFrom<PageParams> for PageRequest {
     type Error = ApiError;
 
@@ -53,6 +56,13 @@ impl TryFrom<PageParams> for PageRequest {
             return Err(
                 ApiError::new(ErrorCode::InvalidQuery, "page starts at 1").with_field("page")
             );
+        }
+        if page > MAX_PAGE {
+            return Err(ApiError::new(
+                ErrorCode::InvalidQuery,
+                format!("page must be at most {MAX_PAGE}"),
+            )
+            .with_field("page"));
         }
         let per_page = params.per_page.unwrap_or(DEFAULT_PER_PAGE);
         if !(1..=MAX_PER_PAGE).contains(&per_page) {

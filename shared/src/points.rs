@@ -337,7 +337,8 @@ impl NewAdjustment {
                 "an adjustment changes something",
             ));
         }
-        if self.points.0.abs() > 10_000 {
+        // unsigned_abs: i64::MIN has no absolute value (found by fuzzing: `abs` overflowed).
+        if self.points.0.unsigned_abs() > 10_000 {
             return Err(ApiError::invalid("points", "at most 100 points either way"));
         }
         if !(self.hours.is_finite() && self.hours.abs() <= 2000.0) {
@@ -422,6 +423,25 @@ pub fn percentile(rank: i64, of: i64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_most_negative_adjustment_is_refused_not_a_panic() {
+        let adjustment = NewAdjustment {
+            student_no: "2023010101".into(),
+            category: "volunteer".into(),
+            points: Points(i64::MIN),
+            hours: 0.0,
+            reason: "fuzzing found this".into(),
+            occurred_on: NaiveDate::from_ymd_opt(2026, 11, 2).unwrap(),
+        };
+        let refused = adjustment.validate().unwrap_err();
+        assert_eq!(refused.field.as_deref(), Some("points"));
+        let most = NewAdjustment {
+            points: Points(-10_000),
+            ..adjustment
+        };
+        assert!(most.validate().is_ok());
+    }
 
     #[test]
     fn the_term_after_the_last_follows_the_calendar() {

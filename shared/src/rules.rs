@@ -239,6 +239,7 @@ pub struct RuleSet {
     pub categories: Vec<CategoryRule>,
     /// Competition points by level (college, school, province, national) and award (first,
     /// second, third, honourable).
+    #[cfg_attr(feature = "openapi", schema(min_items = 4, max_items = 4))]
     pub competition: [[Points; 4]; 4],
     /// Points for taking part without an award.
     pub participation: Points,
@@ -247,8 +248,10 @@ pub struct RuleSet {
     /// Hours a practice day counts when not stated otherwise.
     pub practice_hours_per_day: f64,
     /// Cadre points by position level (club, college, school).
+    #[cfg_attr(feature = "openapi", schema(min_items = 3, max_items = 3))]
     pub cadre: [Points; 3],
     /// Cadre factor by grade (incompetent, basic, competent, excellent), in hundredths.
+    #[cfg_attr(feature = "openapi", schema(min_items = 4, max_items = 4))]
     pub grade_percent: [i64; 4],
     /// Most points a term may contribute in all.
     pub cap_per_term: Option<Points>,

@@ -333,7 +333,7 @@ pub async fn create_staff(request: &NewStaff) -> Result<StaffCreated, ApiError> 
     post("/api/staff", request).await
 }
 
-/// `POST /api/imports/{kind}?file_name=…` with the file's bytes: a preview, nothing written.
+/// `POST /api/imports/{kind}/previews?file_name=…` with the file's bytes: a preview, nothing written.
 pub async fn import_preview(
     kind: ImportKind,
     file_name: &str,
@@ -342,7 +342,7 @@ pub async fn import_preview(
 ) -> Result<ImportPreview, ApiError> {
     let path = Query::default()
         .add("file_name", file_name)
-        .to(&format!("/api/imports/{}", kind.as_str()));
+        .to(&format!("/api/imports/{}/previews", kind.as_str()));
     let body = Body::File {
         bytes,
         content_type: content_type.to_owned(),

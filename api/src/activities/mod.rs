@@ -438,6 +438,7 @@ pub async fn get(
 pub struct ActivityQuery {
     /// `feed` (default): published and cancelled activities, for everyone. `managed`: every
     /// activity organised in the caller's subtree, drafts included (organisation accounts).
+    #[param(pattern = "^(feed|managed)$")]
     pub scope: Option<String>,
     /// A category code.
     pub category: Option<String>,

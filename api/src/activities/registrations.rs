@@ -549,6 +549,7 @@ pub async fn lottery(
 #[into_params(parameter_in = Query)]
 pub struct ExportQuery {
     /// `xlsx` (default) or `csv`.
+    #[param(pattern = "^(xlsx|csv)$")]
     pub format: Option<String>,
 }
 
@@ -562,7 +563,7 @@ pub struct ExportQuery {
     params(("id" = i64, Path, description = "Activity id"), ExportQuery),
     responses(
         (status = 200, description = "The workbook (or CSV with `format=csv`)",
-            content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>),
+            content((Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (Vec<u8> = "text/csv"))),
         (status = 403, description = "Permission missing", body = ApiError),
     ),
     security(("bearer" = [])),

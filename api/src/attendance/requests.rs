@@ -115,6 +115,7 @@ pub async fn create(
 pub struct RequestQuery {
     /// `incoming` (default): what waits for the caller's organisation to decide (needs
     /// `review_activities`). `outgoing`: what the caller's subtree asked.
+    #[param(pattern = "^(incoming|outgoing)$")]
     pub scope: Option<String>,
     /// Only pending ones.
     #[serde(default)]

@@ -259,6 +259,7 @@ pub struct PreviewQuery {
     /// Default: the signed-in student.
     pub student_id: Option<i64>,
     /// `by_method`, `by_term` or `by_category` (default).
+    #[param(pattern = "^(by_method|by_term|by_category)$")]
     pub style: Option<String>,
 }
 
@@ -401,6 +402,7 @@ async fn issue_one(
 #[into_params(parameter_in = Query)]
 pub struct StyleQuery {
     /// `by_method`, `by_term` or `by_category` (default).
+    #[param(pattern = "^(by_method|by_term|by_category)$")]
     pub style: Option<String>,
 }
 

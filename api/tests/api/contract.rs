@@ -342,3 +342,23 @@ async fn an_oversized_results_upload_answers_the_typed_json_413() {
     );
     assert_error(response, 413, "payload_too_large").await;
 }
+
+#[tokio::test]
+async fn a_whole_number_written_as_a_float_is_an_integer_and_paging_is_bounded() {
+    let app = crate::auth::demo_app().await;
+    // Found by fuzzing: JSON Schema counts 3.0 as an integer; serde refused it.
+    let response = app
+        .client
+        .post(app.url("/api/calendar/deadline"))
+        .header("content-type", "application/json")
+        .body(r#"{"start": "2026-11-30", "working_days": 3.0}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    // The document bounds page to 1..=1000000; the server refuses what it does not document.
+    let admin = crate::auth::token(&app, "admin").await;
+    let response = crate::auth::get_as(&app, &admin, "/api/organizations?page=2147483648").await;
+    let body = assert_error(response, 400, "invalid_query").await;
+    assert_eq!(body["field"], "page");
+}

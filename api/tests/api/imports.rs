@@ -28,7 +28,7 @@ async fn upload(
 ) -> reqwest::Response {
     app.request(
         Method::POST,
-        &format!("/api/imports/{kind}?file_name={file_name}"),
+        &format!("/api/imports/{kind}/previews?file_name={file_name}"),
         token,
     )
     .header("content-type", content_type)
@@ -562,7 +562,7 @@ async fn imports_are_for_the_importing_subtree_and_manage_accounts_only() {
     }
     let anonymous = app
         .client
-        .post(app.url("/api/imports/students"))
+        .post(app.url("/api/imports/students/previews"))
         .body(file)
         .send()
         .await

@@ -244,7 +244,7 @@ static MATRIX: &[Row] = &[
     ("PATCH /api/staff/{id}",                                   PUB, [401, 403, 403, 200, 200, 404, 404, 403]),
     ("GET /api/imports/{kind}/template.csv",                    PUB, [401, 403, 403, 200, 200, 200, 200, 200]),
     // The file names the target organisation; outside rows are rejected in the stored preview.
-    ("POST /api/imports/{kind}",                                PUB, [401, 403, 403, 201, 201, 201, 201, 403]),
+    ("POST /api/imports/{kind}/previews",                       PUB, [401, 403, 403, 201, 201, 201, 201, 403]),
     ("GET /api/imports/{id}",                                   PUB, [401, 403, 403, 200, 200, 404, 404, 403]),
     ("POST /api/imports/{id}/confirm",                          PUB, [401, 403, 403, 200, 200, 404, 404, 403]),
     // Activities: `?scope=managed&organizer=`; drafts are private, published ones public.
@@ -736,7 +736,10 @@ impl World {
         let response = self
             .app
             .client
-            .post(self.app.url("/api/imports/staff?file_name=staff.csv"))
+            .post(
+                self.app
+                    .url("/api/imports/staff/previews?file_name=staff.csv"),
+            )
             .bearer_auth(self.token(org.main()))
             .header("content-type", "text/csv")
             .body(staff_csv(org))
@@ -1136,8 +1139,8 @@ async fn request(w: &World, key: &str, caller: Caller, sub: SubAccount) -> Optio
         "GET /api/imports/{kind}/template.csv" => {
             ("/api/imports/students/template.csv".into(), Empty)
         }
-        "POST /api/imports/{kind}" => (
-            "/api/imports/staff?file_name=staff.csv".into(),
+        "POST /api/imports/{kind}/previews" => (
+            "/api/imports/staff/previews?file_name=staff.csv".into(),
             Raw("text/csv", staff_csv(org)),
         ),
         "GET /api/imports/{id}" => (format!("/api/imports/{}", target.import), Empty),

@@ -478,3 +478,41 @@ async fn a_college_prints_a_class_in_the_background() {
         .unwrap();
     assert_eq!(listed["total"], 2);
 }
+
+/// Found by fuzzing: print jobs waiting for a render slot each held a database connection, so a
+/// dozen batch requests took the whole pool and every other request answered 503.
+#[tokio::test]
+async fn print_jobs_waiting_for_their_turn_hold_no_database_connection() {
+    let app = spawn_app_on(create_database().await, |settings| {
+        settings.database.pool_size = 3;
+    })
+    .await;
+    app.seed_demo().await;
+    let cs = app.org_id("cs").await;
+    let cs_admin = token(&app, "cs_admin").await;
+    // Six batches of the whole college: more than render slots or connections.
+    let body = json!({"organization_id": cs, "style": "by_category", "format": "zip"});
+    let mut jobs = Vec::new();
+    for _ in 0..6 {
+        let started = send_as(
+            &app,
+            Method::POST,
+            Some(&cs_admin),
+            "/api/print-jobs",
+            Some(&body),
+        )
+        .await;
+        assert_eq!(started.status(), 202);
+        let started: Value = started.json().await.unwrap();
+        jobs.push(started["id"].as_str().unwrap().to_owned());
+    }
+    // Meanwhile the rest of the API still answers at once.
+    for _ in 0..5 {
+        let me = get_as(&app, &cs_admin, "/api/me").await;
+        assert_eq!(me.status(), 200, "the pool is not taken by waiting jobs");
+    }
+    for id in &jobs {
+        let done = wait_done(&app, "cs_admin", id).await;
+        assert_eq!(done["status"], "done", "{done}");
+    }
+}

@@ -116,7 +116,7 @@ pub async fn start_batch(
 /// The organisation that asked, or any above it, with `issue_certificates`.
 #[utoipa::path(
     tag = "transcripts",
-    params(("id" = String, Path, description = "Job id (UUID)")),
+    params(("id" = uuid::Uuid, Path, description = "Job id (UUID)")),
     responses(
         (status = 200, description = "Progress", body = PrintJob),
         (status = 403, description = "Permission missing", body = ApiError),
@@ -184,9 +184,9 @@ pub async fn list_batches(
 /// The finished batch's file (PDF or zip). As `GET /api/print-jobs/{id}`.
 #[utoipa::path(
     tag = "transcripts",
-    params(("id" = String, Path, description = "Job id (UUID)")),
+    params(("id" = uuid::Uuid, Path, description = "Job id (UUID)")),
     responses(
-        (status = 200, description = "The file", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 200, description = "The file: a PDF, or a zip of PDFs", content((Vec<u8> = "application/pdf"), (Vec<u8> = "application/zip"))),
         (status = 403, description = "Permission missing", body = ApiError),
         (status = 404, description = "No such job, or not one the caller may see", body = ApiError),
         (status = 202, description = "Still printing: the job, with `Location` to ask again", body = PrintJob),

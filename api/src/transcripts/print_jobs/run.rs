@@ -54,6 +54,14 @@ async fn run_batch(
     students: Vec<StudentInfo>,
     actor: i64,
 ) -> Result<(), AppError> {
+    // The turn first, then a connection: a batch waiting for a render slot holds none (a
+    // dozen queued batches once took the whole pool, and every other request answered 503).
+    let _turn = state
+        .batch_turns
+        .acquire()
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let _slot = render_slot(state).await?;
     let mut conn = state.db.conn().await?;
     db::print_jobs::start(&mut conn, id).await?;
     let context = Context::get(&mut conn, state).await?;
@@ -67,7 +75,6 @@ async fn run_batch(
         next: 0,
         drawn: Arc::new(AtomicUsize::new(0)),
     };
-    let _slot = render_slot(state).await?;
     for chunk in students.chunks(ISSUE_CHUNK) {
         let ids: Vec<i64> = chunk.iter().map(|s| s.id).collect();
         let docs = conn
