@@ -1,7 +1,9 @@
 //! The project's own build, run and test steps, run as `cargo xtask <task>`:
 //!
 //! - `demo [--port N]`: build everything, load the demo university, serve it until Ctrl-C;
-//! - `test`: the workspace tests, then the end-to-end suite in headless Chromium;
+//! - `test`: schemathesis against the API, the workspace tests, then the end-to-end suite in
+//!   headless Chromium;
+//! - `fuzz [--api <binary>]`: only `test`'s schemathesis runs (see [`fuzz`]);
 //! - `bench [--quick]`: the platform's figures beside the raw limits (see [`bench`]);
 //!   `bench-load <spec.json>` is its load driver, run as a process of its own;
 //! - `build-web [--debug]`: the web app into `web/dist/`;
@@ -14,6 +16,7 @@
 
 mod bench;
 mod demo;
+mod fuzz;
 mod pg;
 mod schema;
 mod test;
@@ -27,7 +30,9 @@ const USAGE: &str = "\
 usage: cargo xtask <task>
 
   demo [--port N]         build, load the demo data and serve on N (PORT, else 8080)
-  test                    workspace tests and the e2e suite
+  test                    schemathesis, workspace tests and the e2e suite
+  fuzz [--api <binary>]   only the schemathesis runs, against the release API (built
+                          first) or the given api binary (e.g. a debug build)
   bench [--quick] [--fresh] [--seed N]
                           benchmark: data set, release API under load, raw limits,
                           table in bench-results/ (--quick: small and fast, for CI)
@@ -42,6 +47,8 @@ fn main() -> ExitCode {
     let outcome = match args.as_slice() {
         ["demo", rest @ ..] => demo_port(rest).and_then(demo::run),
         ["test"] => test::run(),
+        ["fuzz"] => fuzz::task(None),
+        ["fuzz", "--api", api] => fuzz::task(Some(std::path::Path::new(api))),
         ["bench", rest @ ..] => bench::run(rest),
         ["bench-load", spec] => bench::load::main(std::path::Path::new(spec)),
         ["build-web"] => build_web(true),

@@ -1,29 +1,31 @@
-//! `cargo xtask test`: the workspace tests (nextest) and the end-to-end suite, on a
-//! migrated template database that each test copies.
+//! `cargo xtask test`: schemathesis against the API (see [`fuzz`]), then the workspace tests
+//! (nextest) and the end-to-end suite, on a migrated template database that each test copies.
 //!
 //! The last lines printed are the runners' own summaries (nextest's, then
-//! `e2e: N passed, N failed`), so everything of ours is printed before them.
+//! `e2e: N passed, N failed`), so everything of ours is printed before them — schemathesis's
+//! report and its `schemathesis: N operations, N failures` line included.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 use crate::pg::{self, Cluster};
 use crate::util::{self, Result, step};
-use crate::{tools, web};
+use crate::{fuzz, tools, web};
 
 /// The migrated database the tests copy (`CREATE DATABASE … TEMPLATE scs_template`).
 const TEMPLATE: &str = "scs_template";
 
-/// Runs both suites; fails when either does.
+/// Runs schemathesis and both suites; fails when any of them does.
 pub fn run() -> Result<ExitCode> {
     util::catch_ctrl_c();
     tools::ensure_wasm_target()?;
     let wasm_bindgen = tools::ensure_wasm_bindgen()?;
     tools::ensure_e2e_npm_packages()?;
     tools::ensure_chromium()?;
+    let schemathesis = fuzz::ensure_schemathesis()?;
 
     let (admin_url, psql, started_cluster) = admin_database()?;
-    let outcome = run_suites(&admin_url, &psql, &wasm_bindgen);
+    let outcome = run_suites(&admin_url, &psql, &wasm_bindgen, &schemathesis);
     if let Some(cluster) = started_cluster {
         // Quietly: the runners' summaries stay the last lines.
         if let Err(error) = cluster.stop() {
@@ -56,13 +58,27 @@ pub fn admin_database() -> Result<(String, PathBuf, Option<Cluster>)> {
     ))
 }
 
-fn run_suites(admin_url: &str, psql: &Path, wasm_bindgen: &Path) -> Result<ExitCode> {
+fn run_suites(
+    admin_url: &str,
+    psql: &Path,
+    wasm_bindgen: &Path,
+    schemathesis: &Path,
+) -> Result<ExitCode> {
     web::build(true, wasm_bindgen)?;
     util::stop_if_interrupted()?;
     step("building the API server (release)");
     util::run(util::cargo().args(["build", "--release", "-p", "api"]))?;
     util::stop_if_interrupted()?;
     recreate_template(admin_url, psql)?;
+    util::stop_if_interrupted()?;
+
+    // First, so that the runners' summaries stay the last lines; a failure here still lets
+    // both suites run.
+    let fuzz_passed =
+        fuzz::run(schemathesis, &util::api_binary(), admin_url, psql).unwrap_or_else(|error| {
+            step(format!("schemathesis: error: {error}"));
+            false
+        });
     util::stop_if_interrupted()?;
 
     let nextest = util::quiet_status(util::cargo().args(["nextest", "--version"]))
@@ -100,7 +116,7 @@ fn run_suites(admin_url: &str, psql: &Path, wasm_bindgen: &Path) -> Result<ExitC
         .arg(psql);
     let e2e_passed = util::status(&mut e2e)?.success();
 
-    Ok(if unit_passed && e2e_passed {
+    Ok(if fuzz_passed && unit_passed && e2e_passed {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
@@ -114,7 +130,8 @@ fn recreate_template(admin_url: &str, psql: &Path) -> Result {
         admin_url,
         &format!(
             "SELECT datname FROM pg_database WHERE datname = '{TEMPLATE}' \
-             OR datname LIKE 'scs\\_test\\_%' OR datname LIKE 'scs\\_e2e\\_%'"
+             OR datname LIKE 'scs\\_test\\_%' OR datname LIKE 'scs\\_e2e\\_%' \
+             OR datname LIKE 'scs\\_fuzz\\_%'"
         ),
     )?;
     for database in &leftovers {
