@@ -757,3 +757,171 @@ async fn a_results_edit_racing_the_finalisation_is_refused_or_recognised() {
         assert_eq!(outcome.finalisations, 1, "round {round}");
     }
 }
+
+#[derive(QueryableByName)]
+struct Drift {
+    #[diesel(sql_type = BigInt)]
+    totals: i64,
+    #[diesel(sql_type = BigInt)]
+    standings: i64,
+    #[diesel(sql_type = BigInt)]
+    entries: i64,
+}
+
+/// (student, term, category) totals that differ from their ledger, overall standings that
+/// differ from the ledger, and ledger entries in all.
+async fn drift(app: &TestApp) -> Drift {
+    let mut conn = app.db().await;
+    diesel::sql_query(
+        "SELECT
+           (SELECT count(*) FROM
+              (SELECT student_id, term_id, category, sum(points) AS points, sum(hours) AS hours
+                 FROM ledger_entries GROUP BY 1, 2, 3) l
+              FULL JOIN point_totals t USING (student_id, term_id, category)
+            WHERE coalesce(l.points, 0) <> coalesce(t.points, 0)
+               OR coalesce(l.hours, 0) <> coalesce(t.hours, 0)) AS totals,
+           (SELECT count(*) FROM
+              (SELECT student_id, sum(points) AS points FROM ledger_entries GROUP BY 1) l
+              FULL JOIN (SELECT student_id, points FROM standings WHERE term_id = 0) s
+                USING (student_id)
+            WHERE coalesce(l.points, 0) <> coalesce(s.points, 0)) AS standings,
+           (SELECT count(*) FROM ledger_entries) AS entries",
+    )
+    .get_result(&mut conn)
+    .await
+    .unwrap()
+}
+
+/// Property: whatever the interleaving of finalisations, back-fills approved after them, facts
+/// and rule publications — each round's operations sent at once, in an order drawn from a seed —
+/// every total and standing equals the sum of its ledger.
+#[tokio::test]
+async fn totals_equal_the_ledger_after_any_interleaving_of_recognition_backfill_and_rules() {
+    let app = demo_app().await;
+    let club = token(&app, "acm_admin").await;
+    let college = token(&app, "cs_admin").await;
+    let admin = token(&app, "admin").await;
+    let cs = app.org_id("cs").await;
+    let ended = recently_ended();
+    let students = ["2023010101", "2023010102", "2023010103", "2023010104"];
+    let mut activities = Vec::new();
+    for (i, category) in ["competition", "volunteer", "competition", "volunteer"]
+        .into_iter()
+        .enumerate()
+    {
+        let id = activity(&app, category, ended - Duration::hours(3), ended).await;
+        participants(&app, id, &students[..3]).await;
+        let rows: Vec<Value> = students[..3]
+            .iter()
+            .map(|no| {
+                if category == "competition" {
+                    let award = ["first", "second", "third"][i % 3];
+                    json!({"student_no": no, "attended": true, "award": award,
+                        "award_level": "school", "role": "member", "achievement": format!("race-{}", i % 2)})
+                } else {
+                    json!({"student_no": no, "attended": true, "hours": 2 + i})
+                }
+            })
+            .collect();
+        let saved = send_as(
+            &app,
+            Method::PUT,
+            Some(&club),
+            &format!("/api/activities/{id}/results"),
+            Some(&json!({ "results": rows })),
+        )
+        .await;
+        assert_eq!(saved.status(), 200);
+        activities.push(id);
+    }
+    let terms: Value = app.get("/api/terms").await.json().await.unwrap();
+    let term = terms
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["code"] == "2026-2027-1")
+        .unwrap()["id"]
+        .clone();
+
+    let mut seed = 0x5eed_1234_abcd_u64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for round in 0..3 {
+        // This round's operations, in a drawn order, all sent at once.
+        let mut ops: Vec<(Method, String, String, Value)> = Vec::new();
+        for &id in &activities {
+            ops.push((
+                Method::POST,
+                club.clone(),
+                format!("/api/activities/{id}/results/finalize"),
+                json!({}),
+            ));
+        }
+        let mut rules = RuleSet::default_rules();
+        rules.participation = shared::rules::Points(10 + (next() % 40) as i64);
+        rules.team_member_percent = 50 + (next() % 50) as i64;
+        ops.push((
+            Method::POST,
+            admin.clone(),
+            "/api/rules".into(),
+            json!({"effective_term_id": term, "rules": rules, "note": format!("round {round}")}),
+        ));
+        let student = students[(next() % 4) as usize];
+        ops.push((
+            Method::POST,
+            college.clone(),
+            "/api/points/facts".into(),
+            json!({"student_no": student, "organization_id": cs, "title": format!("实践 {round}"),
+                "occurred_on": "2026-11-10", "kind": {"type": "practice_days", "days": 1 + next() % 3, "hours_per_day": null}}),
+        ));
+        // A back-fill of the fourth student, asked now and approved in the same burst.
+        let target = activities[(next() % 4) as usize];
+        let asked = send_as(
+            &app,
+            Method::POST,
+            Some(&club),
+            &format!("/api/activities/{target}/attendance-requests"),
+            Some(&json!({"student_no": students[3], "reason": format!("漏签 {round}")})),
+        )
+        .await;
+        if asked.status() == 201 {
+            let request: Value = asked.json().await.unwrap();
+            ops.push((
+                Method::POST,
+                college.clone(),
+                format!("/api/attendance-requests/{}/approve", request["id"]),
+                json!({}),
+            ));
+        }
+        for i in (1..ops.len()).rev() {
+            ops.swap(i, (next() % (i as u64 + 1)) as usize);
+        }
+        let answers =
+            futures_util::future::join_all(ops.iter().map(|(method, bearer, path, body)| {
+                let app = &app;
+                async move {
+                    let response =
+                        send_as(app, method.clone(), Some(bearer), path, Some(body)).await;
+                    (path.clone(), response.status().as_u16())
+                }
+            }))
+            .await;
+        for (path, status) in &answers {
+            assert!(
+                matches!(status, 200 | 201 | 409),
+                "round {round}: {path} answered {status}"
+            );
+        }
+        let found = drift(&app).await;
+        assert!(found.entries > 0, "round {round}: the ledger has entries");
+        assert_eq!(
+            (found.totals, found.standings),
+            (0, 0),
+            "round {round}: totals and standings equal the ledger ({answers:?})"
+        );
+    }
+}
