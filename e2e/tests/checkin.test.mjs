@@ -299,3 +299,46 @@ test('after the make-up window: back-fill approved above, then results recognise
     await college.context().close();
   }
 });
+
+for (const [size, viewport] of [
+  ['phone', PHONE],
+  ['desktop', DESKTOP],
+]) {
+  test(`the school admin sets the check-in rules; a club reads them (${size})`, { timeout: 90_000 }, async () => {
+    const page = await newPage(browser, viewport);
+    const club = await newPage(browser, viewport);
+    try {
+      await page.goto(`${baseUrl}/login?next=${encodeURIComponent('/manage/checkin-policy')}`);
+      await signInHere(page, 'admin');
+      await page.locator(tid('checkin-policy')).waitFor({ timeout: 15_000 });
+      await page.locator(tid('policy-networks')).fill('10.12.0.0/16\ncampus');
+      await waitForText(page, tid('policy-networks-error'), 'CIDR');
+      assert.equal(await page.locator(tid('policy-save')).isDisabled(), true, 'not saved while wrong');
+      await page.locator(tid('policy-networks')).fill(`10.12.0.0/16\n2001:da8:8000::/48`);
+      await page.locator(tid('policy-address')).fill('12');
+      await page.locator(tid('policy-save')).click();
+      await page.locator(tid('policy-saved')).waitFor({ timeout: 15_000 });
+      await screenshot(page, `checkin-policy-${size}.png`);
+      await page.locator('[data-testid=lang-switch]').first().click();
+      await waitForText(page, 'h1', 'Check-in anti-abuse rules');
+      await screenshot(page, `checkin-policy-${size}-en.png`);
+      await page.locator('[data-testid=lang-switch]').first().click();
+
+      // A club reads what the school set, and cannot change it.
+      await club.goto(`${baseUrl}/login?next=${encodeURIComponent('/manage/checkin-policy')}`);
+      await signInHere(club, 'acm_admin');
+      await club.locator(tid('checkin-policy')).waitFor({ timeout: 15_000 });
+      await club.waitForFunction(
+        (sel) => document.querySelector(sel)?.value.includes('10.12.0.0/16'),
+        tid('policy-networks'),
+        { timeout: 15_000 },
+      );
+      assert.equal(await club.locator(tid('policy-address')).inputValue(), '12');
+      assert.equal(await club.locator(tid('policy-save')).count(), 0);
+      for (const p of [page, club]) assert.deepEqual(p.errors, [], 'no uncaught errors in the page');
+    } finally {
+      await page.context().close();
+      await club.context().close();
+    }
+  });
+}
