@@ -22,6 +22,11 @@ pub struct CategoryInput {
     pub name_en: String,
     #[serde(default = "yes")]
     pub active: bool,
+    /// Working days after the end within which results must be recognised (1–60); none:
+    /// no deadline. Competitions and volunteer service keep the notice's 10.
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 60)]
+    pub recognition_working_days: Option<u32>,
 }
 
 fn yes() -> bool {
@@ -95,11 +100,26 @@ pub async fn put(
     if !(1..=60).contains(&input.name_en.trim().chars().count()) {
         return Err(ApiError::invalid("name_en", "a name has 1 to 60 characters").into());
     }
+    let days = input.recognition_working_days;
+    if days.is_some_and(|d| !(1..=60).contains(&d)) {
+        return Err(
+            ApiError::invalid("recognition_working_days", "between 1 and 60 working days").into(),
+        );
+    }
+    let fixed = shared::attendance::CATEGORIES_WITH_DEADLINE.contains(&code.as_str());
+    if fixed && days.is_some_and(|d| d != shared::attendance::RECOGNITION_WORKING_DAYS) {
+        return Err(ApiError::invalid(
+            "recognition_working_days",
+            "the founding notice fixes 10 working days for competitions and volunteer service",
+        )
+        .into());
+    }
     let category = Category {
         code: code.clone(),
         name: input.name.trim().to_owned(),
         name_en: input.name_en.trim().to_owned(),
         active: input.active,
+        recognition_working_days: shared::attendance::recognition_days(&code, days),
     };
     let mut conn = state.db.conn().await?;
     conn.transaction::<_, AppError, _>(async |conn| {

@@ -10,9 +10,9 @@ use serde_json::json;
 use shared::{
     ApiError, ErrorCode, Page,
     attendance::{
-        Award, AwardLevel, CATEGORIES_WITH_DEADLINE, FinalizeRequest, OverdueActivity,
-        ParticipantRole, RECOGNITION_WORKING_DAYS, RecognitionGround, RecognitionRequest,
-        ResultInput, ResultRecord, UploadReport, UploadRow, recognition_grounds,
+        Award, AwardLevel, FinalizeRequest, OverdueActivity, ParticipantRole, RecognitionGround,
+        RecognitionRequest, ResultInput, ResultRecord, UploadReport, UploadRow,
+        recognition_grounds,
     },
     auth::Permission,
     page::{PageParams, PageRequest},
@@ -641,8 +641,9 @@ pub struct OverdueQuery {
 
 /// Overdue recognitions
 ///
-/// Competitions and volunteer service in the caller's subtree whose results were not
-/// finalised within 10 working days of their end — visible to the organisation and everyone
+/// Activities in the caller's subtree whose results were not finalised within their
+/// category's deadline (10 working days for competitions and volunteer service, as the school
+/// sets for others) after their end — visible to the organisation and everyone
 /// above it, until recognised (a back-fill awaiting approval stays, `awaiting_approval`).
 /// Any organisation account.
 #[utoipa::path(
@@ -669,10 +670,20 @@ pub async fn overdue(
     })?;
     let now = Utc::now();
     let mut conn = state.db.conn().await?;
+    // Each category's deadline: the notice's, or the school's.
+    let deadlines: std::collections::HashMap<String, u32> = db::categories::list(&mut conn)
+        .await?
+        .into_iter()
+        .filter_map(|c| {
+            shared::attendance::recognition_days(&c.code, c.recognition_working_days)
+                .map(|days| (c.code, days))
+        })
+        .collect();
+    let with_deadline: Vec<&str> = deadlines.keys().map(String::as_str).collect();
     let rows = db::results::unrecognised(
         &mut conn,
         actor.org.id,
-        &CATEGORIES_WITH_DEADLINE,
+        &with_deadline,
         now - chrono::Duration::days(400),
         now,
     )
@@ -691,7 +702,8 @@ pub async fn overdue(
         .filter_map(
             |(activity_id, title, category, organizer_id, organizer_name, ends_at)| {
                 let ended_on = shanghai_date(ends_at);
-                let due = calendar.add_working_days(ended_on, RECOGNITION_WORKING_DAYS);
+                let days = deadlines.get(&category).copied()?;
+                let due = calendar.add_working_days(ended_on, days);
                 (today > due).then(|| OverdueActivity {
                     activity_id,
                     title,

@@ -937,6 +937,11 @@ pub struct Category {
     pub name: String,
     pub name_en: String,
     pub active: bool,
+    /// Working days after an activity's end within which its results must be recognised:
+    /// 10 for competitions and volunteer service (the founding notice), set by the school for
+    /// the others; `null` for none. Later is a back-fill the level above approves.
+    #[serde(default)]
+    pub recognition_working_days: Option<u32>,
 }
 
 #[cfg(test)]

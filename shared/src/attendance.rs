@@ -21,8 +21,19 @@ pub const MAKEUP_WORKING_DAYS: u32 = 5;
 /// Working days after the end within which competitions and volunteer service must be
 /// recognised.
 pub const RECOGNITION_WORKING_DAYS: u32 = 10;
-/// Categories whose results have a recognition deadline.
+/// Categories whose recognition deadline the founding notice fixes at
+/// [`RECOGNITION_WORKING_DAYS`]; the school sets the others' (`Category::recognition_working_days`).
 pub const CATEGORIES_WITH_DEADLINE: [&str; 2] = ["competition", "volunteer"];
+
+/// The recognition deadline of `category` in working days: the notice's for competitions and
+/// volunteer service whatever is stored, else what the school set (`None`: no deadline).
+pub fn recognition_days(category: &str, set_by_school: Option<u32>) -> Option<u32> {
+    if CATEGORIES_WITH_DEADLINE.contains(&category) {
+        Some(RECOGNITION_WORKING_DAYS)
+    } else {
+        set_by_school
+    }
+}
 
 /// `GET /api/activities/{id}/checkin-code`: what the organiser's screen shows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -14,10 +14,9 @@ use serde_json::json;
 use shared::{
     ApiError, ErrorCode, Page,
     attendance::{
-        Anomaly, AnomalyKind, AttendanceMethod, AttendanceRecord, CATEGORIES_WITH_DEADLINE,
-        CheckinCode, CheckinRequest, CheckinResult, CheckinSettings, CodeKind, Deadlines,
-        MAKEUP_WORKING_DAYS, ManualAttendance, RECOGNITION_WORKING_DAYS, ReceiptRequest,
-        ScanReceipt,
+        Anomaly, AnomalyKind, AttendanceMethod, AttendanceRecord, CheckinCode, CheckinRequest,
+        CheckinResult, CheckinSettings, CodeKind, Deadlines, MAKEUP_WORKING_DAYS, ManualAttendance,
+        ReceiptRequest, ScanReceipt,
     },
     auth::{AccountKind, Permission},
     calendar::WorkCalendar,
@@ -69,8 +68,11 @@ pub async fn deadlines_of(
 ) -> Result<Deadlines, AppError> {
     let ends_on = shanghai_date(row.ends_at);
     let calendar = calendar_from(conn, ends_on).await?;
-    let has_deadline = CATEGORIES_WITH_DEADLINE.contains(&row.category.as_str());
-    let due = has_deadline.then(|| calendar.add_working_days(ends_on, RECOGNITION_WORKING_DAYS));
+    let days = shared::attendance::recognition_days(
+        &row.category,
+        db::categories::recognition_days(conn, &row.category).await?,
+    );
+    let due = days.map(|days| calendar.add_working_days(ends_on, days));
     let today = shanghai_date(Utc::now());
     Ok(Deadlines {
         ends_on,

@@ -10,7 +10,7 @@ use super::schema::activity_categories;
 
 /// Every category, active ones first, in the school's order.
 pub async fn list(conn: &mut AsyncPgConnection) -> Result<Vec<Category>> {
-    let rows: Vec<(String, String, String, bool)> = activity_categories::table
+    let rows: Vec<(String, String, String, bool, Option<i16>)> = activity_categories::table
         .order((
             activity_categories::active.desc(),
             activity_categories::position,
@@ -21,16 +21,18 @@ pub async fn list(conn: &mut AsyncPgConnection) -> Result<Vec<Category>> {
             activity_categories::name,
             activity_categories::name_en,
             activity_categories::active,
+            activity_categories::recognition_working_days,
         ))
         .load(conn)
         .await?;
     Ok(rows
         .into_iter()
-        .map(|(code, name, name_en, active)| Category {
+        .map(|(code, name, name_en, active, days)| Category {
             code,
             name,
             name_en,
             active,
+            recognition_working_days: days.map(|d| d.max(0) as u32),
         })
         .collect())
 }
@@ -43,6 +45,8 @@ pub async fn upsert(conn: &mut AsyncPgConnection, category: &Category, by: i64) 
             activity_categories::name.eq(&category.name),
             activity_categories::name_en.eq(&category.name_en),
             activity_categories::active.eq(category.active),
+            activity_categories::recognition_working_days
+                .eq(category.recognition_working_days.map(|d| d as i16)),
             activity_categories::position.eq(100),
             activity_categories::updated_by.eq(by),
         ))
@@ -52,12 +56,25 @@ pub async fn upsert(conn: &mut AsyncPgConnection, category: &Category, by: i64) 
             activity_categories::name.eq(&category.name),
             activity_categories::name_en.eq(&category.name_en),
             activity_categories::active.eq(category.active),
+            activity_categories::recognition_working_days
+                .eq(category.recognition_working_days.map(|d| d as i16)),
             activity_categories::updated_at.eq(diesel::dsl::now),
             activity_categories::updated_by.eq(by),
         ))
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// The recognition deadline the school set for a category, in working days.
+pub async fn recognition_days(conn: &mut AsyncPgConnection, code: &str) -> Result<Option<u32>> {
+    let days: Option<Option<i16>> = activity_categories::table
+        .find(code)
+        .select(activity_categories::recognition_working_days)
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(days.flatten().map(|d| d.max(0) as u32))
 }
 
 /// Category code → Chinese name (activity categories, plus `cadre`).

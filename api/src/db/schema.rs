@@ -74,6 +74,7 @@ diesel::table! {
         position -> Int4,
         updated_at -> Timestamptz,
         updated_by -> Nullable<Int8>,
+        recognition_working_days -> Nullable<Int2>,
     }
 }
 

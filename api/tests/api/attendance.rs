@@ -1594,3 +1594,91 @@ async fn results_into_a_term_that_has_ended_are_a_back_fill() {
     .await;
     assert_eq!(again.status().as_u16(), 202, "asked again");
 }
+
+#[tokio::test]
+async fn the_school_sets_the_recognition_deadline_of_other_categories() {
+    let app = demo_app().await;
+    let admin = token(&app, "admin").await;
+    let put = |code: &'static str, body: Value| {
+        let (app, admin) = (&app, admin.clone());
+        async move {
+            send_as(
+                app,
+                Method::PUT,
+                Some(&admin),
+                &format!("/api/categories/{code}"),
+                Some(&body),
+            )
+            .await
+        }
+    };
+    // The notice fixes competitions and volunteer service at 10 working days.
+    let refused = put(
+        "competition",
+        json!({"name": "学科竞赛", "name_en": "Competitions", "recognition_working_days": 5}),
+    )
+    .await;
+    let body = assert_error(refused, 422, "validation_failed").await;
+    assert_eq!(body["field"], "recognition_working_days");
+    let saved: Value = put(
+        "lecture",
+        json!({"name": "讲座", "name_en": "Lectures", "recognition_working_days": 3}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(saved["recognition_working_days"], 3);
+
+    // A lecture that ended 2026-09-30 now has a deadline, is overdue above, and finalising it is
+    // a back-fill.
+    let club = token(&app, "acm_admin").await;
+    let ended = chrono_tz::Asia::Shanghai
+        .with_ymd_and_hms(2026, 9, 30, 18, 0, 0)
+        .unwrap()
+        .with_timezone(&Utc);
+    let id = activity(&app, "lecture", ended - Duration::hours(2), ended).await;
+    let deadlines: Value = get_as(&app, &club, &format!("/api/activities/{id}/deadlines"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(deadlines["recognition_due"].is_string(), "{deadlines}");
+    let overdue: Value = get_as(
+        &app,
+        &token(&app, "cs_admin").await,
+        "/api/recognition/overdue",
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert!(
+        overdue["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["activity_id"] == id),
+        "{overdue}"
+    );
+    participants(&app, id, &["2023010101"]).await;
+    let saved = send_as(
+        &app,
+        Method::PUT,
+        Some(&club),
+        &format!("/api/activities/{id}/results"),
+        Some(&json!({"results": [{"student_no": "2023010101", "attended": true}]})),
+    )
+    .await;
+    assert_eq!(saved.status().as_u16(), 200);
+    let late = send_as(
+        &app,
+        Method::POST,
+        Some(&club),
+        &format!("/api/activities/{id}/results/finalize"),
+        None,
+    )
+    .await;
+    let body = assert_error(late, 422, "validation_failed").await;
+    assert!(body["message"].as_str().unwrap().contains("late"), "{body}");
+}

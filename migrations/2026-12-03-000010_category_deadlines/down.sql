@@ -1,0 +1,1 @@
+ALTER TABLE activity_categories DROP COLUMN recognition_working_days;
