@@ -155,6 +155,57 @@ pub fn json_error(error: JsonPayloadError, _req: &HttpRequest) -> actix_web::Err
     AppError::Api(api).into()
 }
 
+/// A JSON body that may be left out (an approval's optional note): no body, or only
+/// whitespace, is `None`; anything else must be the JSON of `T`, else the same typed 400/415
+/// as `web::Json` (`Option<web::Json<T>>` would silently take a malformed body for none).
+pub struct OptionalJson<T>(pub Option<T>);
+
+impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for OptionalJson<T> {
+    type Error = actix_web::Error;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let bytes = actix_web::web::Bytes::from_request(req, payload);
+        let json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| {
+                ct.split(';')
+                    .next()
+                    .unwrap_or_default()
+                    .trim()
+                    .ends_with("json")
+            });
+        Box::pin(async move {
+            let bytes = bytes.await?;
+            if bytes.iter().all(u8::is_ascii_whitespace) {
+                return Ok(OptionalJson(None));
+            }
+            if !json {
+                return Err(AppError::new(
+                    ErrorCode::UnsupportedMediaType,
+                    "send the body as application/json",
+                )
+                .into());
+            }
+            serde_json::from_slice(&bytes)
+                .map(|value| OptionalJson(Some(value)))
+                .map_err(|error| {
+                    let message = error.to_string();
+                    let mut api = ApiError::new(
+                        ErrorCode::MalformedJson,
+                        format!("invalid JSON body: {message}"),
+                    );
+                    if error.is_data() {
+                        api.field = backticked(&message);
+                    }
+                    AppError::Api(api).into()
+                })
+        })
+    }
+}
+
 /// `QueryConfig` error handler.
 pub fn query_error(error: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
     let message = error.to_string();

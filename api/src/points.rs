@@ -792,18 +792,23 @@ pub async fn leaderboard(
         None => None,
     };
     let term_id = term.as_ref().map_or(0, |t| t.id);
+    // An unknown scope is refused even when `college_id` makes it moot.
+    if query
+        .scope
+        .as_deref()
+        .is_some_and(|s| !matches!(s, "school" | "college"))
+    {
+        return Err(
+            ApiError::new(ErrorCode::InvalidQuery, "scope is school or college")
+                .with_field("scope")
+                .into(),
+        );
+    }
     let college = match (query.college_id, query.scope.as_deref()) {
         (Some(id), _) => Some(id),
-        (None, None | Some("school")) => None,
         // A student's organisation is their college.
         (None, Some("college")) => Some(actor.org.id),
-        (None, Some(_)) => {
-            return Err(
-                ApiError::new(ErrorCode::InvalidQuery, "scope is school or college")
-                    .with_field("scope")
-                    .into(),
-            );
-        }
+        (None, _) => None,
     };
     let year = query.enrolment_year;
     // The top rows and the caller's own standing go out together, pipelined on the one

@@ -123,14 +123,14 @@ pub async fn approve(
     state: web::Data<AppState>,
     actor: Actor,
     id: web::Path<i64>,
-    body: Option<web::Json<ReviewDecision>>,
+    body: crate::error::OptionalJson<ReviewDecision>,
 ) -> Result<web::Json<RecognitionRequest>, AppError> {
     decide(
         state,
         actor,
         id.into_inner(),
         true,
-        body.and_then(|b| b.into_inner().reason),
+        body.0.and_then(|b| b.reason),
     )
     .await
 }

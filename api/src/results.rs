@@ -503,10 +503,11 @@ pub async fn finalize(
     state: web::Data<AppState>,
     actor: Actor,
     id: web::Path<i64>,
-    body: Option<web::Json<FinalizeRequest>>,
+    body: crate::error::OptionalJson<FinalizeRequest>,
 ) -> Result<HttpResponse, AppError> {
     let reason = body
-        .and_then(|b| b.into_inner().reason)
+        .0
+        .and_then(|b| b.reason)
         .map(|r| r.trim().to_owned())
         .filter(|r| !r.is_empty());
     if reason.as_ref().is_some_and(|r| r.chars().count() > 500) {

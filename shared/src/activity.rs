@@ -557,16 +557,20 @@ fn answer(field: &FormField, value: &serde_json::Value) -> Result<serde_json::Va
 pub struct ActivityInput {
     /// The organising organisation (inside the caller's subtree).
     pub organizer_id: i64,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100))]
     pub title: String,
     /// A category code (`GET /api/categories`).
     pub category: String,
     pub credit_level: CreditLevel,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 5000))]
     pub description: String,
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100))]
     pub place: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 50))]
     pub campus: String,
     /// Places; `null` for no limit (not with lottery).
     pub capacity: Option<u32>,
@@ -799,6 +803,7 @@ pub struct ReviewItem {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(example = json!({"reason": "时间与校运会冲突，请调整"})))]
 pub struct ReviewDecision {
     /// Required to reject; optional note to approve.
+    #[cfg_attr(feature = "openapi", schema(max_length = 500))]
     pub reason: Option<String>,
 }
 
@@ -806,6 +811,7 @@ pub struct ReviewDecision {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CancelRequest {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 500))]
     pub reason: String,
 }
 

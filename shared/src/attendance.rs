@@ -282,8 +282,10 @@ pub struct Anomaly {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(example = json!({"student_no": "2023010101", "reason": "系统故障未能签到", "evidence": "现场签到表第3页"})))]
 pub struct NewAttendanceRequest {
     pub student_no: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 500))]
     pub reason: String,
     /// What proves it (a reference to the paper sign-in sheet, a photo's location …).
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
     pub evidence: Option<String>,
 }
 

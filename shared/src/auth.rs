@@ -179,7 +179,9 @@ impl AccountKind {
 )]
 pub struct LoginRequest {
     /// Student number, staff number or organisation account name.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub username: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub password: String,
 }
 

@@ -61,6 +61,7 @@ pub struct DeadlineRequest {
     /// The day the count starts after (e.g. the day an activity ended); not itself counted.
     pub start: NaiveDate,
     /// How many working days, 0–500.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 500))]
     pub working_days: u32,
 }
 

@@ -116,7 +116,12 @@ pub struct Organization {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewMainAccount {
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 3, max_length = 64, pattern = "^[A-Za-z0-9_.@-]{3,64}$")
+    )]
     pub username: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 8, max_length = 128))]
     pub password: String,
 }
 
@@ -133,7 +138,9 @@ pub struct NewMainAccount {
 pub struct CreateOrganization {
     pub parent_id: i64,
     pub kind: OrgKind,
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[a-z0-9_-]{2,32}$"))]
     pub code: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100))]
     pub name: String,
     pub main_account: NewMainAccount,
 }
@@ -155,6 +162,7 @@ impl CreateOrganization {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(example = json!({"name": "程序设计与算法协会"})))]
 pub struct UpdateOrganization {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100))]
     pub name: Option<String>,
     pub parent_id: Option<i64>,
     /// `false` deactivates the organisation and everything under it; its accounts can no
@@ -219,8 +227,14 @@ pub struct OrgAccount {
     }))
 )]
 pub struct CreateSubAccount {
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 3, max_length = 64, pattern = "^[A-Za-z0-9_.@-]{3,64}$")
+    )]
     pub username: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100))]
     pub display_name: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 8, max_length = 128))]
     pub password: String,
     pub permissions: Vec<Permission>,
 }
@@ -237,6 +251,7 @@ impl CreateSubAccount {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(example = json!({"permissions": ["publish_activities", "record_attendance"]})))]
 pub struct UpdateAccount {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100))]
     pub display_name: Option<String>,
     /// The sub-account's permissions, replacing the old set (main accounts hold all).
     pub permissions: Option<Vec<Permission>>,

@@ -81,13 +81,22 @@ pub struct Student {
     }))
 )]
 pub struct NewStudent {
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 3, max_length = 64, pattern = "^[A-Za-z0-9_.@-]{3,64}$")
+    )]
     pub student_no: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100))]
     pub name: String,
     pub college_id: i64,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 50))]
     pub major: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 50))]
     pub class_name: String,
+    #[cfg_attr(feature = "openapi", schema(minimum = 1990, maximum = 2100))]
     pub enrolment_year: i32,
     pub degree: Degree,
+    #[cfg_attr(feature = "openapi", schema(pattern = "^1[3-9][0-9]{9}$"))]
     pub phone: Option<String>,
 }
 
@@ -110,10 +119,14 @@ impl NewStudent {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(example = json!({"class_name": "软件2302", "phone": null})))]
 pub struct UpdateStudent {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100))]
     pub name: Option<String>,
     pub college_id: Option<i64>,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 50))]
     pub major: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 50))]
     pub class_name: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(minimum = 1990, maximum = 2100))]
     pub enrolment_year: Option<i32>,
     pub degree: Option<Degree>,
     /// `null` clears the phone number; absent leaves it.
@@ -185,10 +198,17 @@ pub struct Staff {
     schema(example = json!({"staff_no": "T2020015", "name": "陈老师", "organization_id": 2, "title": "讲师", "phone": null}))
 )]
 pub struct NewStaff {
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 3, max_length = 64, pattern = "^[A-Za-z0-9_.@-]{3,64}$")
+    )]
     pub staff_no: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100))]
     pub name: String,
     pub organization_id: i64,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 50))]
     pub title: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(pattern = "^1[3-9][0-9]{9}$"))]
     pub phone: Option<String>,
 }
 
@@ -210,6 +230,7 @@ impl NewStaff {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UpdateStaff {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100))]
     pub name: Option<String>,
     pub organization_id: Option<i64>,
     #[serde(default, with = "double_option")]

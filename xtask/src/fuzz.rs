@@ -263,6 +263,11 @@ struct Run {
     errors: u32,
 }
 
+/// The seed of every run: `SCS_FUZZ_SEED`, else a fixed one.
+fn seed() -> String {
+    std::env::var("SCS_FUZZ_SEED").unwrap_or_else(|_| "20261203".to_owned())
+}
+
 /// Runs schemathesis as `caller` (with `token`, if any), its output passed through as it comes.
 fn run_one(
     schemathesis: &Path,
@@ -289,6 +294,8 @@ fn run_one(
         .args(["--request-timeout", "10"])
         // No `.hypothesis/` folder: each run starts afresh.
         .args(["--generation-database", "none"])
+        // The same cases every run, so that CI is repeatable; `SCS_FUZZ_SEED` explores others.
+        .args(["--seed", &seed()])
         .arg("--no-color")
         .args(["--report", "junit", "--report-junit-path"])
         .arg(&junit);

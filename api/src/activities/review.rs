@@ -292,10 +292,11 @@ pub async fn approve(
     state: web::Data<AppState>,
     actor: Actor,
     id: web::Path<i64>,
-    body: Option<web::Json<ReviewDecision>>,
+    body: crate::error::OptionalJson<ReviewDecision>,
 ) -> Result<web::Json<Activity>, AppError> {
     let note = body
-        .and_then(|b| b.into_inner().reason)
+        .0
+        .and_then(|b| b.reason)
         .filter(|r| !r.trim().is_empty());
     decide(state, actor, id.into_inner(), true, note).await
 }

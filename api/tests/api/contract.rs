@@ -362,3 +362,38 @@ async fn a_whole_number_written_as_a_float_is_an_integer_and_paging_is_bounded()
     let body = assert_error(response, 400, "invalid_query").await;
     assert_eq!(body["field"], "page");
 }
+
+#[tokio::test]
+async fn an_optional_body_that_is_malformed_is_refused_not_ignored() {
+    let app = crate::auth::demo_app().await;
+    let admin = crate::auth::token(&app, "admin").await;
+    // Found by fuzzing: `[]` as an approval's note approved the activity as if no body was sent.
+    for path in [
+        "/api/activities/1/approve",
+        "/api/attendance-requests/1/approve",
+        "/api/recognition-requests/1/approve",
+        "/api/activities/1/results/finalize",
+    ] {
+        let response = app
+            .client
+            .post(app.url(path))
+            .bearer_auth(&admin)
+            .header("content-type", "application/json")
+            .body("[]")
+            .send()
+            .await
+            .unwrap();
+        assert_error(response, 400, "malformed_json").await;
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_leaderboard_scope_is_refused_even_with_a_college() {
+    let app = crate::auth::demo_app().await;
+    let student = crate::auth::token(&app, "2023010101").await;
+    // Found by fuzzing: with college_id given, any scope was accepted.
+    let response =
+        crate::auth::get_as(&app, &student, "/api/leaderboard?scope=NULL&college_id=1").await;
+    let body = assert_error(response, 400, "invalid_query").await;
+    assert_eq!(body["field"], "scope");
+}
