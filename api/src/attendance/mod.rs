@@ -685,7 +685,7 @@ pub async fn anomalies(
             students: burst.students,
         });
     }
-    items.sort_by(|a, b| b.at.cmp(&a.at));
+    items.sort_by_key(|a| std::cmp::Reverse(a.at));
     items.truncate(500);
     let total = items.len() as u64;
     Ok(web::Json(Page {

@@ -102,7 +102,7 @@ pub async fn set_checkin_policy(
         p::updated_by.eq(Some(by)),
     );
     diesel::insert_into(p::table)
-        .values((p::school_id.eq(school_id), values.clone()))
+        .values((p::school_id.eq(school_id), values))
         .on_conflict(p::school_id)
         .do_update()
         .set(values)
