@@ -570,8 +570,70 @@ pub async fn seed_history(conn: &mut AsyncPgConnection) -> db::Result<usize> {
             crate::cache::STANDINGS_WRITES.bump();
             db::points::recognise_activity(conn, activity, account, Some(account)).await?;
         }
-        Ok(())
+        awaiting_backfill(conn, &people).await
     })
     .await?;
     Ok(HISTORY.len())
+}
+
+/// A club competition recognised late and naming a student who did not sign up: its
+/// finalisation is a back-fill that waits for the college (成绩补录认定, on 补录申请).
+async fn awaiting_backfill(
+    conn: &mut AsyncPgConnection,
+    people: &[(i64, String)],
+) -> db::Result<()> {
+    let (acm, club) = db::seed::main_account(conn, "acm").await?;
+    let (cs, _) = db::seed::main_account(conn, "cs").await?;
+    let mut of_cs = people.iter().filter(|p| p.1 == "cs").map(|p| p.0);
+    let (Some(signed_up), Some(stand_in)) = (of_cs.next(), of_cs.next()) else {
+        return Ok(());
+    };
+    let activity = db::seed::unrecognised_activity(
+        conn,
+        &db::seed::PastActivity {
+            organizer: acm,
+            title: "网络安全攻防赛",
+            category: "competition",
+            credit_level: "club",
+            ends: "2026-10-10 17:00:00+08",
+            by: club,
+        },
+    )
+    .await?;
+    db::seed::confirmed_place(conn, activity, signed_up).await?;
+    db::seed::past_result(
+        conn,
+        &db::seed::PastResult {
+            activity,
+            student: signed_up,
+            hours: None,
+            role: Some("leader"),
+            award: Some("second"),
+            level: Some("college"),
+            achievement: None,
+            by: club,
+        },
+    )
+    .await?;
+    db::seed::backfill_result(
+        conn,
+        activity,
+        stand_in,
+        "临时替补上场，主办方名单为证",
+        club,
+    )
+    .await?;
+    db::recognition_requests::create(
+        conn,
+        activity,
+        &[
+            shared::attendance::RecognitionGround::Late,
+            shared::attendance::RecognitionGround::NonParticipants,
+        ],
+        "获奖名单由主办方十一月底才公布",
+        cs,
+        club,
+    )
+    .await?;
+    Ok(())
 }

@@ -22,11 +22,11 @@ CREATE TABLE checkin_policies (
 );
 
 -- Phones are kept only as a hash of the id the app sends (SHA-256, hex): what was stored in
--- clear is hashed the same way.
+-- clear is hashed the same way (what is a hash already, after a down and up, stays).
 UPDATE attendance SET device_id = encode(sha256(convert_to(device_id, 'UTF8')), 'hex')
-    WHERE device_id IS NOT NULL;
+    WHERE device_id IS NOT NULL AND device_id !~ '^[0-9a-f]{64}$';
 UPDATE attendance_attempts SET device_id = encode(sha256(convert_to(device_id, 'UTF8')), 'hex')
-    WHERE device_id IS NOT NULL;
+    WHERE device_id IS NOT NULL AND device_id !~ '^[0-9a-f]{64}$';
 
 -- When the code a scan presented appeared: scans of one code from several phones, late, are a
 -- relay.

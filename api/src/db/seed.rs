@@ -141,3 +141,67 @@ pub async fn past_result(conn: &mut AsyncPgConnection, r: &PastResult<'_>) -> Re
     .await?;
     Ok(())
 }
+
+/// An activity that ended at `a.ends` and whose results are not finalised yet.
+pub async fn unrecognised_activity(
+    conn: &mut AsyncPgConnection,
+    a: &PastActivity<'_>,
+) -> Result<i64> {
+    Ok(diesel::sql_query(
+        "INSERT INTO activities (organizer_id, title, category, credit_level, description,
+            starts_at, ends_at, place, registration_opens_at, registration_closes_at,
+            enrolment_mode, status, created_by, updated_by)
+         VALUES ($1, $2, $3, $4, '示范数据：逾期认定、名单含未报名学生，补录待上级审批。',
+            $5::timestamptz - interval '3 hours', $5::timestamptz, '示范大学',
+            $5::timestamptz - interval '20 days', $5::timestamptz - interval '4 hours',
+            'first_come', 'published', $6, $6)
+         RETURNING id",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(a.organizer)
+    .bind::<diesel::sql_types::Text, _>(a.title)
+    .bind::<diesel::sql_types::Text, _>(a.category)
+    .bind::<diesel::sql_types::Text, _>(a.credit_level)
+    .bind::<diesel::sql_types::Text, _>(a.ends)
+    .bind::<diesel::sql_types::BigInt, _>(a.by)
+    .get_result::<Inserted>(conn)
+    .await?
+    .id)
+}
+
+/// A confirmed place of a student.
+pub async fn confirmed_place(
+    conn: &mut AsyncPgConnection,
+    activity: i64,
+    student: i64,
+) -> Result<()> {
+    diesel::sql_query(
+        "INSERT INTO registrations (activity_id, student_id, status) VALUES ($1, $2, 'confirmed')",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(activity)
+    .bind::<diesel::sql_types::BigInt, _>(student)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A result for a student who did not take part, with the back-fill reason.
+pub async fn backfill_result(
+    conn: &mut AsyncPgConnection,
+    activity: i64,
+    student: i64,
+    reason: &str,
+    by: i64,
+) -> Result<()> {
+    diesel::sql_query(
+        "INSERT INTO results (activity_id, student_id, attended, role, award, award_level,
+            recognized_by, backfill_reason)
+         VALUES ($1, $2, true, 'member', 'third', 'college', $3, $4)",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(activity)
+    .bind::<diesel::sql_types::BigInt, _>(student)
+    .bind::<diesel::sql_types::BigInt, _>(by)
+    .bind::<diesel::sql_types::Text, _>(reason)
+    .execute(conn)
+    .await?;
+    Ok(())
+}

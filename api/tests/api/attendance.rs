@@ -1363,14 +1363,25 @@ async fn a_receipt_taken_when_the_page_opened_measures_the_code_and_binds_the_ph
         200,
         "the scan survives a slow sign-in"
     );
-    // Its lag is the page's: 17 s after the code appeared — late, as a relay would be.
+    // Its lag is the page's — about 17 s after the code appeared, late as a relay would be —
+    // not the POST's (over 20.5 s).
     let club = token(&app, "acm_admin").await;
     let late = anomalies(&app, &club, id)
         .await
         .into_iter()
         .find(|a| a["kind"] == "late_scan")
         .expect("a late scan");
-    assert_eq!(late["detail"], "scanned a code 17 s after it appeared");
+    let seconds: i64 = late["detail"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("scanned a code ")
+        .trim_end_matches(" s after it appeared")
+        .parse()
+        .unwrap_or_else(|_| panic!("{late}"));
+    assert!(
+        (17..=20).contains(&seconds),
+        "measured at the receipt: {late}"
+    );
     // A code already expired when the page opens gets no receipt.
     let stale = now_code(id, CodeKind::In, now - 3 * STEP_SECS);
     let refused = app
