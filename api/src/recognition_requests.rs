@@ -194,23 +194,7 @@ async fn decide(
         } = db::recognition_requests::lock(conn, id)
             .await?
             .ok_or_else(|| AppError::not_found("request"))?;
-        if approver != actor.org.id {
-            // Seen by the organiser's subtree and the approver's; to anyone else not there.
-            let mut sees = false;
-            for org in [approver, organizer_id] {
-                if let Some(org) = db::organizations::get(conn, org).await? {
-                    sees |= actor.is_within(&org.path);
-                }
-            }
-            return Err(if sees {
-                AppError::new(
-                    ErrorCode::Forbidden,
-                    "this request waits for another organisation",
-                )
-            } else {
-                AppError::not_found("request")
-            });
-        }
+        crate::attendance::requests::require_decider(conn, &actor, approver, organizer_id).await?;
         if status != "pending" {
             return Err(AppError::new(
                 ErrorCode::Conflict,

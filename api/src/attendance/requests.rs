@@ -245,6 +245,35 @@ pub async fn reject(
     decide(state, actor, id.into_inner(), false, reason).await
 }
 
+/// The caller may decide a request waiting for `approver` about an activity of `organizer`:
+/// it is the approver. A request is seen by the organiser's subtree and the approver's; to
+/// anyone else it is not there (404), and those who see it but are not the approver may not
+/// decide (403). Back-fill and recognition requests alike.
+pub async fn require_decider(
+    conn: &mut diesel_async::AsyncPgConnection,
+    actor: &Actor,
+    approver: i64,
+    organizer: i64,
+) -> Result<(), AppError> {
+    if approver == actor.org.id {
+        return Ok(());
+    }
+    let mut sees = false;
+    for org in [approver, organizer] {
+        if let Some(org) = db::organizations::get(conn, org).await? {
+            sees |= actor.is_within(&org.path);
+        }
+    }
+    Err(if sees {
+        AppError::new(
+            ErrorCode::Forbidden,
+            "this request waits for another organisation",
+        )
+    } else {
+        AppError::not_found("request")
+    })
+}
+
 async fn decide(
     state: web::Data<AppState>,
     actor: Actor,
@@ -268,24 +297,7 @@ async fn decide(
         } = db::attendance_requests::lock(conn, id)
             .await?
             .ok_or_else(|| AppError::not_found("request"))?;
-        if approver != actor.org.id {
-            // A request is seen by the organiser's subtree and the approver's: to anyone else it
-            // is not there. Those who see it but are not the approver may not decide.
-            let mut sees = false;
-            for org in [approver, organizer_id] {
-                if let Some(org) = db::organizations::get(conn, org).await? {
-                    sees |= actor.is_within(&org.path);
-                }
-            }
-            return Err(if sees {
-                AppError::new(
-                    ErrorCode::Forbidden,
-                    "this request waits for another organisation",
-                )
-            } else {
-                AppError::not_found("request")
-            });
-        }
+        require_decider(conn, &actor, approver, organizer_id).await?;
         if status != "pending" {
             return Err(AppError::new(
                 ErrorCode::Conflict,
