@@ -13,7 +13,7 @@
 //! report; each run's JUnit report is written to `<target>/schemathesis/<caller>.xml` and the
 //! server's log to `<target>/schemathesis/api.log`.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
@@ -37,6 +37,9 @@ const SECONDS_PER_RUN: u64 = 50;
 
 /// How long a run may go on past its budget (finishing the case under way, writing its report)
 /// before it is interrupted.
+/// How long a sign-in or health request may take.
+const HTTP_TIMEOUT: Duration = Duration::from_secs(30);
+
 const GRACE: Duration = Duration::from_secs(60);
 
 /// Operations left out: they end the session whose token the run uses, or change its password.
@@ -469,7 +472,10 @@ impl Server {
         server.base_url = format!("http://{}", server.address);
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            if matches!(http(&server.address, "GET", "/healthz", None), Ok((200, _))) {
+            if matches!(
+                util::http(&server.address, "GET", "/healthz", None, HTTP_TIMEOUT),
+                Ok((200, _))
+            ) {
                 return Ok(server);
             }
             if Instant::now() > deadline {
@@ -482,7 +488,13 @@ impl Server {
     /// Signs in and returns the access token.
     fn sign_in(&self, username: &str, password: &str) -> Result<String> {
         let request = serde_json::json!({"username": username, "password": password}).to_string();
-        let (status, body) = http(&self.address, "POST", "/api/auth/login", Some(&request))?;
+        let (status, body) = util::http(
+            &self.address,
+            "POST",
+            "/api/auth/login",
+            Some(&request),
+            HTTP_TIMEOUT,
+        )?;
         // The JSON object, whatever framing surrounds it.
         let json = match (body.find('{'), body.rfind('}')) {
             (Some(start), Some(end)) if start < end => &body[start..=end],
@@ -516,42 +528,6 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-/// One HTTP/1.1 request (a JSON `body`, if any) on a connection of its own; status and body.
-fn http(address: &str, method: &str, path: &str, body: Option<&str>) -> Result<(u16, String)> {
-    let mut stream = std::net::TcpStream::connect(address)
-        .map_err(|e| format!("cannot connect to {address}: {e}"))?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .map_err(|e| e.to_string())?;
-    let body = body.unwrap_or("");
-    let content_type = if body.is_empty() {
-        ""
-    } else {
-        "Content-Type: application/json\r\n"
-    };
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: {address}\r\n{content_type}Content-Length: {}\r\n\
-         Connection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .map_err(|e| format!("cannot send to {address}: {e}"))?;
-    let mut response = String::new();
-    stream
-        .read_to_string(&mut response)
-        .map_err(|e| format!("cannot read from {address}: {e}"))?;
-    let status = response
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| format!("{method} {path}: not an HTTP answer"))?;
-    let body = response
-        .split_once("\r\n\r\n")
-        .map_or("", |(_, body)| body)
-        .to_owned();
-    Ok((status, body))
 }
 
 /// The password `api seed-demo` printed for `username` (`role<TAB>username<TAB>password` lines).

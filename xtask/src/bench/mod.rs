@@ -255,7 +255,8 @@ pub struct Ctx {
 impl Ctx {
     /// Whether `method path` is routed: anything but 404 `route_not_found` and 405.
     pub fn route_exists(&self, method: &str, path: &str) -> Result<bool> {
-        let (status, body) = http(&self.address, method, path)?;
+        let (status, body) =
+            util::http(&self.address, method, path, None, Duration::from_secs(10))?;
         Ok(!(status == 405 || (status == 404 && body.contains("route_not_found"))))
     }
 
@@ -668,7 +669,16 @@ impl ApiServer {
             .map_err(|_| format!("the API did not start; see {}", log.display()))?;
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            if matches!(http(&server.address, "GET", "/healthz"), Ok((200, _))) {
+            if matches!(
+                util::http(
+                    &server.address,
+                    "GET",
+                    "/healthz",
+                    None,
+                    Duration::from_secs(10)
+                ),
+                Ok((200, _))
+            ) {
                 return Ok(server);
             }
             if Instant::now() > deadline {
@@ -725,34 +735,6 @@ fn random_secret() -> Result<String> {
         .and_then(|mut f| f.read_exact(&mut bytes))
         .map_err(|e| format!("cannot read /dev/urandom: {e}"))?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
-}
-
-/// One HTTP/1.1 request without a body (health and route probes): (status, body).
-fn http(address: &str, method: &str, path: &str) -> Result<(u16, String)> {
-    let mut stream = std::net::TcpStream::connect(address)
-        .map_err(|e| format!("cannot connect to {address}: {e}"))?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .map_err(|e| e.to_string())?;
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-    )
-    .map_err(|e| format!("cannot send to {address}: {e}"))?;
-    let mut response = String::new();
-    stream
-        .read_to_string(&mut response)
-        .map_err(|e| format!("cannot read from {address}: {e}"))?;
-    let status = response
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| format!("{method} {path}: not an HTTP answer"))?;
-    let body = response
-        .split_once("\r\n\r\n")
-        .map_or("", |(_, body)| body)
-        .to_owned();
-    Ok((status, body))
 }
 
 /// A file of the built web app and its sizes as sent.
