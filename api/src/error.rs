@@ -36,7 +36,7 @@ impl AppError {
         )
     }
 
-    fn body(&self) -> ApiError {
+    pub fn body(&self) -> ApiError {
         match self {
             AppError::Api(error) => error.clone(),
             AppError::Internal(_) => ApiError::new(

@@ -7,6 +7,7 @@ pub mod attendance;
 pub mod audit;
 pub mod auth;
 pub mod cache;
+pub mod cadres;
 pub mod calendar;
 pub mod categories;
 pub mod config;
@@ -21,6 +22,7 @@ pub mod openapi;
 pub mod organizations;
 pub mod pdf;
 pub mod points;
+pub mod practice;
 pub mod recognition_requests;
 pub mod request_id;
 pub mod results;
@@ -136,6 +138,7 @@ impl Application {
                 }
             },
         });
+        points::resume_reevaluations(state.clone().into_inner());
         let document = openapi::document();
         let known_routes = web::Data::new(KnownRoutes::from_document(&document));
         let document_json = web::Data::new(OpenApiJson(openapi::document_json()));

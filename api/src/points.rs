@@ -14,8 +14,8 @@ use shared::{
     people::Degree,
     points::{
         BehindStudent, CategoryTotal, Leaderboard, LeaderboardRow, NewAdjustment, NewFact,
-        NewRuleSet, NewTerm, RuleSetVersion, Source, Standing, StudentPoints, Term, TermTotals,
-        mask_student_no, percentile,
+        NewRuleSet, NewTerm, PreviewRow, Reevaluation, RuleSetVersion, RulesPreview, Source,
+        Standing, StudentPoints, Term, TermTotals, mask_student_no, percentile,
     },
     rules::{self, FactKind, Points},
 };
@@ -185,29 +185,35 @@ pub async fn current_rules(
     })))
 }
 
-/// Publish a rule set version
-///
-/// The school admin's. Applies from the given term on; a term that has ended keeps the rules
-/// it was recognised under. Recognitions from then on record the new version.
-#[utoipa::path(
-    tag = "points",
-    request_body = NewRuleSet,
-    responses(
-        (status = 201, description = "Published", body = RuleSetVersion),
-        (status = 403, description = "Not the school admin", body = ApiError),
-        (status = 409, description = "The term has ended", body = ApiError),
-        (status = 422, description = "Invalid rules (the field says where)", body = ApiError),
-    ),
-    security(("bearer" = [])),
-)]
-#[post("/rules")]
-pub async fn publish_rules(
-    state: web::Data<AppState>,
-    actor: Actor,
-    body: web::Json<NewRuleSet>,
-) -> Result<HttpResponse, AppError> {
-    actor.require_school_admin("the scoring rules are")?;
-    let input = body.into_inner();
+/// A rules document read with the path of whatever serde refuses: an unknown field is a 400
+/// naming it (`rules.categories[0].cap_per_year`), never silently dropped.
+fn rules_document(body: serde_json::Value) -> Result<NewRuleSet, AppError> {
+    serde_path_to_error::deserialize::<_, NewRuleSet>(body).map_err(|error| {
+        let mut path = error.path().to_string();
+        let message = error.inner().to_string();
+        if let Some(unknown) = message
+            .strip_prefix("unknown field `")
+            .and_then(|rest| rest.split('`').next())
+            && !path.ends_with(unknown)
+        {
+            path = if path == "." {
+                unknown.to_owned()
+            } else {
+                format!("{path}.{unknown}")
+            };
+        }
+        ApiError::new(
+            ErrorCode::MalformedJson,
+            format!("invalid rules: {message}"),
+        )
+        .with_field(path)
+        .into()
+    })
+}
+
+/// The rules checked: sound in themselves, and their cadre matrix naming the school's position
+/// types.
+async fn checked_rules(conn: &mut AsyncPgConnection, input: &NewRuleSet) -> Result<Term, AppError> {
     input.rules.validate().map_err(|e| {
         let field = e.field.clone().map(|f| format!("rules.{f}"));
         ApiError::invalid(field.unwrap_or_else(|| "rules".into()), e.message)
@@ -215,8 +221,20 @@ pub async fn publish_rules(
     if input.note.chars().count() > 500 {
         return Err(ApiError::invalid("note", "at most 500 characters").into());
     }
-    let mut conn = state.db.conn().await?;
-    let term = ledger::term(&mut conn, input.effective_term_id)
+    let types = db::cadres::position_types(conn).await?;
+    if let Some(code) = input
+        .rules
+        .cadre_matrix
+        .keys()
+        .find(|code| !types.iter().any(|(_, t)| &t.code == *code))
+    {
+        return Err(ApiError::invalid(
+            format!("rules.cadre_matrix.{code}"),
+            "not one of the school's position types",
+        )
+        .into());
+    }
+    let term = ledger::term(conn, input.effective_term_id)
         .await?
         .ok_or_else(|| AppError::from(ApiError::invalid("effective_term_id", "no such term")))?;
     if term.ends_on < ledger::today() {
@@ -228,7 +246,40 @@ pub async fn publish_rules(
             ),
         ));
     }
-    let version = conn
+    Ok(term)
+}
+
+/// Publish a rule set version
+///
+/// The school admin's. Applies from the given term on; a term that has ended keeps the rules
+/// it was recognised under. Every student with recognised facts in that term or later is then
+/// re-evaluated in the background (`GET /api/rules/{version}/reevaluation` shows the
+/// progress); recognitions from then on record the new version. A field the rules do not know
+/// is refused (400, the field naming it).
+#[utoipa::path(
+    tag = "points",
+    request_body = NewRuleSet,
+    responses(
+        (status = 201, description = "Published; the re-evaluation has started", body = RuleSetVersion),
+        (status = 400, description = "A field the rules do not know (the field names it)", body = ApiError,
+            example = json!({"code": "malformed_json", "message": "invalid rules: unknown field `cap_per_year`, expected one of …", "field": "rules.categories[0].cap_per_year"})),
+        (status = 403, description = "Not the school admin", body = ApiError),
+        (status = 409, description = "The term has ended", body = ApiError),
+        (status = 422, description = "Invalid rules (the field says where)", body = ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+#[post("/rules")]
+pub async fn publish_rules(
+    state: web::Data<AppState>,
+    actor: Actor,
+    body: web::Json<serde_json::Value>,
+) -> Result<HttpResponse, AppError> {
+    actor.require_school_admin("the scoring rules are")?;
+    let input = rules_document(body.into_inner())?;
+    let mut conn = state.db.conn().await?;
+    let term = checked_rules(&mut conn, &input).await?;
+    let (version, students) = conn
         .transaction::<_, AppError, _>(async |conn| {
             let next = ledger::next_rule_version(conn).await?;
             crate::cache::REFERENCE_WRITES.bump();
@@ -241,6 +292,14 @@ pub async fn publish_rules(
                 actor.account_id,
             )
             .await?;
+            let students = ledger::affected_students(conn, term.starts_on).await?;
+            ledger::start_reevaluation(
+                conn,
+                next,
+                i32::try_from(students.len()).unwrap_or(i32::MAX),
+                actor.account_id,
+            )
+            .await?;
             db::audit::record(
                 conn,
                 Some(actor.account_id),
@@ -249,18 +308,217 @@ pub async fn publish_rules(
                     action: "rules.publish",
                     target_type: "rule_set",
                     target_id: next.to_string(),
-                    details: json!({"effective_term": term.code, "note": input.note}),
+                    details: json!({"effective_term": term.code, "note": input.note, "reevaluate": students.len()}),
                 },
             )
             .await?;
-            Ok(next)
+            Ok((next, students))
         })
         .await?;
+    reevaluate(
+        state.clone().into_inner(),
+        version,
+        students,
+        actor.account_id,
+    );
     let found = ledger::rule_set_versions(&mut conn, Some(version))
         .await?
         .pop()
         .ok_or_else(|| AppError::not_found("rule set"))?;
-    Ok(HttpResponse::Created().json(found))
+    Ok(HttpResponse::Created()
+        .insert_header((
+            actix_web::http::header::LOCATION,
+            format!("/api/rules/{version}/reevaluation"),
+        ))
+        .json(found))
+}
+
+/// Students re-evaluated per transaction: short enough that a student's ledger is never
+/// locked for long, long enough that the progress row is not the main cost.
+const REEVALUATION_CHUNK: usize = 50;
+
+/// Re-evaluates `students` under the rule book as it stands, a chunk per transaction, in the
+/// background; the progress is kept in `rule_reevaluations`. Refreshing is idempotent, so a
+/// re-evaluation interrupted by a restart is simply run again ([`resume_reevaluations`]).
+pub fn reevaluate(state: std::sync::Arc<AppState>, version: i32, students: Vec<i64>, actor: i64) {
+    tokio::spawn(async move {
+        let outcome = async {
+            let mut conn = state.db.conn().await?;
+            for chunk in students.chunks(REEVALUATION_CHUNK) {
+                let changed = conn
+                    .transaction::<_, AppError, _>(async |conn| {
+                        let book = ledger::RuleBook::load(conn).await?;
+                        let mut changed = 0;
+                        for student in chunk {
+                            let done = ledger::refresh(conn, *student, &book, actor, None).await?;
+                            if done.written + done.reversed > 0 {
+                                changed += 1;
+                            }
+                        }
+                        ledger::advance_reevaluation(conn, version, chunk.len() as i32, changed)
+                            .await?;
+                        Ok(changed)
+                    })
+                    .await?;
+                if changed > 0 {
+                    crate::cache::STANDINGS_WRITES.bump();
+                }
+            }
+            Ok::<_, AppError>(conn)
+        }
+        .await;
+        let error = outcome.as_ref().err().map(|e| e.body().message);
+        if let Some(error) = &error {
+            tracing::error!(version, %error, "rule re-evaluation failed");
+        }
+        if let Ok(mut conn) = state.db.conn().await {
+            let _ = ledger::finish_reevaluation(&mut conn, version, error.as_deref()).await;
+        }
+    });
+}
+
+/// Runs again the re-evaluations a stopped server left unfinished (called at start).
+pub fn resume_reevaluations(state: std::sync::Arc<AppState>) {
+    if tokio::runtime::Handle::try_current().is_err() {
+        return;
+    }
+    tokio::spawn(async move {
+        let Ok(mut conn) = state.db.conn().await else {
+            return;
+        };
+        let Ok(unfinished) = ledger::unfinished_reevaluations(&mut conn).await else {
+            return;
+        };
+        for (version, by) in unfinished {
+            let Ok(Some(found)) = ledger::rule_set_versions(&mut conn, Some(version))
+                .await
+                .map(|mut v| v.pop())
+            else {
+                continue;
+            };
+            let from = found
+                .effective_term
+                .map_or(chrono::NaiveDate::MIN, |t| t.starts_on);
+            let Ok(students) = ledger::affected_students(&mut conn, from).await else {
+                continue;
+            };
+            let total = i32::try_from(students.len()).unwrap_or(i32::MAX);
+            if ledger::start_reevaluation(&mut conn, version, total, by)
+                .await
+                .is_ok()
+            {
+                tracing::warn!(version, total, "resuming an interrupted rule re-evaluation");
+                reevaluate(state.clone(), version, students, by);
+            }
+        }
+    });
+}
+
+/// A re-evaluation's progress
+///
+/// After a version is published, every affected student is re-evaluated in the background:
+/// how many of how many, how many changed, and whether it is done. The school admin's.
+#[utoipa::path(
+    tag = "points",
+    params(("version" = i32, Path, description = "Rule set version")),
+    responses(
+        (status = 200, description = "The progress", body = Reevaluation),
+        (status = 403, description = "Not the school admin", body = ApiError),
+        (status = 404, description = "No re-evaluation for that version", body = ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+#[get("/rules/{version}/reevaluation")]
+pub async fn reevaluation(
+    state: web::Data<AppState>,
+    actor: Actor,
+    version: web::Path<i32>,
+) -> Result<web::Json<Reevaluation>, AppError> {
+    actor.require_school_admin("the scoring rules are")?;
+    let mut conn = state.db.conn().await?;
+    Ok(web::Json(
+        ledger::reevaluation(&mut conn, *version)
+            .await?
+            .ok_or_else(|| AppError::not_found("re-evaluation"))?,
+    ))
+}
+
+/// Students a preview evaluates at most: enough to show what changes for whom in a few
+/// seconds; the count of those affected is always exact.
+const PREVIEW_STUDENTS: usize = 1000;
+
+/// Preview a rule set
+///
+/// What publishing these rules from the term would change, before publishing: how many
+/// students would be re-evaluated, and for up to 1,000 of them (spread over the id range) how
+/// many gain or lose points, the sums before and after, and the 20 largest changes. Nothing is
+/// stored. The school admin's.
+#[utoipa::path(
+    tag = "points",
+    request_body = NewRuleSet,
+    responses(
+        (status = 200, description = "What would change", body = RulesPreview),
+        (status = 400, description = "A field the rules do not know (the field names it)", body = ApiError),
+        (status = 403, description = "Not the school admin", body = ApiError),
+        (status = 409, description = "The term has ended", body = ApiError),
+        (status = 422, description = "Invalid rules (the field says where)", body = ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+#[post("/rules/previews")]
+pub async fn preview_rules(
+    state: web::Data<AppState>,
+    actor: Actor,
+    body: web::Json<serde_json::Value>,
+) -> Result<web::Json<RulesPreview>, AppError> {
+    actor.require_school_admin("the scoring rules are")?;
+    let input = rules_document(body.into_inner())?;
+    let mut conn = state.db.conn().await?;
+    let term = checked_rules(&mut conn, &input).await?;
+    let students = ledger::affected_students(&mut conn, term.starts_on).await?;
+    let step = students.len().div_ceil(PREVIEW_STUDENTS).max(1);
+    let chosen: Vec<i64> = students.iter().step_by(step).copied().collect();
+    let book = ledger::RuleBook::load(&mut conn).await?.with(
+        i32::MAX,
+        term.starts_on,
+        input.rules.clone(),
+    );
+    let mut preview = RulesPreview {
+        affected: u32::try_from(students.len()).unwrap_or(u32::MAX),
+        evaluated: u32::try_from(chosen.len()).unwrap_or(u32::MAX),
+        changed: 0,
+        gaining: 0,
+        losing: 0,
+        points_before: Points::ZERO,
+        points_after: Points::ZERO,
+        sample: Vec::new(),
+    };
+    let mut changes: Vec<(i64, i64, Points, Points)> = Vec::new();
+    for student in chosen {
+        let (before, after) = ledger::preview_student(&mut conn, student, &book).await?;
+        preview.points_before.0 += before.0;
+        preview.points_after.0 += after.0;
+        if before != after {
+            preview.changed += 1;
+            if after > before {
+                preview.gaining += 1;
+            } else {
+                preview.losing += 1;
+            }
+            changes.push(((after.0 - before.0).abs(), student, before, after));
+        }
+    }
+    changes.sort_by_key(|(size, student, _, _)| (std::cmp::Reverse(*size), *student));
+    for (_, student, before, after) in changes.into_iter().take(20) {
+        let info = ledger::student(&mut conn, student).await?;
+        preview.sample.push(PreviewRow {
+            student_no: info.username,
+            name: info.display_name,
+            before,
+            after,
+        });
+    }
+    Ok(web::Json(preview))
 }
 
 /// A leaderboard scope: college and intake, each optional.
@@ -395,9 +653,17 @@ async fn student_points(
     let degree = row.degree();
     let term = current_term(conn).await?;
     let (_, rules) = ledger::rules_for(conn, &term).await?;
-    let earned: BTreeMap<String, Points> = overall
+    let earned: BTreeMap<String, rules::Earned> = overall
         .iter()
-        .map(|(c, (p, _))| (c.clone(), Points(*p)))
+        .map(|(c, (p, h))| {
+            (
+                c.clone(),
+                rules::Earned {
+                    points: Points(*p),
+                    hours: *h,
+                },
+            )
+        })
         .collect();
     let progress = rules::progress(rules.requirements.for_degree(degree), &earned);
     let total: i64 = overall.values().map(|(p, _)| p).sum();
@@ -543,13 +809,12 @@ pub async fn record_fact(
         let id =
             ledger::insert_fact(conn, student_id, term.id, &input, source, actor.account_id)
                 .await?;
-        let (version, rules) = ledger::rules_for(conn, &term).await?;
+        let book = ledger::RuleBook::load(conn).await?;
         crate::cache::STANDINGS_WRITES.bump();
         ledger::refresh(
             conn,
             student_id,
-            &term,
-            (version, &rules),
+            &book,
             actor.account_id,
             Some(actor.account_id),
         )
@@ -693,12 +958,15 @@ pub async fn behind(
     let people = standings::active_students_under(&mut conn, org.id, query.enrolment_year).await?;
     let ids: Vec<i64> = people.iter().map(|p| p.id).collect();
     let sums = standings::category_sums(&mut conn, &ids).await?;
-    let mut earned: HashMap<i64, BTreeMap<String, Points>> = HashMap::new();
+    let mut earned: HashMap<i64, BTreeMap<String, rules::Earned>> = HashMap::new();
     for s in sums {
-        earned
-            .entry(s.student_id)
-            .or_default()
-            .insert(s.category, Points(s.points));
+        earned.entry(s.student_id).or_default().insert(
+            s.category,
+            rules::Earned {
+                points: Points(s.points),
+                hours: s.hours,
+            },
+        );
     }
     let term = current_term(&mut conn).await?;
     let (_, rules) = ledger::rules_for(&mut conn, &term).await?;
@@ -720,7 +988,7 @@ pub async fn behind(
                 class_name: p.class_name,
                 enrolment_year: p.enrolment_year,
                 degree,
-                total: Points(totals.values().map(|v| v.0).sum()),
+                total: Points(totals.values().map(|v| v.points.0).sum()),
                 missing,
             })
         })

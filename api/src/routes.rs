@@ -5,9 +5,9 @@ use actix_web::web::PayloadConfig;
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
 
 use crate::{
-    accounts, activities, attendance, audit, calendar, categories, health, imports, me,
-    notifications, organizations, points, recognition_requests, results, school, sessions, staff,
-    students, transcripts,
+    accounts, activities, attendance, audit, cadres, calendar, categories, health, imports, me,
+    notifications, organizations, points, practice, recognition_requests, results, school,
+    sessions, staff, students, transcripts,
 };
 
 /// Endpoints outside `/api` (operational).
@@ -121,6 +121,41 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(points::adjust)
         .service(points::behind)
         .service(points::leaderboard)
+        .service(points::preview_rules)
+        .service(points::reevaluation)
+        // Student cadres: position types, the standard, the register, assessment rounds
+        .service(cadres::list_types)
+        .service(cadres::put_types)
+        .service(cadres::get_standard)
+        .service(cadres::put_standard)
+        .service(cadres::list_positions)
+        .service(cadres::create_position)
+        .service(cadres::get_position)
+        .service(cadres::update_position)
+        .service(cadres::delete_position)
+        .service(cadres::my_positions)
+        .service(cadres::list_rounds)
+        .service(cadres::create_round)
+        .service(cadres::get_round)
+        .service(cadres::put_grades)
+        .service(cadres::submit_round)
+        .service(cadres::approve_round)
+        .service(cadres::return_round)
+        // Practice teams and training records
+        .service(practice::list)
+        .service(practice::mine)
+        .service(practice::create)
+        .service(practice::get)
+        .service(practice::update)
+        .service(practice::remove)
+        .service(practice::certify)
+        .service(
+            // Reports up to 10 MB, for this scope only.
+            scope::scope("/practice-records/{id}")
+                .app_data(PayloadConfig::new(practice::MAX_REPORT_BYTES))
+                .service(practice::put_report)
+                .service(practice::get_report),
+        )
         // Transcripts: preview, issue, PDF, public verification, batch printing
         .service(transcripts::preview)
         .service(transcripts::create)

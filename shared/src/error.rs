@@ -75,13 +75,15 @@ pub enum ErrorCode {
     DeadlinePassed,
     /// A scan did not say which phone sent it (`device_id`): scan with the app's page.
     DeviceRequired,
+    /// More positions would receive a grade than the school's ratio standard allows.
+    GradeLimitExceeded,
     /// Client side only, never sent by the server: the server could not be reached at all.
     Unreachable,
 }
 
 impl ErrorCode {
     /// All codes, in declaration order (documentation and exhaustive tests).
-    pub const ALL: [ErrorCode; 32] = [
+    pub const ALL: [ErrorCode; 33] = [
         ErrorCode::MalformedJson,
         ErrorCode::UnsupportedMediaType,
         ErrorCode::PayloadTooLarge,
@@ -113,6 +115,7 @@ impl ErrorCode {
         ErrorCode::DeviceAlreadyUsed,
         ErrorCode::DeadlinePassed,
         ErrorCode::DeviceRequired,
+        ErrorCode::GradeLimitExceeded,
         ErrorCode::Unreachable,
     ];
 
@@ -148,7 +151,8 @@ impl ErrorCode {
             ErrorCode::CheckinClosed
             | ErrorCode::AlreadyCheckedIn
             | ErrorCode::DeviceAlreadyUsed
-            | ErrorCode::DeadlinePassed => 409,
+            | ErrorCode::DeadlinePassed
+            | ErrorCode::GradeLimitExceeded => 409,
         }
     }
 
@@ -186,6 +190,7 @@ impl ErrorCode {
             ErrorCode::DeviceAlreadyUsed => "device_already_used",
             ErrorCode::DeadlinePassed => "deadline_passed",
             ErrorCode::DeviceRequired => "device_required",
+            ErrorCode::GradeLimitExceeded => "grade_limit_exceeded",
             ErrorCode::Unreachable => "unreachable",
         }
     }

@@ -109,11 +109,67 @@ pub struct RuleSetVersion {
 /// `POST /api/rules`: a new version, applying from a term that has not ended.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct NewRuleSet {
     pub effective_term_id: i64,
     pub rules: RuleSet,
     #[serde(default)]
     pub note: String,
+}
+
+/// One student in a rules preview: total points now and under the new rules.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PreviewRow {
+    pub student_no: String,
+    pub name: String,
+    pub before: Points,
+    pub after: Points,
+}
+
+/// `POST /api/rules/previews`: what publishing the rules would change, for whom.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RulesPreview {
+    /// Students with recognised facts in the term or after it: publishing re-evaluates them.
+    pub affected: u32,
+    /// How many of them were evaluated for this preview (all, up to a bound).
+    pub evaluated: u32,
+    /// Of those evaluated, whose total would change.
+    pub changed: u32,
+    pub gaining: u32,
+    pub losing: u32,
+    /// Sum over the evaluated students, before and after.
+    pub points_before: Points,
+    pub points_after: Points,
+    /// The largest changes first (up to 20).
+    pub sample: Vec<PreviewRow>,
+}
+
+/// Where the re-evaluation a publication started stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ReevaluationStatus {
+    Running,
+    Done,
+    Failed,
+}
+
+/// `GET /api/rules/{version}/reevaluation`: the background re-evaluation of every affected
+/// student after a version was published.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Reevaluation {
+    pub version: i32,
+    pub status: ReevaluationStatus,
+    pub total: i32,
+    pub done: i32,
+    /// Students whose ledger changed.
+    pub changed: i32,
+    pub error: Option<String>,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
 }
 
 /// Where a ledger entry came from.
@@ -127,8 +183,12 @@ pub enum Source {
     Makeup,
     /// A result recorded through an approved back-fill.
     Backfill,
+    /// A cadre position's approved assessment.
     Cadre,
+    /// A certified practice team's member.
     Practice,
+    /// A certified training record's participant.
+    Training,
     /// A manual adjustment.
     Manual,
 }
@@ -141,6 +201,7 @@ impl Source {
             Source::Backfill => "backfill",
             Source::Cadre => "cadre",
             Source::Practice => "practice",
+            Source::Training => "training",
             Source::Manual => "manual",
         }
     }
@@ -152,6 +213,7 @@ impl Source {
             Source::Backfill,
             Source::Cadre,
             Source::Practice,
+            Source::Training,
             Source::Manual,
         ]
         .into_iter()

@@ -172,35 +172,64 @@ mod parse_tests {
     }
 }
 
-/// A cadre position's level.
+/// A cadre position's level: where the position sits. The discriminant indexes
+/// [`RuleSet::cadre`] (a class's value, when a rule set leaves it out, is the club's).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CadreLevel {
+    /// A club or student organisation (社团).
     Club,
+    /// A college (学院学生会、学院团委).
     College,
+    /// A school-level organisation (校学生会、校团委).
     School,
+    /// A class (班委、团支部).
+    Class,
 }
 
 impl CadreLevel {
+    pub const ALL: [CadreLevel; 4] = [
+        CadreLevel::School,
+        CadreLevel::College,
+        CadreLevel::Club,
+        CadreLevel::Class,
+    ];
+
     pub fn label_zh(self) -> &'static str {
         match self {
             CadreLevel::Club => "社团干部",
             CadreLevel::College => "院级干部",
             CadreLevel::School => "校级干部",
+            CadreLevel::Class => "班级干部",
         }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CadreLevel::Club => "club",
+            CadreLevel::College => "college",
+            CadreLevel::School => "school",
+            CadreLevel::Class => "class",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<CadreLevel> {
+        CadreLevel::ALL.into_iter().find(|l| l.as_str() == text)
     }
 }
 
-/// The end-of-term assessment of a cadre.
+/// The assessment of a cadre at the end of a tenure, in the founding notice's words. The
+/// discriminant indexes [`RuleSet::grade_percent`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Grade {
     /// 不称职
     Incompetent,
-    /// 基本称职
-    BasicallyCompetent,
+    /// 一般称职 (stored before as `basically_competent`, which still reads as this).
+    #[serde(alias = "basically_competent")]
+    Fair,
     /// 称职
     Competent,
     /// 优秀
@@ -208,12 +237,58 @@ pub enum Grade {
 }
 
 impl Grade {
+    /// Best first, as forms list them.
+    pub const ALL: [Grade; 4] = [
+        Grade::Excellent,
+        Grade::Competent,
+        Grade::Fair,
+        Grade::Incompetent,
+    ];
+
     pub fn label_zh(self) -> &'static str {
         match self {
             Grade::Incompetent => "不称职",
-            Grade::BasicallyCompetent => "基本称职",
+            Grade::Fair => "一般称职",
             Grade::Competent => "称职",
             Grade::Excellent => "优秀",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Grade::Incompetent => "incompetent",
+            Grade::Fair => "fair",
+            Grade::Competent => "competent",
+            Grade::Excellent => "excellent",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Grade> {
+        match text {
+            "basically_competent" => Some(Grade::Fair),
+            _ => Grade::ALL.into_iter().find(|g| g.as_str() == text),
+        }
+    }
+}
+
+/// Points for each grade of one position type (a row of the cadre matrix).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct GradePoints {
+    pub excellent: Points,
+    pub competent: Points,
+    pub fair: Points,
+    pub incompetent: Points,
+}
+
+impl GradePoints {
+    pub fn of(&self, grade: Grade) -> Points {
+        match grade {
+            Grade::Excellent => self.excellent,
+            Grade::Competent => self.competent,
+            Grade::Fair => self.fair,
+            Grade::Incompetent => self.incompetent,
         }
     }
 }
@@ -221,20 +296,28 @@ impl Grade {
 /// How one category earns points.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct CategoryRule {
     /// The activity category code (`lecture`, `volunteer` …) or `cadre`.
     pub category: String,
-    /// Points for attending one activity of the category.
+    /// Points for taking part once (an activity attended, a training record); hours given
+    /// besides are kept in the ledger and add `per_hour` each.
     pub per_attendance: Points,
     /// Points per hour, for categories counted in hours (volunteer service, practice).
     pub per_hour: Points,
     /// Most points the category may contribute in one term.
     pub cap_per_term: Option<Points>,
+    /// Most points the category may contribute over the whole degree (what counts toward
+    /// graduation); filled term by term, in order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cap_per_degree: Option<Points>,
 }
 
-/// The whole rule set of a term (rules are versioned per term; past terms keep theirs).
+/// The whole rule set of a term (rules are versioned per term; past terms keep theirs). A field
+/// it does not know is refused, so a typing mistake never silently drops a rule.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct RuleSet {
     pub categories: Vec<CategoryRule>,
     /// Competition points by level (college, school, province, national) and award (first,
@@ -247,20 +330,29 @@ pub struct RuleSet {
     pub team_member_percent: i64,
     /// Hours a practice day counts when not stated otherwise.
     pub practice_hours_per_day: f64,
-    /// Cadre points by position level (club, college, school).
-    #[cfg_attr(feature = "openapi", schema(min_items = 3, max_items = 3))]
-    pub cadre: [Points; 3],
-    /// Cadre factor by grade (incompetent, basic, competent, excellent), in hundredths.
+    /// Cadre points by position level (club, college, school, and optionally class — the
+    /// club's when left out), scaled by the grade's factor.
+    #[cfg_attr(feature = "openapi", schema(min_items = 3, max_items = 4))]
+    pub cadre: Vec<Points>,
+    /// Cadre factor by grade (不称职, 一般称职, 称职, 优秀), in hundredths.
     #[cfg_attr(feature = "openapi", schema(min_items = 4, max_items = 4))]
     pub grade_percent: [i64; 4],
+    /// Cadre points by position type (the school's codes, `presidium` …) × grade. A position
+    /// of a type listed here earns its row; other positions earn by level × grade factor.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub cadre_matrix: BTreeMap<String, GradePoints>,
+    /// Several positions held in one term count once, at the highest.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cadre_highest_only: bool,
     /// Most points a term may contribute in all.
     pub cap_per_term: Option<Points>,
     pub requirements: Requirements,
 }
 
-/// The graduation requirement: minimum points per category, and in all.
+/// The graduation requirement: minimum points and hours per category, and in all.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct Requirements {
     pub undergraduate: Requirement,
     pub graduate: Requirement,
@@ -268,9 +360,20 @@ pub struct Requirements {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct Requirement {
     pub per_category: BTreeMap<String, Points>,
     pub total: Points,
+    /// Hours required per category (e.g. 15 volunteer hours to graduate).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub hours_per_category: BTreeMap<String, f64>,
+    /// Hours required in all (0: none).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub total_hours: f64,
+}
+
+fn is_zero(value: &f64) -> bool {
+    *value == 0.0
 }
 
 impl Requirements {
@@ -293,6 +396,7 @@ impl RuleSet {
             per_attendance: p(attend),
             per_hour: p(hour),
             cap_per_term: cap.map(p),
+            cap_per_degree: None,
         };
         RuleSet {
             categories: vec![
@@ -315,8 +419,10 @@ impl RuleSet {
             participation: p(0.5),
             team_member_percent: 80,
             practice_hours_per_day: 8.0,
-            cadre: [p(1.0), p(1.5), p(2.0)],
+            cadre: vec![p(1.0), p(1.5), p(2.0)],
             grade_percent: [0, 50, 80, 100],
+            cadre_matrix: BTreeMap::new(),
+            cadre_highest_only: false,
             cap_per_term: Some(p(20.0)),
             requirements: Requirements {
                 undergraduate: Requirement {
@@ -325,6 +431,7 @@ impl RuleSet {
                         .map(|(c, v)| (c.to_owned(), p(v)))
                         .collect(),
                     total: p(10.0),
+                    ..Requirement::default()
                 },
                 graduate: Requirement {
                     per_category: [("lecture", 1.0), ("volunteer", 1.0)]
@@ -332,6 +439,7 @@ impl RuleSet {
                         .map(|(c, v)| (c.to_owned(), p(v)))
                         .collect(),
                     total: p(4.0),
+                    ..Requirement::default()
                 },
             },
         }
@@ -354,6 +462,7 @@ impl RuleSet {
             if negative(rule.per_attendance)
                 || negative(rule.per_hour)
                 || rule.cap_per_term.is_some_and(negative)
+                || rule.cap_per_degree.is_some_and(negative)
             {
                 return Err(ApiError::invalid(
                     format!("categories[{i}]"),
@@ -379,6 +488,12 @@ impl RuleSet {
                 "between 0 and 24",
             ));
         }
+        if !(3..=4).contains(&self.cadre.len()) {
+            return Err(ApiError::invalid(
+                "cadre",
+                "points for club, college and school positions, and optionally class ones",
+            ));
+        }
         if self.cadre.iter().any(|p| negative(*p))
             || self.grade_percent.iter().any(|g| !(0..=100).contains(g))
         {
@@ -386,6 +501,20 @@ impl RuleSet {
                 "cadre",
                 "points cannot be negative; grade factors 0–100",
             ));
+        }
+        for (code, row) in &self.cadre_matrix {
+            if !is_code(code) {
+                return Err(ApiError::invalid(
+                    format!("cadre_matrix.{code}"),
+                    "a position type code: lowercase letters, digits and _",
+                ));
+            }
+            if Grade::ALL.into_iter().any(|g| negative(row.of(g))) {
+                return Err(ApiError::invalid(
+                    format!("cadre_matrix.{code}"),
+                    "points cannot be negative",
+                ));
+            }
         }
         if self.cap_per_term.is_some_and(negative) {
             return Err(ApiError::invalid("cap_per_term", "cannot be negative"));
@@ -412,6 +541,22 @@ impl RuleSet {
                     ));
                 }
             }
+            let hours = |h: f64| h.is_finite() && (0.0..=10_000.0).contains(&h);
+            for (category, minimum) in &requirement.hours_per_category {
+                let field = at(&format!("hours_per_category.{category}"));
+                if self.category(category).is_none() {
+                    return Err(ApiError::invalid(field, "not a category of these rules"));
+                }
+                if !hours(*minimum) {
+                    return Err(ApiError::invalid(field, "between 0 and 10000 hours"));
+                }
+            }
+            if !hours(requirement.total_hours) {
+                return Err(ApiError::invalid(
+                    at("total_hours"),
+                    "between 0 and 10000 hours",
+                ));
+            }
         }
         Ok(())
     }
@@ -419,6 +564,34 @@ impl RuleSet {
     pub fn category(&self, code: &str) -> Option<&CategoryRule> {
         self.categories.iter().find(|r| r.category == code)
     }
+
+    /// Base points of a position level, before the grade's factor.
+    pub fn cadre_base(&self, level: CadreLevel) -> Points {
+        let club = self.cadre.first().copied().unwrap_or_default();
+        self.cadre.get(level as usize).copied().unwrap_or(club)
+    }
+
+    /// A cadre's points: its type's row of the matrix, else level × grade factor.
+    pub fn cadre_points(
+        &self,
+        level: CadreLevel,
+        grade: Grade,
+        position_type: Option<&str>,
+    ) -> Points {
+        match position_type.and_then(|t| self.cadre_matrix.get(t)) {
+            Some(row) => row.of(grade),
+            None => percent(self.cadre_base(level), self.grade_percent[grade as usize]),
+        }
+    }
+}
+
+/// A code the school gives a position type or category: 1–32 of lowercase letters, digits
+/// and `_`, starting with a letter.
+pub fn is_code(code: &str) -> bool {
+    let mut chars = code.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && code.len() <= 32
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
 /// What a recognised fact is.
@@ -442,7 +615,13 @@ pub enum FactKind {
         role: ParticipantRole,
     },
     /// A cadre position held in the term, with its assessment.
-    Cadre { level: CadreLevel, grade: Grade },
+    Cadre {
+        level: CadreLevel,
+        grade: Grade,
+        /// The school's position type code, which the cadre matrix may price.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        position_type: Option<String>,
+    },
 }
 
 /// A recognised fact of one student in one term.
@@ -468,6 +647,8 @@ pub enum Reduction {
     CategoryCap,
     /// The term's total cap was reached.
     TermCap,
+    /// The category's cap over the whole degree was reached.
+    DegreeCap,
 }
 
 /// What one fact grants.
@@ -522,7 +703,9 @@ pub fn raw_points(rules: &RuleSet, fact: &Fact) -> (Points, f64) {
             } else {
                 0.0
             };
-            (hourly(hours), hours)
+            // Points per participation and the hours kept (volunteer service counted per
+            // time, with its hours still on record); hourly categories add theirs.
+            (Points(per_attendance.0 + hourly(hours).0), hours)
         }
         FactKind::PracticeDays {
             days,
@@ -536,7 +719,7 @@ pub fn raw_points(rules: &RuleSet, fact: &Fact) -> (Points, f64) {
             } else {
                 0.0
             };
-            (hourly(hours), hours)
+            (Points(per_attendance.0 + hourly(hours).0), hours)
         }
         FactKind::Competition { level, award, role } => {
             let base = match award_column(*award) {
@@ -550,96 +733,152 @@ pub fn raw_points(rules: &RuleSet, fact: &Fact) -> (Points, f64) {
             };
             (points, 0.0)
         }
-        FactKind::Cadre { level, grade } => {
-            let base = rules.cadre[*level as usize];
-            (percent(base, rules.grade_percent[*grade as usize]), 0.0)
-        }
+        FactKind::Cadre {
+            level,
+            grade,
+            position_type,
+        } => (
+            rules.cadre_points(*level, *grade, position_type.as_deref()),
+            0.0,
+        ),
     }
 }
 
-/// Evaluates one student's facts of one term: raw points, then "the same achievement counts
-/// once, at its highest", then the category caps, then the term cap — in the facts' id order, so
-/// the outcome does not depend on the order they are given in. One grant per fact, in id order.
+/// Evaluates one student's facts of one term: [`evaluate_degree`] of that term alone.
 pub fn evaluate(rules: &RuleSet, facts: &[Fact]) -> Vec<Grant> {
-    let mut ordered: Vec<&Fact> = facts.iter().collect();
-    // Ids are unique in practice; the rest of the key keeps even duplicates order-free.
-    ordered.sort_by_cached_key(|f| {
-        (
-            f.id.clone(),
-            f.category.clone(),
-            f.achievement.clone(),
-            format!("{:?}", f.kind),
-        )
-    });
-    let mut grants: Vec<Grant> = ordered
+    evaluate_degree(&[(rules, facts)]).pop().unwrap_or_default()
+}
+
+/// The group a fact counts once in, at its highest: its achievement (across all terms), or for
+/// a cadre position under `cadre_highest_only`, all positions of its term.
+fn once_group(rules: &RuleSet, term: usize, fact: &Fact) -> Option<String> {
+    match (&fact.achievement, &fact.kind) {
+        (Some(key), _) => Some(format!("a:{key}")),
+        (None, FactKind::Cadre { .. }) if rules.cadre_highest_only => Some(format!("c:{term}")),
+        _ => None,
+    }
+}
+
+/// Evaluates one student's whole degree: the terms in order, each with its own rules and
+/// facts. Raw points first; then "the same achievement counts once, at its highest" across all
+/// terms (and a term's cadre positions once, where the rules say so); then per term, in the
+/// facts' id order, the category's term cap, the category's degree cap (filled by the terms
+/// before it) and the term's total cap. The outcome does not depend on the order facts are
+/// given in within a term. One grant per fact, per term, in id order.
+pub fn evaluate_degree(terms: &[(&RuleSet, &[Fact])]) -> Vec<Vec<Grant>> {
+    let ordered: Vec<Vec<&Fact>> = terms
         .iter()
-        .map(|fact| {
-            let (raw, hours) = raw_points(rules, fact);
-            Grant {
-                fact_id: fact.id.clone(),
-                category: fact.category.clone(),
-                raw,
-                points: raw,
-                hours,
-                reduction: None,
-            }
+        .map(|(_, facts)| {
+            let mut ordered: Vec<&Fact> = facts.iter().collect();
+            // Ids are unique in practice; the rest of the key keeps even duplicates order-free.
+            ordered.sort_by_cached_key(|f| {
+                (
+                    f.id.clone(),
+                    f.category.clone(),
+                    f.achievement.clone(),
+                    format!("{:?}", f.kind),
+                )
+            });
+            ordered
         })
         .collect();
-    // Once at its highest: the best of each achievement stays, the rest grant nothing.
-    let mut best: BTreeMap<&str, usize> = BTreeMap::new();
-    for (i, fact) in ordered.iter().enumerate() {
-        if let Some(key) = fact.achievement.as_deref() {
-            match best.get(key) {
-                Some(&j) if grants[j].raw >= grants[i].raw => {}
-                _ => {
-                    best.insert(key, i);
+    let mut grants: Vec<Vec<Grant>> = terms
+        .iter()
+        .zip(&ordered)
+        .map(|((rules, _), facts)| {
+            facts
+                .iter()
+                .map(|fact| {
+                    let (raw, hours) = raw_points(rules, fact);
+                    Grant {
+                        fact_id: fact.id.clone(),
+                        category: fact.category.clone(),
+                        raw,
+                        points: raw,
+                        hours,
+                        reduction: None,
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    // Once at its highest: the best of each group stays (the earliest of equals), the rest
+    // grant nothing.
+    let mut best: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    for (t, facts) in ordered.iter().enumerate() {
+        for (i, fact) in facts.iter().enumerate() {
+            if let Some(key) = once_group(terms[t].0, t, fact) {
+                match best.get(&key) {
+                    Some(&(bt, bi)) if grants[bt][bi].raw >= grants[t][i].raw => {}
+                    _ => {
+                        best.insert(key, (t, i));
+                    }
                 }
             }
         }
     }
-    for (i, fact) in ordered.iter().enumerate() {
-        if let Some(key) = fact.achievement.as_deref() {
-            let keep = best[key];
-            if keep != i {
-                grants[i].points = Points::ZERO;
-                grants[i].reduction = Some(Reduction::Superseded {
-                    by: grants[keep].fact_id.clone(),
-                });
+    for (t, facts) in ordered.iter().enumerate() {
+        for (i, fact) in facts.iter().enumerate() {
+            if let Some(key) = once_group(terms[t].0, t, fact) {
+                let (bt, bi) = best[&key];
+                if (bt, bi) != (t, i) {
+                    let by = grants[bt][bi].fact_id.clone();
+                    grants[t][i].points = Points::ZERO;
+                    grants[t][i].reduction = Some(Reduction::Superseded { by });
+                }
             }
         }
     }
-    // Category caps, then the term cap, filling in id order.
-    let mut used: BTreeMap<String, Points> = BTreeMap::new();
-    let mut total = Points::ZERO;
-    for grant in &mut grants {
-        if grant.points == Points::ZERO {
-            continue;
-        }
-        if let Some(cap) = rules.category(&grant.category).and_then(|c| c.cap_per_term) {
-            let so_far = used.entry(grant.category.clone()).or_default();
-            let room = Points((cap.0 - so_far.0).max(0));
-            if grant.points > room {
-                grant.points = room;
-                grant.reduction = Some(Reduction::CategoryCap);
+    // Caps, filling in id order, term by term.
+    let mut degree_used: BTreeMap<String, Points> = BTreeMap::new();
+    for (t, term_grants) in grants.iter_mut().enumerate() {
+        let rules = terms[t].0;
+        let mut used: BTreeMap<String, Points> = BTreeMap::new();
+        let mut total = Points::ZERO;
+        for grant in term_grants {
+            if grant.points == Points::ZERO {
+                continue;
             }
-            so_far.0 += grant.points.0;
-        }
-        if let Some(cap) = rules.cap_per_term {
-            let room = Points((cap.0 - total.0).max(0));
-            if grant.points > room {
-                grant.points = room;
-                grant.reduction = Some(Reduction::TermCap);
+            let rule = rules.category(&grant.category);
+            let so_far = used.get(&grant.category).copied().unwrap_or_default();
+            let in_degree = degree_used
+                .get(&grant.category)
+                .copied()
+                .unwrap_or_default();
+            let caps = [
+                (
+                    rule.and_then(|c| c.cap_per_term),
+                    so_far,
+                    Reduction::CategoryCap,
+                ),
+                (
+                    rule.and_then(|c| c.cap_per_degree),
+                    in_degree,
+                    Reduction::DegreeCap,
+                ),
+                (rules.cap_per_term, total, Reduction::TermCap),
+            ];
+            for (cap, filled, why) in caps {
+                if let Some(cap) = cap {
+                    let room = Points((cap.0 - filled.0).max(0));
+                    if grant.points > room {
+                        grant.points = room;
+                        grant.reduction = Some(why);
+                    }
+                }
             }
+            used.entry(grant.category.clone()).or_default().0 += grant.points.0;
+            degree_used.entry(grant.category.clone()).or_default().0 += grant.points.0;
+            total.0 += grant.points.0;
         }
-        total.0 += grant.points.0;
     }
     grants
 }
 
-/// Progress against the requirement: per category (the requirement's categories) and in all.
 /// What a recognised activity result of a category counts as: nothing when absent; a
 /// competition by its level (default: the activity's credit level) × award (default: taking
-/// part) and role; hours where the category earns by the hour; otherwise attendance.
+/// part) and role; hours where the category earns by the hour or hours were recorded; otherwise
+/// attendance.
 pub fn result_kind(
     rules: &RuleSet,
     category: &str,
@@ -661,9 +900,11 @@ pub fn result_kind(
         });
     }
     let hourly = rules.category(category).is_some_and(|c| c.per_hour.0 > 0);
-    Some(if hourly {
+    // Hours recorded for a result are kept even where the category earns per participation.
+    let hours = result.hours.filter(|h| h.is_finite() && *h > 0.0);
+    Some(if hourly || hours.is_some() {
         FactKind::Hours {
-            hours: result.hours.unwrap_or(0.0),
+            hours: hours.unwrap_or(0.0),
         }
     } else {
         FactKind::Attendance
@@ -685,7 +926,9 @@ pub fn describe(kind: &FactKind, hours: f64) -> String {
             }
             text
         }
-        FactKind::Cadre { level, grade } => format!("{} · {}", level.label_zh(), grade.label_zh()),
+        FactKind::Cadre { level, grade, .. } => {
+            format!("{} · {}", level.label_zh(), grade.label_zh())
+        }
     }
 }
 
@@ -711,31 +954,72 @@ pub struct Progress {
     pub category: String,
     pub earned: Points,
     pub required: Points,
+    /// Hours earned in the category (in all, for `total`).
+    #[serde(default)]
+    pub earned_hours: f64,
+    /// Hours the requirement asks for (0: none).
+    #[serde(default)]
+    pub required_hours: f64,
+    /// Both the points and the hours are met.
     pub met: bool,
 }
 
-/// Where a student stands against the requirement of their degree; `category` `total` last.
-pub fn progress(requirement: &Requirement, totals: &BTreeMap<String, Points>) -> Vec<Progress> {
-    let mut out: Vec<Progress> = requirement
+/// A category's points and hours, as totals keep them.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Earned {
+    pub points: Points,
+    pub hours: f64,
+}
+
+/// Where a student stands against the requirement of their degree: a row per category the
+/// requirement names (by points or by hours), then `total` last.
+pub fn progress(requirement: &Requirement, totals: &BTreeMap<String, Earned>) -> Vec<Progress> {
+    let categories: std::collections::BTreeSet<&String> = requirement
         .per_category
-        .iter()
-        .map(|(category, required)| {
-            let earned = totals.get(category).copied().unwrap_or_default();
-            Progress {
-                category: category.clone(),
-                earned,
-                required: *required,
-                met: earned >= *required,
-            }
+        .keys()
+        .chain(requirement.hours_per_category.keys())
+        .collect();
+    let row = |category: String, earned: Earned, required: Points, required_hours: f64| {
+        // Hours to two decimals, as the ledger keeps them.
+        let met_hours = (earned.hours * 100.0).round() >= (required_hours * 100.0).round();
+        Progress {
+            category,
+            earned: earned.points,
+            required,
+            earned_hours: earned.hours,
+            required_hours,
+            met: earned.points >= required && met_hours,
+        }
+    };
+    let mut out: Vec<Progress> = categories
+        .into_iter()
+        .map(|category| {
+            row(
+                category.clone(),
+                totals.get(category).copied().unwrap_or_default(),
+                requirement
+                    .per_category
+                    .get(category)
+                    .copied()
+                    .unwrap_or_default(),
+                requirement
+                    .hours_per_category
+                    .get(category)
+                    .copied()
+                    .unwrap_or_default(),
+            )
         })
         .collect();
-    let earned = Points(totals.values().map(|p| p.0).sum());
-    out.push(Progress {
-        category: "total".to_owned(),
-        earned,
-        required: requirement.total,
-        met: earned >= requirement.total,
-    });
+    let all = Earned {
+        points: Points(totals.values().map(|e| e.points.0).sum()),
+        hours: totals.values().map(|e| e.hours).sum(),
+    };
+    out.push(row(
+        "total".to_owned(),
+        all,
+        requirement.total,
+        requirement.total_hours,
+    ));
     out
 }
 
@@ -833,6 +1117,7 @@ mod tests {
             kind: FactKind::Cadre {
                 level: CadreLevel::College,
                 grade: Grade::Competent,
+                position_type: None,
             },
         };
         assert_eq!(raw_points(&rules, &cadre).0, Points(120), "1.5 × 0.8");
@@ -924,9 +1209,10 @@ mod tests {
     #[test]
     fn progress_against_the_requirement() {
         let rules = RuleSet::default_rules();
-        let totals: BTreeMap<String, Points> = [
-            ("lecture".to_owned(), Points(250)),
-            ("volunteer".to_owned(), Points(100)),
+        let earned = |points| Earned { points, hours: 0.0 };
+        let totals: BTreeMap<String, Earned> = [
+            ("lecture".to_owned(), earned(Points(250))),
+            ("volunteer".to_owned(), earned(Points(100))),
         ]
         .into_iter()
         .collect();
@@ -948,6 +1234,389 @@ mod tests {
             (total.category.as_str(), total.earned, total.met),
             ("total", Points(350), false)
         );
+    }
+
+    fn fact(id: &str, category: &str, kind: FactKind) -> Fact {
+        Fact {
+            id: id.to_owned(),
+            category: category.to_owned(),
+            achievement: None,
+            kind,
+        }
+    }
+
+    fn cadre(id: &str, level: CadreLevel, grade: Grade, position_type: Option<&str>) -> Fact {
+        fact(
+            id,
+            "cadre",
+            FactKind::Cadre {
+                level,
+                grade,
+                position_type: position_type.map(str::to_owned),
+            },
+        )
+    }
+
+    /// A published rule set: 主席团成员 优秀 6 / 称职 5 / 一般称职 3 / 不称职 0, 部长 4/3/2/0,
+    /// class positions at 1 point before the grade's factor, several positions once at the
+    /// highest.
+    fn matrix_rules() -> RuleSet {
+        let mut rules = RuleSet::default_rules();
+        let p = Points::from_f64;
+        let row = |e, c, f| GradePoints {
+            excellent: p(e),
+            competent: p(c),
+            fair: p(f),
+            incompetent: Points::ZERO,
+        };
+        rules.cadre_matrix = BTreeMap::from([
+            ("presidium".to_owned(), row(6.0, 5.0, 3.0)),
+            ("minister".to_owned(), row(4.0, 3.0, 2.0)),
+        ]);
+        rules.cadre = vec![p(1.0), p(1.5), p(2.0), p(1.0)];
+        rules.cadre_highest_only = true;
+        for rule in &mut rules.categories {
+            rule.cap_per_term = None;
+        }
+        rules.cap_per_term = None;
+        rules
+    }
+
+    #[test]
+    fn cadre_points_by_position_type_and_grade() {
+        let rules = matrix_rules();
+        rules.validate().unwrap();
+        let one = |f: Fact| evaluate(&rules, &[f])[0].points;
+        assert_eq!(
+            one(cadre(
+                "a",
+                CadreLevel::School,
+                Grade::Excellent,
+                Some("presidium")
+            )),
+            Points(600)
+        );
+        assert_eq!(
+            one(cadre(
+                "a",
+                CadreLevel::School,
+                Grade::Fair,
+                Some("presidium")
+            )),
+            Points(300)
+        );
+        assert_eq!(
+            one(cadre(
+                "a",
+                CadreLevel::College,
+                Grade::Competent,
+                Some("minister")
+            )),
+            Points(300)
+        );
+        // A type the matrix does not price: level × grade factor. A class position: 1 × 0.8.
+        assert_eq!(
+            one(cadre(
+                "a",
+                CadreLevel::Class,
+                Grade::Competent,
+                Some("monitor")
+            )),
+            Points(80)
+        );
+        // A rule set of three levels prices a class like a club.
+        let mut three = matrix_rules();
+        three.cadre.truncate(3);
+        three.cadre[0] = Points(50);
+        assert_eq!(three.cadre_base(CadreLevel::Class), Points(50));
+    }
+
+    #[test]
+    fn several_positions_count_once_at_the_highest_in_each_term() {
+        let rules = matrix_rules();
+        let facts = [
+            cadre(
+                "fact:1",
+                CadreLevel::Class,
+                Grade::Excellent,
+                Some("monitor"),
+            ),
+            cadre(
+                "fact:2",
+                CadreLevel::School,
+                Grade::Competent,
+                Some("presidium"),
+            ),
+            cadre(
+                "fact:3",
+                CadreLevel::College,
+                Grade::Excellent,
+                Some("minister"),
+            ),
+        ];
+        let grants = evaluate(&rules, &facts);
+        let points: Vec<i64> = grants.iter().map(|g| g.points.0).collect();
+        assert_eq!(points, [0, 500, 0], "only 主席团 称职 5 counts");
+        assert_eq!(
+            grants[0].reduction,
+            Some(Reduction::Superseded {
+                by: "fact:2".into()
+            })
+        );
+        // In the next term the positions count again, once.
+        let next = [cadre(
+            "fact:4",
+            CadreLevel::College,
+            Grade::Excellent,
+            Some("minister"),
+        )];
+        let degree = evaluate_degree(&[(&rules, &facts[..]), (&rules, &next[..])]);
+        assert_eq!(degree[1][0].points, Points(400));
+        // Without the rule, each position counts.
+        let mut each = matrix_rules();
+        each.cadre_highest_only = false;
+        let total: i64 = evaluate(&each, &facts).iter().map(|g| g.points.0).sum();
+        assert_eq!(total, 100 + 500 + 400);
+    }
+
+    #[test]
+    fn a_requirement_in_hours() {
+        let mut rules = RuleSet::default_rules();
+        let requirement = &mut rules.requirements.undergraduate;
+        requirement
+            .hours_per_category
+            .insert("volunteer".into(), 15.0);
+        requirement.total_hours = 20.0;
+        rules.validate().unwrap();
+        let totals = BTreeMap::from([
+            (
+                "volunteer".to_owned(),
+                Earned {
+                    points: Points(300),
+                    hours: 12.5,
+                },
+            ),
+            (
+                "practice".to_owned(),
+                Earned {
+                    points: Points(200),
+                    hours: 16.0,
+                },
+            ),
+        ]);
+        let rows = progress(
+            rules.requirements.for_degree(Degree::Undergraduate),
+            &totals,
+        );
+        let volunteer = rows.iter().find(|r| r.category == "volunteer").unwrap();
+        assert_eq!(
+            (volunteer.earned_hours, volunteer.required_hours),
+            (12.5, 15.0)
+        );
+        assert!(!volunteer.met, "3 points ≥ 2, but 12.5 h < 15 h");
+        let total = rows.last().unwrap();
+        assert_eq!((total.earned_hours, total.required_hours), (28.5, 20.0));
+        let mut more = totals.clone();
+        more.get_mut("volunteer").unwrap().hours = 15.0;
+        let rows = progress(rules.requirements.for_degree(Degree::Undergraduate), &more);
+        assert!(rows.iter().find(|r| r.category == "volunteer").unwrap().met);
+        // A category only required in hours still gets its row.
+        let mut hours_only = RuleSet::default_rules();
+        hours_only
+            .requirements
+            .graduate
+            .hours_per_category
+            .insert("practice".into(), 8.0);
+        let rows = progress(
+            hours_only.requirements.for_degree(Degree::Graduate),
+            &totals,
+        );
+        let practice = rows.iter().find(|r| r.category == "practice").unwrap();
+        assert_eq!(
+            (practice.required, practice.required_hours, practice.met),
+            (Points(0), 8.0, true)
+        );
+        // Hours must be sane and name a category.
+        hours_only
+            .requirements
+            .graduate
+            .hours_per_category
+            .insert("labour".into(), 8.0);
+        assert_eq!(
+            hours_only.validate().unwrap_err().field.as_deref(),
+            Some("requirements.graduate.hours_per_category.labour")
+        );
+    }
+
+    #[test]
+    fn caps_over_the_whole_degree() {
+        // Lectures: 0.2 each, 2 a term, 3 over the degree.
+        let mut rules = RuleSet::default_rules();
+        rules.categories[0].cap_per_degree = Some(Points(300));
+        rules.validate().unwrap();
+        let lectures = |term: usize, n: usize| -> Vec<Fact> {
+            (0..n)
+                .map(|i| fact(&format!("t{term}-{i:02}"), "lecture", FactKind::Attendance))
+                .collect()
+        };
+        let (first, second, third) = (lectures(1, 12), lectures(2, 12), lectures(3, 2));
+        let grants = evaluate_degree(&[
+            (&rules, &first[..]),
+            (&rules, &second[..]),
+            (&rules, &third[..]),
+        ]);
+        let sums: Vec<i64> = grants
+            .iter()
+            .map(|t| t.iter().map(|g| g.points.0).sum())
+            .collect();
+        assert_eq!(
+            sums,
+            [200, 100, 0],
+            "2 in the first term, the last 1 in the second"
+        );
+        assert_eq!(grants[1][5].points, Points::ZERO);
+        assert_eq!(grants[1][5].reduction, Some(Reduction::DegreeCap));
+        assert_eq!(grants[2][0].reduction, Some(Reduction::DegreeCap));
+        let mut negative = RuleSet::default_rules();
+        negative.categories[1].cap_per_degree = Some(Points(-1));
+        assert_eq!(
+            negative.validate().unwrap_err().field.as_deref(),
+            Some("categories[1]")
+        );
+    }
+
+    #[test]
+    fn the_same_achievement_counts_once_across_terms() {
+        let rules = RuleSet::default_rules();
+        let autumn = [competition(
+            "result:1",
+            AwardLevel::School,
+            Award::First,
+            ParticipantRole::Leader,
+            Some("challenge-cup-2026"),
+        )];
+        let spring = [competition(
+            "result:9",
+            AwardLevel::Province,
+            Award::Second,
+            ParticipantRole::Leader,
+            Some("challenge-cup-2026"),
+        )];
+        let grants = evaluate_degree(&[(&rules, &autumn[..]), (&rules, &spring[..])]);
+        // 校级一等奖 2.5 in autumn, 省级二等奖 2.5 in spring: equal, the earlier stays.
+        assert_eq!(grants[0][0].points, Points(250));
+        assert_eq!(grants[1][0].points, Points::ZERO);
+        let spring = [competition(
+            "result:9",
+            AwardLevel::National,
+            Award::Third,
+            ParticipantRole::Leader,
+            Some("challenge-cup-2026"),
+        )];
+        let grants = evaluate_degree(&[(&rules, &autumn[..]), (&rules, &spring[..])]);
+        // 国家级三等奖 2.5 … also 2.5; 国家级二等奖 3.0 supersedes the autumn prize.
+        assert_eq!(grants[1][0].points, Points::ZERO);
+        let spring = [competition(
+            "result:9",
+            AwardLevel::National,
+            Award::Second,
+            ParticipantRole::Leader,
+            Some("challenge-cup-2026"),
+        )];
+        let grants = evaluate_degree(&[(&rules, &autumn[..]), (&rules, &spring[..])]);
+        assert_eq!(grants[0][0].points, Points::ZERO);
+        assert_eq!(
+            grants[0][0].reduction,
+            Some(Reduction::Superseded {
+                by: "result:9".into()
+            })
+        );
+        assert_eq!(grants[1][0].points, Points(300));
+    }
+
+    #[test]
+    fn points_per_participation_keep_their_hours() {
+        // Volunteer service at 0.5 a time, not by the hour: 4 hours are still recorded.
+        let mut rules = RuleSet::default_rules();
+        let volunteer = rules
+            .categories
+            .iter_mut()
+            .find(|c| c.category == "volunteer")
+            .unwrap();
+        volunteer.per_attendance = Points(50);
+        volunteer.per_hour = Points::ZERO;
+        let result = crate::attendance::ResultInput {
+            student_no: "2023010101".into(),
+            attended: true,
+            hours: Some(4.0),
+            role: None,
+            award: None,
+            award_level: None,
+            note: None,
+            achievement: None,
+            backfill_reason: None,
+        };
+        let kind = result_kind(
+            &rules,
+            "volunteer",
+            crate::activity::CreditLevel::College,
+            &result,
+        )
+        .unwrap();
+        assert_eq!(kind, FactKind::Hours { hours: 4.0 });
+        let grant = &evaluate(&rules, &[fact("result:1", "volunteer", kind)])[0];
+        assert_eq!((grant.points, grant.hours), (Points(50), 4.0));
+        // A lecture without hours is still a participation.
+        let lecture = crate::attendance::ResultInput {
+            hours: None,
+            ..result
+        };
+        assert_eq!(
+            result_kind(
+                &rules,
+                "lecture",
+                crate::activity::CreditLevel::College,
+                &lecture
+            ),
+            Some(FactKind::Attendance)
+        );
+    }
+
+    #[test]
+    fn unknown_fields_are_refused_and_old_documents_still_read() {
+        let mut document = serde_json::to_value(RuleSet::default_rules()).unwrap();
+        document["categories"][0]["cap_per_year"] = 100.into();
+        let error = serde_json::from_value::<RuleSet>(document).unwrap_err();
+        assert!(
+            error.to_string().contains("unknown field `cap_per_year`"),
+            "{error}"
+        );
+        let mut document = serde_json::to_value(RuleSet::default_rules()).unwrap();
+        document["requirements"]["graduate"]["hours"] = 15.into();
+        assert!(serde_json::from_value::<RuleSet>(document).is_err());
+        // A version stored before the matrix, hours and degree caps: still a rule set, and a
+        // grade stored as `basically_competent` is 一般称职.
+        let old = r#"{"categories":[{"category":"cadre","per_attendance":0,"per_hour":0,"cap_per_term":300}],
+            "competition":[[200,150,100,50],[250,200,150,100],[300,250,200,150],[350,300,250,200]],
+            "participation":50,"team_member_percent":80,"practice_hours_per_day":8.0,
+            "cadre":[100,150,200],"grade_percent":[0,50,80,100],"cap_per_term":2000,
+            "requirements":{"undergraduate":{"per_category":{},"total":1000},"graduate":{"per_category":{},"total":400}}}"#;
+        let rules: RuleSet = serde_json::from_str(old).unwrap();
+        rules.validate().unwrap();
+        let kind: FactKind = serde_json::from_str(
+            r#"{"type":"cadre","level":"college","grade":"basically_competent"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            kind,
+            FactKind::Cadre {
+                level: CadreLevel::College,
+                grade: Grade::Fair,
+                position_type: None
+            }
+        );
+        assert_eq!(Grade::Fair.label_zh(), "一般称职");
+        assert_eq!(raw_points(&rules, &fact("f", "cadre", kind)).0, Points(75));
     }
 
     fn arb_fact() -> impl Strategy<Value = Fact> {
@@ -981,13 +1650,14 @@ mod tests {
         let grade = prop::sample::select(vec![
             Grade::Excellent,
             Grade::Competent,
-            Grade::BasicallyCompetent,
+            Grade::Fair,
             Grade::Incompetent,
         ]);
         let cadre_level = prop::sample::select(vec![
             CadreLevel::Club,
             CadreLevel::College,
             CadreLevel::School,
+            CadreLevel::Class,
         ]);
         let kind = prop_oneof![
             Just(FactKind::Attendance),
@@ -1003,7 +1673,11 @@ mod tests {
                 award,
                 role
             }),
-            (cadre_level, grade).prop_map(|(level, grade)| FactKind::Cadre { level, grade }),
+            (cadre_level, grade).prop_map(|(level, grade)| FactKind::Cadre {
+                level,
+                grade,
+                position_type: None
+            }),
         ];
         (0u32..1000, categories, prop::option::of(0u8..4), kind).prop_map(
             |(id, category, achievement, kind)| Fact {

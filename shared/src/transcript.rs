@@ -150,6 +150,22 @@ pub struct TranscriptDoc {
     /// Names of the categories the requirement rows name (code → 中文名).
     #[serde(default)]
     pub category_names: BTreeMap<String, String>,
+    /// 党团学干部经历: positions held, with their approved assessments.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cadre: Vec<CadreLine>,
+}
+
+/// A position on the transcript: title, organisation, tenure and the grade of each approved
+/// assessment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CadreLine {
+    pub title: String,
+    pub organization: String,
+    /// `2026-09-01 至 2027-06-30`.
+    pub tenure: String,
+    /// `2026-2027-1 优秀；2026-2027-2 称职`, or empty before any assessment.
+    pub grades: String,
 }
 
 /// The transcript's heading for a degree.
@@ -207,10 +223,12 @@ fn round2(value: f64) -> f64 {
 }
 
 /// Totals per category of the entries (what the requirement is checked against).
-pub fn category_totals(entries: &[TranscriptEntry]) -> BTreeMap<String, Points> {
-    let mut totals: BTreeMap<String, Points> = BTreeMap::new();
+pub fn category_totals(entries: &[TranscriptEntry]) -> BTreeMap<String, crate::rules::Earned> {
+    let mut totals: BTreeMap<String, crate::rules::Earned> = BTreeMap::new();
     for entry in entries {
-        totals.entry(entry.category.clone()).or_default().0 += entry.points.0;
+        let total = totals.entry(entry.category.clone()).or_default();
+        total.points.0 += entry.points.0;
+        total.hours += entry.hours;
     }
     totals
 }

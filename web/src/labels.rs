@@ -212,13 +212,14 @@ pub fn cadre_level(i18n: I18n, level: CadreLevel) -> &'static str {
         CadreLevel::Club => i18n.t("社团", "Club"),
         CadreLevel::College => i18n.t("院级", "College"),
         CadreLevel::School => i18n.t("校级", "School"),
+        CadreLevel::Class => i18n.t("班级", "Class"),
     }
 }
 
 pub fn grade(i18n: I18n, grade: Grade) -> &'static str {
     let en = match grade {
         Grade::Incompetent => "Unsatisfactory",
-        Grade::BasicallyCompetent => "Basically satisfactory",
+        Grade::Fair => "Fairly satisfactory",
         Grade::Competent => "Satisfactory",
         Grade::Excellent => "Excellent",
     };
@@ -233,6 +234,7 @@ pub fn source(i18n: I18n, source: Source) -> &'static str {
         Source::Backfill => i18n.t("补录审批", "Back-fill"),
         Source::Cadre => i18n.t("学生干部", "Cadre"),
         Source::Practice => i18n.t("社会实践", "Practice"),
+        Source::Training => i18n.t("培训", "Training"),
         Source::Manual => i18n.t("手工调整", "Adjustment"),
     }
 }

@@ -15,7 +15,8 @@ use shared::{
     activity::CreditLevel,
     attendance::{Award, AwardLevel, ParticipantRole, ResultInput},
     points::{LedgerEntry, NewFact, NewTerm, RuleSetVersion, Source, Term},
-    rules::{self, Fact, FactKind, Points, RuleSet},
+    practice::PracticeKind,
+    rules::{self, CadreLevel, Fact, FactKind, Grade, Points, RuleSet},
     transcript::Method,
 };
 use std::collections::{BTreeMap, HashMap};
@@ -483,6 +484,8 @@ struct ResultFact {
 struct OtherFact {
     #[diesel(sql_type = BigInt)]
     id: i64,
+    #[diesel(sql_type = BigInt)]
+    term_id: i64,
     #[diesel(sql_type = Text)]
     category: String,
     #[diesel(sql_type = Text)]
@@ -505,6 +508,8 @@ struct OtherFact {
 struct CurrentEntry {
     #[diesel(sql_type = BigInt)]
     id: i64,
+    #[diesel(sql_type = BigInt)]
+    term_id: i64,
     #[diesel(sql_type = Text)]
     fact: String,
     #[diesel(sql_type = Text)]
@@ -630,6 +635,7 @@ async fn apply_deltas(
 
 /// One fact as the ledger will record it.
 struct Desired {
+    term_id: i64,
     fact: Fact,
     source: Source,
     activity_id: Option<i64>,
@@ -655,17 +661,135 @@ pub struct Refreshed {
     pub reversed: usize,
 }
 
-/// Re-evaluates one student's term and writes the difference to the ledger. Call inside a
-/// transaction: the student's ledger is locked until it commits.
-pub async fn refresh(
+impl std::ops::AddAssign for Refreshed {
+    fn add_assign(&mut self, other: Refreshed) {
+        self.written += other.written;
+        self.reversed += other.reversed;
+    }
+}
+
+/// Every term and every rule set version: what evaluating a student's whole degree needs,
+/// read once for many students.
+pub struct RuleBook {
+    /// Oldest first.
+    pub terms: Vec<Term>,
+    /// Version, the first term's start it applies from (none: from the first term), rules.
+    versions: Vec<(i32, Option<NaiveDate>, RuleSet)>,
+}
+
+impl RuleBook {
+    pub async fn load(conn: &mut AsyncPgConnection) -> Result<RuleBook> {
+        let terms = terms(conn).await?;
+        let rows: Vec<(i32, Option<i64>, serde_json::Value)> = rule_sets::table
+            .select((
+                rule_sets::version,
+                rule_sets::effective_term_id,
+                rule_sets::rules,
+            ))
+            .load(conn)
+            .await?;
+        let starts: HashMap<i64, NaiveDate> = terms.iter().map(|t| (t.id, t.starts_on)).collect();
+        let versions = rows
+            .into_iter()
+            .map(|(version, term, rules)| {
+                (
+                    version,
+                    term.and_then(|t| starts.get(&t).copied()),
+                    serde_json::from_value(rules).unwrap_or_else(|_| RuleSet::default_rules()),
+                )
+            })
+            .collect();
+        Ok(RuleBook { terms, versions })
+    }
+
+    /// As if `rules` were published as `version` from the term starting on `from`: what the
+    /// rules page previews.
+    pub fn with(mut self, version: i32, from: NaiveDate, rules: RuleSet) -> RuleBook {
+        self.versions.push((version, Some(from), rules));
+        self
+    }
+
+    /// The version a term is evaluated under: the latest taking effect at or before it (as
+    /// [`rules_for`]).
+    pub fn rules_for(&self, term: &Term) -> (i32, &RuleSet) {
+        self.versions
+            .iter()
+            .filter(|(_, from, _)| from.is_none_or(|f| f <= term.starts_on))
+            .max_by_key(|(version, from, _)| (*from, *version))
+            .map(|(version, _, rules)| (*version, rules))
+            .unwrap_or((0, DEFAULT_RULES.get_or_init(RuleSet::default_rules)))
+    }
+
+    fn term(&self, id: i64) -> Option<&Term> {
+        self.terms.iter().find(|t| t.id == id)
+    }
+
+    fn term_on(&self, day: NaiveDate) -> Option<&Term> {
+        self.terms
+            .iter()
+            .find(|t| t.starts_on <= day && day <= t.ends_on)
+    }
+}
+
+static DEFAULT_RULES: std::sync::OnceLock<RuleSet> = std::sync::OnceLock::new();
+
+#[derive(QueryableByName)]
+struct CadreFact {
+    #[diesel(sql_type = BigInt)]
+    round_id: i64,
+    #[diesel(sql_type = BigInt)]
+    position_id: i64,
+    #[diesel(sql_type = BigInt)]
+    term_id: i64,
+    #[diesel(sql_type = Text)]
+    title: String,
+    #[diesel(sql_type = Text)]
+    level: String,
+    #[diesel(sql_type = Text)]
+    grade: String,
+    #[diesel(sql_type = Text)]
+    position_type: String,
+    #[diesel(sql_type = BigInt)]
+    organization_id: i64,
+    #[diesel(sql_type = BigInt)]
+    recognized_by: i64,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    approved_by: Option<i64>,
+    #[diesel(sql_type = Date)]
+    occurred_on: NaiveDate,
+}
+
+#[derive(QueryableByName)]
+struct PracticeFact {
+    #[diesel(sql_type = BigInt)]
+    record_id: i64,
+    #[diesel(sql_type = Text)]
+    kind: String,
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Date)]
+    starts_on: NaiveDate,
+    #[diesel(sql_type = Date)]
+    ends_on: NaiveDate,
+    #[diesel(sql_type = Nullable<Double>)]
+    record_hours: Option<f64>,
+    #[diesel(sql_type = Nullable<Double>)]
+    member_hours: Option<f64>,
+    #[diesel(sql_type = BigInt)]
+    organization_id: i64,
+    #[diesel(sql_type = BigInt)]
+    recognized_by: i64,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    approved_by: Option<i64>,
+}
+
+/// Everything of a student's that counts, each in its term.
+async fn gather(
     conn: &mut AsyncPgConnection,
     student: i64,
-    term: &Term,
-    (version, rules): (i32, &RuleSet),
-    actor: i64,
+    book: &RuleBook,
     approver: Option<i64>,
-) -> Result<Refreshed> {
-    lock_student(conn, student).await?;
+) -> Result<Vec<Desired>> {
     let results: Vec<ResultFact> = prepared::sql(
         "SELECT r.id, a.id AS activity_id, a.title, a.category, a.credit_level, a.organizer_id,
                 r.hours::float8 AS hours, r.role, r.award, r.award_level, r.achievement,
@@ -675,26 +799,54 @@ pub async fn refresh(
          JOIN activities a ON a.id = r.activity_id
          LEFT JOIN attendance att ON att.activity_id = r.activity_id AND att.student_id = r.student_id
          WHERE r.student_id = $1 AND r.attended AND a.status = 'published'
-           AND a.recognized_at IS NOT NULL
-           AND (a.ends_at AT TIME ZONE 'Asia/Shanghai')::date BETWEEN $2 AND $3",
+           AND a.recognized_at IS NOT NULL",
     )
     .bind::<BigInt, _>(student)
-    .bind::<Date, _>(term.starts_on)
-    .bind::<Date, _>(term.ends_on)
     .load(conn)
     .await?;
     let others: Vec<OtherFact> = prepared::sql(
-        "SELECT id, category, source, title, kind, achievement, organization_id, recorded_by,
-                occurred_on
-         FROM point_facts WHERE student_id = $1 AND term_id = $2",
+        "SELECT id, term_id, category, source, title, kind, achievement, organization_id,
+                recorded_by, occurred_on
+         FROM point_facts WHERE student_id = $1",
     )
     .bind::<BigInt, _>(student)
-    .bind::<BigInt, _>(term.id)
+    .load(conn)
+    .await?;
+    let cadres: Vec<CadreFact> = prepared::sql(
+        "SELECT ca.round_id, ca.position_id, r.term_id, o.name || ' ' || p.title AS title,
+                p.level, ca.grade, pt.code AS position_type, r.organization_id,
+                r.submitted_by AS recognized_by, r.reviewed_by AS approved_by,
+                LEAST(p.ends_on, t.ends_on) AS occurred_on
+         FROM cadre_assessments ca
+         JOIN assessment_rounds r ON r.id = ca.round_id AND r.status = 'approved'
+         JOIN cadre_positions p ON p.id = ca.position_id
+         JOIN position_types pt ON pt.id = p.position_type_id
+         JOIN organizations o ON o.id = r.organization_id
+         JOIN terms t ON t.id = r.term_id
+         WHERE p.student_id = $1",
+    )
+    .bind::<BigInt, _>(student)
+    .load(conn)
+    .await?;
+    let practice: Vec<PracticeFact> = prepared::sql(
+        "SELECT r.id AS record_id, r.kind, r.name, r.starts_on, r.ends_on,
+                r.hours::float8 AS record_hours, m.hours::float8 AS member_hours,
+                r.organization_id, r.created_by AS recognized_by, r.certified_by AS approved_by
+         FROM practice_members m
+         JOIN practice_records r ON r.id = m.record_id AND r.status = 'certified'
+         WHERE m.student_id = $1",
+    )
+    .bind::<BigInt, _>(student)
     .load(conn)
     .await?;
 
-    let mut desired: Vec<Desired> = Vec::with_capacity(results.len() + others.len());
+    let mut desired: Vec<Desired> =
+        Vec::with_capacity(results.len() + others.len() + cadres.len() + practice.len());
     for r in results {
+        let Some(term) = book.term_on(r.occurred_on) else {
+            continue;
+        };
+        let (_, rules) = book.rules_for(term);
         let input = ResultInput {
             student_no: String::new(),
             attended: true,
@@ -719,6 +871,7 @@ pub async fn refresh(
             Source::Activity
         };
         desired.push(Desired {
+            term_id: term.id,
             fact: Fact {
                 id: format!("result:{}", r.id),
                 category: r.category,
@@ -739,6 +892,7 @@ pub async fn refresh(
             continue;
         };
         desired.push(Desired {
+            term_id: f.term_id,
             fact: Fact {
                 id: format!("fact:{}", f.id),
                 category: f.category,
@@ -754,65 +908,219 @@ pub async fn refresh(
             occurred_on: f.occurred_on,
         });
     }
-    let facts: Vec<Fact> = desired.iter().map(|d| d.fact.clone()).collect();
-    let grants = rules::evaluate(rules, &facts);
-    let by_fact: HashMap<&str, &Desired> =
-        desired.iter().map(|d| (d.fact.id.as_str(), d)).collect();
+    for c in cadres {
+        let (Some(level), Some(grade)) = (CadreLevel::parse(&c.level), Grade::parse(&c.grade))
+        else {
+            continue;
+        };
+        desired.push(Desired {
+            term_id: c.term_id,
+            fact: Fact {
+                id: format!("assessment:{}:{}", c.round_id, c.position_id),
+                category: "cadre".to_owned(),
+                achievement: None,
+                kind: FactKind::Cadre {
+                    level,
+                    grade,
+                    position_type: Some(c.position_type),
+                },
+            },
+            source: Source::Cadre,
+            activity_id: None,
+            title: c.title,
+            organization_id: c.organization_id,
+            recognized_by: c.recognized_by,
+            approved_by: c.approved_by,
+            occurred_on: c.occurred_on,
+        });
+    }
+    for p in practice {
+        let Some(kind) = PracticeKind::parse(&p.kind) else {
+            continue;
+        };
+        let Some(term) = book.term_on(p.ends_on) else {
+            continue;
+        };
+        let fact_kind = match (kind, p.member_hours) {
+            (_, Some(hours)) => FactKind::Hours { hours },
+            (PracticeKind::Practice, None) => FactKind::PracticeDays {
+                days: shared::practice::days(p.starts_on, p.ends_on) as f64,
+                hours_per_day: None,
+            },
+            (PracticeKind::Training, None) => FactKind::Hours {
+                hours: p.record_hours.unwrap_or(0.0),
+            },
+        };
+        desired.push(Desired {
+            term_id: term.id,
+            fact: Fact {
+                id: format!("{}:{}:{student}", kind.as_str(), p.record_id),
+                category: kind.category().to_owned(),
+                achievement: None,
+                kind: fact_kind,
+            },
+            source: match kind {
+                PracticeKind::Practice => Source::Practice,
+                PracticeKind::Training => Source::Training,
+            },
+            activity_id: None,
+            title: p.name,
+            organization_id: p.organization_id,
+            recognized_by: p.recognized_by,
+            approved_by: p.approved_by,
+            occurred_on: p.ends_on,
+        });
+    }
+    Ok(desired)
+}
 
+/// The student's current (not reversed) entries that facts made, by fact.
+async fn current_entries(
+    conn: &mut AsyncPgConnection,
+    student: i64,
+) -> Result<HashMap<String, CurrentEntry>> {
     let current: Vec<CurrentEntry> = prepared::sql(
-        "SELECT e.id, e.fact, e.category, e.points, e.hours::float8 AS hours, e.source,
+        "SELECT e.id, e.term_id, e.fact, e.category, e.points, e.hours::float8 AS hours, e.source,
                 e.activity_id, e.title, e.detail, e.method, e.rule_version, e.organization_id,
                 e.occurred_on
          FROM ledger_entries e
-         WHERE e.student_id = $1 AND e.term_id = $2 AND e.reverses IS NULL
+         WHERE e.student_id = $1 AND e.reverses IS NULL
            AND e.fact NOT LIKE 'manual:%'
            AND NOT EXISTS (SELECT 1 FROM ledger_entries r WHERE r.reverses = e.id)",
     )
     .bind::<BigInt, _>(student)
-    .bind::<BigInt, _>(term.id)
     .load(conn)
     .await?;
-    let mut current: HashMap<String, CurrentEntry> =
-        current.into_iter().map(|e| (e.fact.clone(), e)).collect();
+    Ok(current.into_iter().map(|e| (e.fact.clone(), e)).collect())
+}
 
-    let mut deltas: BTreeMap<String, (i64, f64)> = BTreeMap::new();
-    let mut outcome = Refreshed::default();
-    for grant in &grants {
-        let wanted = by_fact[grant.fact_id.as_str()];
-        let mut detail = rules::describe(&wanted.fact.kind, grant.hours);
-        match &grant.reduction {
-            Some(rules::Reduction::Superseded { .. }) => detail.push_str("（同一成果按最高计）"),
-            Some(rules::Reduction::CategoryCap) => detail.push_str("（已达本类学期上限）"),
-            Some(rules::Reduction::TermCap) => detail.push_str("（已达学期总上限）"),
-            None => {}
+/// One grant as the ledger would record it.
+struct Planned<'a> {
+    wanted: &'a Desired,
+    grant: rules::Grant,
+    version: i32,
+    detail: String,
+}
+
+/// Evaluates the facts term by term, oldest first, over the whole degree.
+fn plan<'a>(book: &RuleBook, desired: &'a [Desired], extra_terms: &[i64]) -> Vec<Planned<'a>> {
+    let mut by_term: BTreeMap<(NaiveDate, i64), Vec<&Desired>> = BTreeMap::new();
+    for d in desired {
+        if let Some(term) = book.term(d.term_id) {
+            by_term
+                .entry((term.starts_on, term.id))
+                .or_default()
+                .push(d);
         }
+    }
+    for id in extra_terms {
+        if let Some(term) = book.term(*id) {
+            by_term.entry((term.starts_on, term.id)).or_default();
+        }
+    }
+    let terms: Vec<(i32, &RuleSet, Vec<Fact>, Vec<&Desired>)> = by_term
+        .into_iter()
+        .filter_map(|((_, id), wanted)| {
+            let term = book.term(id)?;
+            let (version, rules) = book.rules_for(term);
+            let facts = wanted.iter().map(|d| d.fact.clone()).collect();
+            Some((version, rules, facts, wanted))
+        })
+        .collect();
+    let inputs: Vec<(&RuleSet, &[Fact])> = terms
+        .iter()
+        .map(|(_, rules, facts, _)| (*rules, facts.as_slice()))
+        .collect();
+    let grants = rules::evaluate_degree(&inputs);
+    let mut planned = Vec::new();
+    for ((version, _, _, wanted), term_grants) in terms.iter().zip(grants) {
+        let by_fact: HashMap<&str, &Desired> =
+            wanted.iter().map(|d| (d.fact.id.as_str(), *d)).collect();
+        for grant in term_grants {
+            let wanted = by_fact[grant.fact_id.as_str()];
+            let mut detail = rules::describe(&wanted.fact.kind, grant.hours);
+            match &grant.reduction {
+                Some(rules::Reduction::Superseded { .. }) => {
+                    detail.push_str("（同一成果按最高计）")
+                }
+                Some(rules::Reduction::CategoryCap) => detail.push_str("（已达本类学期上限）"),
+                Some(rules::Reduction::TermCap) => detail.push_str("（已达学期总上限）"),
+                Some(rules::Reduction::DegreeCap) => detail.push_str("（已达本类在校期间上限）"),
+                None => {}
+            }
+            planned.push(Planned {
+                wanted,
+                grant,
+                version: *version,
+                detail,
+            });
+        }
+    }
+    planned
+}
+
+/// What a student's points would be per category under `book`, and what they are: the
+/// rules page's preview.
+pub async fn preview_student(
+    conn: &mut AsyncPgConnection,
+    student: i64,
+    book: &RuleBook,
+) -> Result<(Points, Points)> {
+    let desired = gather(conn, student, book, None).await?;
+    let current = current_entries(conn, student).await?;
+    let terms: Vec<i64> = current.values().map(|e| e.term_id).collect();
+    let after: i64 = plan(book, &desired, &terms)
+        .iter()
+        .map(|p| p.grant.points.0)
+        .sum();
+    let before: i64 = current.values().map(|e| e.points).sum();
+    Ok((Points(before), Points(after)))
+}
+
+/// Re-evaluates a student's whole degree — every term under its own rules, degree caps and
+/// once-at-highest across terms — and writes the difference to the ledger. Call inside a
+/// transaction: the student's ledger is locked until it commits.
+pub async fn refresh(
+    conn: &mut AsyncPgConnection,
+    student: i64,
+    book: &RuleBook,
+    actor: i64,
+    approver: Option<i64>,
+) -> Result<Refreshed> {
+    lock_student(conn, student).await?;
+    let desired = gather(conn, student, book, approver).await?;
+    let mut current = current_entries(conn, student).await?;
+    let terms: Vec<i64> = current.values().map(|e| e.term_id).collect();
+    let planned = plan(book, &desired, &terms);
+
+    let mut deltas: BTreeMap<(i64, String), (i64, f64)> = BTreeMap::new();
+    let mut outcome = Refreshed::default();
+    for Planned {
+        wanted,
+        grant,
+        version,
+        detail,
+    } in &planned
+    {
         let method = method_name(rules::method_of(&wanted.fact.kind));
         if let Some(existing) = current.remove(&grant.fact_id) {
-            let same = existing.points == grant.points.0
+            let same = existing.term_id == wanted.term_id
+                && existing.points == grant.points.0
                 && (existing.hours - grant.hours).abs() < 0.005
                 && existing.category == grant.category
-                && existing.detail == detail
+                && existing.detail == *detail
                 && existing.title == wanted.title;
             if same {
                 continue;
             }
-            reverse(
-                conn,
-                student,
-                term.id,
-                &existing,
-                actor,
-                approver,
-                &mut deltas,
-            )
-            .await?;
+            reverse(conn, student, &existing, actor, approver, &mut deltas).await?;
             outcome.reversed += 1;
         }
         insert_entry(
             conn,
             &NewEntry {
                 student,
-                term: term.id,
+                term: wanted.term_id,
                 category: &grant.category,
                 points: grant.points.0,
                 hours: grant.hours,
@@ -820,9 +1128,9 @@ pub async fn refresh(
                 fact: &grant.fact_id,
                 activity_id: wanted.activity_id,
                 title: &wanted.title,
-                detail: &detail,
+                detail,
                 method,
-                rule_version: Some(version),
+                rule_version: Some(*version),
                 organization_id: wanted.organization_id,
                 recognized_by: wanted.recognized_by,
                 approved_by: approver.or(wanted.approved_by),
@@ -831,43 +1139,41 @@ pub async fn refresh(
             },
         )
         .await?;
-        let delta = deltas.entry(grant.category.clone()).or_default();
+        let delta = deltas
+            .entry((wanted.term_id, grant.category.clone()))
+            .or_default();
         delta.0 += grant.points.0;
         delta.1 += grant.hours;
         outcome.written += 1;
     }
     // Facts that no longer count (a result marked absent, a fact withdrawn).
     for existing in current.into_values() {
-        reverse(
-            conn,
-            student,
-            term.id,
-            &existing,
-            actor,
-            approver,
-            &mut deltas,
-        )
-        .await?;
+        reverse(conn, student, &existing, actor, approver, &mut deltas).await?;
         outcome.reversed += 1;
     }
-    apply_deltas(conn, student, term.id, &deltas).await?;
+    let mut per_term: BTreeMap<i64, BTreeMap<String, (i64, f64)>> = BTreeMap::new();
+    for ((term, category), delta) in deltas {
+        per_term.entry(term).or_default().insert(category, delta);
+    }
+    for (term, deltas) in per_term {
+        apply_deltas(conn, student, term, &deltas).await?;
+    }
     Ok(outcome)
 }
 
 async fn reverse(
     conn: &mut AsyncPgConnection,
     student: i64,
-    term: i64,
     existing: &CurrentEntry,
     actor: i64,
     approver: Option<i64>,
-    deltas: &mut BTreeMap<String, (i64, f64)>,
+    deltas: &mut BTreeMap<(i64, String), (i64, f64)>,
 ) -> Result<()> {
     insert_entry(
         conn,
         &NewEntry {
             student,
-            term,
+            term: existing.term_id,
             category: &existing.category,
             points: -existing.points,
             hours: -existing.hours,
@@ -886,7 +1192,9 @@ async fn reverse(
         },
     )
     .await?;
-    let delta = deltas.entry(existing.category.clone()).or_default();
+    let delta = deltas
+        .entry((existing.term_id, existing.category.clone()))
+        .or_default();
     delta.0 -= existing.points;
     delta.1 -= existing.hours;
     Ok(())
@@ -956,11 +1264,25 @@ pub async fn adjust(
     Ok(fact)
 }
 
-/// The term an activity counts in (the one it ended in) and its rules.
-async fn activity_term(
+/// Re-evaluates one student after a late recognition (an approved back-fill).
+pub async fn recognise_student(
+    conn: &mut AsyncPgConnection,
+    _activity: i64,
+    student: i64,
+    approver: i64,
+) -> Result<Refreshed> {
+    let book = RuleBook::load(conn).await?;
+    refresh(conn, student, &book, approver, Some(approver)).await
+}
+
+/// Re-evaluates every student with a result in the activity. Refuses (409) an activity no term
+/// contains.
+pub async fn recognise_activity(
     conn: &mut AsyncPgConnection,
     activity: i64,
-) -> Result<(Term, i32, RuleSet)> {
+    actor: i64,
+    approver: Option<i64>,
+) -> Result<Refreshed> {
     let ends: NaiveDate = prepared::sql(
         "SELECT (ends_at AT TIME ZONE 'Asia/Shanghai')::date AS day FROM activities WHERE id = $1",
     )
@@ -968,54 +1290,36 @@ async fn activity_term(
     .get_result::<Day>(conn)
     .await?
     .day;
-    let term = term_on(conn, ends).await?.ok_or_else(|| {
-        super::Error::refused(
+    let book = RuleBook::load(conn).await?;
+    if book.term_on(ends).is_none() {
+        return Err(super::Error::refused(
             shared::ErrorCode::Conflict,
             format!("no term contains {ends}: the school admin adds the term first"),
-        )
-    })?;
-    let (version, rules) = rules_for(conn, &term).await?;
-    Ok((term, version, rules))
-}
-
-/// Re-evaluates one student after a late recognition (an approved back-fill).
-pub async fn recognise_student(
-    conn: &mut AsyncPgConnection,
-    activity: i64,
-    student: i64,
-    approver: i64,
-) -> Result<Refreshed> {
-    let (term, version, rules) = activity_term(conn, activity).await?;
-    refresh(
-        conn,
-        student,
-        &term,
-        (version, &rules),
-        approver,
-        Some(approver),
-    )
-    .await
-}
-
-/// Re-evaluates every student with a result in the activity, in the term it ended in.
-pub async fn recognise_activity(
-    conn: &mut AsyncPgConnection,
-    activity: i64,
-    actor: i64,
-    approver: Option<i64>,
-) -> Result<Refreshed> {
-    let (term, version, rules) = activity_term(conn, activity).await?;
+        ));
+    }
     let students: Vec<i64> = super::schema::results::table
         .filter(super::schema::results::activity_id.eq(activity))
         .select(super::schema::results::student_id)
         .order(super::schema::results::student_id)
         .load(conn)
         .await?;
+    refresh_all(conn, &students, &book, actor, approver).await
+}
+
+/// Re-evaluates each of `students` (in id order, so two callers lock in the same order).
+pub async fn refresh_all(
+    conn: &mut AsyncPgConnection,
+    students: &[i64],
+    book: &RuleBook,
+    actor: i64,
+    approver: Option<i64>,
+) -> Result<Refreshed> {
+    let mut ordered = students.to_vec();
+    ordered.sort_unstable();
+    ordered.dedup();
     let mut total = Refreshed::default();
-    for student in students {
-        let done = refresh(conn, student, &term, (version, &rules), actor, approver).await?;
-        total.written += done.written;
-        total.reversed += done.reversed;
+    for student in ordered {
+        total += refresh(conn, student, book, actor, approver).await?;
     }
     Ok(total)
 }
@@ -1024,4 +1328,147 @@ pub async fn recognise_activity(
 struct Day {
     #[diesel(sql_type = Date)]
     day: NaiveDate,
+}
+
+/// Students with recognised facts (non-manual ledger entries) in the term starting on `from`
+/// or later: those a rule set taking effect then re-evaluates.
+pub async fn affected_students(conn: &mut AsyncPgConnection, from: NaiveDate) -> Result<Vec<i64>> {
+    #[derive(QueryableByName)]
+    struct Student {
+        #[diesel(sql_type = BigInt)]
+        student_id: i64,
+    }
+    let rows: Vec<Student> = prepared::sql(
+        "SELECT DISTINCT e.student_id FROM ledger_entries e JOIN terms t ON t.id = e.term_id
+         WHERE t.starts_on >= $1 AND e.fact NOT LIKE 'manual:%' ORDER BY e.student_id",
+    )
+    .bind::<Date, _>(from)
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.student_id).collect())
+}
+
+#[derive(QueryableByName)]
+struct ReevaluationRow {
+    #[diesel(sql_type = Integer)]
+    version: i32,
+    #[diesel(sql_type = Text)]
+    status: String,
+    #[diesel(sql_type = Integer)]
+    total: i32,
+    #[diesel(sql_type = Integer)]
+    done: i32,
+    #[diesel(sql_type = Integer)]
+    changed: i32,
+    #[diesel(sql_type = Nullable<Text>)]
+    error: Option<String>,
+    #[diesel(sql_type = Timestamptz)]
+    started_at: chrono::DateTime<Utc>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    finished_at: Option<chrono::DateTime<Utc>>,
+}
+
+/// A re-evaluation's progress.
+pub async fn reevaluation(
+    conn: &mut AsyncPgConnection,
+    version: i32,
+) -> Result<Option<shared::points::Reevaluation>> {
+    use shared::points::{Reevaluation, ReevaluationStatus};
+    let row: Option<ReevaluationRow> = prepared::sql(
+        "SELECT version, status, total, done, changed, error, started_at, finished_at
+         FROM rule_reevaluations WHERE version = $1",
+    )
+    .bind::<Integer, _>(version)
+    .load(conn)
+    .await?
+    .pop();
+    Ok(row.map(|r| Reevaluation {
+        version: r.version,
+        status: match r.status.as_str() {
+            "done" => ReevaluationStatus::Done,
+            "failed" => ReevaluationStatus::Failed,
+            _ => ReevaluationStatus::Running,
+        },
+        total: r.total,
+        done: r.done,
+        changed: r.changed,
+        error: r.error,
+        started_at: r.started_at,
+        finished_at: r.finished_at,
+    }))
+}
+
+/// Starts (or restarts) the record of a re-evaluation of `total` students.
+pub async fn start_reevaluation(
+    conn: &mut AsyncPgConnection,
+    version: i32,
+    total: i32,
+    by: i64,
+) -> Result<()> {
+    prepared::sql(
+        "INSERT INTO rule_reevaluations (version, total, requested_by) VALUES ($1, $2, $3)
+         ON CONFLICT (version) DO UPDATE SET status = 'running', total = excluded.total,
+             done = 0, changed = 0, error = NULL, started_at = now(), finished_at = NULL",
+    )
+    .bind::<Integer, _>(version)
+    .bind::<Integer, _>(total)
+    .bind::<BigInt, _>(by)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Adds to a re-evaluation's progress.
+pub async fn advance_reevaluation(
+    conn: &mut AsyncPgConnection,
+    version: i32,
+    done: i32,
+    changed: i32,
+) -> Result<()> {
+    prepared::sql(
+        "UPDATE rule_reevaluations SET done = done + $2, changed = changed + $3 WHERE version = $1",
+    )
+    .bind::<Integer, _>(version)
+    .bind::<Integer, _>(done)
+    .bind::<Integer, _>(changed)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Ends a re-evaluation, with the error that stopped it if any.
+pub async fn finish_reevaluation(
+    conn: &mut AsyncPgConnection,
+    version: i32,
+    error: Option<&str>,
+) -> Result<()> {
+    prepared::sql(
+        "UPDATE rule_reevaluations SET status = CASE WHEN $2::text IS NULL THEN 'done' ELSE 'failed' END,
+             error = $2, finished_at = now() WHERE version = $1",
+    )
+    .bind::<Integer, _>(version)
+    .bind::<Nullable<Text>, _>(error)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Re-evaluations a stopped server left running, with who asked.
+pub async fn unfinished_reevaluations(conn: &mut AsyncPgConnection) -> Result<Vec<(i32, i64)>> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = Integer)]
+        version: i32,
+        #[diesel(sql_type = BigInt)]
+        requested_by: i64,
+    }
+    let rows: Vec<Row> = prepared::sql(
+        "SELECT version, requested_by FROM rule_reevaluations WHERE status = 'running' ORDER BY version",
+    )
+    .load(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.version, r.requested_by))
+        .collect())
 }

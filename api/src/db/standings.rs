@@ -220,6 +220,8 @@ pub struct CategorySum {
     pub category: String,
     #[diesel(sql_type = BigInt)]
     pub points: i64,
+    #[diesel(sql_type = diesel::sql_types::Double)]
+    pub hours: f64,
 }
 
 /// The students' points per category over all terms (categories without points left out).
@@ -228,7 +230,8 @@ pub async fn category_sums(
     students: &[i64],
 ) -> Result<Vec<CategorySum>> {
     let sums: Vec<CategorySum> = prepared::sql(
-        "SELECT student_id, category, sum(points)::bigint AS points FROM point_totals
+        "SELECT student_id, category, sum(points)::bigint AS points,
+                sum(hours)::float8 AS hours FROM point_totals
          WHERE student_id = ANY($1) GROUP BY student_id, category",
     )
     .bind::<diesel::sql_types::Array<BigInt>, _>(students)

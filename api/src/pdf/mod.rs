@@ -662,6 +662,15 @@ const PROGRESS_COLUMNS: [Column; 4] = [
     Column::new(100.0, Align::Center),
 ];
 
+/// The cadre table (党团学干部经历): 职务 | 组织 | 任期 | 考核等次.
+const CADRE_HEADINGS: [&str; 4] = ["职务", "组织", "任期", "考核等次"];
+const CADRE_COLUMNS: [Column; 4] = [
+    Column::new(100.0, Align::Left),
+    Column::new(WIDTH - 100.0 - 140.0 - 130.0, Align::Left),
+    Column::new(140.0, Align::Center),
+    Column::new(130.0, Align::Left),
+];
+
 /// The student block: three label/value pairs a row.
 const STUDENT_LABEL: f32 = 50.0;
 const STUDENT_VALUE: f32 = WIDTH / 3.0 - STUDENT_LABEL;
@@ -711,6 +720,7 @@ impl<'m, 'd> Composer<'m, 'd> {
         for section in &self.doc.sections {
             self.section(section);
         }
+        self.cadre();
         self.totals();
         self.pages
     }
@@ -820,6 +830,48 @@ impl<'m, 'd> Composer<'m, 'd> {
         self.y += 12.0;
     }
 
+    /// 党团学干部经历: each position with its organisation, tenure and approved grades.
+    fn cadre(&mut self) {
+        if self.doc.cadre.is_empty() {
+            return;
+        }
+        let header = self.row(&CADRE_COLUMNS, &CADRE_HEADINGS, true, Some(HEADER_FILL));
+        let rows: Vec<Row> = self
+            .doc
+            .cadre
+            .iter()
+            .map(|line| {
+                let grades = if line.grades.is_empty() {
+                    "—"
+                } else {
+                    line.grades.as_str()
+                };
+                let cells = [
+                    line.title.as_str(),
+                    line.organization.as_str(),
+                    line.tenure.as_str(),
+                    grades,
+                ];
+                self.row(&CADRE_COLUMNS, &cells, false, None)
+            })
+            .collect();
+        let first = rows.first().map_or(0.0, |r| r.height);
+        if self.y + 18.0 + header.height + first > BODY_BOTTOM {
+            self.new_page();
+        }
+        self.heading("党团学干部经历", "");
+        self.draw_row(&CADRE_COLUMNS, &header, true);
+        for row in &rows {
+            if self.y + row.height > BODY_BOTTOM {
+                self.new_page();
+                self.heading("党团学干部经历（续）", "");
+                self.draw_row(&CADRE_COLUMNS, &header, true);
+            }
+            self.draw_row(&CADRE_COLUMNS, row, false);
+        }
+        self.y += 12.0;
+    }
+
     /// The requirement check per category and in all, then the grand totals.
     fn totals(&mut self) {
         let doc = self.doc;
@@ -850,7 +902,11 @@ impl<'m, 'd> Composer<'m, 'd> {
                     Some(name) => name,
                     None => p.category.as_str(),
                 };
-                let (earned, required) = (p.earned.to_string(), p.required.to_string());
+                let (mut earned, mut required) = (p.earned.to_string(), p.required.to_string());
+                if p.required_hours > 0.0 {
+                    earned.push_str(&format!(" / {} 小时", hours(p.earned_hours)));
+                    required.push_str(&format!(" / {} 小时", hours(p.required_hours)));
+                }
                 let verdict = if p.met { "达标" } else { "未达标" };
                 let cells = [name, earned.as_str(), required.as_str(), verdict];
                 self.row(&PROGRESS_COLUMNS, &cells, total, None)
@@ -1234,12 +1290,16 @@ mod tests {
                 category,
                 earned,
                 required,
+                earned_hours: 0.0,
+                required_hours: 0.0,
             })
             .collect();
         progress.push(Progress {
             category: "labour".into(),
             earned: Points::ZERO,
             required: Points(500),
+            earned_hours: 3.5,
+            required_hours: 15.0,
             met: false,
         });
         progress.rotate_right(1);
@@ -1268,6 +1328,7 @@ mod tests {
             },
             verify_url: format!("https://sct.example.edu.cn/verify/{serial}"),
             category_names: Default::default(),
+            cadre: Vec::new(),
         }
     }
 
@@ -1345,6 +1406,39 @@ mod tests {
             "the serial on page 2"
         );
         assert!(pages[1].contains("（续）"), "page 2 says it continues");
+    }
+
+    #[test]
+    fn the_cadre_section_lists_positions_with_their_grades() {
+        let mut doc = sample("李四", "2023010204", "SCT-CADR-E000-0000", 6);
+        doc.cadre = vec![
+            shared::transcript::CadreLine {
+                title: "学生会主席".into(),
+                organization: "计算机科学与技术学院".into(),
+                tenure: "2026-09-01 至 2027-06-30".into(),
+                grades: "2026-2027-1 优秀".into(),
+            },
+            shared::transcript::CadreLine {
+                title: "班长".into(),
+                organization: "计算机科学与技术学院 软件2301".into(),
+                tenure: "2025-09-01 至 2026-06-30".into(),
+                grades: String::new(),
+            },
+        ];
+        let pdf = render(fonts(), &doc).expect("render");
+        let text = pages_text(&save("cadre", &pdf)).concat();
+        for expected in [
+            "党团学干部经历",
+            "学生会主席",
+            "2026-2027-1优秀",
+            "软件2301",
+            "3.5/15小时",
+        ] {
+            assert!(
+                text.contains(expected),
+                "{expected:?} not in the text:\n{text}"
+            );
+        }
     }
 
     #[test]

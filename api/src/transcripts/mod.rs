@@ -109,6 +109,7 @@ impl Context {
         style: TranscriptStyle,
         student: &StudentInfo,
         entries: &[TranscriptEntry],
+        cadre: &[shared::transcript::CadreLine],
     ) -> TranscriptDoc {
         let printed = printed(student);
         let totals = transcript::category_totals(entries);
@@ -127,6 +128,7 @@ impl Context {
             issued_at: String::new(),
             verify_url: String::new(),
             category_names: progress_names(&progress_codes, &self.names),
+            cadre: cadre.to_vec(),
         }
     }
 
@@ -315,7 +317,9 @@ pub async fn preview(
     let context = Context::get(&mut conn, &state).await?;
     let entries = db::transcripts::entries(&mut conn, &[id], &context.names).await?;
     let entries = entries.get(&id).map(Vec::as_slice).unwrap_or_default();
-    Ok(web::Json(context.document(style, &student, entries)))
+    let cadre = db::cadres::transcript_lines(&mut conn, &[id]).await?;
+    let cadre = cadre.get(&id).map(Vec::as_slice).unwrap_or_default();
+    Ok(web::Json(context.document(style, &student, entries, cadre)))
 }
 
 /// Issue a transcript
@@ -366,7 +370,9 @@ async fn issue_one(
     conn.transaction::<_, AppError, _>(async |conn| {
         let entries = db::transcripts::entries(conn, &[id], &context.names).await?;
         let entries = entries.get(&id).map(Vec::as_slice).unwrap_or_default();
-        let doc = context.document(style, student, entries);
+        let cadre = db::cadres::transcript_lines(conn, &[id]).await?;
+        let cadre = cadre.get(&id).map(Vec::as_slice).unwrap_or_default();
+        let doc = context.document(style, student, entries, cadre);
         let (mut issued, new) = issue(
             conn,
             &context,

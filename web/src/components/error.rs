@@ -43,6 +43,10 @@ pub fn summary(i18n: I18n, code: ErrorCode) -> &'static str {
         ErrorCode::PasswordChangeRequired => i18n.t("请先修改密码", "Change your password first"),
         ErrorCode::InvalidFile => i18n.t("文件无法读取", "The file cannot be read"),
         ErrorCode::PayloadTooLarge => i18n.t("文件太大", "The file is too large"),
+        ErrorCode::GradeLimitExceeded => i18n.t(
+            "超出学校规定的等次比例",
+            "More than the school's standard allows for this grade",
+        ),
         _ => i18n.t(
             "服务器出错了，请稍后重试",
             "Something went wrong on the server; retry shortly",

@@ -42,10 +42,15 @@ const LEVELS: [AwardLevel; 4] = [
     AwardLevel::National,
 ];
 const AWARDS: [Award; 4] = [Award::First, Award::Second, Award::Third, Award::Honourable];
-const CADRE_LEVELS: [CadreLevel; 3] = [CadreLevel::Club, CadreLevel::College, CadreLevel::School];
+const CADRE_LEVELS: [CadreLevel; 4] = [
+    CadreLevel::Club,
+    CadreLevel::College,
+    CadreLevel::School,
+    CadreLevel::Class,
+];
 const GRADES: [Grade; 4] = [
     Grade::Incompetent,
-    Grade::BasicallyCompetent,
+    Grade::Fair,
     Grade::Competent,
     Grade::Excellent,
 ];
@@ -79,11 +84,13 @@ struct RuleForm {
     participation: String,
     team_member_percent: String,
     practice_hours_per_day: String,
-    cadre: [String; 3],
+    cadre: [String; 4],
     grade_percent: [String; 4],
     cap_per_term: String,
     undergraduate: RequirementForm,
     graduate: RequirementForm,
+    /// The rules as loaded: what the form has no inputs for yet is kept from it.
+    original: RuleSet,
 }
 
 fn optional(points: Option<Points>) -> String {
@@ -120,11 +127,12 @@ impl RuleForm {
             participation: rules.participation.to_string(),
             team_member_percent: rules.team_member_percent.to_string(),
             practice_hours_per_day: Points::from_f64(rules.practice_hours_per_day).to_string(),
-            cadre: rules.cadre.map(|p| p.to_string()),
+            cadre: CADRE_LEVELS.map(|level| rules.cadre_base(level).to_string()),
             grade_percent: rules.grade_percent.map(|g| g.to_string()),
             cap_per_term: optional(rules.cap_per_term),
             undergraduate: RequirementForm::from(&rules.requirements.undergraduate),
             graduate: RequirementForm::from(&rules.requirements.graduate),
+            original: rules.clone(),
         }
     }
 
@@ -151,6 +159,10 @@ impl RuleForm {
                 per_hour: points(format!("categories[{i}].per_hour"), &row.per_hour),
                 cap_per_term: (!row.cap.trim().is_empty())
                     .then(|| points(format!("categories[{i}].cap_per_term"), &row.cap)),
+                cap_per_degree: self
+                    .original
+                    .category(&row.code)
+                    .and_then(|c| c.cap_per_degree),
             })
             .collect();
         let mut competition = [[Points::ZERO; 4]; 4];
@@ -160,10 +172,12 @@ impl RuleForm {
             }
         }
         let participation = points("participation".into(), &self.participation);
-        let mut cadre = [Points::ZERO; 3];
-        for (i, text) in self.cadre.iter().enumerate() {
-            cadre[i] = points(format!("cadre[{i}]"), text);
-        }
+        let cadre: Vec<Points> = self
+            .cadre
+            .iter()
+            .enumerate()
+            .map(|(i, text)| points(format!("cadre[{i}]"), text))
+            .collect();
         let cap_per_term = (!self.cap_per_term.trim().is_empty())
             .then(|| points("cap_per_term".into(), &self.cap_per_term));
         let practice_hours_per_day = points(
@@ -182,10 +196,20 @@ impl RuleForm {
                 })
                 .collect(),
             total: points(format!("requirements.{degree}.total"), &form.total),
+            ..Requirement::default()
         };
+        let kept = &self.original.requirements;
         let requirements = Requirements {
-            undergraduate: requirement("undergraduate", &self.undergraduate),
-            graduate: requirement("graduate", &self.graduate),
+            undergraduate: Requirement {
+                hours_per_category: kept.undergraduate.hours_per_category.clone(),
+                total_hours: kept.undergraduate.total_hours,
+                ..requirement("undergraduate", &self.undergraduate)
+            },
+            graduate: Requirement {
+                hours_per_category: kept.graduate.hours_per_category.clone(),
+                total_hours: kept.graduate.total_hours,
+                ..requirement("graduate", &self.graduate)
+            },
         };
         let mut percent = |field: &str, text: &str| -> i64 {
             match text.parse::<Points>() {
@@ -209,6 +233,8 @@ impl RuleForm {
             practice_hours_per_day,
             cadre,
             grade_percent,
+            cadre_matrix: self.original.cadre_matrix.clone(),
+            cadre_highest_only: self.original.cadre_highest_only,
             cap_per_term,
             requirements,
         };
@@ -960,6 +986,7 @@ impl Sample {
                 SampleKind::Cadre => FactKind::Cadre {
                     level: self.cadre,
                     grade: self.grade,
+                    position_type: None,
                 },
             },
         }
@@ -979,6 +1006,12 @@ fn reduction(i18n: I18n, reduction: &Reduction, samples: &[Sample]) -> String {
                 Locale::En => format!("Same achievement counted once, at its highest (#{n})"),
             }
         }
+        Reduction::DegreeCap => i18n
+            .t(
+                "已达该类别在校期间上限",
+                "Category's cap over the degree reached",
+            )
+            .to_owned(),
         Reduction::CategoryCap => i18n
             .t("已达该类别学期上限", "Category's term cap reached")
             .to_owned(),

@@ -423,6 +423,7 @@ fn FactForm(student_no: String, recorded: Callback<()>) -> impl IntoView {
             FactChoice::Cadre => FactKind::Cadre {
                 level: level.get(),
                 grade: grade.get(),
+                position_type: None,
             },
             FactChoice::PracticeDays => FactKind::PracticeDays {
                 days: parse_number("kind.days", &days.get())?,
@@ -514,9 +515,9 @@ fn FactForm(student_no: String, recorded: Callback<()>) -> impl IntoView {
                             <span class="field-label">{move || i18n.t("干部级别", "Position level")}</span>
                             <select data-testid="fact-level" on:change=move |ev| {
                                 let value = event_target_value(&ev);
-                                if let Some(l) = [CadreLevel::Club, CadreLevel::College, CadreLevel::School].into_iter().find(|l| format!("{l:?}") == value) { level.set(l); }
+                                if let Some(l) = [CadreLevel::Club, CadreLevel::College, CadreLevel::School, CadreLevel::Class].into_iter().find(|l| format!("{l:?}") == value) { level.set(l); }
                             }>
-                                {[CadreLevel::Club, CadreLevel::College, CadreLevel::School].into_iter().map(|l| view! {
+                                {[CadreLevel::Club, CadreLevel::College, CadreLevel::School, CadreLevel::Class].into_iter().map(|l| view! {
                                     <option value=format!("{l:?}") selected=move || level.get() == l>{move || labels::cadre_level(i18n, l)}</option>
                                 }).collect_view()}
                             </select>
@@ -526,9 +527,9 @@ fn FactForm(student_no: String, recorded: Callback<()>) -> impl IntoView {
                             <span class="field-label">{move || i18n.t("考核等次", "Assessment")}</span>
                             <select data-testid="fact-grade" on:change=move |ev| {
                                 let value = event_target_value(&ev);
-                                if let Some(g) = [Grade::Incompetent, Grade::BasicallyCompetent, Grade::Competent, Grade::Excellent].into_iter().find(|g| format!("{g:?}") == value) { grade.set(g); }
+                                if let Some(g) = [Grade::Incompetent, Grade::Fair, Grade::Competent, Grade::Excellent].into_iter().find(|g| format!("{g:?}") == value) { grade.set(g); }
                             }>
-                                {[Grade::Incompetent, Grade::BasicallyCompetent, Grade::Competent, Grade::Excellent].into_iter().map(|g| view! {
+                                {[Grade::Incompetent, Grade::Fair, Grade::Competent, Grade::Excellent].into_iter().map(|g| view! {
                                     <option value=format!("{g:?}") selected=move || grade.get() == g>{move || labels::grade(i18n, g)}</option>
                                 }).collect_view()}
                             </select>

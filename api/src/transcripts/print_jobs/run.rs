@@ -80,11 +80,13 @@ async fn run_batch(
         let docs = conn
             .transaction::<_, AppError, _>(async |conn| {
                 let entries = db::transcripts::entries(conn, &ids, &context.names).await?;
+                let cadre = db::cadres::transcript_lines(conn, &ids).await?;
                 let prepared: Vec<(i64, TranscriptDoc)> = chunk
                     .iter()
                     .map(|s| {
                         let lines = entries.get(&s.id).map(Vec::as_slice).unwrap_or_default();
-                        (s.id, context.document(params.style, s, lines))
+                        let positions = cadre.get(&s.id).map(Vec::as_slice).unwrap_or_default();
+                        (s.id, context.document(params.style, s, lines, positions))
                     })
                     .collect();
                 Ok(
