@@ -29,6 +29,10 @@ use shared::{
     },
     audit::AuditEntry,
     auth::{ChangePasswordRequest, LoginRequest, LoginResponse, Me, RefreshRequest, TokenPair},
+    cadre::{
+        AssessmentRound, AssessmentStandard, GradesInput, NewPosition, NewRound, Position,
+        PositionType, PositionTypes, ReturnRound, RoundSummary,
+    },
     calendar::{CalendarDay, Deadline, DeadlineRequest},
     checkin::CheckinPolicy,
     health::Health,
@@ -954,6 +958,141 @@ pub async fn print_job_file(id: &str) -> Result<Vec<u8>, ApiError> {
     } else {
         Err(reply.error())
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Student cadres (学生干部): position types, the standard, the register, assessment rounds
+
+/// `GET /api/school/position-types`: the school's list, retired ones included, in order.
+pub async fn position_types() -> Result<Vec<PositionType>, ApiError> {
+    get("/api/school/position-types").await
+}
+
+/// `PUT /api/school/position-types`: the whole list (the school admin's).
+pub async fn put_position_types(types: &PositionTypes) -> Result<Vec<PositionType>, ApiError> {
+    put("/api/school/position-types", types).await
+}
+
+/// `GET /api/school/assessment-standard`: the largest share of each grade per level.
+pub async fn assessment_standard() -> Result<AssessmentStandard, ApiError> {
+    get("/api/school/assessment-standard").await
+}
+
+/// `PUT /api/school/assessment-standard`: the whole standard (the school admin's).
+pub async fn put_assessment_standard(
+    standard: &AssessmentStandard,
+) -> Result<AssessmentStandard, ApiError> {
+    put("/api/school/assessment-standard", standard).await
+}
+
+/// Filters of `GET /api/cadre-positions`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PositionFilter {
+    pub organization_id: Option<i64>,
+    /// Only positions held on this day.
+    pub on: Option<chrono::NaiveDate>,
+    /// Student number or name contains.
+    pub q: Option<String>,
+}
+
+/// `GET /api/cadre-positions`: the register of the caller's subtree, newest tenure first.
+pub async fn positions(
+    filter: &PositionFilter,
+    page: u32,
+    per_page: u32,
+) -> Result<Page<Position>, ApiError> {
+    let path = Query::default()
+        .opt("organization_id", filter.organization_id)
+        .opt("on", filter.on)
+        .opt(
+            "q",
+            filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()),
+        )
+        .add("page", page)
+        .add("per_page", per_page)
+        .to("/api/cadre-positions");
+    get(&path).await
+}
+
+/// `POST /api/cadre-positions`.
+pub async fn create_position(input: &NewPosition) -> Result<Position, ApiError> {
+    post("/api/cadre-positions", input).await
+}
+
+/// `PUT /api/cadre-positions/{id}`: the whole position.
+pub async fn update_position(id: i64, input: &NewPosition) -> Result<Position, ApiError> {
+    put(&format!("/api/cadre-positions/{id}"), input).await
+}
+
+/// `DELETE /api/cadre-positions/{id}`: only one never graded.
+pub async fn delete_position(id: i64) -> Result<(), ApiError> {
+    call("DELETE", &format!("/api/cadre-positions/{id}"), Body::Empty)
+        .await?
+        .empty()
+}
+
+/// `GET /api/assessment-rounds`: the subtree's rounds, or with `review` those waiting for the
+/// caller's review.
+pub async fn rounds(
+    review: bool,
+    page: u32,
+    per_page: u32,
+) -> Result<Page<RoundSummary>, ApiError> {
+    let path = Query::default()
+        .add("scope", if review { "review" } else { "own" })
+        .add("page", page)
+        .add("per_page", per_page)
+        .to("/api/assessment-rounds");
+    get(&path).await
+}
+
+/// `POST /api/assessment-rounds`: one round per organisation and term.
+pub async fn create_round(request: &NewRound) -> Result<AssessmentRound, ApiError> {
+    post("/api/assessment-rounds", request).await
+}
+
+/// `GET /api/assessment-rounds/{id}`: its positions, grades and the room left per grade.
+pub async fn round(id: i64) -> Result<AssessmentRound, ApiError> {
+    get(&format!("/api/assessment-rounds/{id}")).await
+}
+
+/// `PUT /api/assessment-rounds/{id}/grades`: all checked together against the standard
+/// (`grade_limit_exceeded` names the level and grade).
+pub async fn put_grades(id: i64, grades: &GradesInput) -> Result<AssessmentRound, ApiError> {
+    put(&format!("/api/assessment-rounds/{id}/grades"), grades).await
+}
+
+/// `POST /api/assessment-rounds/{id}/submit`: to the organisation above.
+pub async fn submit_round(id: i64) -> Result<AssessmentRound, ApiError> {
+    call(
+        "POST",
+        &format!("/api/assessment-rounds/{id}/submit"),
+        Body::Empty,
+    )
+    .await?
+    .json()
+}
+
+/// `POST /api/assessment-rounds/{id}/approve`: counts its grades in the ledger.
+pub async fn approve_round(id: i64) -> Result<AssessmentRound, ApiError> {
+    call(
+        "POST",
+        &format!("/api/assessment-rounds/{id}/approve"),
+        Body::Empty,
+    )
+    .await?
+    .json()
+}
+
+/// `POST /api/assessment-rounds/{id}/return`: back to be graded again, with the reason.
+pub async fn return_round(id: i64, reason: &str) -> Result<AssessmentRound, ApiError> {
+    post(
+        &format!("/api/assessment-rounds/{id}/return"),
+        &ReturnRound {
+            reason: reason.to_owned(),
+        },
+    )
+    .await
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ use shared::auth::Permission;
 
 use crate::{
     components::{
+        cadre_nav::CADRES,
         guard::{Access, Guard},
         layout::Layout,
         lazy::LazyView,
@@ -128,6 +129,18 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/students/:id/transcript") view=|| view! {
                         <Guard access=Access::AnyPermission(TRANSCRIPTS)><LazyStudentTranscriptPage /></Guard>
                     } />
+                    <Route path=path!("/cadres") view=|| view! {
+                        <Guard access=Access::AnyPermission(CADRES)><LazyPositionsPage /></Guard>
+                    } />
+                    <Route path=path!("/cadres/rounds") view=|| view! {
+                        <Guard access=Access::AnyPermission(CADRES)><LazyRoundsPage /></Guard>
+                    } />
+                    <Route path=path!("/cadres/rounds/:id") view=|| view! {
+                        <Guard access=Access::AnyPermission(CADRES)><LazyRoundPage /></Guard>
+                    } />
+                    <Route path=path!("/cadres/settings") view=|| view! {
+                        <Guard access=Access::AnyPermission(CADRES)><LazyCadreSettingsPage /></Guard>
+                    } />
                     <Route path=path!("/admin/print") view=|| view! {
                         <Guard access=Access::Permission(Permission::IssueCertificates)><LazyPrintPage /></Guard>
                     } />
@@ -218,6 +231,14 @@ lazy_pages! {
         LazyStudentPointsPage => pages::student_points::StudentPointsPage;
         LazyStudentTranscriptPage => pages::transcript::StudentTranscriptPage;
         LazyPrintPage => pages::print_jobs::PrintPage;
+    }
+    // 学生干部: the register of positions, assessment rounds, and the school's types and
+    // standard.
+    cadres {
+        LazyPositionsPage => pages::cadres::PositionsPage;
+        LazyRoundsPage => pages::assessment_round::RoundsPage;
+        LazyRoundPage => pages::assessment_round::RoundPage;
+        LazyCadreSettingsPage => pages::cadre_settings::CadreSettingsPage;
     }
     // The platform's health.
     status {

@@ -95,6 +95,14 @@ const REVIEWS: Tab = Tab {
     en: "Reviews",
     key: "reviews",
 };
+/// The cadres console: 干部名册, 干部考核, 职务类型与比例.
+const CADRES: Tab = Tab {
+    href: "/cadres",
+    icon: "♜",
+    zh: "干部",
+    en: "Cadres",
+    key: "cadres",
+};
 /// The points console: 积分预警, 积分规则, 批量打印 (each page checks its own permission).
 const POINTS: Tab = Tab {
     href: "/admin",
@@ -151,6 +159,12 @@ fn tabs(me: Option<&Me>) -> Vec<(Tab, bool)> {
             if me.can(Permission::ReviewActivities) {
                 tabs.push(REVIEWS);
             }
+            if crate::components::cadre_nav::CADRES
+                .iter()
+                .any(|p| me.can(*p))
+            {
+                tabs.push(CADRES);
+            }
             tabs.push(ORG);
             if me.can(Permission::ManageAccounts) {
                 tabs.push(PEOPLE);
@@ -172,12 +186,14 @@ fn tabs(me: Option<&Me>) -> Vec<(Tab, bool)> {
         Some(_) => vec![HOME, ACTIVITIES, CALENDAR, ACCOUNT],
     };
     // Fold the least used on a phone (a student's 校历 and 排行榜 — 我的积分 links to both —,
-    // an organisation's 积分, 人员, then 日志) until the phone's bar has room.
+    // an organisation's 干部 (a few weeks a term), 积分, 人员, then 日志) until the
+    // phone's bar has room.
     let mut extra = tabs.len().saturating_sub(PHONE_TABS);
     let mut folded = Vec::new();
     for candidate in [
         CALENDAR.key,
         LEADERBOARD.key,
+        CADRES.key,
         POINTS.key,
         PEOPLE.key,
         AUDIT.key,

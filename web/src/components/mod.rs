@@ -3,6 +3,7 @@
 pub mod activity;
 pub mod answers;
 pub mod attendance;
+pub mod cadre_nav;
 pub mod deadline;
 pub mod error;
 pub mod field;
