@@ -45,9 +45,10 @@ use shared::{
         Student, StudentCreated, UpdateStudent,
     },
     points::{
-        BehindStudent, Leaderboard, NewAdjustment, NewFact, NewRuleSet, NewTerm, RuleSetVersion,
-        StudentPoints, Term,
+        BehindStudent, Leaderboard, NewAdjustment, NewFact, NewRuleSet, NewTerm, Reevaluation,
+        RuleSetVersion, RulesPreview, StudentPoints, Term,
     },
+    practice::{MyPractice, NewPracticeRecord, PracticeKind, PracticeRecord, PracticeSummary},
     school::School,
     transcript::{
         IssueRequest, IssuedTranscript, NewPrintJob, PrintJob, RevokeRequest, TranscriptDoc,
@@ -896,6 +897,17 @@ pub async fn publish_rules(request: &NewRuleSet) -> Result<RuleSetVersion, ApiEr
     post("/api/rules", request).await
 }
 
+/// `POST /api/rules/previews`: what publishing these rules would change, nothing written.
+pub async fn preview_rules(request: &NewRuleSet) -> Result<RulesPreview, ApiError> {
+    post("/api/rules/previews", request).await
+}
+
+/// `GET /api/rules/{version}/reevaluation`: how far the re-evaluation a publication started
+/// has got.
+pub async fn reevaluation(version: i32) -> Result<Reevaluation, ApiError> {
+    get(&format!("/api/rules/{version}/reevaluation")).await
+}
+
 /// Filters of `GET /api/points/behind`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct BehindFilter {
@@ -1031,6 +1043,11 @@ pub async fn delete_position(id: i64) -> Result<(), ApiError> {
         .empty()
 }
 
+/// `GET /api/me/cadre-positions`: the signed-in student's positions with approved grades.
+pub async fn my_positions() -> Result<Vec<Position>, ApiError> {
+    get("/api/me/cadre-positions").await
+}
+
 /// `GET /api/assessment-rounds`: the subtree's rounds, or with `review` those waiting for the
 /// caller's review.
 pub async fn rounds(
@@ -1093,6 +1110,99 @@ pub async fn return_round(id: i64, reason: &str) -> Result<AssessmentRound, ApiE
         },
     )
     .await
+}
+
+// ---------------------------------------------------------------------------------------------
+// Practice teams and training (社会实践与培训)
+
+/// `GET /api/practice-records`: the subtree's records, newest first.
+pub async fn practice_records(
+    kind: Option<PracticeKind>,
+    certified: Option<bool>,
+    page: u32,
+    per_page: u32,
+) -> Result<Page<PracticeSummary>, ApiError> {
+    let path = Query::default()
+        .opt("kind", kind.map(PracticeKind::as_str))
+        .opt("certified", certified)
+        .add("page", page)
+        .add("per_page", per_page)
+        .to("/api/practice-records");
+    get(&path).await
+}
+
+/// `GET /api/practice-records/{id}`.
+pub async fn practice_record(id: i64) -> Result<PracticeRecord, ApiError> {
+    get(&format!("/api/practice-records/{id}")).await
+}
+
+/// `POST /api/practice-records`.
+pub async fn create_practice_record(input: &NewPracticeRecord) -> Result<PracticeRecord, ApiError> {
+    post("/api/practice-records", input).await
+}
+
+/// `PUT /api/practice-records/{id}`: the whole record, until certified.
+pub async fn update_practice_record(
+    id: i64,
+    input: &NewPracticeRecord,
+) -> Result<PracticeRecord, ApiError> {
+    put(&format!("/api/practice-records/{id}"), input).await
+}
+
+/// `DELETE /api/practice-records/{id}`: until certified.
+pub async fn delete_practice_record(id: i64) -> Result<(), ApiError> {
+    call(
+        "DELETE",
+        &format!("/api/practice-records/{id}"),
+        Body::Empty,
+    )
+    .await?
+    .empty()
+}
+
+/// `PUT /api/practice-records/{id}/report?file_name=…` with the file's bytes (PDF, DOCX, PNG or
+/// JPEG, at most 10 MB).
+pub async fn upload_practice_report(
+    id: i64,
+    file_name: &str,
+    content_type: &str,
+    bytes: Vec<u8>,
+) -> Result<PracticeRecord, ApiError> {
+    let path = Query::default()
+        .add("file_name", file_name)
+        .to(&format!("/api/practice-records/{id}/report"));
+    let body = Body::File {
+        bytes,
+        content_type: content_type.to_owned(),
+    };
+    call("PUT", &path, body).await?.json()
+}
+
+/// `GET /api/practice-records/{id}/report`: the report's bytes.
+pub async fn practice_report(id: i64) -> Result<Vec<u8>, ApiError> {
+    let path = format!("/api/practice-records/{id}/report");
+    let reply = call_as("GET", &path, Body::Empty, true).await?;
+    if reply.ok() {
+        Ok(reply.bytes.unwrap_or_default())
+    } else {
+        Err(reply.error())
+    }
+}
+
+/// `POST /api/practice-records/{id}/certify`: enters every member's hours in the ledger.
+pub async fn certify_practice_record(id: i64) -> Result<PracticeRecord, ApiError> {
+    call(
+        "POST",
+        &format!("/api/practice-records/{id}/certify"),
+        Body::Empty,
+    )
+    .await?
+    .json()
+}
+
+/// `GET /api/me/practice-records`: the signed-in student's teams and training, with hours.
+pub async fn my_practice() -> Result<Vec<MyPractice>, ApiError> {
+    get("/api/me/practice-records").await
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ use crate::{
         layout::Layout,
         lazy::LazyView,
         points_nav::{BEHIND, TRANSCRIPTS},
+        practice_nav::PRACTICE,
     },
     i18n, pages, session,
 };
@@ -141,6 +142,15 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/cadres/settings") view=|| view! {
                         <Guard access=Access::AnyPermission(CADRES)><LazyCadreSettingsPage /></Guard>
                     } />
+                    <Route path=path!("/practice") view=|| view! {
+                        <Guard access=Access::AnyPermission(PRACTICE)><LazyPracticeListPage /></Guard>
+                    } />
+                    <Route path=path!("/practice/new") view=|| view! {
+                        <Guard access=Access::Permission(Permission::PublishActivities)><LazyNewPracticePage /></Guard>
+                    } />
+                    <Route path=path!("/practice/:id") view=|| view! {
+                        <Guard access=Access::AnyPermission(PRACTICE)><LazyPracticePage /></Guard>
+                    } />
                     <Route path=path!("/admin/print") view=|| view! {
                         <Guard access=Access::Permission(Permission::IssueCertificates)><LazyPrintPage /></Guard>
                     } />
@@ -239,6 +249,12 @@ lazy_pages! {
         LazyRoundsPage => pages::assessment_round::RoundsPage;
         LazyRoundPage => pages::assessment_round::RoundPage;
         LazyCadreSettingsPage => pages::cadre_settings::CadreSettingsPage;
+    }
+    // 社会实践与培训: practice teams and training records, their reports and certification.
+    practice {
+        LazyPracticeListPage => pages::practice::PracticeListPage;
+        LazyNewPracticePage => pages::practice::NewPracticePage;
+        LazyPracticePage => pages::practice::PracticePage;
     }
     // The platform's health.
     status {

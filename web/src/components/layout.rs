@@ -103,6 +103,14 @@ const CADRES: Tab = Tab {
     en: "Cadres",
     key: "cadres",
 };
+/// Practice teams and training records (社会实践与培训).
+const PRACTICE: Tab = Tab {
+    href: "/practice",
+    icon: "⚑",
+    zh: "实践",
+    en: "Practice",
+    key: "practice",
+};
 /// The points console: 积分预警, 积分规则, 批量打印 (each page checks its own permission).
 const POINTS: Tab = Tab {
     href: "/admin",
@@ -165,6 +173,12 @@ fn tabs(me: Option<&Me>) -> Vec<(Tab, bool)> {
             {
                 tabs.push(CADRES);
             }
+            if crate::components::practice_nav::PRACTICE
+                .iter()
+                .any(|p| me.can(*p))
+            {
+                tabs.push(PRACTICE);
+            }
             tabs.push(ORG);
             if me.can(Permission::ManageAccounts) {
                 tabs.push(PEOPLE);
@@ -186,7 +200,7 @@ fn tabs(me: Option<&Me>) -> Vec<(Tab, bool)> {
         Some(_) => vec![HOME, ACTIVITIES, CALENDAR, ACCOUNT],
     };
     // Fold the least used on a phone (a student's 校历 and 排行榜 — 我的积分 links to both —,
-    // an organisation's 干部 (a few weeks a term), 积分, 人员, then 日志) until the
+    // an organisation's 干部 and 实践 (a few weeks a term), 积分, 人员, then 日志) until the
     // phone's bar has room.
     let mut extra = tabs.len().saturating_sub(PHONE_TABS);
     let mut folded = Vec::new();
@@ -194,6 +208,7 @@ fn tabs(me: Option<&Me>) -> Vec<(Tab, bool)> {
         CALENDAR.key,
         LEADERBOARD.key,
         CADRES.key,
+        PRACTICE.key,
         POINTS.key,
         PEOPLE.key,
         AUDIT.key,

@@ -15,6 +15,7 @@ pub mod org_select;
 pub mod pager;
 pub mod permissions;
 pub mod points_nav;
+pub mod practice_nav;
 pub mod route;
 pub mod secret;
 pub mod table;

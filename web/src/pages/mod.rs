@@ -26,6 +26,7 @@ pub mod overdue;
 pub mod people;
 pub mod people_import;
 pub mod points;
+pub mod practice;
 pub mod print_jobs;
 pub mod registrations;
 pub mod requests;
