@@ -112,7 +112,106 @@ fn PointsView(points: StudentPoints, names: CategoryNames) -> impl IntoView {
         </section>
         <Requirement progress=progress categories=categories names=names.clone() />
         {(!terms.is_empty()).then(|| view! { <Terms terms=terms names=names.clone() /> })}
+        <MyPositions />
+        <MyPractice />
         <Ledger entries=entries names=names />
+    }
+}
+
+/// 我的任职: the student's positions, with the grades of approved assessments.
+#[component]
+fn MyPositions() -> impl IntoView {
+    let i18n = use_i18n();
+    let positions = LocalResource::new(api::my_positions);
+    view! {
+        <Transition fallback=|| ()>
+            {move || positions.get().map(|result| match result {
+                Ok(list) if list.is_empty() => ().into_any(),
+                Ok(list) => view! {
+                    <section class="panel" data-testid="my-positions">
+                        <h2>{move || i18n.t("我的任职", "My positions")}</h2>
+                        <ul class="ledger">
+                            {list.into_iter().map(|p| {
+                                let (level, starts, ends) = (p.level, p.starts_on, p.ends_on);
+                                view! {
+                                    <li class="ledger-entry" data-testid="my-position">
+                                        <div class="ledger-main">
+                                            <p class="ledger-title">{p.title.clone()}<span class="muted small">" · "{p.position_type_name.clone()}</span></p>
+                                            <p class="ledger-meta muted small">
+                                                {p.organization.clone()}" · "{move || labels::cadre_level(i18n, level)}
+                                                {p.class_name.clone().map(|c| format!(" · {c}"))}" · "
+                                                {move || format!("{} – {}", day(i18n, starts), day(i18n, ends))}
+                                            </p>
+                                        </div>
+                                        <div class="ledger-points">
+                                            {if p.assessments.is_empty() {
+                                                view! { <span class="muted small">{move || i18n.t("尚无考核结果", "Not assessed yet")}</span> }.into_any()
+                                            } else {
+                                                p.assessments.into_iter().map(|a| {
+                                                    let grade = a.grade;
+                                                    view! {
+                                                        <span class="tag" title=a.term_name.clone() data-testid="my-position-grade" data-grade=grade.as_str()>
+                                                            {a.term_code.clone()}" "{move || labels::grade(i18n, grade)}
+                                                        </span>
+                                                    }
+                                                }).collect_view().into_any()
+                                            }}
+                                        </div>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    </section>
+                }.into_any(),
+                Err(error) => view! { <ErrorNotice error=error /> }.into_any(),
+            })}
+        </Transition>
+    }
+}
+
+/// 实践与培训: the teams and training the student took part in, with their hours.
+#[component]
+fn MyPractice() -> impl IntoView {
+    let i18n = use_i18n();
+    let records = LocalResource::new(api::my_practice);
+    view! {
+        <Transition fallback=|| ()>
+            {move || records.get().map(|result| match result {
+                Ok(list) if list.is_empty() => ().into_any(),
+                Ok(list) => view! {
+                    <section class="panel" data-testid="my-practice">
+                        <h2>{move || i18n.t("实践与培训", "Practice and training")}</h2>
+                        <ul class="ledger">
+                            {list.into_iter().map(|r| {
+                                let (kind, role, starts, ends, hours, certified) = (r.kind, r.role, r.starts_on, r.ends_on, r.hours, r.certified);
+                                view! {
+                                    <li class="ledger-entry" data-testid="my-practice-record" data-certified=certified.to_string()>
+                                        <div class="ledger-main">
+                                            <p class="ledger-title">{r.name.clone()}</p>
+                                            <p class="ledger-meta muted small">
+                                                {move || crate::components::practice_nav::kind(i18n, kind)}" · "{r.organization.clone()}" · "
+                                                {move || crate::components::practice_nav::role(i18n, role)}" · "
+                                                {move || if starts == ends { day(i18n, starts) } else { format!("{} – {}", day(i18n, starts), day(i18n, ends)) }}
+                                            </p>
+                                        </div>
+                                        <div class="ledger-points">
+                                            <strong>{move || match i18n.locale() {
+                                                Locale::Zh => format!("{} 小时", format::number(hours)),
+                                                Locale::En => format!("{} h", format::number(hours)),
+                                            }}</strong>
+                                            <span class="badge" class:badge-on=certified class:badge-warn=!certified>
+                                                {move || if certified { i18n.t("已认证", "Certified") } else { i18n.t("待认证", "Awaiting certification") }}
+                                            </span>
+                                        </div>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    </section>
+                }.into_any(),
+                Err(error) => view! { <ErrorNotice error=error /> }.into_any(),
+            })}
+        </Transition>
     }
 }
 
@@ -121,6 +220,13 @@ struct Bar {
     code: String,
     earned: Points,
     required: Option<Points>,
+    /// Hours earned and required, when the requirement asks for hours in the category.
+    hours: Option<(f64, f64)>,
+}
+
+/// A progress row's hours, when it asks for any.
+fn hours_of(progress: &Progress) -> Option<(f64, f64)> {
+    (progress.required_hours > 0.0).then_some((progress.earned_hours, progress.required_hours))
 }
 
 /// Progress against the requirement: the total as one wide bar, then a bar per category —
@@ -142,6 +248,10 @@ fn Requirement(
                 .iter()
                 .find(|p| p.category == c.category)
                 .map(|p| p.required),
+            hours: progress
+                .iter()
+                .find(|p| p.category == c.category)
+                .and_then(hours_of),
         })
         .collect();
     for p in progress.iter().filter(|p| p.category != "total") {
@@ -150,6 +260,7 @@ fn Requirement(
                 code: p.category.clone(),
                 earned: p.earned,
                 required: Some(p.required),
+                hours: hours_of(p),
             });
         }
     }
@@ -174,6 +285,12 @@ fn Requirement(
                             <span>{move || i18n.t("总积分", "Total")}</span>
                             <span><strong>{t.earned.to_string()}</strong>" / "{t.required.to_string()}</span>
                         </p>
+                        {hours_of(&t).map(|(earned, required)| view! {
+                            <p class="small muted" data-testid="progress-total-hours">{move || match i18n.locale() {
+                                Locale::Zh => format!("时长 {} / {} 小时", format::number(earned), format::number(required)),
+                                Locale::En => format!("Hours {} / {}", format::number(earned), format::number(required)),
+                            }}</p>
+                        })}
                         <div class="bar-track bar-track-wide" role="progressbar" aria-valuemin="0" aria-valuemax=t.required.to_string() aria-valuenow=t.earned.to_string()>
                             <span class="bar-fill" class:bar-met=t.met class:bar-unmet=!t.met style=format!("width: {share:.1}%")></span>
                         </div>
@@ -206,6 +323,12 @@ fn Requirement(
                             <span class="bar-value">
                                 <strong>{bar.earned.to_string()}</strong>
                                 {bar.required.map(|r| view! { <span class="muted">" / "{r.to_string()}</span> })}
+                                {bar.hours.map(|(earned, required)| view! {
+                                    <span class="muted small bar-hours" data-testid="category-hours">{move || match i18n.locale() {
+                                        Locale::Zh => format!("{} / {} 小时", format::number(earned), format::number(required)),
+                                        Locale::En => format!("{} / {} h", format::number(earned), format::number(required)),
+                                    }}</span>
+                                })}
                             </span>
                         </li>
                     }

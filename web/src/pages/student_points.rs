@@ -134,6 +134,15 @@ fn Summary(student: StudentPoints, names: Memo<CategoryNames>) -> impl IntoView 
                                 <span>{move || labels::category_name(i18n, &names.get(), &code)}</span>
                                 <span>
                                     <strong>{format!("{} / {}", row.earned, row.required)}</strong>
+                                    {(row.required_hours > 0.0).then(|| {
+                                        let (earned, required) = (row.earned_hours, row.required_hours);
+                                        view! {
+                                            <span class="muted small" data-testid="progress-hours">{move || match i18n.locale() {
+                                                Locale::Zh => format!(" · {} / {} 小时", format::number(earned), format::number(required)),
+                                                Locale::En => format!(" · {} / {} h", format::number(earned), format::number(required)),
+                                            }}</span>
+                                        }
+                                    })}
                                     " "
                                     <span class="badge" class:badge-on=met class:badge-off=!met>
                                         {move || if met { i18n.t("已达标", "Met") } else { i18n.t("未达标", "Short") }}
