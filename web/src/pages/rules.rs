@@ -12,10 +12,12 @@ use leptos::prelude::*;
 use shared::{
     ApiError,
     attendance::{Award, AwardLevel, ParticipantRole},
-    points::{NewRuleSet, NewTerm, RuleSetVersion, Term},
+    points::{
+        NewRuleSet, NewTerm, Reevaluation, ReevaluationStatus, RuleSetVersion, RulesPreview, Term,
+    },
     rules::{
-        CadreLevel, CategoryRule, Fact, FactKind, Grade, Grant, Points, Reduction, Requirement,
-        Requirements, RuleSet, evaluate,
+        CadreLevel, CategoryRule, Fact, FactKind, Grade, GradePoints, Grant, Points, Reduction,
+        Requirement, Requirements, RuleSet, evaluate,
     },
 };
 
@@ -66,6 +68,8 @@ struct CategoryRow {
     per_hour: String,
     /// Empty: no cap.
     cap: String,
+    /// The cap over the whole degree; empty: none.
+    cap_degree: String,
 }
 
 /// A degree's requirement, as typed: category code → minimum (empty: none).
@@ -73,6 +77,10 @@ struct CategoryRow {
 struct RequirementForm {
     per_category: BTreeMap<String, String>,
     total: String,
+    /// Category code → hours required (empty: none).
+    hours_per_category: BTreeMap<String, String>,
+    /// Empty or 0: none.
+    total_hours: String,
 }
 
 /// The whole rule set as typed. Field names follow `RuleSet`'s, so the problems it reports
@@ -87,10 +95,12 @@ struct RuleForm {
     cadre: [String; 4],
     grade_percent: [String; 4],
     cap_per_term: String,
+    /// Position type code → points for 优秀, 称职, 一般称职, 不称职 (`Grade::ALL`'s order); a
+    /// type whose four are all empty is left out of the matrix.
+    cadre_matrix: BTreeMap<String, [String; 4]>,
+    cadre_highest_only: bool,
     undergraduate: RequirementForm,
     graduate: RequirementForm,
-    /// The rules as loaded: what the form has no inputs for yet is kept from it.
-    original: RuleSet,
 }
 
 fn optional(points: Option<Points>) -> String {
@@ -106,6 +116,16 @@ impl RequirementForm {
                 .map(|(code, points)| (code.clone(), points.to_string()))
                 .collect(),
             total: requirement.total.to_string(),
+            hours_per_category: requirement
+                .hours_per_category
+                .iter()
+                .map(|(code, hours)| (code.clone(), format::number(*hours)))
+                .collect(),
+            total_hours: if requirement.total_hours > 0.0 {
+                format::number(requirement.total_hours)
+            } else {
+                String::new()
+            },
         }
     }
 }
@@ -121,6 +141,7 @@ impl RuleForm {
                     per_attendance: rule.per_attendance.to_string(),
                     per_hour: rule.per_hour.to_string(),
                     cap: optional(rule.cap_per_term),
+                    cap_degree: optional(rule.cap_per_degree),
                 })
                 .collect(),
             competition: rules.competition.map(|row| row.map(|p| p.to_string())),
@@ -130,9 +151,14 @@ impl RuleForm {
             cadre: CADRE_LEVELS.map(|level| rules.cadre_base(level).to_string()),
             grade_percent: rules.grade_percent.map(|g| g.to_string()),
             cap_per_term: optional(rules.cap_per_term),
+            cadre_matrix: rules
+                .cadre_matrix
+                .iter()
+                .map(|(code, row)| (code.clone(), Grade::ALL.map(|g| row.of(g).to_string())))
+                .collect(),
+            cadre_highest_only: rules.cadre_highest_only,
             undergraduate: RequirementForm::from(&rules.requirements.undergraduate),
             graduate: RequirementForm::from(&rules.requirements.graduate),
-            original: rules.clone(),
         }
     }
 
@@ -159,10 +185,8 @@ impl RuleForm {
                 per_hour: points(format!("categories[{i}].per_hour"), &row.per_hour),
                 cap_per_term: (!row.cap.trim().is_empty())
                     .then(|| points(format!("categories[{i}].cap_per_term"), &row.cap)),
-                cap_per_degree: self
-                    .original
-                    .category(&row.code)
-                    .and_then(|c| c.cap_per_degree),
+                cap_per_degree: (!row.cap_degree.trim().is_empty())
+                    .then(|| points(format!("categories[{i}].cap_per_degree"), &row.cap_degree)),
             })
             .collect();
         let mut competition = [[Points::ZERO; 4]; 4];
@@ -172,6 +196,31 @@ impl RuleForm {
             }
         }
         let participation = points("participation".into(), &self.participation);
+        let cadre_matrix = self
+            .cadre_matrix
+            .iter()
+            .filter(|(_, row)| row.iter().any(|text| !text.trim().is_empty()))
+            .map(|(code, row)| {
+                let mut cell = |g: usize| {
+                    let text = row[g].trim();
+                    if text.is_empty() {
+                        Points::ZERO
+                    } else {
+                        points(
+                            format!("cadre_matrix.{code}.{}", Grade::ALL[g].as_str()),
+                            text,
+                        )
+                    }
+                };
+                let grades = GradePoints {
+                    excellent: cell(0),
+                    competent: cell(1),
+                    fair: cell(2),
+                    incompetent: cell(3),
+                };
+                (code.clone(), grades)
+            })
+            .collect();
         let cadre: Vec<Points> = self
             .cadre
             .iter()
@@ -185,8 +234,8 @@ impl RuleForm {
             &self.practice_hours_per_day,
         )
         .as_f64();
-        let mut requirement = |degree: &str, form: &RequirementForm| Requirement {
-            per_category: form
+        let mut requirement = |degree: &str, form: &RequirementForm| {
+            let per_category = form
                 .per_category
                 .iter()
                 .filter(|(_, text)| !text.trim().is_empty())
@@ -194,22 +243,37 @@ impl RuleForm {
                     let field = format!("requirements.{degree}.per_category.{code}");
                     (code.clone(), points(field, text))
                 })
-                .collect(),
-            total: points(format!("requirements.{degree}.total"), &form.total),
-            ..Requirement::default()
+                .collect();
+            let total = points(format!("requirements.{degree}.total"), &form.total);
+            // Hours are kept to hundredths, as points are.
+            let hours_per_category = form
+                .hours_per_category
+                .iter()
+                .filter(|(_, text)| !text.trim().is_empty())
+                .map(|(code, text)| {
+                    let field = format!("requirements.{degree}.hours_per_category.{code}");
+                    (code.clone(), points(field, text).as_f64())
+                })
+                .collect();
+            let total_hours = if form.total_hours.trim().is_empty() {
+                0.0
+            } else {
+                points(
+                    format!("requirements.{degree}.total_hours"),
+                    &form.total_hours,
+                )
+                .as_f64()
+            };
+            Requirement {
+                per_category,
+                total,
+                hours_per_category,
+                total_hours,
+            }
         };
-        let kept = &self.original.requirements;
         let requirements = Requirements {
-            undergraduate: Requirement {
-                hours_per_category: kept.undergraduate.hours_per_category.clone(),
-                total_hours: kept.undergraduate.total_hours,
-                ..requirement("undergraduate", &self.undergraduate)
-            },
-            graduate: Requirement {
-                hours_per_category: kept.graduate.hours_per_category.clone(),
-                total_hours: kept.graduate.total_hours,
-                ..requirement("graduate", &self.graduate)
-            },
+            undergraduate: requirement("undergraduate", &self.undergraduate),
+            graduate: requirement("graduate", &self.graduate),
         };
         let mut percent = |field: &str, text: &str| -> i64 {
             match text.parse::<Points>() {
@@ -233,8 +297,8 @@ impl RuleForm {
             practice_hours_per_day,
             cadre,
             grade_percent,
-            cadre_matrix: self.original.cadre_matrix.clone(),
-            cadre_highest_only: self.original.cadre_highest_only,
+            cadre_matrix,
+            cadre_highest_only: self.cadre_highest_only,
             cap_per_term,
             requirements,
         };
@@ -490,8 +554,8 @@ fn CategorySection(editor: Editor, names: Memo<CategoryNames>) -> impl IntoView 
         <section class="panel">
             <h2>{move || i18n.t("各类别积分", "Points per category")}</h2>
             <p class="muted small">{move || i18n.t(
-                "参加一次活动或服务一小时所得积分；学期上限留空表示不设上限。",
-                "Points for attending once or for an hour of service; leave the term cap empty for none.",
+                "参加一次活动或服务一小时所得积分；学期上限、学制上限（整个在读期间，计入毕业要求的部分）留空表示不设上限。",
+                "Points for attending once or for an hour of service; leave the term cap or the degree cap (over the whole degree, what counts towards graduation) empty for none.",
             )}</p>
             <div class="rules-scroll">
                 <table class="rules-grid" data-testid="rules-categories">
@@ -500,6 +564,7 @@ fn CategorySection(editor: Editor, names: Memo<CategoryNames>) -> impl IntoView 
                         <th scope="col">{move || i18n.t("每次参加", "Per attendance")}</th>
                         <th scope="col">{move || i18n.t("每小时", "Per hour")}</th>
                         <th scope="col">{move || i18n.t("学期上限", "Term cap")}</th>
+                        <th scope="col">{move || i18n.t("学制上限", "Degree cap")}</th>
                         <th scope="col"><span class="visually-hidden">{move || i18n.t("操作", "Actions")}</span></th>
                     </tr></thead>
                     <tbody>
@@ -528,6 +593,7 @@ fn CategorySection(editor: Editor, names: Memo<CategoryNames>) -> impl IntoView 
                                 per_attendance: "0".into(),
                                 per_hour: "0".into(),
                                 cap: String::new(),
+                                cap_degree: String::new(),
                             }));
                             adding.set(String::new());
                         }>
@@ -564,6 +630,7 @@ fn CategoryRowView(editor: Editor, names: Memo<CategoryNames>, code: String) -> 
                 .map(|row| match what {
                     "per_attendance" => row.per_attendance.clone(),
                     "per_hour" => row.per_hour.clone(),
+                    "cap_per_degree" => row.cap_degree.clone(),
                     _ => row.cap.clone(),
                 })
                 .unwrap_or_default()
@@ -573,6 +640,7 @@ fn CategoryRowView(editor: Editor, names: Memo<CategoryNames>, code: String) -> 
                 match what {
                     "per_attendance" => row.per_attendance = text,
                     "per_hour" => row.per_hour = text,
+                    "cap_per_degree" => row.cap_degree = text,
                     _ => row.cap = text,
                 }
             }
@@ -590,7 +658,8 @@ fn CategoryRowView(editor: Editor, names: Memo<CategoryNames>, code: String) -> 
     };
     let per_attendance = cell.clone()("per_attendance", "每次参加", "per attendance");
     let per_hour = cell.clone()("per_hour", "每小时", "per hour");
-    let cap = cell("cap_per_term", "学期上限", "term cap");
+    let cap = cell.clone()("cap_per_term", "学期上限", "term cap");
+    let cap_degree = cell("cap_per_degree", "学制上限", "degree cap");
     let remove = {
         let code = code.clone();
         move |_| {
@@ -614,6 +683,7 @@ fn CategoryRowView(editor: Editor, names: Memo<CategoryNames>, code: String) -> 
             <Cell zh="每次参加" en="Per attendance">{per_attendance}</Cell>
             <Cell zh="每小时" en="Per hour">{per_hour}</Cell>
             <Cell zh="学期上限" en="Term cap">{cap}</Cell>
+            <Cell zh="学制上限" en="Degree cap">{cap_degree}</Cell>
             <Cell zh="" en="">
                 <button type="button" class="icon-btn remove-btn" class:hidden=move || !editor.editable.get()
                     data-testid="rules-category-remove"
@@ -722,7 +792,95 @@ fn CadreSection(editor: Editor) -> impl IntoView {
                 }).collect_view()}
             </div>
             {group_error(editor, i18n, "cadre")}
+            <CadreMatrix editor=editor />
+            <label class="check" data-testid="rules-cadre-highest-only">
+                <input type="checkbox" disabled=move || !editor.editable.get()
+                    prop:checked=move || editor.form.with(|f| f.cadre_highest_only)
+                    on:change=move |ev| {
+                        let on = event_target_checked(&ev);
+                        editor.form.update(|f| f.cadre_highest_only = on);
+                        editor.server_error.set(None);
+                    } />
+                {move || i18n.t("同一学期担任多个职务时只计最高一项", "Several positions in one term count once, at the highest")}
+            </label>
         </section>
+    }
+}
+
+/// Points by the school's position type × grade: a type with a row earns it instead of level ×
+/// factor. A row per position type the school lists, and per code the rules name besides.
+#[component]
+fn CadreMatrix(editor: Editor) -> impl IntoView {
+    let i18n = use_i18n();
+    let types = LocalResource::new(api::position_types);
+    let rows = move || {
+        let listed: Vec<(String, String)> = types
+            .get()
+            .and_then(Result::ok)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|t| (t.code, t.name))
+            .collect();
+        let mut rows = listed.clone();
+        editor.form.with(|f| {
+            for code in f.cadre_matrix.keys() {
+                if !listed.iter().any(|(c, _)| c == code) {
+                    rows.push((code.clone(), code.clone()));
+                }
+            }
+        });
+        rows
+    };
+    view! {
+        <h3 class="rules-subtitle">{move || i18n.t("按职务类型计分", "Points by position type")}</h3>
+        <p class="muted small">{move || i18n.t(
+            "填写某职务类型的一行后，该类型的职务按此表计分，不再按级别×系数计算；整行留空表示按级别计分。",
+            "A position type with a row here earns its points instead of level × factor; leave a row empty to count by level.",
+        )}</p>
+        <div class="rules-scroll">
+            <table class="rules-grid rules-matrix" data-testid="rules-cadre-matrix">
+                <thead><tr>
+                    <th scope="col">{move || i18n.t("职务类型", "Position type")}</th>
+                    {Grade::ALL.into_iter().map(|grade| view! {
+                        <th scope="col">{move || labels::grade(i18n, grade)}</th>
+                    }).collect_view()}
+                </tr></thead>
+                <tbody>
+                    <For each=rows key=|(code, name)| (code.clone(), name.clone()) children=move |(code, name): (String, String)| {
+                        let row_name = name.clone();
+                        view! {
+                            <tr data-testid="rules-matrix-row" data-type=code.clone()>
+                                <th scope="row" class="matrix-level">{name}</th>
+                                {Grade::ALL.into_iter().enumerate().map(|(g, grade)| {
+                                    let (get_code, set_code) = (code.clone(), code.clone());
+                                    let field = format!("cadre_matrix.{code}.{}", grade.as_str());
+                                    let row_name = row_name.clone();
+                                    view! {
+                                        <td data-label=move || labels::grade(i18n, grade)>
+                                            {number(
+                                                editor,
+                                                i18n,
+                                                Signal::derive(move || field.clone()),
+                                                Signal::derive(move || format!("{} · {}", row_name, labels::grade(i18n, grade))),
+                                                move |f| f.cadre_matrix.get(&get_code).map(|row| row[g].clone()).unwrap_or_default(),
+                                                move |f, text| f.cadre_matrix.entry(set_code.clone()).or_default()[g] = text,
+                                                format!("rules-matrix-{code}-{g}"),
+                                                None,
+                                            )}
+                                        </td>
+                                    }
+                                }).collect_view()}
+                            </tr>
+                        }
+                    } />
+                </tbody>
+            </table>
+        </div>
+        {move || editor.problems.with(|p| {
+            p.iter()
+                .find(|(field, _)| field.starts_with("cadre_matrix.") && field.matches('.').count() == 1)
+                .map(|(_, text)| text.clone())
+        }).map(|text| view! { <p class="field-error group-error" role="alert">{points_message(i18n, &text)}</p> })}
     }
 }
 
@@ -761,6 +919,8 @@ fn RequirementSection(editor: Editor, names: Memo<CategoryNames>) -> impl IntoVi
                 .per_category
                 .keys()
                 .chain(f.graduate.per_category.keys())
+                .chain(f.undergraduate.hours_per_category.keys())
+                .chain(f.graduate.hours_per_category.keys())
             {
                 if !codes.contains(code) {
                     codes.push(code.clone());
@@ -768,6 +928,56 @@ fn RequirementSection(editor: Editor, names: Memo<CategoryNames>) -> impl IntoVi
             }
             codes
         })
+    };
+    let hours_cell = move |degree: &'static str, code: String| {
+        let get = {
+            let code = code.clone();
+            move |f: &RuleForm| {
+                let form = if degree == "undergraduate" {
+                    &f.undergraduate
+                } else {
+                    &f.graduate
+                };
+                form.hours_per_category
+                    .get(&code)
+                    .cloned()
+                    .unwrap_or_default()
+            }
+        };
+        let set = {
+            let code = code.clone();
+            move |f: &mut RuleForm, text: String| {
+                let form = if degree == "undergraduate" {
+                    &mut f.undergraduate
+                } else {
+                    &mut f.graduate
+                };
+                form.hours_per_category.insert(code.clone(), text);
+            }
+        };
+        let field = format!("requirements.{degree}.hours_per_category.{code}");
+        let label_code = code.clone();
+        number(
+            editor,
+            i18n,
+            Signal::derive(move || field.clone()),
+            Signal::derive(move || {
+                format!(
+                    "{} · {} · {}",
+                    labels::category_name(i18n, &names.get(), &label_code),
+                    if degree == "undergraduate" {
+                        i18n.t("本科生", "Undergraduate")
+                    } else {
+                        i18n.t("研究生", "Graduate")
+                    },
+                    i18n.t("时长", "hours"),
+                )
+            }),
+            get,
+            set,
+            format!("rules-hours-{degree}-{code}"),
+            Some("h"),
+        )
     };
     let degree_cell = move |degree: &'static str, code: String| {
         let pick = move |f: &RuleForm| -> RequirementForm {
@@ -819,26 +1029,32 @@ fn RequirementSection(editor: Editor, names: Memo<CategoryNames>) -> impl IntoVi
         <section class="panel">
             <h2>{move || i18n.t("毕业要求", "Graduation requirements")}</h2>
             <p class="muted small">{move || i18n.t(
-                "毕业前须达到的最低积分；某类别留空表示该类别不作要求。",
-                "The least points needed to graduate; leave a category empty for no requirement.",
+                "毕业前须达到的最低积分和时长（如志愿服务不少于 15 小时）；留空表示不作要求。",
+                "The least points and hours needed to graduate (e.g. 15 hours of volunteer service); leave empty for no requirement.",
             )}</p>
             <div class="rules-scroll">
                 <table class="rules-grid" data-testid="rules-requirements">
                     <thead><tr>
                         <th scope="col">{move || i18n.t("类别", "Category")}</th>
                         <th scope="col">{move || i18n.t("本科生", "Undergraduate")}</th>
+                        <th scope="col">{move || i18n.t("本科生时长", "Undergraduate hours")}</th>
                         <th scope="col">{move || i18n.t("研究生", "Graduate")}</th>
+                        <th scope="col">{move || i18n.t("研究生时长", "Graduate hours")}</th>
                     </tr></thead>
                     <tbody>
                         <For each=codes key=|code| code.clone() children=move |code: String| {
                             let undergraduate = degree_cell("undergraduate", code.clone());
                             let graduate = degree_cell("graduate", code.clone());
+                            let undergraduate_hours = hours_cell("undergraduate", code.clone());
+                            let graduate_hours = hours_cell("graduate", code.clone());
                             let name = move || labels::category_name(i18n, &names.get(), &code);
                             view! {
                                 <tr>
                                     <Cell zh="类别" en="Category" class="cell-title">{name}</Cell>
                                     <Cell zh="本科生" en="Undergraduate">{undergraduate}</Cell>
+                                    <Cell zh="本科生时长" en="Undergraduate hours">{undergraduate_hours}</Cell>
                                     <Cell zh="研究生" en="Graduate">{graduate}</Cell>
+                                    <Cell zh="研究生时长" en="Graduate hours">{graduate_hours}</Cell>
                                 </tr>
                             }
                         } />
@@ -848,9 +1064,17 @@ fn RequirementSection(editor: Editor, names: Memo<CategoryNames>) -> impl IntoVi
                                 {fixed(editor, i18n, "requirements.undergraduate.total", ("本科生总分", "Undergraduate total"),
                                     |f| f.undergraduate.total.clone(), |f, t| f.undergraduate.total = t, None)}
                             </Cell>
+                            <Cell zh="本科生时长" en="Undergraduate hours">
+                                {fixed(editor, i18n, "requirements.undergraduate.total_hours", ("本科生总时长", "Undergraduate hours in all"),
+                                    |f| f.undergraduate.total_hours.clone(), |f, t| f.undergraduate.total_hours = t, Some("h"))}
+                            </Cell>
                             <Cell zh="研究生" en="Graduate">
                                 {fixed(editor, i18n, "requirements.graduate.total", ("研究生总分", "Graduate total"),
                                     |f| f.graduate.total.clone(), |f, t| f.graduate.total = t, None)}
+                            </Cell>
+                            <Cell zh="研究生时长" en="Graduate hours">
+                                {fixed(editor, i18n, "requirements.graduate.total_hours", ("研究生总时长", "Graduate hours in all"),
+                                    |f| f.graduate.total_hours.clone(), |f, t| f.graduate.total_hours = t, Some("h"))}
                             </Cell>
                         </tr>
                     </tbody>
@@ -1265,6 +1489,20 @@ fn Publish(
     });
     let note = RwSignal::new(String::new());
     let done = RwSignal::new(None::<RuleSetVersion>);
+    // The impact of the rules as they were when previewed (a later edit makes it stale).
+    let impact = RwSignal::new(None::<(RuleSet, RulesPreview)>);
+    let preview = Action::new_local(move |request: &NewRuleSet| {
+        let request = request.clone();
+        async move {
+            match api::preview_rules(&request).await {
+                Ok(answer) => {
+                    editor.server_error.set(None);
+                    impact.set(Some((request.rules, answer)));
+                }
+                Err(error) => editor.server_error.set(Some(error)),
+            }
+        }
+    });
     let publish = Action::new_local(move |request: &NewRuleSet| {
         let request = request.clone();
         async move {
@@ -1343,9 +1581,26 @@ fn Publish(
                         Locale::Zh => format!("已发布第 {number} 版，自{term}起施行。"),
                         Locale::En => format!("Version {number} published; it applies from {term}."),
                     }}</p>
+                    <Reevaluating version=number />
                 }
             })}
+            {move || impact.get().map(|(previewed, answer)| {
+                let stale = Signal::derive(move || rules.with(|r| *r != previewed));
+                view! { <Impact preview=answer stale=stale /> }
+            })}
             <div class="actions">
+                <button type="button" class="btn" data-testid="rules-preview-impact"
+                    disabled=move || blocked() || term.get().is_none() || preview.pending().get()
+                    on:click=move |_| {
+                        let Some(effective_term_id) = term.get_untracked() else { return };
+                        preview.dispatch(NewRuleSet {
+                            effective_term_id,
+                            rules: rules.get_untracked(),
+                            note: note.get_untracked().trim().to_owned(),
+                        });
+                    }>
+                    {move || if preview.pending().get() { i18n.t("计算中…", "Working it out…") } else { i18n.t("预览影响", "Preview the impact") }}
+                </button>
                 <button type="button" class="btn btn-primary" data-testid="rules-publish"
                     disabled=move || blocked() || term.get().is_none() || note_error().is_some() || publish.pending().get()
                     on:click=move |_| {
@@ -1364,6 +1619,124 @@ fn Publish(
                 })}
             </div>
         </section>
+    }
+}
+
+/// What publishing would change, for whom: counts, then the largest changes.
+#[component]
+fn Impact(preview: RulesPreview, stale: Signal<bool>) -> impl IntoView {
+    let i18n = use_i18n();
+    let RulesPreview {
+        affected,
+        evaluated,
+        changed,
+        gaining,
+        losing,
+        points_before,
+        points_after,
+        sample,
+    } = preview;
+    view! {
+        <div class="impact" data-testid="rules-impact">
+            {move || stale.get().then(|| view! {
+                <p class="notice notice-warn" data-testid="rules-impact-stale">{move || i18n.t(
+                    "规则在预览后又有修改，请重新预览。",
+                    "The rules changed after this preview; preview again.",
+                )}</p>
+            })}
+            <div class="stats">
+                <div class="stat"><strong data-testid="impact-affected">{affected}</strong><span>{move || i18n.t("将重新计算的学生", "Students re-evaluated")}</span></div>
+                <div class="stat"><strong data-testid="impact-changed">{changed}</strong><span>{move || match i18n.locale() {
+                    Locale::Zh => format!("总分会变化（抽查 {evaluated} 人）"),
+                    Locale::En => format!("Whose total changes (of {evaluated} checked)"),
+                }}</span></div>
+                <div class="stat"><strong>{format!("+{gaining} / -{losing}")}</strong><span>{move || i18n.t("增加 / 减少", "Gaining / losing")}</span></div>
+            </div>
+            <p class="muted small" data-testid="impact-points">{move || match i18n.locale() {
+                Locale::Zh => format!("抽查学生的积分合计：{points_before} → {points_after}"),
+                Locale::En => format!("Points of the students checked, in all: {points_before} → {points_after}"),
+            }}</p>
+            {(!sample.is_empty()).then(|| view! {
+                <DataTable columns=vec![("学号", "Student no."), ("姓名", "Name"), ("现在", "Now"), ("发布后", "After"), ("变化", "Change")] testid="impact-sample">
+                    {sample.into_iter().map(|row| {
+                        let change = Points(row.after.0 - row.before.0);
+                        let (up, down) = (change.0 > 0, change.0 < 0);
+                        view! {
+                            <tr data-testid="impact-row">
+                                <Cell zh="学号" en="Student no." class="cell-key">{row.student_no}</Cell>
+                                <Cell zh="姓名" en="Name" class="cell-title">{row.name}</Cell>
+                                <Cell zh="现在" en="Now" class="num-cell">{row.before.to_string()}</Cell>
+                                <Cell zh="发布后" en="After" class="num-cell">{row.after.to_string()}</Cell>
+                                <Cell zh="变化" en="Change" class="num-cell">
+                                    <span class:good=up class:bad=down>{format::signed(change)}</span>
+                                </Cell>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </DataTable>
+            })}
+        </div>
+    }
+}
+
+/// The background re-evaluation a publication started, followed until it ends.
+#[component]
+fn Reevaluating(version: i32) -> impl IntoView {
+    let i18n = use_i18n();
+    let state = RwSignal::new(None::<Reevaluation>);
+    let error = RwSignal::new(None::<ApiError>);
+    crate::timer::repeat(move || async move {
+        let finished = state.with_untracked(|s| {
+            s.as_ref()
+                .is_some_and(|s| s.status != ReevaluationStatus::Running)
+        });
+        if finished {
+            return std::time::Duration::from_secs(3600);
+        }
+        match api::reevaluation(version).await {
+            Ok(fresh) => {
+                state.set(Some(fresh));
+                error.set(None);
+            }
+            Err(e) => error.set(Some(e)),
+        }
+        std::time::Duration::from_secs(2)
+    });
+    let share = move || {
+        state.with(|s| match s {
+            Some(s) if s.status == ReevaluationStatus::Done => 100.0,
+            Some(s) if s.total > 0 => f64::from(s.done) / f64::from(s.total) * 100.0,
+            _ => 0.0,
+        })
+    };
+    let status = move || state.with(|s| s.as_ref().map(|s| s.status));
+    view! {
+        <div class="job" data-testid="rules-reevaluation"
+            data-status=move || match status() {
+                Some(ReevaluationStatus::Done) => "done",
+                Some(ReevaluationStatus::Failed) => "failed",
+                _ => "running",
+            }>
+            <p class="small">{move || state.with(|s| match (s, i18n.locale()) {
+                (None, _) => i18n.t("正在重新计算学生积分…", "Re-evaluating the students' points…").to_owned(),
+                (Some(s), Locale::Zh) => match s.status {
+                    ReevaluationStatus::Running => format!("正在重新计算：{} / {} 名学生", s.done, s.total),
+                    ReevaluationStatus::Done => format!("重新计算完成：{} 名学生，其中 {} 名积分有变化", s.total, s.changed),
+                    ReevaluationStatus::Failed => format!("重新计算失败：{}", s.error.clone().unwrap_or_default()),
+                },
+                (Some(s), Locale::En) => match s.status {
+                    ReevaluationStatus::Running => format!("Re-evaluating: {} of {} students", s.done, s.total),
+                    ReevaluationStatus::Done => format!("Re-evaluated {} students; {} changed", s.total, s.changed),
+                    ReevaluationStatus::Failed => format!("Re-evaluation failed: {}", s.error.clone().unwrap_or_default()),
+                },
+            })}</p>
+            <div class="meter" class:meter-done=move || status() == Some(ReevaluationStatus::Done)
+                class:meter-failed=move || status() == Some(ReevaluationStatus::Failed)
+                role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow=move || format!("{:.0}", share())>
+                <div class="meter-fill" style=move || format!("width: {:.1}%", share())></div>
+            </div>
+            {move || error.get().map(|e| view! { <ErrorNotice error=e /> })}
+        </div>
     }
 }
 
