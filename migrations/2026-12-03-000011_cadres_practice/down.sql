@@ -14,4 +14,7 @@ DROP TABLE cadre_assessments;
 DROP TABLE assessment_rounds;
 DROP TABLE cadre_positions;
 DROP TABLE assessment_standards;
+DROP TRIGGER school_cadre_defaults ON school;
+DROP FUNCTION school_cadre_defaults();
+DROP FUNCTION cadre_defaults(smallint);
 DROP TABLE position_types;

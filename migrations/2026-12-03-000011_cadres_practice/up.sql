@@ -15,12 +15,6 @@ CREATE TABLE position_types (
     UNIQUE (school_id, code),
     UNIQUE (school_id, name)
 );
-INSERT INTO position_types (school_id, code, name, sort_order)
-SELECT s.id, t.code, t.name, t.n
-FROM school s, (VALUES ('presidium', '主席团成员', 1), ('minister', '部长/副部长', 2),
-                       ('officer', '干事', 3), ('monitor', '班长', 4),
-                       ('league_secretary', '团支书', 5), ('class_committee', '其他班委', 6),
-                       ('other', '其他', 7)) AS t (code, name, n);
 
 -- The ratio standard: the largest share of an assessment round's positions of one level that
 -- may receive a grade (优秀 ≤ 20 % …). No row: no limit.
@@ -33,9 +27,31 @@ CREATE TABLE assessment_standards (
     updated_by bigint REFERENCES accounts (id),
     PRIMARY KEY (school_id, level, grade)
 );
-INSERT INTO assessment_standards (school_id, level, grade, max_percent)
-SELECT s.id, l.level, 'excellent', 20 FROM school s,
-    (VALUES ('school'), ('college'), ('club'), ('class')) AS l (level);
+
+-- A school starts with the usual position types and 优秀 ≤ 20 % at every level; the school
+-- admin changes both. Set when the school is created, and now for one that exists.
+CREATE FUNCTION cadre_defaults(school smallint) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO position_types (school_id, code, name, sort_order)
+    SELECT school, t.code, t.name, t.n
+    FROM (VALUES ('presidium', '主席团成员', 1), ('minister', '部长/副部长', 2),
+                 ('officer', '干事', 3), ('monitor', '班长', 4),
+                 ('league_secretary', '团支书', 5), ('class_committee', '其他班委', 6),
+                 ('other', '其他', 7)) AS t (code, name, n)
+    ON CONFLICT DO NOTHING;
+    INSERT INTO assessment_standards (school_id, level, grade, max_percent)
+    SELECT school, l.level, 'excellent', 20
+    FROM (VALUES ('school'), ('college'), ('club'), ('class')) AS l (level)
+    ON CONFLICT DO NOTHING;
+END $$;
+CREATE FUNCTION school_cadre_defaults() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM cadre_defaults(NEW.id);
+    RETURN NEW;
+END $$;
+CREATE TRIGGER school_cadre_defaults AFTER INSERT ON school
+    FOR EACH ROW EXECUTE FUNCTION school_cadre_defaults();
+SELECT cadre_defaults(id) FROM school;
 
 -- The position register: who holds which position in which organisation, and when.
 CREATE TABLE cadre_positions (

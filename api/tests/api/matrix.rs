@@ -312,6 +312,39 @@ static MATRIX: &[Row] = &[
     ("GET /api/print-jobs",                                     PUB, [401, 403, 403, 200, 200, 200, 200, 403]),
     ("GET /api/print-jobs/{id}",                                PUB, [401, 403, 403, 200, 404, 404, 404, 403]),
     ("GET /api/print-jobs/{id}/file",                           PUB, [401, 403, 403, 200, 404, 404, 404, 403]),
+    // Rules: the committee's
+    ("POST /api/rules/previews",                                PUB, [401, 403, 403, 403, 403, 403, 403, 403]),
+    ("GET /api/rules/{version}/reevaluation",                   PUB, [401, 403, 403, 403, 403, 403, 403, 403]),
+    // Student cadres: the school's settings, the register, assessment rounds
+    ("GET /api/school/position-types",                          PUB, [401, 200, 200, 200, 200, 200, 200, 200]),
+    ("PUT /api/school/position-types",                          PUB, [401, 403, 403, 403, 403, 403, 403, 403]),
+    ("GET /api/school/assessment-standard",                     PUB, [401, 200, 200, 200, 200, 200, 200, 200]),
+    ("PUT /api/school/assessment-standard",                     PUB, [401, 403, 403, 403, 403, 403, 403, 403]),
+    ("GET /api/cadre-positions",                                PUB, [401, 403, 403, 200, 200, 403, 403, 403]),
+    ("POST /api/cadre-positions",                               PUB, [401, 403, 403, 201, 201, 403, 403, 403]),
+    ("GET /api/cadre-positions/{id}",                           PUB, [401, 404, 404, 200, 200, 404, 404, 403]),
+    ("PUT /api/cadre-positions/{id}",                           PUB, [401, 403, 403, 200, 200, 404, 404, 403]),
+    ("DELETE /api/cadre-positions/{id}",                        PUB, [401, 403, 403, 204, 204, 404, 404, 403]),
+    ("GET /api/me/cadre-positions",                             PUB, [401, 200, 200, 403, 403, 403, 403, 403]),
+    ("GET /api/assessment-rounds",                              PUB, [401, 403, 403, 200, 200, 200, 200, 403]),
+    ("POST /api/assessment-rounds",                             PUB, [401, 403, 403, 201, 201, 403, 403, 403]),
+    ("GET /api/assessment-rounds/{id}",                         PUB, [401, 404, 404, 200, 200, 404, 404, 403]),
+    // A round is graded and submitted by its own organisation, reviewed by the one above.
+    ("PUT /api/assessment-rounds/{id}/grades",                  PUB, [401, 403, 403, 200, 403, 404, 404, 403]),
+    ("POST /api/assessment-rounds/{id}/submit",                 PUB, [401, 403, 403, 200, 403, 404, 404, 403]),
+    ("POST /api/assessment-rounds/{id}/approve",                PUB, [401, 403, 403, 403, 200, 404, 404, 403]),
+    ("POST /api/assessment-rounds/{id}/return",                 PUB, [401, 403, 403, 403, 200, 404, 404, 403]),
+    // Practice and training: members see their record and its report.
+    ("GET /api/practice-records",                               PUB, [401, 403, 403, 200, 200, 200, 200, 200]),
+    ("POST /api/practice-records",                              REP, [401, 403, 403, 201, 201, 403, 403, 403]),
+    ("GET /api/me/practice-records",                            PUB, [401, 200, 200, 403, 403, 403, 403, 403]),
+    ("GET /api/practice-records/{id}",                          PUB, [401, 200, 404, 200, 200, 404, 404, 200]),
+    ("PUT /api/practice-records/{id}",                          REP, [401, 403, 403, 200, 200, 404, 404, 403]),
+    ("DELETE /api/practice-records/{id}",                       REP, [401, 403, 403, 204, 204, 404, 404, 403]),
+    // The college certifies its own and its club's; the committee's own is not cs's.
+    ("POST /api/practice-records/{id}/certify",                 PUB, [401, 403, 403, 200, 200, 404, 404, 403]),
+    ("PUT /api/practice-records/{id}/report",                   REP, [401, 403, 403, 200, 200, 404, 404, 403]),
+    ("GET /api/practice-records/{id}/report",                   PUB, [401, 200, 404, 200, 200, 404, 404, 200]),
 ];
 
 /// Error codes other than the default of their status (401 `unauthenticated`, 403
@@ -466,6 +499,11 @@ struct OrgObjects {
     import: String,
     /// A finished batch print of the organisation (none for a club: it has no students).
     print_job: Option<String>,
+    /// A cadre position held since 2024, and the organisation's round of this term grading it.
+    position: i64,
+    round: i64,
+    /// A practice team of this term with 2023010101 (2024020101 for em) and its report.
+    practice: i64,
 }
 
 /// The demo university with everything the cases act on.
@@ -925,6 +963,15 @@ async fn world() -> World {
         objects.import = import;
         objects.print_job = print_job;
     }
+    for org in ORGS {
+        let position = world.position(org).await;
+        let round = world.round(org, "2026-2027-1", false).await;
+        let practice = world.practice(org).await;
+        let objects = &mut world.orgs[org.index()];
+        objects.position = position;
+        objects.round = round;
+        objects.practice = practice;
+    }
     let style = json!({"style": "by_category"});
     world.serial_mine = world
         .ok("2023010101", Method::POST, "/api/transcripts", Some(&style))
@@ -951,6 +998,119 @@ async fn world() -> World {
         .unwrap()
         .to_owned();
     world
+}
+
+/// A term's id by code.
+async fn term_id(w: &World, code: &str) -> i64 {
+    let terms = w.ok("admin", Method::GET, "/api/terms", None).await;
+    terms
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["code"] == code)
+        .and_then(|t| t["id"].as_i64())
+        .unwrap_or_else(|| panic!("setup: term {code}"))
+}
+
+/// The student a cadre position or team of `org` names.
+fn member_of(org: Org) -> &'static str {
+    if org == Org::Em {
+        "2024020101"
+    } else {
+        "2023010101"
+    }
+}
+
+impl World {
+    /// A position of `org` held from 2024 to 2027, by its main account.
+    async fn position(&self, org: Org) -> i64 {
+        let body = json!({"student_no": member_of(org), "organization_id": self.of(org).id,
+            "title": unique("矩阵职务"), "position_type": "minister",
+            "starts_on": "2024-09-01", "ends_on": "2027-06-30"});
+        self.ok(
+            org.main(),
+            Method::POST,
+            "/api/cadre-positions",
+            Some(&body),
+        )
+        .await["id"]
+            .as_i64()
+            .unwrap()
+    }
+
+    /// A round of `org` in the term `code`, its positions rated 称职, and submitted if asked.
+    async fn round(&self, org: Org, code: &str, submitted: bool) -> i64 {
+        let body =
+            json!({"organization_id": self.of(org).id, "term_id": term_id(self, code).await});
+        let round = self
+            .ok(
+                org.main(),
+                Method::POST,
+                "/api/assessment-rounds",
+                Some(&body),
+            )
+            .await;
+        let id = round["id"].as_i64().unwrap();
+        let grades: Vec<Value> = round["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| json!({"position_id": i["position_id"], "grade": "competent"}))
+            .collect();
+        self.ok(
+            org.main(),
+            Method::PUT,
+            &format!("/api/assessment-rounds/{id}/grades"),
+            Some(&json!({ "grades": grades })),
+        )
+        .await;
+        if submitted {
+            self.ok(
+                org.main(),
+                Method::POST,
+                &format!("/api/assessment-rounds/{id}/submit"),
+                None,
+            )
+            .await;
+        }
+        id
+    }
+
+    /// A practice team of `org` with its report.
+    async fn practice(&self, org: Org) -> i64 {
+        let id = self
+            .ok(
+                org.main(),
+                Method::POST,
+                "/api/practice-records",
+                Some(&practice_body(self.of(org).id, org)),
+            )
+            .await["id"]
+            .as_i64()
+            .unwrap();
+        let response = self
+            .app
+            .request(
+                Method::PUT,
+                &format!("/api/practice-records/{id}/report?file_name=r.pdf"),
+                self.token(org.main()),
+            )
+            .header("content-type", "application/pdf")
+            .body(REPORT)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "setup: a report");
+        id
+    }
+}
+
+const REPORT: &str = "%PDF-1.4\ntrailer<<>>\n%%EOF\n";
+
+fn practice_body(org_id: i64, org: Org) -> Value {
+    json!({"kind": "practice", "organization_id": org_id, "name": unique("矩阵实践队"),
+        "starts_on": "2026-11-10", "ends_on": "2026-11-16",
+        "members": [{"student_no": member_of(org), "role": "leader"}]})
 }
 
 /// What a case sends.
@@ -1417,6 +1577,120 @@ async fn request(w: &World, key: &str, caller: Caller, sub: SubAccount) -> Optio
                 "style": "by_category", "format": "pdf"})),
         ),
         "GET /api/print-jobs" => ("/api/print-jobs".into(), Empty),
+        "POST /api/rules/previews" => (
+            "/api/rules/previews".into(),
+            Json(json!({"effective_term_id": w.term,
+                "rules": shared::rules::RuleSet::default_rules()})),
+        ),
+        "GET /api/rules/{version}/reevaluation" => ("/api/rules/1/reevaluation".into(), Empty),
+        "GET /api/school/position-types" => ("/api/school/position-types".into(), Empty),
+        "PUT /api/school/position-types" => (
+            "/api/school/position-types".into(),
+            Json(json!({"types": [{"code": "minister", "name": "部长/副部长", "active": true}]})),
+        ),
+        "GET /api/school/assessment-standard" => ("/api/school/assessment-standard".into(), Empty),
+        "PUT /api/school/assessment-standard" => (
+            "/api/school/assessment-standard".into(),
+            Json(json!({"limits": []})),
+        ),
+        "GET /api/cadre-positions" => (format!("/api/cadre-positions?organization_id={id}"), Empty),
+        "POST /api/cadre-positions" | "PUT /api/cadre-positions/{id}" => {
+            let body = json!({"student_no": member_of(org), "organization_id": id,
+                "title": unique("矩阵职务"), "position_type": "officer",
+                "starts_on": "2026-09-01", "ends_on": "2027-06-30"});
+            let path = if key.starts_with("POST") {
+                "/api/cadre-positions".to_owned()
+            } else {
+                format!("/api/cadre-positions/{}", target.position)
+            };
+            (path, Json(body))
+        }
+        "GET /api/cadre-positions/{id}" => {
+            (format!("/api/cadre-positions/{}", target.position), Empty)
+        }
+        "DELETE /api/cadre-positions/{id}" => {
+            let position = match caller {
+                Caller::Own | Caller::Child => w.position(org).await,
+                _ => target.position,
+            };
+            (format!("/api/cadre-positions/{position}"), Empty)
+        }
+        "GET /api/me/cadre-positions" => ("/api/me/cadre-positions".into(), Empty),
+        "GET /api/assessment-rounds" => ("/api/assessment-rounds".into(), Empty),
+        "POST /api/assessment-rounds" => (
+            "/api/assessment-rounds".into(),
+            Json(json!({"organization_id": id, "term_id": term_id(w, "2025-2026-2").await})),
+        ),
+        "GET /api/assessment-rounds/{id}" => {
+            (format!("/api/assessment-rounds/{}", target.round), Empty)
+        }
+        "PUT /api/assessment-rounds/{id}/grades" => (
+            format!("/api/assessment-rounds/{}/grades", target.round),
+            Json(json!({"grades": [{"position_id": target.position, "grade": "competent"}]})),
+        ),
+        "POST /api/assessment-rounds/{id}/submit" => {
+            let round = match caller {
+                Caller::Own => w.round(org, "2024-2025-1", false).await,
+                _ => target.round,
+            };
+            (format!("/api/assessment-rounds/{round}/submit"), Empty)
+        }
+        "POST /api/assessment-rounds/{id}/approve" | "POST /api/assessment-rounds/{id}/return" => {
+            let (action, term) = if key.ends_with("approve") {
+                ("approve", "2024-2025-2")
+            } else {
+                ("return", "2025-2026-1")
+            };
+            let round = match caller {
+                Caller::Child => w.round(org, term, true).await,
+                _ => target.round,
+            };
+            (
+                format!("/api/assessment-rounds/{round}/{action}"),
+                Json(json!({"reason": "请复核"})),
+            )
+        }
+        "GET /api/practice-records" => ("/api/practice-records".into(), Empty),
+        "GET /api/me/practice-records" => ("/api/me/practice-records".into(), Empty),
+        "POST /api/practice-records" => {
+            ("/api/practice-records".into(), Json(practice_body(id, org)))
+        }
+        "GET /api/practice-records/{id}" => {
+            (format!("/api/practice-records/{}", target.practice), Empty)
+        }
+        "PUT /api/practice-records/{id}" | "DELETE /api/practice-records/{id}" => {
+            let record = match caller {
+                Caller::Own | Caller::Child => w.practice(org).await,
+                _ => target.practice,
+            };
+            let body = if key.starts_with("PUT") {
+                Json(practice_body(id, org))
+            } else {
+                Empty
+            };
+            (format!("/api/practice-records/{record}"), body)
+        }
+        "POST /api/practice-records/{id}/certify" => {
+            let record = match caller {
+                Caller::Own | Caller::Child => w.practice(org).await,
+                _ => target.practice,
+            };
+            (format!("/api/practice-records/{record}/certify"), Empty)
+        }
+        "PUT /api/practice-records/{id}/report" => {
+            let record = match caller {
+                Caller::Own | Caller::Child => w.practice(org).await,
+                _ => target.practice,
+            };
+            (
+                format!("/api/practice-records/{record}/report?file_name=r.pdf"),
+                Raw("application/pdf", REPORT.into()),
+            )
+        }
+        "GET /api/practice-records/{id}/report" => (
+            format!("/api/practice-records/{}/report", target.practice),
+            Empty,
+        ),
         "GET /api/print-jobs/{id}" | "GET /api/print-jobs/{id}/file" => {
             let job = target.print_job.as_deref().unwrap_or(NO_JOB);
             let tail = if key.ends_with("/file") { "/file" } else { "" };

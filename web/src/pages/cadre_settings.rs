@@ -13,13 +13,12 @@ use shared::{
 use crate::{
     api,
     components::{
-        cadre_nav::{CadreNav, CadrePage},
+        cadre_nav::{CadreNav, CadrePage, cadre_message},
         error::{ErrorNotice, message},
         points_nav::is_school_admin,
     },
     i18n::use_i18n,
     labels,
-    pages::cadres::cadre_message,
     session::use_session,
 };
 

@@ -20,15 +20,14 @@ use shared::{
 use crate::{
     api::{self, PositionFilter},
     components::{
-        cadre_nav::{CadreNav, CadrePage},
+        cadre_nav::{CadreNav, CadrePage, cadre_message},
         error::{ErrorNotice, message},
         org_select::{OrgSelect, subtree},
         pager::Pager,
-        points_nav::points_message,
         table::{Cell, DataTable},
     },
     format,
-    i18n::{I18n, Locale, use_i18n},
+    i18n::use_i18n,
     labels,
     session::use_session,
 };
@@ -77,29 +76,6 @@ impl Filters {
         } else {
             format!("/cadres?{}", parts.join("&"))
         }
-    }
-}
-
-/// A message of the cadre forms and endpoints in the current locale.
-pub fn cadre_message(i18n: I18n, text: &str) -> String {
-    let zh = match text {
-        "a tenure of at most six years" => "任期最长六年",
-        "a class position names its class" => "班级干部须填写班级",
-        "at most 50 characters" => "最多 50 个字符",
-        "at most 200 characters" => "最多 200 个字符",
-        "1 to 30 characters" => "须为 1–30 个字符",
-        "each code once" => "代码不能重复",
-        "each name once" => "名称不能重复",
-        "1 to 50 position types" => "须有 1–50 个职务类型",
-        "each level and grade once" => "每个级别和等次只能设置一次",
-        "1–32 lowercase letters, digits and _, starting with a letter" => {
-            "代码为 1–32 位小写字母、数字或 _，以字母开头"
-        }
-        other => return points_message(i18n, other),
-    };
-    match i18n.locale() {
-        Locale::Zh => zh.to_owned(),
-        Locale::En => text.to_owned(),
     }
 }
 
