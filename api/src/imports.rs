@@ -3,6 +3,7 @@
 //! why it cannot — and `POST /api/imports/{id}/confirm` applies it, all rows in one
 //! transaction. `GET /api/imports/{kind}/template.csv` hands out a file to fill in.
 
+mod positions;
 pub mod sheet;
 
 use actix_web::{
@@ -181,7 +182,7 @@ const STAFF_COLUMNS: &[Spec] = &[
 fn specs(kind: ImportKind) -> &'static [Spec] {
     match kind {
         ImportKind::Students => STUDENT_COLUMNS,
-        ImportKind::Staff => STAFF_COLUMNS,
+        ImportKind::Staff | ImportKind::Positions => STAFF_COLUMNS,
     }
 }
 
@@ -195,7 +196,7 @@ fn field_of(kind: ImportKind, column: Column) -> &'static str {
 fn account_kind(kind: ImportKind) -> AccountKind {
     match kind {
         ImportKind::Students => AccountKind::Student,
-        ImportKind::Staff => AccountKind::Staff,
+        ImportKind::Staff | ImportKind::Positions => AccountKind::Staff,
     }
 }
 
@@ -470,7 +471,7 @@ impl<'a> Planner<'a> {
                     _ => None,
                 }
             }
-            ImportKind::Staff => {
+            ImportKind::Staff | ImportKind::Positions => {
                 let title = optional(Column::Title);
                 if let Some(message) = title.and_then(|t| check(check_text("title", t, 50))) {
                     fail(Column::Title, message);
@@ -555,9 +556,13 @@ fn unchanged(existing: &Existing, name: &str, person: &Person) -> bool {
 }
 
 fn counts(rows: &[PlannedRow]) -> ImportCounts {
+    tally(rows.iter().map(|r| &r.row))
+}
+
+fn tally<'r>(rows: impl Iterator<Item = &'r ImportRow>) -> ImportCounts {
     let mut counts = ImportCounts::default();
     for row in rows {
-        match row.row.action {
+        match row.action {
             RowAction::Create => counts.create += 1,
             RowAction::Update => counts.update += 1,
             RowAction::Unchanged => counts.unchanged += 1,
@@ -571,21 +576,21 @@ fn confirmable(counts: &ImportCounts) -> bool {
     counts.reject == 0 && counts.create + counts.update > 0
 }
 
-fn preview(
+fn preview_of(
     id: uuid::Uuid,
     kind: ImportKind,
     file_name: String,
-    rows: &[PlannedRow],
+    rows: Vec<ImportRow>,
     confirmed: bool,
 ) -> ImportPreview {
-    let counts = counts(rows);
+    let counts = tally(rows.iter());
     ImportPreview {
         id: id.to_string(),
         kind,
         file_name,
         counts,
         confirmable: !confirmed && confirmable(&counts),
-        rows: rows.iter().map(|r| r.row.clone()).collect(),
+        rows,
     }
 }
 
@@ -646,14 +651,19 @@ fn clean_file_name(given: Option<&str>, kind: ImportKind, format: Format) -> Str
 /// students 学号/student_no, 姓名/name, 学院/college (name or code), 专业/major, 班级/class_name,
 /// 入学年份/enrolment_year, 学历/degree (本科生/研究生) and optionally 手机/phone; for staff
 /// 工号/staff_no, 姓名/name, 单位/organization (name or code), and optionally 职称/title and
-/// 手机/phone. Nothing changes yet: the answer says for each row whether confirming would
-/// create an account, update one (a number already in the caller's subtree), leave it
-/// unchanged, or why it rejects the row, per column. An empty optional cell leaves a stored
-/// value as it is, and a deactivated account stays deactivated. Needs `manage_accounts`.
+/// 手机/phone; for cadre positions 学号/student_no, 组织/organization (name or code), 职务/title,
+/// 职务类型/position_type (the school's, by name or code), 开始日期/starts_on, 结束日期/ends_on
+/// (2026-09-01, 2026/9/1, 2026年9月1日 or a spreadsheet date), and optionally 姓名/name,
+/// 级别/level (校级/院级/社团/班级), 班级/class_name and 任命文号/appointment_no. Nothing changes
+/// yet: the answer says for each row whether confirming would create an account or position,
+/// update one (a number already in the caller's subtree; a position of the same organisation,
+/// student, title and start), leave it unchanged, or why it rejects the row, per column. An
+/// empty optional cell leaves a stored value as it is, and a deactivated account stays
+/// deactivated. Needs `manage_accounts` (`manage_cadres` for positions).
 #[utoipa::path(
     tag = "people",
     params(
-        ("kind" = ImportKind, Path, description = "`students` or `staff`"),
+        ("kind" = ImportKind, Path, description = "`students`, `staff` or `positions`"),
         UploadQuery,
     ),
     request_body(
@@ -681,8 +691,8 @@ pub async fn preview_import(
     query: web::Query<UploadQuery>,
     body: Result<web::Bytes, actix_web::Error>,
 ) -> Result<HttpResponse, AppError> {
-    actor.require(Permission::ManageAccounts)?;
     let kind = kind.into_inner();
+    actor.require(kind.permission())?;
     let bytes = uploaded(body)?;
     let content_type = req
         .headers()
@@ -695,23 +705,42 @@ pub async fn preview_import(
         .await
         .map_err(internal)?
         .map_err(invalid_file)?;
-    let columns = Columns::locate(kind, &sheet.header).map_err(|m| invalid_file(Unreadable(m)))?;
-
+    let unreadable = |m: String| invalid_file(Unreadable(m));
     let mut conn = state.db.conn().await?;
     let organizations = db::imports::organizations(&mut conn).await?;
-    let numbers: Vec<String> = sheet
-        .rows
-        .iter()
-        .map(|row| columns.cell(row, Column::Number).to_owned())
-        .filter(|number| !number.is_empty())
-        .collect();
-    let existing = db::people::by_usernames(&mut conn, &numbers).await?;
-    let mut planner = Planner::new(kind, actor.org.id, &organizations, existing);
-    let rows: Vec<PlannedRow> = sheet
-        .rows
-        .iter()
-        .map(|row| planner.plan(&columns, row))
-        .collect();
+    let (stored, shown) = if kind == ImportKind::Positions {
+        let columns = positions::Columns::locate(&sheet.header).map_err(unreadable)?;
+        let types = db::cadres::position_types(&mut conn).await?;
+        let numbers = columns.numbers(&sheet.rows);
+        let mut planner =
+            positions::Planner::new(&mut conn, actor.org.id, &organizations, &types, &numbers)
+                .await?;
+        let mut rows: Vec<positions::PlannedRow> = sheet
+            .rows
+            .iter()
+            .map(|row| planner.plan(&columns, row))
+            .collect();
+        positions::settle(&mut conn, &mut rows).await?;
+        let shown = rows.iter().map(|r| r.row.clone()).collect();
+        (serde_json::to_value(&rows).map_err(internal)?, shown)
+    } else {
+        let columns = Columns::locate(kind, &sheet.header).map_err(unreadable)?;
+        let numbers: Vec<String> = sheet
+            .rows
+            .iter()
+            .map(|row| columns.cell(row, Column::Number).to_owned())
+            .filter(|number| !number.is_empty())
+            .collect();
+        let existing = db::people::by_usernames(&mut conn, &numbers).await?;
+        let mut planner = Planner::new(kind, actor.org.id, &organizations, existing);
+        let rows: Vec<PlannedRow> = sheet
+            .rows
+            .iter()
+            .map(|row| planner.plan(&columns, row))
+            .collect();
+        let shown = rows.iter().map(|r| r.row.clone()).collect();
+        (serde_json::to_value(&rows).map_err(internal)?, shown)
+    };
 
     let id = uuid::Uuid::new_v4();
     db::imports::insert(
@@ -722,38 +751,50 @@ pub async fn preview_import(
             file_name: &file_name,
             organization_id: actor.org.id,
             created_by: actor.account_id,
-            rows: serde_json::to_value(&rows).map_err(internal)?,
+            rows: stored,
         },
     )
     .await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/imports/{id}")))
-        .json(preview(id, kind, file_name, &rows, false)))
+        .json(preview_of(id, kind, file_name, shown, false)))
 }
 
-/// An import of the actor's subtree; any other answers 404.
+/// The permissions any import needs one of (the kind's is checked once the import is read).
+const IMPORTERS: &[Permission] = &[Permission::ManageAccounts, Permission::ManageCadres];
+
+/// An import of the actor's subtree, of a kind the actor may import; any other answers 404
+/// (403 for a kind whose permission the actor lacks).
 async fn visible(
     conn: &mut AsyncPgConnection,
     actor: &Actor,
     id: uuid::Uuid,
-) -> Result<(ImportRecord, ImportKind, Vec<PlannedRow>), AppError> {
+) -> Result<(ImportRecord, ImportKind), AppError> {
     let record = db::imports::get(conn, id)
         .await?
         .filter(|record| actor.is_within(&record.organization_path))
         .ok_or_else(|| AppError::not_found("import"))?;
-    let kind = match record.kind.as_str() {
-        "students" => ImportKind::Students,
-        "staff" => ImportKind::Staff,
-        other => return Err(internal(format!("import of unknown kind {other}"))),
-    };
-    let rows = serde_json::from_value(record.rows.clone()).map_err(internal)?;
-    Ok((record, kind, rows))
+    let kind = ImportKind::parse(&record.kind)
+        .ok_or_else(|| internal(format!("import of unknown kind {}", record.kind)))?;
+    actor.require(kind.permission())?;
+    Ok((record, kind))
+}
+
+/// The stored rows of a people import.
+fn people_rows(record: &ImportRecord) -> Result<Vec<PlannedRow>, AppError> {
+    serde_json::from_value(record.rows.clone()).map_err(internal)
+}
+
+/// The stored rows of a positions import.
+fn position_rows(record: &ImportRecord) -> Result<Vec<positions::PlannedRow>, AppError> {
+    serde_json::from_value(record.rows.clone()).map_err(internal)
 }
 
 /// One import's preview
 ///
 /// The preview as stored when the file was uploaded; once confirmed, `confirmable` is false.
-/// Imports made in the caller's subtree only (others answer 404); needs `manage_accounts`.
+/// Imports made in the caller's subtree only (others answer 404); needs `manage_accounts`
+/// (`manage_cadres` for positions).
 #[utoipa::path(
     tag = "people",
     params(("id" = uuid::Uuid, Path, description = "The import's id")),
@@ -770,15 +811,26 @@ pub async fn get_import(
     actor: Actor,
     id: web::Path<uuid::Uuid>,
 ) -> Result<web::Json<ImportPreview>, AppError> {
-    actor.require(Permission::ManageAccounts)?;
+    actor.require_any(IMPORTERS)?;
+    if actor.kind == AccountKind::Student {
+        return Err(AppError::new(
+            ErrorCode::Forbidden,
+            "only organisation accounts may do this",
+        ));
+    }
     let mut conn = state.db.conn().await?;
-    let (record, kind, rows) = visible(&mut conn, &actor, *id).await?;
-    Ok(web::Json(preview(
+    let (record, kind) = visible(&mut conn, &actor, *id).await?;
+    let rows: Vec<ImportRow> = match kind {
+        ImportKind::Positions => position_rows(&record)?.into_iter().map(|r| r.row).collect(),
+        _ => people_rows(&record)?.into_iter().map(|r| r.row).collect(),
+    };
+    let confirmed = record.confirmed_at.is_some();
+    Ok(web::Json(preview_of(
         record.id,
         kind,
         record.file_name,
-        &rows,
-        record.confirmed_at.is_some(),
+        rows,
+        confirmed,
     )))
 }
 
@@ -823,7 +875,8 @@ async fn hash_all(passwords: &[String]) -> Result<Vec<String>, AppError> {
 /// in one transaction: if anything fails, nothing is written. New accounts get a one-time
 /// password each, answered here once, to be changed at the first sign-in. What the preview saw
 /// must still hold: a number registered since, or an account moved out of the subtree, answers
-/// 409 and the file must be uploaded again. Needs `manage_accounts`.
+/// 409 and the file must be uploaded again. Needs `manage_accounts` (`manage_cadres` for
+/// positions, which create no accounts).
 #[utoipa::path(
     tag = "people",
     params(("id" = uuid::Uuid, Path, description = "The import's id")),
@@ -842,14 +895,24 @@ pub async fn confirm_import(
     actor: Actor,
     id: web::Path<uuid::Uuid>,
 ) -> Result<web::Json<ImportResult>, AppError> {
-    actor.require(Permission::ManageAccounts)?;
+    actor.require_any(IMPORTERS)?;
+    if actor.kind == AccountKind::Student {
+        return Err(AppError::new(
+            ErrorCode::Forbidden,
+            "only organisation accounts may do this",
+        ));
+    }
     let id = id.into_inner();
     let mut conn = state.db.conn().await?;
-    let (record, kind, rows) = visible(&mut conn, &actor, id).await?;
+    let (record, kind) = visible(&mut conn, &actor, id).await?;
     let already = || conflict("this import has been confirmed already");
     if record.confirmed_at.is_some() {
         return Err(already());
     }
+    if kind == ImportKind::Positions {
+        return confirm_positions(&mut conn, &actor, record).await;
+    }
+    let rows = people_rows(&record)?;
     let counts = counts(&rows);
     if counts.reject > 0 {
         return Err(conflict(format!(
@@ -901,6 +964,52 @@ pub async fn confirm_import(
         id: id.to_string(),
         counts,
         credentials,
+    }))
+}
+
+/// Confirms a positions import: every row written in one transaction, audited.
+async fn confirm_positions(
+    conn: &mut AsyncPgConnection,
+    actor: &Actor,
+    record: ImportRecord,
+) -> Result<web::Json<ImportResult>, AppError> {
+    let rows = position_rows(&record)?;
+    let counts = tally(rows.iter().map(|r| &r.row));
+    if counts.reject > 0 {
+        return Err(conflict(format!(
+            "{} rows are rejected: correct the file and upload it again",
+            counts.reject
+        )));
+    }
+    if !confirmable(&counts) {
+        return Err(conflict("nothing to do: every row is unchanged"));
+    }
+    let (id, within, file_name) = (record.id, record.organization_id, record.file_name);
+    conn.transaction::<_, AppError, _>(async |conn| {
+        if db::imports::lock(conn, id).await? {
+            return Err(conflict("this import has been confirmed already"));
+        }
+        positions::apply(conn, &rows, actor.account_id, within).await?;
+        db::audit::record(
+            conn,
+            Some(actor.account_id),
+            Change {
+                organization_id: Some(within),
+                action: "import.confirm",
+                target_type: "import",
+                target_id: id.to_string(),
+                details: json!({"kind": "positions", "file_name": file_name, "counts": counts}),
+            },
+        )
+        .await?;
+        db::imports::mark_confirmed(conn, id, actor.account_id).await?;
+        Ok(())
+    })
+    .await?;
+    Ok(web::Json(ImportResult {
+        id: id.to_string(),
+        counts,
+        credentials: Vec::new(),
     }))
 }
 
@@ -989,6 +1098,7 @@ async fn apply(
     db::people::update_accounts(conn, &ids, &names, &organizations, by).await?;
 
     match kind {
+        ImportKind::Positions => {}
         ImportKind::Students => {
             let mut details = Vec::with_capacity(creates.len());
             for (row, person) in &creates {
@@ -1074,7 +1184,7 @@ async fn apply(
 /// signed-in organisation account may download it.
 #[utoipa::path(
     tag = "people",
-    params(("kind" = ImportKind, Path, description = "`students` or `staff`")),
+    params(("kind" = ImportKind, Path, description = "`students`, `staff` or `positions`")),
     responses(
         (status = 200, description = "The template", content_type = "text/csv", body = String),
         (status = 403, description = "Not an organisation account", body = ApiError),
@@ -1090,7 +1200,7 @@ pub async fn template(
     require_organization(&actor)?;
     let kind = kind.into_inner();
     let organization = match kind {
-        ImportKind::Staff => actor.org.name.clone(),
+        ImportKind::Staff | ImportKind::Positions => actor.org.name.clone(),
         ImportKind::Students => {
             let filter = db::organizations::Filter {
                 within: Some(actor.org.id),
@@ -1121,11 +1231,18 @@ pub async fn template(
             "13800138000",
         ],
         ImportKind::Staff => vec!["T2025999", "李老师", &organization, "讲师", "13900139000"],
+        ImportKind::Positions => Vec::new(),
     };
     let mut writer = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
-    let headers: Vec<&str> = specs(kind).iter().map(|spec| spec.headers[0]).collect();
-    writer.write_record(&headers).map_err(internal)?;
-    writer.write_record(&example).map_err(internal)?;
+    if kind == ImportKind::Positions {
+        let (headers, example) = positions::template(&organization);
+        writer.write_record(&headers).map_err(internal)?;
+        writer.write_record(&example).map_err(internal)?;
+    } else {
+        let headers: Vec<&str> = specs(kind).iter().map(|spec| spec.headers[0]).collect();
+        writer.write_record(&headers).map_err(internal)?;
+        writer.write_record(&example).map_err(internal)?;
+    }
     let body = writer.into_inner().map_err(internal)?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")

@@ -84,7 +84,7 @@ pub struct GradeLimit {
     pub max_percent: u8,
 }
 
-/// `GET/PUT /api/school/assessment-standards`: the school's ratio standard, per level. A
+/// `GET/PUT /api/school/assessment-standard`: the school's ratio standard, per level. A
 /// grade without a line has no limit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(example = json!({"limits": [{"level": "college", "grade": "excellent", "max_percent": 20}, {"level": "class", "grade": "excellent", "max_percent": 30}, {"level": "class", "grade": "competent", "max_percent": 30}]})))]

@@ -305,6 +305,8 @@ pub fn check_text(field: &str, text: &str, max: usize) -> Result<(), ApiError> {
 pub enum ImportKind {
     Students,
     Staff,
+    /// Cadre positions (干部名册), by an organisation with `manage_cadres`.
+    Positions,
 }
 
 impl ImportKind {
@@ -312,6 +314,25 @@ impl ImportKind {
         match self {
             ImportKind::Students => "students",
             ImportKind::Staff => "staff",
+            ImportKind::Positions => "positions",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<ImportKind> {
+        [
+            ImportKind::Students,
+            ImportKind::Staff,
+            ImportKind::Positions,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == text)
+    }
+
+    /// The permission an import of this kind needs.
+    pub fn permission(self) -> crate::auth::Permission {
+        match self {
+            ImportKind::Positions => crate::auth::Permission::ManageCadres,
+            _ => crate::auth::Permission::ManageAccounts,
         }
     }
 }

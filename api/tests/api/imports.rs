@@ -677,3 +677,226 @@ async fn three_thousand_students_in_one_confirmation() {
     let signed_in = login(&app, &last.username, &last.temporary_password).await;
     assert!(!signed_in.is_empty());
 }
+
+#[tokio::test]
+async fn cadre_positions_import_with_a_report_per_row_and_all_or_nothing() {
+    let app = seeded().await;
+    let token = app.demo_login("cs_admin").await;
+    // An .xlsx as a college keeps its register: a date typed as a date, one as text.
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    let header = [
+        "学号",
+        "姓名",
+        "组织",
+        "职务",
+        "职务类型",
+        "级别",
+        "班级",
+        "开始日期",
+        "结束日期",
+        "任命文号",
+    ];
+    for (column, title) in header.iter().enumerate() {
+        sheet.write(0, column as u16, *title).unwrap();
+    }
+    let day = rust_xlsxwriter::ExcelDateTime::from_ymd(2026, 9, 1).unwrap();
+    let rows: [[&str; 10]; 7] = [
+        [
+            "2023010101",
+            "",
+            "计算机学院团委",
+            "学生会主席",
+            "主席团成员",
+            "",
+            "",
+            "",
+            "2027-06-30",
+            "计院团字〔2026〕3号",
+        ],
+        [
+            "2023010102",
+            "",
+            "cs",
+            "班长",
+            "monitor",
+            "班级",
+            "软件2301",
+            "",
+            "2027/6/30",
+            "",
+        ],
+        [
+            "2023010103",
+            "",
+            "程序设计协会",
+            "会长",
+            "主席团成员",
+            "",
+            "",
+            "",
+            "2027年6月30日",
+            "",
+        ],
+        // Bad rows: another college's student; an unknown type; a club position claimed as
+        // a class's; no such organisation; an impossible end; the first row again.
+        [
+            "2024020101",
+            "",
+            "计算机学院团委",
+            "干事",
+            "干事",
+            "",
+            "",
+            "",
+            "2027-06-30",
+            "",
+        ],
+        [
+            "2023010104",
+            "",
+            "计算机学院团委",
+            "部长",
+            "皇帝",
+            "",
+            "",
+            "",
+            "2027-06-30",
+            "",
+        ],
+        [
+            "2023010105",
+            "",
+            "程序设计协会",
+            "干事",
+            "干事",
+            "班级",
+            "x",
+            "",
+            "2027-06-30",
+            "",
+        ],
+        [
+            "2023010106",
+            "",
+            "火星学院",
+            "干事",
+            "干事",
+            "",
+            "",
+            "",
+            "2026-13-01",
+            "",
+        ],
+    ];
+    for (i, row) in rows.iter().enumerate() {
+        let r = i as u32 + 1;
+        for (c, text) in row.iter().enumerate() {
+            if c == 7 {
+                sheet
+                    .write_datetime_with_format(
+                        r,
+                        7,
+                        &day,
+                        &rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd"),
+                    )
+                    .unwrap();
+            } else {
+                sheet.write(r, c as u16, *text).unwrap();
+            }
+        }
+    }
+    let bytes = workbook.save_to_buffer().unwrap();
+    let preview = preview_of(
+        upload(
+            &app,
+            &token,
+            "positions",
+            "干部名册.xlsx",
+            XLSX,
+            bytes.clone(),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(preview.counts.create, 3, "{preview:?}");
+    assert_eq!(preview.counts.reject, 4, "{preview:?}");
+    assert!(!preview.confirmable);
+    let columns: Vec<(u32, Vec<&str>)> = preview
+        .rows
+        .iter()
+        .filter(|r| r.action == RowAction::Reject)
+        .map(|r| (r.line, r.errors.iter().map(|e| e.column.as_str()).collect()))
+        .collect();
+    assert_eq!(
+        columns,
+        vec![
+            (5, vec!["student_no"]),
+            (6, vec!["position_type"]),
+            (7, vec!["level"]),
+            (8, vec!["organization", "ends_on"]),
+        ],
+        "{preview:?}"
+    );
+    // A file with rejected rows is not confirmed: nothing is written.
+    assert_error(confirm(&app, &token, &preview.id).await, 409, "conflict").await;
+
+    // The good rows alone, as CSV: created, then the same file again is unchanged, and a
+    // changed end date updates.
+    let good = "学号,组织,职务,职务类型,级别,班级,开始日期,结束日期\n\
+        2023010101,计算机学院团委,学生会主席,主席团成员,,,2026-09-01,2027-06-30\n\
+        2023010102,cs,班长,班长,班级,软件2301,2026-09-01,2027-06-30\n";
+    let first =
+        preview_of(upload(&app, &token, "positions", "名册.csv", "text/csv", good).await).await;
+    assert_eq!(first.counts.create, 2, "{first:?}");
+    let done: ImportResult = confirm(&app, &token, &first.id).await.json().await.unwrap();
+    assert_eq!(done.counts.create, 2);
+    assert!(done.credentials.is_empty());
+    let again =
+        preview_of(upload(&app, &token, "positions", "名册.csv", "text/csv", good).await).await;
+    assert_eq!(
+        (again.counts.unchanged, again.confirmable),
+        (2, false),
+        "{again:?}"
+    );
+    let longer = good.replace(
+        "2023010102,cs,班长,班长,班级,软件2301,2026-09-01,2027-06-30",
+        "2023010102,cs,班长,班长,班级,软件2301,2026-09-01,2028-06-30",
+    );
+    let update =
+        preview_of(upload(&app, &token, "positions", "名册.csv", "text/csv", longer).await).await;
+    assert_eq!(
+        (update.counts.update, update.counts.unchanged),
+        (1, 1),
+        "{update:?}"
+    );
+    assert_eq!(confirm(&app, &token, &update.id).await.status(), 200);
+    let listed: Value = app
+        .request(Method::GET, "/api/cadre-positions?q=2023010102", &token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["items"][0]["ends_on"], "2028-06-30", "{listed}");
+    assert_eq!(listed["items"][0]["level"], "class");
+
+    // Positions need manage_cadres; a people-only sub-account cannot see the import either.
+    let reports = app.demo_login("cs_reports").await;
+    assert_error(
+        upload(&app, &reports, "positions", "名册.csv", "text/csv", good).await,
+        403,
+        "forbidden",
+    )
+    .await;
+    let template = app
+        .request(Method::GET, "/api/imports/positions/template.csv", &token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(template.contains("职务类型"), "{template}");
+}
