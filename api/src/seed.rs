@@ -570,10 +570,189 @@ pub async fn seed_history(conn: &mut AsyncPgConnection) -> db::Result<usize> {
             crate::cache::STANDINGS_WRITES.bump();
             db::points::recognise_activity(conn, activity, account, Some(account)).await?;
         }
-        awaiting_backfill(conn, &people).await
+        awaiting_backfill(conn, &people).await?;
+        cadres_and_practice(conn).await
     })
     .await?;
     Ok(HISTORY.len())
+}
+
+/// A minimal PDF standing for a practice team's report in the demo.
+const DEMO_REPORT: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n\
+2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n\
+3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n\
+trailer<</Root 1 0 R>>\n%%EOF\n";
+
+/// 计算机学院's cadres: last year's positions, assessed in 2025-2026-2 and approved by the
+/// committee, this year's positions waiting for this term's round; a summer practice team
+/// certified with its report, and the committee's cadre training.
+async fn cadres_and_practice(conn: &mut AsyncPgConnection) -> db::Result<()> {
+    use shared::{
+        cadre::{NewPosition, RoundStatus},
+        practice::{MemberInput, MemberRole, NewPracticeRecord, PracticeKind},
+        rules::{CadreLevel, Grade},
+    };
+    let (cs, cs_account) = db::seed::main_account(conn, "cs").await?;
+    let (tw, tw_account) = db::seed::main_account(conn, "tw").await?;
+    let types = db::cadres::position_types(conn).await?;
+    let type_id = |code: &str| {
+        types
+            .iter()
+            .find(|(_, t)| t.code == code)
+            .map(|(id, _)| *id)
+    };
+    let terms = db::points::terms(conn).await?;
+    let Some(last_term) = terms.iter().find(|t| t.code == "2025-2026-2") else {
+        return Ok(());
+    };
+    let cadres: [(&str, &str, &str, Grade); 6] = [
+        ("2023010101", "学生会主席", "presidium", Grade::Excellent),
+        (
+            "2023010102",
+            "学生会宣传部部长",
+            "minister",
+            Grade::Competent,
+        ),
+        (
+            "2023010103",
+            "学生会学习部部长",
+            "minister",
+            Grade::Competent,
+        ),
+        ("2023010104", "学生会宣传部干事", "officer", Grade::Fair),
+        (
+            "2023010105",
+            "学生会学习部干事",
+            "officer",
+            Grade::Competent,
+        ),
+        ("2023010201", "班长", "monitor", Grade::Competent),
+    ];
+    let round = db::cadres::insert_round(conn, cs, last_term.id, cs_account).await?;
+    let mut students = Vec::new();
+    for (no, title, kind, grade) in cadres {
+        let (Some((student, _)), Some(type_id)) = (
+            db::attendance::student_by_number(conn, no).await?,
+            type_id(kind),
+        ) else {
+            continue;
+        };
+        students.push(student);
+        let class_name = if kind == "monitor" {
+            Some(db::points::student(conn, student).await?.class_name)
+        } else {
+            None
+        };
+        let level = if kind == "monitor" {
+            CadreLevel::Class
+        } else {
+            CadreLevel::College
+        };
+        for (starts, ends, appointment) in [
+            ("2025-09-01", "2026-08-31", "计院团字〔2025〕8号"),
+            ("2026-09-01", "2027-06-30", "计院团字〔2026〕9号"),
+        ] {
+            let input = NewPosition {
+                student_no: no.to_owned(),
+                organization_id: cs,
+                title: title.to_owned(),
+                position_type: kind.to_owned(),
+                level: Some(level),
+                class_name: class_name.clone(),
+                starts_on: starts.parse().expect("a date"),
+                ends_on: ends.parse().expect("a date"),
+                appointment_no: Some(appointment.to_owned()),
+            };
+            let values = db::cadres::PositionValues {
+                organization_id: cs,
+                student_id: student,
+                position_type_id: type_id,
+                level,
+                input: &input,
+            };
+            let id = db::cadres::insert(conn, &values, cs_account).await?;
+            if starts.starts_with("2025") {
+                let comment = (grade == Grade::Excellent).then_some("组织迎新晚会与学风建设月");
+                db::cadres::set_grade(conn, round, id, Some(grade), comment, cs_account).await?;
+            }
+        }
+    }
+    db::cadres::set_status(conn, round, RoundStatus::Submitted, cs_account, None).await?;
+    db::cadres::set_status(conn, round, RoundStatus::Approved, tw_account, None).await?;
+
+    let member = |no: &str, role, hours: Option<f64>, reason: Option<&str>| MemberInput {
+        student_no: no.to_owned(),
+        role,
+        hours,
+        hours_reason: reason.map(str::to_owned),
+    };
+    let team = NewPracticeRecord {
+        kind: PracticeKind::Practice,
+        organization_id: cs,
+        name: "“青春护航乡村振兴”暑期三下乡实践团".to_owned(),
+        topic: "乡村中小学信息化教学调研与支教".to_owned(),
+        place: "江西省赣州市于都县".to_owned(),
+        instructors: "王建国、李敏".to_owned(),
+        starts_on: "2026-07-10".parse().expect("a date"),
+        ends_on: "2026-07-16".parse().expect("a date"),
+        hours: None,
+        members: vec![
+            member("2023010101", MemberRole::Leader, None, None),
+            member("2023010102", MemberRole::Member, None, None),
+            member(
+                "2023010103",
+                MemberRole::Member,
+                Some(40.0),
+                Some("中途返校参加竞赛两天"),
+            ),
+        ],
+    };
+    let training = NewPracticeRecord {
+        kind: PracticeKind::Training,
+        organization_id: tw,
+        name: "学生干部能力提升培训".to_owned(),
+        topic: "团学工作规范与活动策划".to_owned(),
+        place: "大学生活动中心".to_owned(),
+        instructors: "校团委".to_owned(),
+        starts_on: "2026-10-10".parse().expect("a date"),
+        ends_on: "2026-10-11".parse().expect("a date"),
+        hours: Some(6.0),
+        members: [
+            "2023010101",
+            "2023010102",
+            "2023010103",
+            "2023010104",
+            "2023010105",
+        ]
+        .into_iter()
+        .map(|no| member(no, MemberRole::Member, None, None))
+        .collect(),
+    };
+    for (record, by) in [(team, cs_account), (training, tw_account)] {
+        let mut members = Vec::new();
+        for m in &record.members {
+            if let Some((id, _)) = db::attendance::student_by_number(conn, &m.student_no).await? {
+                members.push((id, m.role, m.hours, m.hours_reason.clone()));
+                students.push(id);
+            }
+        }
+        let id = db::practice::save(conn, None, &record, &members, by).await?;
+        if record.kind == PracticeKind::Practice {
+            db::practice::set_report(
+                conn,
+                id,
+                "三下乡实践报告.pdf",
+                "application/pdf",
+                DEMO_REPORT,
+                by,
+            )
+            .await?;
+        }
+        db::practice::certify(conn, id, by).await?;
+    }
+    let book = db::points::RuleBook::load(conn).await?;
+    db::points::refresh_all(conn, &students, &book, tw_account, Some(tw_account)).await?;
+    Ok(())
 }
 
 /// A club competition recognised late and naming a student who did not sign up: its

@@ -678,6 +678,46 @@ async fn the_demo_history_is_recognised_through_the_ledger_once() {
     .unwrap();
     assert_eq!(board["rows"].as_array().unwrap().len(), 10);
     assert!(board["rows"][0]["points"].as_i64().unwrap() > 0);
+    // 计算机学院's cadres were assessed last term and the summer practice team certified:
+    // the demo student holds both, in the ledger and on the transcript.
+    let student = token(&app, "2023010101").await;
+    let mine: Value = get_as(&app, &student, "/api/me/points")
+        .await
+        .json()
+        .await
+        .unwrap();
+    for source in ["cadre", "practice", "training"] {
+        assert!(
+            mine["entries"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["source"] == source && e["points"].as_i64().unwrap() > 0),
+            "a {source} entry: {mine}"
+        );
+    }
+    let positions: Value = get_as(&app, &student, "/api/me/cadre-positions")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(positions.as_array().unwrap().len(), 2, "{positions}");
+    assert!(
+        positions
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["assessments"][0]["grade"] == "excellent"),
+        "{positions}"
+    );
+    let cs_admin = token(&app, "cs_admin").await;
+    let rounds: Value = get_as(&app, &cs_admin, "/api/assessment-rounds")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(rounds["items"][0]["status"], "approved", "{rounds}");
+    assert_eq!(rounds["items"][0]["graded"], 6);
 }
 
 #[derive(QueryableByName)]
