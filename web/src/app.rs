@@ -133,6 +133,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/cadres") view=|| view! {
                         <Guard access=Access::AnyPermission(CADRES)><LazyPositionsPage /></Guard>
                     } />
+                    <Route path=path!("/cadres/import") view=|| view! {
+                        <Guard access=Access::Permission(Permission::ManageCadres)><LazyPositionsImportPage /></Guard>
+                    } />
                     <Route path=path!("/cadres/rounds") view=|| view! {
                         <Guard access=Access::AnyPermission(CADRES)><LazyRoundsPage /></Guard>
                     } />
@@ -231,6 +234,7 @@ lazy_pages! {
         LazyOrgAccountsPage => pages::organization_accounts::OrgAccountsPage;
         LazyPeoplePage => pages::people::PeoplePage;
         LazyImportPage => pages::people_import::ImportPage;
+        LazyPositionsImportPage => pages::people_import::PositionsImportPage;
         LazyAuditPage => pages::audit::AuditPage;
     }
     // 积分: the points console.

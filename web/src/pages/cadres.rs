@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use leptos::prelude::*;
 use leptos_router::{
     NavigateOptions,
+    components::A,
     hooks::{use_navigate, use_query_map},
     params::ParamsMap,
 };
@@ -124,9 +125,14 @@ pub fn PositionsPage() -> impl IntoView {
         <div class="page-head">
             <h1>{move || i18n.t("干部名册", "Cadre positions")}</h1>
             {move || (may_manage() && editing.with(Option::is_none)).then(|| view! {
-                <button class="btn btn-primary" data-testid="position-new" on:click=move |_| editing.set(Some(None))>
-                    {move || i18n.t("登记职务", "Register a position")}
-                </button>
+                <div class="actions">
+                    <A href="/cadres/import" attr:class="btn" attr:data-testid="positions-import">
+                        {move || i18n.t("批量导入", "Import")}
+                    </A>
+                    <button class="btn btn-primary" data-testid="position-new" on:click=move |_| editing.set(Some(None))>
+                        {move || i18n.t("登记职务", "Register a position")}
+                    </button>
+                </div>
             })}
         </div>
         {move || editing.get().map(|position| view! {

@@ -33,10 +33,21 @@ struct Upload {
     bytes: Vec<u8>,
 }
 
+/// 批量导入 of students and staff (`/people/import`).
 #[component]
 pub fn ImportPage() -> impl IntoView {
+    import_page(None)
+}
+
+/// 批量导入干部名册 (`/cadres/import`): the same preview and confirmation, for positions.
+#[component]
+pub fn PositionsImportPage() -> impl IntoView {
+    import_page(Some(ImportKind::Positions))
+}
+
+fn import_page(fixed: Option<ImportKind>) -> impl IntoView {
     let i18n = use_i18n();
-    let kind = RwSignal::new(ImportKind::Students);
+    let kind = RwSignal::new(fixed.unwrap_or(ImportKind::Students));
     let preview = RwSignal::new(None::<ImportPreview>);
     let result = RwSignal::new(None::<ImportResult>);
     let error = RwSignal::new(None::<ApiError>);
@@ -117,25 +128,31 @@ pub fn ImportPage() -> impl IntoView {
 
     view! {
         <p class="crumbs"><A href="/people">{move || i18n.t("← 学生", "← Students")}</A></p>
-        <h1>{move || i18n.t("批量导入", "Import")}</h1>
+        <h1>{move || if fixed.is_some() { i18n.t("批量导入干部名册", "Import cadre positions") } else { i18n.t("批量导入", "Import") }}</h1>
         <section class="panel">
             <ol class="steps">
                 <li>{move || i18n.t("下载模板，按列填写（可用 Excel 编辑）。", "Download the template and fill it in (Excel works).")}</li>
                 <li>{move || i18n.t("上传 .csv 或 .xlsx 文件，先预览，不会立即写入。", "Upload the .csv or .xlsx file: you see a preview first, nothing is written yet.")}</li>
-                <li>{move || i18n.t("确认导入，并把一次性密码发给新账号的本人。", "Confirm, then hand the one-time passwords to the new account holders.")}</li>
+                <li>{move || if fixed.is_some() {
+                    i18n.t("确认导入：全部行一次写入；与已登记职务（同组织、学生、职务、开始日期）相同的行更新它。", "Confirm: every row is written at once; a row matching a registered position (organisation, student, title, start) updates it.")
+                } else {
+                    i18n.t("确认导入，并把一次性密码发给新账号的本人。", "Confirm, then hand the one-time passwords to the new account holders.")
+                }}</li>
             </ol>
             <div class="import-controls">
-                <label class="field">
-                    <span class="field-label">{move || i18n.t("导入对象", "What to import")}</span>
-                    <select data-testid="import-kind" on:change=move |ev| {
-                        kind.set(if event_target_value(&ev) == "staff" { ImportKind::Staff } else { ImportKind::Students });
-                        preview.set(None);
-                        result.set(None);
-                    }>
-                        <option value="students">{move || i18n.t("学生", "Students")}</option>
-                        <option value="staff">{move || i18n.t("教师（指导老师）", "Staff (instructors)")}</option>
-                    </select>
-                </label>
+                {fixed.is_none().then(|| view! {
+                    <label class="field">
+                        <span class="field-label">{move || i18n.t("导入对象", "What to import")}</span>
+                        <select data-testid="import-kind" on:change=move |ev| {
+                            kind.set(if event_target_value(&ev) == "staff" { ImportKind::Staff } else { ImportKind::Students });
+                            preview.set(None);
+                            result.set(None);
+                        }>
+                            <option value="students">{move || i18n.t("学生", "Students")}</option>
+                            <option value="staff">{move || i18n.t("教师（指导老师）", "Staff (instructors)")}</option>
+                        </select>
+                    </label>
+                })}
                 <button class="btn" type="button" data-testid="import-template" disabled=move || template.pending().get()
                     on:click=move |_| { template.dispatch(kind.get_untracked()); }>
                     {move || i18n.t("下载模板", "Download template")}
@@ -190,6 +207,7 @@ fn Preview(
     let key_heading = match preview.kind {
         ImportKind::Students => ("学号", "Student no."),
         ImportKind::Staff => ("工号", "Staff no."),
+        ImportKind::Positions => ("学号", "Student no."),
     };
     let columns = vec![
         ("行", "Line"),
