@@ -579,7 +579,12 @@ pub async fn put_report(
     tag = "practice",
     params(("id" = i64, Path, description = "Record id")),
     responses(
-        (status = 200, description = "The file", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 200, description = "The file, as uploaded", content(
+            (crate::imports::FileUpload = "application/pdf"),
+            (crate::imports::FileUpload = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+            (crate::imports::FileUpload = "image/png"),
+            (crate::imports::FileUpload = "image/jpeg"),
+        )),
         (status = 404, description = "No such record or report, or not one the caller may see", body = ApiError),
     ),
     security(("bearer" = [])),

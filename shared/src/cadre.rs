@@ -81,6 +81,7 @@ impl PositionTypes {
 pub struct GradeLimit {
     pub level: CadreLevel,
     pub grade: Grade,
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 100))]
     pub max_percent: u8,
 }
 
