@@ -3,7 +3,7 @@
 //! student's preview and the public verification page show the same document this way.
 
 use leptos::prelude::*;
-use shared::transcript::{Section, TranscriptDoc, TranscriptEntry, TranscriptStyle};
+use shared::transcript::{CadreLine, Section, TranscriptDoc, TranscriptEntry, TranscriptStyle};
 
 use crate::{
     format,
@@ -27,6 +27,7 @@ pub fn TranscriptPaper(doc: TranscriptDoc, names: CategoryNames) -> impl IntoVie
         total_points,
         total_hours,
         serial,
+        cadre,
         ..
     } = doc;
     let degree = student.degree;
@@ -91,6 +92,7 @@ pub fn TranscriptPaper(doc: TranscriptDoc, names: CategoryNames) -> impl IntoVie
                 )}</p>
             })}
             {sections.into_iter().map(|section| view! { <PaperSection section=section style=style /> }).collect_view()}
+            {(!cadre.is_empty()).then(|| view! { <CadreSection lines=cadre /> })}
             {requirement}
             <footer class="paper-totals" data-testid="paper-totals">
                 <div>
@@ -134,6 +136,41 @@ fn PaperSection(section: Section, style: TranscriptStyle) -> impl IntoView {
             </h3>
             <ol class="paper-rows">
                 {entries.into_iter().map(|entry| view! { <PaperRow entry=entry style=style /> }).collect_view()}
+            </ol>
+        </section>
+    }
+}
+
+/// 党团学干部经历, as the PDF prints it after the sections: each position with its
+/// organisation, tenure and the grades of its approved assessments.
+#[component]
+fn CadreSection(lines: Vec<CadreLine>) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <section class="paper-section" data-testid="paper-cadre">
+            <h3 class="paper-section-head">
+                <span>{move || i18n.t("党团学干部经历", "Student cadre positions")}</span>
+            </h3>
+            <ol class="paper-rows">
+                {lines.into_iter().map(|line| {
+                    let assessed = !line.grades.is_empty();
+                    view! {
+                        <li class="paper-row paper-cadre-row" data-testid="paper-cadre-line">
+                            <span class="paper-date num">{line.tenure}</span>
+                            <span class="paper-item">
+                                <span class="paper-item-title">{line.title}</span>
+                                <span class="paper-item-meta">{line.organization}</span>
+                            </span>
+                            <span class="paper-grades">
+                                {if assessed {
+                                    line.grades.into_any()
+                                } else {
+                                    view! { <span class="muted">{move || i18n.t("尚无考核结果", "Not assessed yet")}</span> }.into_any()
+                                }}
+                            </span>
+                        </li>
+                    }
+                }).collect_view()}
             </ol>
         </section>
     }
