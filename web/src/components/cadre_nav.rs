@@ -44,7 +44,7 @@ impl CadrePage {
         match self {
             CadrePage::Positions => ("干部名册", "Positions"),
             CadrePage::Rounds => ("干部考核", "Assessments"),
-            CadrePage::Settings => ("职务类型与比例", "Types and standard"),
+            CadrePage::Settings => ("职务类型与比例", "Settings"),
         }
     }
 

@@ -422,6 +422,7 @@ fn RoundView(initial: AssessmentRound) -> impl IntoView {
                             {move || labels::cadre_level(i18n, level)}
                             <span class="muted small">{move || match i18n.locale() {
                                 Locale::Zh => format!(" · 共 {} 个职务", room.positions),
+                                Locale::En if room.positions == 1 => " · 1 position".to_owned(),
                                 Locale::En => format!(" · {} positions", room.positions),
                             }}</span>
                         </p>
@@ -489,7 +490,7 @@ fn RoundView(initial: AssessmentRound) -> impl IntoView {
                             <Cell zh="等次" en="Grade">
                                 {move || if editable() {
                                     view! {
-                                        <select data-testid="round-grade" aria-label=move || i18n.t("等次", "Grade")
+                                        <select class="cell-input" data-testid="round-grade" aria-label=move || i18n.t("等次", "Grade")
                                             on:change=move |ev| {
                                                 let chosen = Grade::parse(&event_target_value(&ev));
                                                 set_edit(position_id, &|e: &mut Edit| e.grade = chosen);
@@ -506,7 +507,7 @@ fn RoundView(initial: AssessmentRound) -> impl IntoView {
                                     }.into_any()
                                 }}
                             </Cell>
-                            <Cell zh="评语" en="Comment">
+                            <Cell zh="评语" en="Comment" class="cell-wide">
                                 {move || if editable() {
                                     view! {
                                         <input class="cell-input" data-testid="round-comment" maxlength="200"
@@ -518,7 +519,9 @@ fn RoundView(initial: AssessmentRound) -> impl IntoView {
                                             } />
                                     }.into_any()
                                 } else {
-                                    view! { <span>{comment.clone()}</span> }.into_any()
+                                    // Nothing at all when there is none, so the card leaves the label out.
+                                    let text = comment();
+                                    (!text.is_empty()).then(|| view! { <span>{text}</span> }).into_any()
                                 }}
                             </Cell>
                         </tr>

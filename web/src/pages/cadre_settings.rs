@@ -117,7 +117,7 @@ fn TypesForm(initial: Vec<PositionType>) -> impl IntoView {
             )}</p>
             <div class="form-stack">
                 {move || rows.get().into_iter().enumerate().map(|(index, row)| view! {
-                    <div class="form-row" data-testid="position-type-row">
+                    <div class="form-row type-row" data-testid="position-type-row">
                         <label class="field">
                             <span class="field-label">{move || i18n.t("代码", "Code")}</span>
                             <input data-testid="type-code" prop:value=row.code disabled=move || !editable() || row.stored
@@ -255,8 +255,8 @@ fn StandardForm(initial: AssessmentStandard) -> impl IntoView {
                 "一次考核中某级别职务获得该等次的最高比例，按人数向下取整；留空表示不限。",
                 "The largest share of a round's positions of a level that may receive the grade, rounded down; empty means no limit.",
             )}</p>
-            <div class="table-wrap">
-                <table class="data-table rules-matrix">
+            <div class="rules-scroll">
+                <table class="rules-grid rules-matrix" data-testid="standard-table">
                     <thead>
                         <tr>
                             <th scope="col">{move || i18n.t("级别", "Level")}</th>
