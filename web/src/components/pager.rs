@@ -20,7 +20,10 @@ pub fn Pager(
             </button>
             <span class="muted" data-testid="pager-status">{move || match i18n.locale() {
                 Locale::Zh => format!("第 {page} / {pages} 页 · 共 {total} 条"),
-                Locale::En => format!("Page {page} of {pages} · {total} items"),
+                Locale::En => format!(
+                    "Page {page} of {pages} · {total} {}",
+                    if total == 1 { "item" } else { "items" }
+                ),
             }}</span>
             <button class="btn" data-testid="pager-next" disabled={page >= pages} on:click=move |_| on_page.run(page + 1)>
                 {move || i18n.t("下一页", "Next")}

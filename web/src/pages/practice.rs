@@ -58,6 +58,10 @@ fn practice_message(i18n: I18n, text: &str) -> String {
         "the organisation is deactivated" => "该组织已停用",
         "a report is a PDF, DOCX, PNG or JPEG file" => "实践报告须为 PDF、DOCX、PNG 或 JPEG 文件",
         "the report is larger than 10 MB" => "报告不能超过 10 MB",
+        "a practice team is certified with its report: upload it first" => {
+            "社会实践团队须先上传实践报告，才能认证"
+        }
+        "certified already" => "已认证，不能重复认证",
         other => return points_message(i18n, other),
     };
     match i18n.locale() {
@@ -130,7 +134,7 @@ pub fn PracticeListPage() -> impl IntoView {
                 </A>
             })}
         </div>
-        <div class="segmented" role="tablist" data-testid="practice-tabs">
+        <div class="segmented segmented-wide" role="tablist" data-testid="practice-tabs">
             {tab(PracticeKind::Practice)}
             {tab(PracticeKind::Training)}
         </div>
@@ -798,10 +802,14 @@ fn RecordView(initial: PracticeRecord) -> impl IntoView {
                     })}
                     {move || notice.get().map(|text| view! { <span class="good" role="status" data-testid="practice-notice">{text}</span> })}
                     {move || error.get().map(|e| {
+                        let known = practice_message(i18n, &e.message);
                         let text = if e.field.is_some() || e.code == ErrorCode::InvalidFile || e.code == ErrorCode::PayloadTooLarge {
-                            format!("{} {}", crate::components::error::summary(i18n, e.code), practice_message(i18n, &e.message))
-                        } else {
+                            format!("{} {known}", crate::components::error::summary(i18n, e.code))
+                        } else if i18n.locale() == Locale::Zh && known == e.message {
+                            // A message the app does not know: its code's summary.
                             message(i18n, &e)
+                        } else {
+                            known
                         };
                         view! { <p class="notice notice-error" role="alert" data-testid="practice-action-error">{text}</p> }
                     })}
