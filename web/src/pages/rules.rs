@@ -485,7 +485,7 @@ fn number(
                         editor.form.update(move |f| set(f, text));
                         editor.server_error.set(None);
                     } />
-                {suffix.map(|s| view! { <span class="num-suffix">{s}</span> })}
+                {suffix.map(|s| view! { <span class="num-suffix">{move || if s == "h" { i18n.t("小时", "h") } else { s }}</span> })}
             </span>
             <span class="field-error" data-testid=error_testid role="alert">{move || error.get()}</span>
         </span>
@@ -976,7 +976,7 @@ fn RequirementSection(editor: Editor, names: Memo<CategoryNames>) -> impl IntoVi
             get,
             set,
             format!("rules-hours-{degree}-{code}"),
-            Some("h"),
+            None,
         )
     };
     let degree_cell = move |degree: &'static str, code: String| {
@@ -1066,7 +1066,7 @@ fn RequirementSection(editor: Editor, names: Memo<CategoryNames>) -> impl IntoVi
                             </Cell>
                             <Cell zh="本科生时长" en="Undergraduate hours">
                                 {fixed(editor, i18n, "requirements.undergraduate.total_hours", ("本科生总时长", "Undergraduate hours in all"),
-                                    |f| f.undergraduate.total_hours.clone(), |f, t| f.undergraduate.total_hours = t, Some("h"))}
+                                    |f| f.undergraduate.total_hours.clone(), |f, t| f.undergraduate.total_hours = t, None)}
                             </Cell>
                             <Cell zh="研究生" en="Graduate">
                                 {fixed(editor, i18n, "requirements.graduate.total", ("研究生总分", "Graduate total"),
@@ -1074,7 +1074,7 @@ fn RequirementSection(editor: Editor, names: Memo<CategoryNames>) -> impl IntoVi
                             </Cell>
                             <Cell zh="研究生时长" en="Graduate hours">
                                 {fixed(editor, i18n, "requirements.graduate.total_hours", ("研究生总时长", "Graduate hours in all"),
-                                    |f| f.graduate.total_hours.clone(), |f, t| f.graduate.total_hours = t, Some("h"))}
+                                    |f| f.graduate.total_hours.clone(), |f, t| f.graduate.total_hours = t, None)}
                             </Cell>
                         </tr>
                     </tbody>
