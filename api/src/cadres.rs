@@ -1018,6 +1018,8 @@ pub async fn approve_round(
             Some(actor.account_id),
         )
         .await?;
+        let title = format!("{}的干部考核结果已认定", row.organization);
+        db::notifications::notify(conn, &students, "cadre_assessed", &title, "", None).await?;
         db::audit::record(
             conn,
             Some(actor.account_id),
@@ -1079,6 +1081,17 @@ pub async fn return_round(
             Some(reason),
         )
         .await?;
+        if let Some(submitter) = db::cadres::submitter(conn, id).await? {
+            db::notifications::notify(
+                conn,
+                &[submitter],
+                "cadre_round_returned",
+                &format!("{}的干部考核被退回", row.organization),
+                reason,
+                None,
+            )
+            .await?;
+        }
         db::audit::record(
             conn,
             Some(actor.account_id),

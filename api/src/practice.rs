@@ -678,6 +678,8 @@ pub async fn certify(
             Some(actor.account_id),
         )
         .await?;
+        let title = format!("“{}”已认证，时长计入成绩单", shown.name);
+        db::notifications::notify(conn, &students, "practice_certified", &title, "", None).await?;
         db::audit::record(
             conn,
             Some(actor.account_id),

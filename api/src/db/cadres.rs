@@ -768,6 +768,21 @@ pub async fn set_status(
     Ok(())
 }
 
+/// Who submitted a round last.
+pub async fn submitter(conn: &mut AsyncPgConnection, round: i64) -> Result<Option<i64>> {
+    #[derive(QueryableByName)]
+    struct Submitter {
+        #[diesel(sql_type = Nullable<BigInt>)]
+        submitted_by: Option<i64>,
+    }
+    let rows: Vec<Submitter> =
+        prepared::sql("SELECT submitted_by FROM assessment_rounds WHERE id = $1")
+            .bind::<BigInt, _>(round)
+            .load(conn)
+            .await?;
+    Ok(rows.into_iter().next().and_then(|r| r.submitted_by))
+}
+
 /// The students a round's grades concern.
 pub async fn round_students(conn: &mut AsyncPgConnection, round: i64) -> Result<Vec<i64>> {
     let rows: Vec<Id> = prepared::sql(

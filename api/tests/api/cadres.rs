@@ -265,6 +265,13 @@ async fn an_assessment_round_from_register_to_ledger_and_transcript() {
     .unwrap();
     assert_eq!(returned["status"], "returned");
     assert_eq!(returned["return_reason"], "请补充考核评语");
+    let told: Value = get_as(&app, &cs_admin, "/api/notifications")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(told["items"][0]["kind"], "cadre_round_returned", "{told}");
+    assert_eq!(told["items"][0]["body"], "请补充考核评语");
     assert_eq!(
         grade(
             &app,
@@ -324,6 +331,19 @@ async fn an_assessment_round_from_register_to_ledger_and_transcript() {
         .unwrap();
     assert_eq!(mine[0]["assessments"][0]["grade"], "excellent", "{mine}");
     assert_eq!(mine[0]["assessments"][0]["comment"], "迎新工作出色");
+    let told: Value = get_as(&app, &student, "/api/notifications")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        told["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["kind"] == "cadre_assessed"),
+        "{told}"
+    );
     let doc: Value = get_as(&app, &student, "/api/transcripts/preview")
         .await
         .json()

@@ -162,6 +162,12 @@ async fn a_team_is_certified_by_its_college_with_its_report_and_counts_its_hours
         .await
         .unwrap();
     assert_eq!(own[0]["hours"], 40.0, "{own}");
+    let told: Value = get_as(&app, &member, "/api/notifications")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(told["items"][0]["kind"], "practice_certified", "{told}");
     assert_eq!(own[0]["certified"], true);
 }
 
