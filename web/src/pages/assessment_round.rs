@@ -169,7 +169,7 @@ fn RoundTable(rounds: Vec<RoundSummary>, testid: &'static str) -> impl IntoView 
                         <Cell zh="状态" en="Status">
                             <span class=round_badge(status)>{move || round_status(i18n, status)}</span>
                         </Cell>
-                        <Cell zh="已评定" en="Graded" class="num-cell">{format!("{} / {}", round.graded, round.positions)}</Cell>
+                        <Cell zh="已评定" en="Graded" class="cell-key">{format!("{} / {}", round.graded, round.positions)}</Cell>
                         <Cell zh="提交时间" en="Submitted">{move || submitted.map(|at| format::datetime(i18n.locale(), at)).unwrap_or_default()}</Cell>
                         <Cell zh="" en="" class="cell-actions">
                             <A href=format!("/cadres/rounds/{}", round.id) attr:class="btn btn-small" attr:data-testid="round-open">

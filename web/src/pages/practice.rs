@@ -181,7 +181,7 @@ fn RecordTable(records: Vec<PracticeSummary>) -> impl IntoView {
                         <Cell zh="名称" en="Name" class="cell-title">{r.name}</Cell>
                         <Cell zh="组织" en="Organisation">{r.organization}</Cell>
                         <Cell zh="日期" en="Dates" class="cell-nowrap">{move || dates(i18n.locale(), starts, ends)}</Cell>
-                        <Cell zh="人数" en="Members" class="num-cell">{r.members}</Cell>
+                        <Cell zh="人数" en="Members" class="cell-key">{r.members}</Cell>
                         <Cell zh="报告" en="Report">{move || if report { i18n.t("已上传", "Uploaded") } else { "—" }}</Cell>
                         <Cell zh="状态" en="Status"><CertifiedBadge certified=certified /></Cell>
                         <Cell zh="" en="" class="cell-actions">
@@ -744,7 +744,7 @@ fn RecordView(initial: PracticeRecord) -> impl IntoView {
                                 <Cell zh="学号" en="Student no." class="cell-key">{m.student_no}</Cell>
                                 <Cell zh="姓名" en="Name" class="cell-title">{m.name}</Cell>
                                 <Cell zh="角色" en="Role">{move || practice_nav::role(i18n, role)}</Cell>
-                                <Cell zh="时长" en="Hours" class="num-cell">{format::number(m.hours)}</Cell>
+                                <Cell zh="时长" en="Hours" class="cell-key">{format::number(m.hours)}</Cell>
                                 <Cell zh="原因" en="Reason">{m.hours_reason.unwrap_or_default()}</Cell>
                             </tr>
                         }
@@ -754,7 +754,7 @@ fn RecordView(initial: PracticeRecord) -> impl IntoView {
                     <h2>{move || i18n.t("实践报告", "Report")}</h2>
                     {move || match r().report {
                         Some(report) => view! {
-                            <p>
+                            <p class="report-line">
                                 <button type="button" class="btn btn-small" data-testid="practice-report-download" disabled=busy
                                     on:click=move |_| { download.dispatch(()); }>
                                     {move || i18n.t("下载", "Download")}

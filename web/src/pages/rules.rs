@@ -1665,9 +1665,9 @@ fn Impact(preview: RulesPreview, stale: Signal<bool>) -> impl IntoView {
                             <tr data-testid="impact-row">
                                 <Cell zh="学号" en="Student no." class="cell-key">{row.student_no}</Cell>
                                 <Cell zh="姓名" en="Name" class="cell-title">{row.name}</Cell>
-                                <Cell zh="现在" en="Now" class="num-cell">{row.before.to_string()}</Cell>
-                                <Cell zh="发布后" en="After" class="num-cell">{row.after.to_string()}</Cell>
-                                <Cell zh="变化" en="Change" class="num-cell">
+                                <Cell zh="现在" en="Now" class="cell-key">{row.before.to_string()}</Cell>
+                                <Cell zh="发布后" en="After" class="cell-key">{row.after.to_string()}</Cell>
+                                <Cell zh="变化" en="Change" class="cell-key">
                                     <span class:good=up class:bad=down>{format::signed(change)}</span>
                                 </Cell>
                             </tr>
