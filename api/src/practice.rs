@@ -497,6 +497,7 @@ pub struct ReportQuery {
         (status = 403, description = "Not its organisation", body = ApiError),
         (status = 404, description = "No such record, or not one the caller may see", body = ApiError),
         (status = 409, description = "Certified already", body = ApiError),
+        (status = 400, description = "A file name longer than 200 characters", body = ApiError),
         (status = 413, description = "Larger than 10 MB", body = ApiError),
         (status = 422, description = "Not a PDF, DOCX, PNG or JPEG file", body = ApiError),
     ),
@@ -525,6 +526,18 @@ pub async fn put_report(
             )
         }
     })?;
+    if query
+        .file_name
+        .as_ref()
+        .is_some_and(|n| n.chars().count() > 200)
+    {
+        return Err(ApiError::new(
+            ErrorCode::InvalidQuery,
+            "a file name of at most 200 characters",
+        )
+        .with_field("file_name")
+        .into());
+    }
     let (content_type, extension) = sniff(&bytes).ok_or_else(|| {
         AppError::new(
             ErrorCode::InvalidFile,
@@ -574,7 +587,8 @@ pub async fn put_report(
 
 /// Download a team's report
 ///
-/// To those who may see the record (its organisation's subtree, its certifier, its members).
+/// To those who may see the record (its organisation's subtree, its certifier, its members);
+/// 409 while the record has no report yet.
 #[utoipa::path(
     tag = "practice",
     params(("id" = i64, Path, description = "Record id")),
@@ -585,7 +599,8 @@ pub async fn put_report(
             (crate::imports::FileUpload = "image/png"),
             (crate::imports::FileUpload = "image/jpeg"),
         )),
-        (status = 404, description = "No such record or report, or not one the caller may see", body = ApiError),
+        (status = 404, description = "No such record, or not one the caller may see", body = ApiError),
+        (status = 409, description = "No report uploaded yet", body = ApiError),
     ),
     security(("bearer" = [])),
 )]
@@ -604,7 +619,7 @@ pub async fn get_report(
         Some(file) => db::practice::file(&mut conn, file).await?,
         None => None,
     }
-    .ok_or_else(|| AppError::not_found("report"))?;
+    .ok_or_else(|| AppError::new(ErrorCode::Conflict, "no report has been uploaded yet"))?;
     let encoded: String = form_urlencoded::byte_serialize(name.as_bytes()).collect();
     Ok(HttpResponse::Ok()
         .content_type(content_type)

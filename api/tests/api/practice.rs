@@ -79,6 +79,20 @@ async fn a_team_is_certified_by_its_college_with_its_report_and_counts_its_hours
 
     // Without its report a team is not certified; a file that is no report is refused.
     assert_error(certify(&app, &cs_admin, id).await, 409, "conflict").await;
+    let none = get_as(
+        &app,
+        &cs_admin,
+        &format!("/api/practice-records/{id}/report"),
+    )
+    .await;
+    assert_error(none, 409, "conflict").await;
+    let long = "a".repeat(201);
+    assert_error(
+        upload(&app, &cs_admin, id, PDF, &long).await,
+        400,
+        "invalid_query",
+    )
+    .await;
     let text = upload(&app, &cs_admin, id, b"just text", "report.pdf").await;
     assert_error(text, 422, "invalid_file").await;
     let big = vec![b'%'; 10 * 1024 * 1024 + 1];
