@@ -529,7 +529,7 @@ fn RoundView(initial: AssessmentRound) -> impl IntoView {
                 }
             </For>
         </DataTable>
-        <div class="sticky-actions actions" data-testid="round-actions">
+        <div class="sticky-actions sticky-actions-free actions" data-testid="round-actions">
             {move || editable().then(|| view! {
                 <button class="btn btn-primary" data-testid="round-save"
                     disabled=move || !dirty() || busy()
