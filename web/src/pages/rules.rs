@@ -107,6 +107,37 @@ fn optional(points: Option<Points>) -> String {
     points.map(|p| p.to_string()).unwrap_or_default()
 }
 
+/// A degree's requirement inputs per category: points, or (`hours`) hours.
+fn requirement_map<'f>(f: &'f RuleForm, degree: &str, hours: bool) -> &'f BTreeMap<String, String> {
+    let form = if degree == "undergraduate" {
+        &f.undergraduate
+    } else {
+        &f.graduate
+    };
+    if hours {
+        &form.hours_per_category
+    } else {
+        &form.per_category
+    }
+}
+
+fn requirement_map_mut<'f>(
+    f: &'f mut RuleForm,
+    degree: &str,
+    hours: bool,
+) -> &'f mut BTreeMap<String, String> {
+    let form = if degree == "undergraduate" {
+        &mut f.undergraduate
+    } else {
+        &mut f.graduate
+    };
+    if hours {
+        &mut form.hours_per_category
+    } else {
+        &mut form.per_category
+    }
+}
+
 impl RequirementForm {
     fn from(requirement: &Requirement) -> RequirementForm {
         RequirementForm {
@@ -929,16 +960,12 @@ fn RequirementSection(editor: Editor, names: Memo<CategoryNames>) -> impl IntoVi
             codes
         })
     };
-    let hours_cell = move |degree: &'static str, code: String| {
+    // One requirement input: a degree's points (`hours` false) or hours for a category.
+    let requirement_cell = move |degree: &'static str, code: String, hours: bool| {
         let get = {
             let code = code.clone();
             move |f: &RuleForm| {
-                let form = if degree == "undergraduate" {
-                    &f.undergraduate
-                } else {
-                    &f.graduate
-                };
-                form.hours_per_category
+                requirement_map(f, degree, hours)
                     .get(&code)
                     .cloned()
                     .unwrap_or_default()
@@ -947,69 +974,22 @@ fn RequirementSection(editor: Editor, names: Memo<CategoryNames>) -> impl IntoVi
         let set = {
             let code = code.clone();
             move |f: &mut RuleForm, text: String| {
-                let form = if degree == "undergraduate" {
-                    &mut f.undergraduate
-                } else {
-                    &mut f.graduate
-                };
-                form.hours_per_category.insert(code.clone(), text);
+                requirement_map_mut(f, degree, hours).insert(code.clone(), text);
             }
         };
-        let field = format!("requirements.{degree}.hours_per_category.{code}");
+        let (map, testid) = if hours {
+            ("hours_per_category", "rules-hours")
+        } else {
+            ("per_category", "rules-requirement")
+        };
+        let field = format!("requirements.{degree}.{map}.{code}");
         let label_code = code.clone();
         number(
             editor,
             i18n,
             Signal::derive(move || field.clone()),
             Signal::derive(move || {
-                format!(
-                    "{} · {} · {}",
-                    labels::category_name(i18n, &names.get(), &label_code),
-                    if degree == "undergraduate" {
-                        i18n.t("本科生", "Undergraduate")
-                    } else {
-                        i18n.t("研究生", "Graduate")
-                    },
-                    i18n.t("时长", "hours"),
-                )
-            }),
-            get,
-            set,
-            format!("rules-hours-{degree}-{code}"),
-            None,
-        )
-    };
-    let degree_cell = move |degree: &'static str, code: String| {
-        let pick = move |f: &RuleForm| -> RequirementForm {
-            if degree == "undergraduate" {
-                f.undergraduate.clone()
-            } else {
-                f.graduate.clone()
-            }
-        };
-        let get = {
-            let code = code.clone();
-            move |f: &RuleForm| pick(f).per_category.get(&code).cloned().unwrap_or_default()
-        };
-        let set = {
-            let code = code.clone();
-            move |f: &mut RuleForm, text: String| {
-                let form = if degree == "undergraduate" {
-                    &mut f.undergraduate
-                } else {
-                    &mut f.graduate
-                };
-                form.per_category.insert(code.clone(), text);
-            }
-        };
-        let field = format!("requirements.{degree}.per_category.{code}");
-        let label_code = code.clone();
-        number(
-            editor,
-            i18n,
-            Signal::derive(move || field.clone()),
-            Signal::derive(move || {
-                format!(
+                let mut label = format!(
                     "{} · {}",
                     labels::category_name(i18n, &names.get(), &label_code),
                     if degree == "undergraduate" {
@@ -1017,11 +997,16 @@ fn RequirementSection(editor: Editor, names: Memo<CategoryNames>) -> impl IntoVi
                     } else {
                         i18n.t("研究生", "Graduate")
                     },
-                )
+                );
+                if hours {
+                    label.push_str(" · ");
+                    label.push_str(i18n.t("时长", "hours"));
+                }
+                label
             }),
             get,
             set,
-            format!("rules-requirement-{degree}-{code}"),
+            format!("{testid}-{degree}-{code}"),
             None,
         )
     };
@@ -1043,10 +1028,10 @@ fn RequirementSection(editor: Editor, names: Memo<CategoryNames>) -> impl IntoVi
                     </tr></thead>
                     <tbody>
                         <For each=codes key=|code| code.clone() children=move |code: String| {
-                            let undergraduate = degree_cell("undergraduate", code.clone());
-                            let graduate = degree_cell("graduate", code.clone());
-                            let undergraduate_hours = hours_cell("undergraduate", code.clone());
-                            let graduate_hours = hours_cell("graduate", code.clone());
+                            let undergraduate = requirement_cell("undergraduate", code.clone(), false);
+                            let graduate = requirement_cell("graduate", code.clone(), false);
+                            let undergraduate_hours = requirement_cell("undergraduate", code.clone(), true);
+                            let graduate_hours = requirement_cell("graduate", code.clone(), true);
                             let name = move || labels::category_name(i18n, &names.get(), &code);
                             view! {
                                 <tr>
