@@ -8,10 +8,7 @@
 use std::{collections::BTreeMap, time::Duration};
 
 use leptos::prelude::*;
-use leptos_router::{
-    components::A,
-    hooks::{use_navigate, use_params_map},
-};
+use leptos_router::{components::A, hooks::use_navigate};
 use shared::{
     ApiError, ErrorCode,
     auth::Permission,
@@ -26,6 +23,7 @@ use crate::{
         error::{ErrorNotice, message},
         org_select::{OrgSelect, subtree},
         pager::Pager,
+        route::id_param,
         table::{Cell, DataTable},
     },
     format,
@@ -186,15 +184,9 @@ fn RoundTable(rounds: Vec<RoundSummary>, testid: &'static str) -> impl IntoView 
 #[component]
 pub fn RoundPage() -> impl IntoView {
     let i18n = use_i18n();
-    let params = use_params_map();
-    let id = move || {
-        params
-            .read()
-            .get("id")
-            .and_then(|id| id.parse::<i64>().ok())
-    };
+    let id = id_param();
     let round = LocalResource::new(move || {
-        let id = id();
+        let id = id.get();
         async move {
             match id {
                 Some(id) => api::round(id).await,

@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use leptos_router::{
     NavigateOptions,
     components::A,
-    hooks::{use_navigate, use_params_map, use_query_map},
+    hooks::{use_navigate, use_query_map},
 };
 use shared::{
     ApiError, ErrorCode,
@@ -28,6 +28,7 @@ use crate::{
         pager::Pager,
         points_nav::points_message,
         practice_nav,
+        route::id_param,
         table::{Cell, DataTable},
     },
     files, format,
@@ -577,15 +578,9 @@ fn RecordForm(
 #[component]
 pub fn PracticePage() -> impl IntoView {
     let i18n = use_i18n();
-    let params = use_params_map();
-    let id = move || {
-        params
-            .read()
-            .get("id")
-            .and_then(|id| id.parse::<i64>().ok())
-    };
+    let id = id_param();
     let record = LocalResource::new(move || {
-        let id = id();
+        let id = id.get();
         async move {
             match id {
                 Some(id) => api::practice_record(id).await,
