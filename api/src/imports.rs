@@ -303,45 +303,29 @@ struct PlannedRow {
     person: Option<Person>,
 }
 
-/// Judges rows against the organisations and the accounts their numbers name.
-struct Planner<'a> {
-    kind: ImportKind,
-    /// The importing organisation: rows land in its subtree only.
+/// The organisations a file may name, by code or by name, for rows landing inside `within`.
+struct Organizations<'a> {
     within: i64,
     by_code: HashMap<String, &'a OrgRow>,
     by_name: HashMap<&'a str, Vec<&'a OrgRow>>,
-    /// By lowercased account name.
-    existing: HashMap<String, Existing>,
-    /// Lowercased numbers seen so far, with their line.
-    seen: HashMap<String, u32>,
 }
 
-impl<'a> Planner<'a> {
-    fn new(
-        kind: ImportKind,
-        within: i64,
-        organizations: &'a [OrgRow],
-        existing: Vec<Existing>,
-    ) -> Planner<'a> {
+impl<'a> Organizations<'a> {
+    fn new(organizations: &'a [OrgRow], within: i64) -> Organizations<'a> {
         let mut by_name: HashMap<&str, Vec<&OrgRow>> = HashMap::new();
         for org in organizations {
             by_name.entry(org.name.trim()).or_default().push(org);
         }
-        Planner {
-            kind,
+        Organizations {
             within,
             by_code: organizations.iter().map(|o| (o.code.clone(), o)).collect(),
             by_name,
-            existing: existing
-                .into_iter()
-                .map(|e| (e.username.to_lowercase(), e))
-                .collect(),
-            seen: HashMap::new(),
         }
     }
 
-    /// The organisation a cell names by code or by name, if the row may land there.
-    fn organization(&self, text: &str) -> Result<&'a OrgRow, String> {
+    /// The organisation a cell names by code or by name (a name shared by several counts if
+    /// only one of them lies inside `within`); it must lie inside `within` and be active.
+    fn find(&self, text: &str) -> Result<&'a OrgRow, String> {
         if text.is_empty() {
             return Err("required".to_owned());
         }
@@ -372,6 +356,44 @@ impl<'a> Planner<'a> {
         if !org.active {
             return Err(format!("“{}” is deactivated", org.name));
         }
+        Ok(org)
+    }
+}
+
+/// Judges rows against the organisations and the accounts their numbers name.
+struct Planner<'a> {
+    kind: ImportKind,
+    /// The importing organisation: rows land in its subtree only.
+    within: i64,
+    organizations: Organizations<'a>,
+    /// By lowercased account name.
+    existing: HashMap<String, Existing>,
+    /// Lowercased numbers seen so far, with their line.
+    seen: HashMap<String, u32>,
+}
+
+impl<'a> Planner<'a> {
+    fn new(
+        kind: ImportKind,
+        within: i64,
+        organizations: &'a [OrgRow],
+        existing: Vec<Existing>,
+    ) -> Planner<'a> {
+        Planner {
+            kind,
+            within,
+            organizations: Organizations::new(organizations, within),
+            existing: existing
+                .into_iter()
+                .map(|e| (e.username.to_lowercase(), e))
+                .collect(),
+            seen: HashMap::new(),
+        }
+    }
+
+    /// The organisation a cell names by code or by name, if the row may land there.
+    fn organization(&self, text: &str) -> Result<&'a OrgRow, String> {
+        let org = self.organizations.find(text)?;
         if self.kind == ImportKind::Students && org.kind() != OrgKind::College {
             return Err(format!("“{}” is not a college", org.name));
         }

@@ -16,7 +16,7 @@ use shared::{
 };
 use std::collections::{HashMap, HashSet};
 
-use super::{normalise, sheet::Row};
+use super::{Organizations, normalise, sheet::Row};
 use crate::{
     db::{self, organizations::OrgRow, people::Existing},
     error::AppError,
@@ -223,9 +223,7 @@ fn parse_level(text: &str) -> Option<CadreLevel> {
 
 /// Judges rows against the organisations, students, position types and the register.
 pub(super) struct Planner<'a> {
-    within: i64,
-    by_code: HashMap<String, &'a OrgRow>,
-    by_name: HashMap<&'a str, Vec<&'a OrgRow>>,
+    organizations: Organizations<'a>,
     by_id: HashMap<i64, &'a OrgRow>,
     students: HashMap<String, Existing>,
     types: &'a [(i64, PositionType)],
@@ -249,54 +247,14 @@ impl<'a> Planner<'a> {
             .collect();
         let ids: Vec<i64> = students.values().map(|e| e.id).collect();
         let registered = db::cadres::existing_keys(conn, &ids).await?;
-        let mut by_name: HashMap<&str, Vec<&OrgRow>> = HashMap::new();
-        for org in organizations {
-            by_name.entry(org.name.trim()).or_default().push(org);
-        }
         Ok(Planner {
-            within,
-            by_code: organizations.iter().map(|o| (o.code.clone(), o)).collect(),
-            by_name,
+            organizations: Organizations::new(organizations, within),
             by_id: organizations.iter().map(|o| (o.id, o)).collect(),
             students,
             types,
             registered,
             seen: HashSet::new(),
         })
-    }
-
-    fn organization(&self, text: &str) -> Result<&'a OrgRow, String> {
-        if text.is_empty() {
-            return Err("required".to_owned());
-        }
-        let org = match self.by_code.get(&text.to_lowercase()) {
-            Some(org) => *org,
-            None => {
-                let named = self.by_name.get(text).map(Vec::as_slice).unwrap_or(&[]);
-                let inside: Vec<&OrgRow> = named
-                    .iter()
-                    .copied()
-                    .filter(|o| o.path.contains(&self.within))
-                    .collect();
-                match (named, inside.as_slice()) {
-                    ([], _) => return Err(format!("no organisation is named or coded “{text}”")),
-                    ([only], _) | (_, [only]) => *only,
-                    (_, []) => return Err(format!("“{text}” is outside your organisation")),
-                    _ => {
-                        return Err(format!(
-                            "several organisations are named “{text}”: use the code instead"
-                        ));
-                    }
-                }
-            }
-        };
-        if !org.path.contains(&self.within) {
-            return Err(format!("“{}” is outside your organisation", org.name));
-        }
-        if !org.active {
-            return Err(format!("“{}” is deactivated", org.name));
-        }
-        Ok(org)
     }
 
     /// The college an organisation lies in, if any.
@@ -325,7 +283,7 @@ impl<'a> Planner<'a> {
         } else if student.is_none() {
             fail(Column::Number, format!("no student numbered {key}"));
         }
-        let org = match self.organization(cell(Column::Organization)) {
+        let org = match self.organizations.find(cell(Column::Organization)) {
             Ok(org) => Some(org),
             Err(message) => {
                 fail(Column::Organization, message);
