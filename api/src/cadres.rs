@@ -29,6 +29,9 @@ use crate::{
     error::AppError,
 };
 
+/// Who may read the register and the rounds (of their subtree).
+const READERS: &[Permission] = &[Permission::ManageCadres, Permission::ViewReports];
+
 fn audit<'a>(
     org: i64,
     action: &'a str,
@@ -210,7 +213,7 @@ pub async fn list_positions(
     actor: Actor,
     query: web::Query<PositionQuery>,
 ) -> Result<web::Json<Page<Position>>, AppError> {
-    actor.require_any(&[Permission::ManageCadres, Permission::ViewReports])?;
+    actor.require_any(READERS)?;
     if actor.kind == AccountKind::Student {
         return Err(AppError::new(
             ErrorCode::Forbidden,
@@ -453,7 +456,7 @@ pub async fn get_position(
     actor: Actor,
     id: web::Path<i64>,
 ) -> Result<web::Json<Position>, AppError> {
-    actor.require_any(&[Permission::ManageCadres, Permission::ViewReports])?;
+    actor.require_any(READERS)?;
     if actor.kind == AccountKind::Student {
         return Err(AppError::not_found("position"));
     }
@@ -607,6 +610,18 @@ async fn round_view(
     })
 }
 
+/// Round `id` read afresh, as the caller sees it.
+async fn shown_round(
+    conn: &mut AsyncPgConnection,
+    actor: &Actor,
+    id: i64,
+) -> Result<AssessmentRound, AppError> {
+    let row = db::cadres::round(conn, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("assessment round"))?;
+    round_view(conn, actor, &row).await
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct RoundQuery {
@@ -641,13 +656,8 @@ pub async fn list_rounds(
     actor: Actor,
     query: web::Query<RoundQuery>,
 ) -> Result<web::Json<Page<RoundSummary>>, AppError> {
-    if actor.kind == AccountKind::Student {
-        return Err(AppError::new(
-            ErrorCode::Forbidden,
-            "only organisation accounts may do this",
-        ));
-    }
-    actor.require_any(&[Permission::ManageCadres, Permission::ViewReports])?;
+    crate::students::require_organization(&actor)?;
+    actor.require_any(READERS)?;
     let query = query.into_inner();
     let page = PageRequest::try_from(PageParams {
         page: query.page,
@@ -732,12 +742,9 @@ pub async fn create_round(
             Ok(id)
         })
         .await?;
-    let row = db::cadres::round(&mut conn, id)
-        .await?
-        .ok_or_else(|| AppError::not_found("assessment round"))?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/assessment-rounds/{id}")))
-        .json(round_view(&mut conn, &actor, &row).await?))
+        .json(shown_round(&mut conn, &actor, id).await?))
 }
 
 /// One assessment round
@@ -759,15 +766,12 @@ pub async fn get_round(
     actor: Actor,
     id: web::Path<i64>,
 ) -> Result<web::Json<AssessmentRound>, AppError> {
-    actor.require_any(&[Permission::ManageCadres, Permission::ViewReports])?;
+    actor.require_any(READERS)?;
     if actor.kind == AccountKind::Student {
         return Err(AppError::not_found("assessment round"));
     }
     let mut conn = state.db.conn().await?;
-    let row = db::cadres::round(&mut conn, *id)
-        .await?
-        .ok_or_else(|| AppError::not_found("assessment round"))?;
-    Ok(web::Json(round_view(&mut conn, &actor, &row).await?))
+    Ok(web::Json(shown_round(&mut conn, &actor, *id).await?))
 }
 
 /// Locks the round and checks the caller is its own organisation and it may still change.
@@ -872,10 +876,7 @@ pub async fn put_grades(
         Ok(())
     })
     .await?;
-    let row = db::cadres::round(&mut conn, id)
-        .await?
-        .ok_or_else(|| AppError::not_found("assessment round"))?;
-    Ok(web::Json(round_view(&mut conn, &actor, &row).await?))
+    Ok(web::Json(shown_round(&mut conn, &actor, id).await?))
 }
 
 /// Submit a round for review
@@ -942,10 +943,7 @@ pub async fn submit_round(
         Ok(())
     })
     .await?;
-    let row = db::cadres::round(&mut conn, id)
-        .await?
-        .ok_or_else(|| AppError::not_found("assessment round"))?;
-    Ok(web::Json(round_view(&mut conn, &actor, &row).await?))
+    Ok(web::Json(shown_round(&mut conn, &actor, id).await?))
 }
 
 /// Locks a submitted round for its reviewer.
@@ -1035,10 +1033,7 @@ pub async fn approve_round(
         Ok(())
     })
     .await?;
-    let row = db::cadres::round(&mut conn, id)
-        .await?
-        .ok_or_else(|| AppError::not_found("assessment round"))?;
-    Ok(web::Json(round_view(&mut conn, &actor, &row).await?))
+    Ok(web::Json(shown_round(&mut conn, &actor, id).await?))
 }
 
 /// Return a round
@@ -1107,8 +1102,5 @@ pub async fn return_round(
         Ok(())
     })
     .await?;
-    let row = db::cadres::round(&mut conn, id)
-        .await?
-        .ok_or_else(|| AppError::not_found("assessment round"))?;
-    Ok(web::Json(round_view(&mut conn, &actor, &row).await?))
+    Ok(web::Json(shown_round(&mut conn, &actor, id).await?))
 }

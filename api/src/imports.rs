@@ -833,13 +833,8 @@ pub async fn get_import(
     actor: Actor,
     id: web::Path<uuid::Uuid>,
 ) -> Result<web::Json<ImportPreview>, AppError> {
+    require_organization(&actor)?;
     actor.require_any(IMPORTERS)?;
-    if actor.kind == AccountKind::Student {
-        return Err(AppError::new(
-            ErrorCode::Forbidden,
-            "only organisation accounts may do this",
-        ));
-    }
     let mut conn = state.db.conn().await?;
     let (record, kind) = visible(&mut conn, &actor, *id).await?;
     let rows: Vec<ImportRow> = match kind {
@@ -917,13 +912,8 @@ pub async fn confirm_import(
     actor: Actor,
     id: web::Path<uuid::Uuid>,
 ) -> Result<web::Json<ImportResult>, AppError> {
+    require_organization(&actor)?;
     actor.require_any(IMPORTERS)?;
-    if actor.kind == AccountKind::Student {
-        return Err(AppError::new(
-            ErrorCode::Forbidden,
-            "only organisation accounts may do this",
-        ));
-    }
     let id = id.into_inner();
     let mut conn = state.db.conn().await?;
     let (record, kind) = visible(&mut conn, &actor, id).await?;

@@ -330,7 +330,7 @@ pub async fn list(
         .bind::<BigInt, _>(offset)
         .load(conn)
         .await?;
-    let total = rows.iter().next().map_or(0, |r| r.total);
+    let total = <[_]>::first(&rows).map_or(0, |r| r.total);
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let mut grades = assessments(conn, &ids, approved_only).await?;
     Ok((
@@ -850,7 +850,7 @@ pub async fn rounds(
     .bind::<BigInt, _>(offset)
     .load(conn)
     .await?;
-    let total = rows.iter().next().map_or(0, |r| r.total);
+    let total = <[_]>::first(&rows).map_or(0, |r| r.total);
     Ok((
         rows.into_iter()
             .map(|r| RoundSummary {

@@ -394,7 +394,7 @@ pub async fn list(
     .bind::<BigInt, _>(offset)
     .load(conn)
     .await?;
-    let total = rows.iter().next().map_or(0, |r| r.total);
+    let total = <[_]>::first(&rows).map_or(0, |r| r.total);
     Ok((
         rows.into_iter()
             .map(|r| PracticeSummary {
