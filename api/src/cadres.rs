@@ -363,14 +363,12 @@ async fn resolve<'a>(
 
 /// The college an organisation lies in (itself, or one above it), if any.
 async fn college_of(conn: &mut AsyncPgConnection, org: &OrgRow) -> Result<Option<i64>, AppError> {
-    for id in org.path.iter().rev() {
-        if let Some(o) = db::organizations::get(conn, *id).await?
-            && o.kind() == OrgKind::College
-        {
-            return Ok(Some(o.id));
-        }
-    }
-    Ok(None)
+    Ok(db::organizations::along(conn, &org.path)
+        .await?
+        .iter()
+        .rev()
+        .find(|o| o.kind() == OrgKind::College)
+        .map(|o| o.id))
 }
 
 async fn position_of(

@@ -11,6 +11,7 @@ use serde_json::json;
 use shared::{
     ApiError, ErrorCode, Page,
     auth::{AccountKind, Permission},
+    organization::OrgKind,
     page::{PageParams, PageRequest},
     practice::{
         self, MemberRole, MyPractice, NewPracticeRecord, PracticeKind, PracticeRecord,
@@ -34,15 +35,11 @@ async fn certifier_of(
     conn: &mut AsyncPgConnection,
     path: &[i64],
 ) -> Result<Option<(i64, String)>, AppError> {
-    let mut kinds = Vec::with_capacity(path.len());
-    let mut names = Vec::with_capacity(path.len());
-    for id in path {
-        if let Some(org) = db::organizations::get(conn, *id).await? {
-            kinds.push((org.id, org.kind()));
-            names.push((org.id, org.name));
-        }
-    }
-    Ok(practice::certifier(&kinds).and_then(|id| names.into_iter().find(|(o, _)| *o == id)))
+    let along = db::organizations::along(conn, path).await?;
+    let kinds: Vec<(i64, OrgKind)> = along.iter().map(|o| (o.id, o.kind())).collect();
+    Ok(practice::certifier(&kinds)
+        .and_then(|id| along.into_iter().find(|o| o.id == id))
+        .map(|o| (o.id, o.name)))
 }
 
 /// The hours a day practice counts under the rules of the term the record ends in.

@@ -67,6 +67,18 @@ pub async fn get(conn: &mut AsyncPgConnection, id: i64) -> Result<Option<OrgRow>
         .optional()?)
 }
 
+/// The organisations of a path (an organisation and those above it), root first, in one
+/// query.
+pub async fn along(conn: &mut AsyncPgConnection, path: &[i64]) -> Result<Vec<OrgRow>> {
+    let mut rows: Vec<OrgRow> = organizations::table
+        .filter(organizations::id.eq_any(path))
+        .select(OrgRow::as_select())
+        .load(conn)
+        .await?;
+    rows.sort_by_key(|o| path.iter().position(|id| *id == o.id));
+    Ok(rows)
+}
+
 /// Locks the row for the rest of the transaction (moves and deactivations).
 pub async fn get_for_update(conn: &mut AsyncPgConnection, id: i64) -> Result<Option<OrgRow>> {
     Ok(organizations::table
