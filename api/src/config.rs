@@ -34,6 +34,16 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub auth: AuthSettings,
     pub app: AppSettings,
+    pub mail: MailSettings,
+}
+
+/// The monthly report's e-mail (off unless `smtp_url` is set).
+#[derive(Debug, Clone, Deserialize)]
+pub struct MailSettings {
+    /// `smtp://host:port` of a relay (SMTP_URL); none: no e-mail.
+    pub smtp_url: Option<String>,
+    /// The sender (MAIL_FROM).
+    pub from: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -64,6 +74,9 @@ pub struct AppSettings {
     pub log_format: LogFormat,
     /// A batch print's file is stored and sent in parts of this many bytes.
     pub print_part_bytes: usize,
+    /// Run the scheduled jobs (the monthly report's freeze on the 28th and its e-mail) in this
+    /// process (SCHEDULED_JOBS); they are safe to run in several at once.
+    pub scheduled_jobs: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -163,6 +176,15 @@ impl Settings {
         }
         if let Some(v) = env("DB_POOL_SIZE") {
             self.database.pool_size = parsed("DB_POOL_SIZE", v)?;
+        }
+        if let Some(v) = env("SMTP_URL") {
+            self.mail.smtp_url = Some(v).filter(|v| !v.trim().is_empty());
+        }
+        if let Some(v) = env("MAIL_FROM") {
+            self.mail.from = v;
+        }
+        if let Some(v) = env("SCHEDULED_JOBS") {
+            self.app.scheduled_jobs = !matches!(v.trim(), "0" | "false" | "no" | "off");
         }
         if let Some(v) = env("DEMO_MODE") {
             self.app.demo = matches!(v.trim(), "1" | "true" | "yes" | "on");

@@ -15,6 +15,7 @@ pub mod db;
 pub mod error;
 pub mod health;
 pub mod imports;
+pub mod insight;
 pub mod me;
 pub mod notifications;
 pub mod nul;
@@ -24,6 +25,7 @@ pub mod pdf;
 pub mod points;
 pub mod practice;
 pub mod recognition_requests;
+pub mod reports;
 pub mod request_id;
 pub mod results;
 pub mod routes;
@@ -78,6 +80,10 @@ pub struct AppState {
     /// two or more), so that a student's or an organiser's single PDF never waits for a
     /// queue of batches.
     pub batch_turns: tokio::sync::Semaphore,
+    /// The dashboards read lately (kept 30 seconds).
+    pub dashboards: insight::Dashboards,
+    /// The SMTP relay for the monthly report's e-mail, when configured.
+    pub mailer: Option<reports::mail::Mailer>,
 }
 
 /// The OpenAPI document, serialised once.
@@ -104,6 +110,13 @@ impl Application {
         })?;
         let auth = auth::Auth::new(secret.expose().as_bytes());
         let checkin = attendance::token::CheckinKeys::new(secret.expose().as_bytes());
+        let mailer = match &settings.mail.smtp_url {
+            Some(url) => Some(
+                reports::mail::Mailer::new(url, &settings.mail.from)
+                    .map_err(std::io::Error::other)?,
+            ),
+            None => None,
+        };
         let settings = Arc::new(settings);
         let state = web::Data::new(AppState {
             db,
@@ -130,6 +143,8 @@ impl Application {
                 std::thread::available_parallelism()
                     .map_or(1, |n| n.get().saturating_sub(1).max(1)),
             ),
+            dashboards: insight::dashboards(),
+            mailer,
             pdf: match pdf::PdfFonts::load() {
                 Ok(fonts) => Some(fonts),
                 Err(error) => {
@@ -139,6 +154,9 @@ impl Application {
             },
         });
         points::resume_reevaluations(state.clone().into_inner());
+        if settings.app.scheduled_jobs {
+            reports::freeze::start(state.clone().into_inner());
+        }
         let document = openapi::document();
         let known_routes = web::Data::new(KnownRoutes::from_document(&document));
         let document_json = web::Data::new(OpenApiJson(openapi::document_json()));

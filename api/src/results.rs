@@ -669,10 +669,26 @@ pub async fn overdue(
         page: query.page,
         per_page: query.per_page,
     })?;
-    let now = Utc::now();
     let mut conn = state.db.conn().await?;
+    let items = overdue_within(&mut conn, actor.org.id, Utc::now()).await?;
+    let total = items.len() as u64;
+    let items = items
+        .into_iter()
+        .skip(page.offset() as usize)
+        .take(page.limit() as usize)
+        .collect();
+    Ok(web::Json(Page::new(items, page, total)))
+}
+
+/// The activities of the subtree under `within` whose recognition is overdue at `now`, most
+/// overdue first (the overdue list, and the dashboard's and monthly report's counts).
+pub async fn overdue_within(
+    conn: &mut AsyncPgConnection,
+    within: i64,
+    now: chrono::DateTime<Utc>,
+) -> Result<Vec<OverdueActivity>, AppError> {
     // Each category's deadline: the notice's, or the school's.
-    let deadlines: std::collections::HashMap<String, u32> = db::categories::list(&mut conn)
+    let deadlines: std::collections::HashMap<String, u32> = db::categories::list(conn)
         .await?
         .into_iter()
         .filter_map(|c| {
@@ -682,8 +698,8 @@ pub async fn overdue(
         .collect();
     let with_deadline: Vec<&str> = deadlines.keys().map(String::as_str).collect();
     let rows = db::results::unrecognised(
-        &mut conn,
-        actor.org.id,
+        conn,
+        within,
         &with_deadline,
         now - chrono::Duration::days(400),
         now,
@@ -694,9 +710,9 @@ pub async fn overdue(
         .map(|r| shanghai_date(r.5))
         .min()
         .unwrap_or_else(|| shanghai_date(now));
-    let calendar = calendar_from(&mut conn, earliest).await?;
+    let calendar = calendar_from(conn, earliest).await?;
     let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
-    let awaiting = db::recognition_requests::pending_among(&mut conn, &ids).await?;
+    let awaiting = db::recognition_requests::pending_among(conn, &ids).await?;
     let today = shanghai_date(now);
     let mut items: Vec<OverdueActivity> = rows
         .into_iter()
@@ -720,11 +736,5 @@ pub async fn overdue(
         )
         .collect();
     items.sort_by_key(|i| (std::cmp::Reverse(i.working_days_overdue), i.activity_id));
-    let total = items.len() as u64;
-    let items = items
-        .into_iter()
-        .skip(page.offset() as usize)
-        .take(page.limit() as usize)
-        .collect();
-    Ok(web::Json(Page::new(items, page, total)))
+    Ok(items)
 }

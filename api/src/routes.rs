@@ -5,9 +5,9 @@ use actix_web::web::PayloadConfig;
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
 
 use crate::{
-    accounts, activities, attendance, audit, cadres, calendar, categories, health, imports, me,
-    notifications, organizations, points, practice, recognition_requests, results, school,
-    sessions, staff, students, transcripts,
+    accounts, activities, attendance, audit, cadres, calendar, categories, health, imports,
+    insight, me, notifications, organizations, points, practice, recognition_requests, reports,
+    results, school, sessions, staff, students, transcripts,
 };
 
 /// Endpoints outside `/api` (operational).
@@ -156,6 +156,25 @@ pub fn api(cfg: &mut ServiceConfig) {
                 .service(practice::put_report)
                 .service(practice::get_report),
         )
+        // Insight: the dashboard, the instructor workload, the monthly reports
+        .service(insight::dashboard)
+        .service(insight::dashboard_xlsx)
+        .service(insight::workload)
+        .service(insight::workload_xlsx)
+        .service(insight::my_workload)
+        .service(insight::my_workload_xlsx)
+        .service(reports::list)
+        .service(reports::get)
+        .service(reports::comment)
+        .service(reports::file)
+        .service(reports::report_xlsx)
+        .service(reports::report_pdf)
+        .service(reports::school_list)
+        .service(reports::school_get)
+        .service(reports::school_analyse)
+        .service(reports::school_publish)
+        .service(reports::school_xlsx)
+        .service(reports::school_pdf)
         // Transcripts: preview, issue, PDF, public verification, batch printing
         .service(transcripts::preview)
         .service(transcripts::create)

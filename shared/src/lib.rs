@@ -11,6 +11,7 @@ pub mod calendar;
 pub mod checkin;
 pub mod error;
 pub mod health;
+pub mod insight;
 pub mod notification;
 pub mod organization;
 pub mod page;

@@ -242,6 +242,7 @@ diesel::table! {
         created_by -> Nullable<Int8>,
         updated_at -> Timestamptz,
         updated_by -> Nullable<Int8>,
+        contact_email -> Nullable<Text>,
     }
 }
 
@@ -450,6 +451,50 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    monthly_reports (id) {
+        id -> Int8,
+        school_id -> Int2,
+        organization_id -> Int8,
+        month -> Date,
+        period_from -> Date,
+        period_to -> Date,
+        due_at -> Timestamptz,
+        frozen_at -> Timestamptz,
+        content -> Jsonb,
+        comments -> Text,
+        status -> Text,
+        filed_at -> Nullable<Timestamptz>,
+        filed_by -> Nullable<Int8>,
+        mailed_at -> Nullable<Timestamptz>,
+        updated_at -> Timestamptz,
+        updated_by -> Nullable<Int8>,
+    }
+}
+
+diesel::table! {
+    scheduled_runs (job, school_id, period) {
+        job -> Text,
+        school_id -> Int2,
+        period -> Text,
+        ran_at -> Timestamptz,
+        detail -> Jsonb,
+    }
+}
+
+diesel::table! {
+    school_reports (school_id, month) {
+        school_id -> Int2,
+        month -> Date,
+        analysis -> Text,
+        status -> Text,
+        published_at -> Nullable<Timestamptz>,
+        published_by -> Nullable<Int8>,
+        updated_at -> Timestamptz,
+        updated_by -> Nullable<Int8>,
+    }
+}
+
 diesel::joinable!(activities -> activity_categories (category));
 diesel::joinable!(activities -> organizations (organizer_id));
 diesel::joinable!(activity_categories -> accounts (updated_by));
@@ -507,6 +552,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     checkin_policies,
     imports,
     ledger_entries,
+    monthly_reports,
     notifications,
     organizations,
     point_facts,
@@ -518,7 +564,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     registrations,
     results,
     rule_sets,
+    scheduled_runs,
     school,
+    school_reports,
     sessions,
     staff,
     standings,

@@ -36,6 +36,7 @@ use skrifa::{
 use shared::transcript::{Section, TranscriptDoc};
 
 mod join;
+pub mod tables;
 
 /// Fonts parsed once at start-up (keep in AppState later); cheap to clone (Arc inside).
 #[derive(Clone)]
@@ -691,21 +692,29 @@ struct Row {
     fill: Option<u8>,
 }
 
-/// Lays one transcript out into pages.
-struct Composer<'m, 'd> {
+/// Lays marks out into pages: the cursor `y` on the last page, rows of table cells, text.
+struct Pen<'m> {
     measures: &'m Measures<'m>,
-    doc: &'d TranscriptDoc,
     pages: Vec<Vec<Mark>>,
     y: f32,
 }
 
+/// Lays one transcript out into pages (with the [`Pen`]'s tools).
+struct Composer<'m, 'd> {
+    pen: Pen<'m>,
+    doc: &'d TranscriptDoc,
+}
+
+
 impl<'m, 'd> Composer<'m, 'd> {
     fn new(measures: &'m Measures<'m>, doc: &'d TranscriptDoc) -> Self {
         Composer {
-            measures,
+            pen: Pen {
+                measures,
+                pages: Vec::new(),
+                y: 0.0,
+            },
             doc,
-            pages: Vec::new(),
-            y: 0.0,
         }
     }
 
@@ -713,52 +722,48 @@ impl<'m, 'd> Composer<'m, 'd> {
         self.new_page();
         self.student();
         if self.doc.sections.is_empty() {
-            self.heading("认定记录", "");
-            self.text(LEFT, self.y + 14.0, TEXT_SIZE, false, "暂无认定记录。");
-            self.y += 24.0;
+            self.pen.heading("认定记录", "");
+            self.pen.text(LEFT, self.pen.y + 14.0, TEXT_SIZE, false, "暂无认定记录。");
+            self.pen.y += 24.0;
         }
         for section in &self.doc.sections {
             self.section(section);
         }
         self.cadre();
         self.totals();
-        self.pages
-    }
-
-    fn marks(&mut self) -> &mut Vec<Mark> {
-        self.pages.last_mut().expect("a page is started first")
+        self.pen.pages
     }
 
     /// Starts a page with the header: in full on the first page; on the pages after it, school
     /// and title in one line, then the student and the style.
     fn new_page(&mut self) {
-        self.pages.push(Vec::new());
+        self.pen.pages.push(Vec::new());
         let doc = self.doc;
-        self.y = MARGIN_TOP;
-        let first = self.pages.len() == 1;
+        self.pen.y = MARGIN_TOP;
+        let first = self.pen.pages.len() == 1;
         if first {
-            self.centred(self.y + ASCENT * 18.0, 18.0, true, &doc.school_name);
-            self.y += 26.0;
-            self.centred(self.y + ASCENT * 14.0, 14.0, true, &doc.title);
-            self.y += 21.0;
-            self.centred(self.y + ASCENT * 10.0, 10.0, false, doc.style.label_zh());
-            self.y += 18.0;
+            self.pen.centred(self.pen.y + ASCENT * 18.0, 18.0, true, &doc.school_name);
+            self.pen.y += 26.0;
+            self.pen.centred(self.pen.y + ASCENT * 14.0, 14.0, true, &doc.title);
+            self.pen.y += 21.0;
+            self.pen.centred(self.pen.y + ASCENT * 10.0, 10.0, false, doc.style.label_zh());
+            self.pen.y += 18.0;
         } else {
             let running = format!("{}　{}", doc.school_name, doc.title);
-            self.centred(self.y + ASCENT * 12.0, 12.0, true, &running);
-            self.y += 20.0;
+            self.pen.centred(self.pen.y + ASCENT * 12.0, 12.0, true, &running);
+            self.pen.y += 20.0;
         }
-        self.line((LEFT, self.y), (RIGHT, self.y), 1.2);
-        self.line((LEFT, self.y + 2.2), (RIGHT, self.y + 2.2), HAIRLINE);
-        self.y += 12.0;
+        self.pen.line((LEFT, self.pen.y), (RIGHT, self.pen.y), 1.2);
+        self.pen.line((LEFT, self.pen.y + 2.2), (RIGHT, self.pen.y + 2.2), HAIRLINE);
+        self.pen.y += 12.0;
         if !first {
             let student = &doc.student;
             let line = format!("姓名：{}　　学号：{}", student.name, student.student_no);
-            let baseline = self.y + ASCENT * TEXT_SIZE;
-            self.text(LEFT, baseline, TEXT_SIZE, false, &line);
+            let baseline = self.pen.y + ASCENT * TEXT_SIZE;
+            self.pen.text(LEFT, baseline, TEXT_SIZE, false, &line);
             let style = format!("{}（续）", doc.style.label_zh());
-            self.right(baseline, TEXT_SIZE, false, &style);
-            self.y += 20.0;
+            self.pen.right(baseline, TEXT_SIZE, false, &style);
+            self.pen.y += 20.0;
         }
     }
 
@@ -769,21 +774,12 @@ impl<'m, 'd> Composer<'m, 'd> {
             ["姓名", &s.name, "学号", &s.student_no, "入学年份", &year],
             ["学院", &s.college, "专业", &s.major, "班级", &s.class_name],
         ];
-        let first = self.y;
+        let first = self.pen.y;
         for cells in rows {
-            let row = self.row(&STUDENT_COLUMNS, &cells, false, None);
-            self.draw_row(&STUDENT_COLUMNS, &row, self.y == first);
+            let row = self.pen.row(&STUDENT_COLUMNS, &cells, false, None);
+            self.pen.draw_row(&STUDENT_COLUMNS, &row, self.pen.y == first);
         }
-        self.y += 14.0;
-    }
-
-    /// A bold title on the left with, optionally, a note on the right.
-    fn heading(&mut self, title: &str, note: &str) {
-        let size = 11.0;
-        let baseline = self.y + ASCENT * size;
-        self.text(LEFT, baseline, size, true, title);
-        self.right(baseline, TEXT_SIZE, false, note);
-        self.y += 18.0;
+        self.pen.y += 14.0;
     }
 
     fn section(&mut self, section: &Section) {
@@ -791,7 +787,7 @@ impl<'m, 'd> Composer<'m, 'd> {
         if section.hours > 0.0 {
             note.push_str(&format!("　时长 {} 小时", hours(section.hours)));
         }
-        let header = self.row(&ENTRY_COLUMNS, &ENTRY_HEADINGS, true, Some(HEADER_FILL));
+        let header = self.pen.row(&ENTRY_COLUMNS, &ENTRY_HEADINGS, true, Some(HEADER_FILL));
         let rows: Vec<Row> = section
             .entries
             .iter()
@@ -810,24 +806,24 @@ impl<'m, 'd> Composer<'m, 'd> {
                     &hours,
                     &points,
                 ];
-                self.row(&ENTRY_COLUMNS, &cells, false, None)
+                self.pen.row(&ENTRY_COLUMNS, &cells, false, None)
             })
             .collect();
         let first = rows.first().map_or(0.0, |r| r.height);
-        if self.y + 18.0 + header.height + first > BODY_BOTTOM {
+        if self.pen.y + 18.0 + header.height + first > BODY_BOTTOM {
             self.new_page();
         }
-        self.heading(&section.title, &note);
-        self.draw_row(&ENTRY_COLUMNS, &header, true);
+        self.pen.heading(&section.title, &note);
+        self.pen.draw_row(&ENTRY_COLUMNS, &header, true);
         for row in &rows {
-            if self.y + row.height > BODY_BOTTOM {
+            if self.pen.y + row.height > BODY_BOTTOM {
                 self.new_page();
-                self.heading(&format!("{}（续）", section.title), "");
-                self.draw_row(&ENTRY_COLUMNS, &header, true);
+                self.pen.heading(&format!("{}（续）", section.title), "");
+                self.pen.draw_row(&ENTRY_COLUMNS, &header, true);
             }
-            self.draw_row(&ENTRY_COLUMNS, row, false);
+            self.pen.draw_row(&ENTRY_COLUMNS, row, false);
         }
-        self.y += 12.0;
+        self.pen.y += 12.0;
     }
 
     /// 党团学干部经历: each position with its organisation, tenure and approved grades.
@@ -835,7 +831,7 @@ impl<'m, 'd> Composer<'m, 'd> {
         if self.doc.cadre.is_empty() {
             return;
         }
-        let header = self.row(&CADRE_COLUMNS, &CADRE_HEADINGS, true, Some(HEADER_FILL));
+        let header = self.pen.row(&CADRE_COLUMNS, &CADRE_HEADINGS, true, Some(HEADER_FILL));
         let rows: Vec<Row> = self
             .doc
             .cadre
@@ -852,24 +848,24 @@ impl<'m, 'd> Composer<'m, 'd> {
                     line.tenure.as_str(),
                     grades,
                 ];
-                self.row(&CADRE_COLUMNS, &cells, false, None)
+                self.pen.row(&CADRE_COLUMNS, &cells, false, None)
             })
             .collect();
         let first = rows.first().map_or(0.0, |r| r.height);
-        if self.y + 18.0 + header.height + first > BODY_BOTTOM {
+        if self.pen.y + 18.0 + header.height + first > BODY_BOTTOM {
             self.new_page();
         }
-        self.heading("党团学干部经历", "");
-        self.draw_row(&CADRE_COLUMNS, &header, true);
+        self.pen.heading("党团学干部经历", "");
+        self.pen.draw_row(&CADRE_COLUMNS, &header, true);
         for row in &rows {
-            if self.y + row.height > BODY_BOTTOM {
+            if self.pen.y + row.height > BODY_BOTTOM {
                 self.new_page();
-                self.heading("党团学干部经历（续）", "");
-                self.draw_row(&CADRE_COLUMNS, &header, true);
+                self.pen.heading("党团学干部经历（续）", "");
+                self.pen.draw_row(&CADRE_COLUMNS, &header, true);
             }
-            self.draw_row(&CADRE_COLUMNS, row, false);
+            self.pen.draw_row(&CADRE_COLUMNS, row, false);
         }
-        self.y += 12.0;
+        self.pen.y += 12.0;
     }
 
     /// The requirement check per category and in all, then the grand totals.
@@ -886,7 +882,7 @@ impl<'m, 'd> Composer<'m, 'd> {
                 .iter()
                 .map(|(code, name)| (code.as_str(), name.as_str())),
         );
-        let header = self.row(
+        let header = self.pen.row(
             &PROGRESS_COLUMNS,
             &PROGRESS_HEADINGS,
             true,
@@ -909,7 +905,7 @@ impl<'m, 'd> Composer<'m, 'd> {
                 }
                 let verdict = if p.met { "达标" } else { "未达标" };
                 let cells = [name, earned.as_str(), required.as_str(), verdict];
-                self.row(&PROGRESS_COLUMNS, &cells, total, None)
+                self.pen.row(&PROGRESS_COLUMNS, &cells, total, None)
             })
             .collect();
         let summary = format!(
@@ -923,24 +919,39 @@ impl<'m, 'd> Composer<'m, 'd> {
             } else {
                 header.height + rows.iter().map(|r| r.height).sum::<f32>() + 8.0
             } + 20.0;
-        if self.y + needed > BODY_BOTTOM {
+        if self.pen.y + needed > BODY_BOTTOM {
             self.new_page();
         }
-        self.heading("汇总", "");
+        self.pen.heading("汇总", "");
         if !rows.is_empty() {
-            self.draw_row(&PROGRESS_COLUMNS, &header, true);
+            self.pen.draw_row(&PROGRESS_COLUMNS, &header, true);
             for row in &rows {
-                if self.y + row.height > BODY_BOTTOM {
+                if self.pen.y + row.height > BODY_BOTTOM {
                     self.new_page();
-                    self.heading("汇总（续）", "");
-                    self.draw_row(&PROGRESS_COLUMNS, &header, true);
+                    self.pen.heading("汇总（续）", "");
+                    self.pen.draw_row(&PROGRESS_COLUMNS, &header, true);
                 }
-                self.draw_row(&PROGRESS_COLUMNS, row, false);
+                self.pen.draw_row(&PROGRESS_COLUMNS, row, false);
             }
-            self.y += 8.0;
+            self.pen.y += 8.0;
         }
-        self.text(LEFT, self.y + ASCENT * 10.0, 10.0, true, &summary);
-        self.y += 20.0;
+        self.pen.text(LEFT, self.pen.y + ASCENT * 10.0, 10.0, true, &summary);
+        self.pen.y += 20.0;
+    }
+}
+
+impl Pen<'_> {
+    fn marks(&mut self) -> &mut Vec<Mark> {
+        self.pages.last_mut().expect("a page is started first")
+    }
+
+    /// A bold title on the left with, optionally, a note on the right.
+    fn heading(&mut self, title: &str, note: &str) {
+        let size = 11.0;
+        let baseline = self.y + ASCENT * size;
+        self.text(LEFT, baseline, size, true, title);
+        self.right(baseline, TEXT_SIZE, false, note);
+        self.y += 18.0;
     }
 
     /// Lays out a row: each cell wrapped to its column.
