@@ -669,7 +669,7 @@ pub async fn guided(
                 (SELECT count(*) FROM results r WHERE r.activity_id = x.id AND r.attended)
                   AS results,
                 (SELECT count(*) FROM results r WHERE r.activity_id = x.id AND r.attended
-                   AND r.award IS NOT NULL AND r.award <> '') AS awards
+                   AND r.award IS NOT NULL AND r.award <> 'participation') AS awards
          FROM activities x
          JOIN organizations o ON o.id = x.organizer_id
          CROSS JOIN LATERAL unnest(x.instructor_ids) AS g(instructor_id)

@@ -705,7 +705,6 @@ struct Composer<'m, 'd> {
     doc: &'d TranscriptDoc,
 }
 
-
 impl<'m, 'd> Composer<'m, 'd> {
     fn new(measures: &'m Measures<'m>, doc: &'d TranscriptDoc) -> Self {
         Composer {
@@ -723,7 +722,8 @@ impl<'m, 'd> Composer<'m, 'd> {
         self.student();
         if self.doc.sections.is_empty() {
             self.pen.heading("认定记录", "");
-            self.pen.text(LEFT, self.pen.y + 14.0, TEXT_SIZE, false, "暂无认定记录。");
+            self.pen
+                .text(LEFT, self.pen.y + 14.0, TEXT_SIZE, false, "暂无认定记录。");
             self.pen.y += 24.0;
         }
         for section in &self.doc.sections {
@@ -742,19 +742,31 @@ impl<'m, 'd> Composer<'m, 'd> {
         self.pen.y = MARGIN_TOP;
         let first = self.pen.pages.len() == 1;
         if first {
-            self.pen.centred(self.pen.y + ASCENT * 18.0, 18.0, true, &doc.school_name);
+            self.pen
+                .centred(self.pen.y + ASCENT * 18.0, 18.0, true, &doc.school_name);
             self.pen.y += 26.0;
-            self.pen.centred(self.pen.y + ASCENT * 14.0, 14.0, true, &doc.title);
+            self.pen
+                .centred(self.pen.y + ASCENT * 14.0, 14.0, true, &doc.title);
             self.pen.y += 21.0;
-            self.pen.centred(self.pen.y + ASCENT * 10.0, 10.0, false, doc.style.label_zh());
+            self.pen.centred(
+                self.pen.y + ASCENT * 10.0,
+                10.0,
+                false,
+                doc.style.label_zh(),
+            );
             self.pen.y += 18.0;
         } else {
             let running = format!("{}　{}", doc.school_name, doc.title);
-            self.pen.centred(self.pen.y + ASCENT * 12.0, 12.0, true, &running);
+            self.pen
+                .centred(self.pen.y + ASCENT * 12.0, 12.0, true, &running);
             self.pen.y += 20.0;
         }
         self.pen.line((LEFT, self.pen.y), (RIGHT, self.pen.y), 1.2);
-        self.pen.line((LEFT, self.pen.y + 2.2), (RIGHT, self.pen.y + 2.2), HAIRLINE);
+        self.pen.line(
+            (LEFT, self.pen.y + 2.2),
+            (RIGHT, self.pen.y + 2.2),
+            HAIRLINE,
+        );
         self.pen.y += 12.0;
         if !first {
             let student = &doc.student;
@@ -777,7 +789,8 @@ impl<'m, 'd> Composer<'m, 'd> {
         let first = self.pen.y;
         for cells in rows {
             let row = self.pen.row(&STUDENT_COLUMNS, &cells, false, None);
-            self.pen.draw_row(&STUDENT_COLUMNS, &row, self.pen.y == first);
+            self.pen
+                .draw_row(&STUDENT_COLUMNS, &row, self.pen.y == first);
         }
         self.pen.y += 14.0;
     }
@@ -787,7 +800,9 @@ impl<'m, 'd> Composer<'m, 'd> {
         if section.hours > 0.0 {
             note.push_str(&format!("　时长 {} 小时", hours(section.hours)));
         }
-        let header = self.pen.row(&ENTRY_COLUMNS, &ENTRY_HEADINGS, true, Some(HEADER_FILL));
+        let header = self
+            .pen
+            .row(&ENTRY_COLUMNS, &ENTRY_HEADINGS, true, Some(HEADER_FILL));
         let rows: Vec<Row> = section
             .entries
             .iter()
@@ -831,7 +846,9 @@ impl<'m, 'd> Composer<'m, 'd> {
         if self.doc.cadre.is_empty() {
             return;
         }
-        let header = self.pen.row(&CADRE_COLUMNS, &CADRE_HEADINGS, true, Some(HEADER_FILL));
+        let header = self
+            .pen
+            .row(&CADRE_COLUMNS, &CADRE_HEADINGS, true, Some(HEADER_FILL));
         let rows: Vec<Row> = self
             .doc
             .cadre
@@ -935,7 +952,8 @@ impl<'m, 'd> Composer<'m, 'd> {
             }
             self.pen.y += 8.0;
         }
-        self.pen.text(LEFT, self.pen.y + ASCENT * 10.0, 10.0, true, &summary);
+        self.pen
+            .text(LEFT, self.pen.y + ASCENT * 10.0, 10.0, true, &summary);
         self.pen.y += 20.0;
     }
 }

@@ -6,7 +6,10 @@
 use diesel_async::AsyncPgConnection;
 use lettre::{
     AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
-    message::{Mailbox, header::ContentType},
+    message::{
+        Body, Mailbox,
+        header::{ContentTransferEncoding, ContentType},
+    },
 };
 use shared::insight::Month;
 
@@ -56,7 +59,11 @@ impl Mailer {
             .to(to)
             .subject(subject)
             .header(ContentType::TEXT_PLAIN)
-            .body(body)
+            // Base64: Chinese lines are longer than 8-bit SMTP's line limit allows.
+            .body(
+                Body::new_with_encoding(body, ContentTransferEncoding::Base64)
+                    .map_err(|_| "the message cannot be encoded".to_owned())?,
+            )
             .map_err(|e| e.to_string())?;
         self.transport
             .send(message)

@@ -12,6 +12,7 @@ mod contract;
 mod health;
 mod helpers;
 mod imports;
+mod insight;
 mod matrix;
 mod openapi;
 mod people;

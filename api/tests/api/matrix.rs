@@ -61,6 +61,7 @@ use futures_util::stream::{self, StreamExt};
 use reqwest::Method;
 use serde_json::{Value, json};
 use shared::attendance::CodeKind;
+use shared::insight::Month;
 use std::collections::{BTreeMap, HashMap};
 
 /// Who asks. The order is the column order of [`MATRIX`].
@@ -345,6 +346,27 @@ static MATRIX: &[Row] = &[
     ("POST /api/practice-records/{id}/certify",                 PUB, [401, 403, 403, 200, 200, 404, 404, 403]),
     ("PUT /api/practice-records/{id}/report",                   REP, [401, 403, 403, 200, 200, 404, 404, 403]),
     ("GET /api/practice-records/{id}/report",                   PUB, [401, 200, 404, 200, 200, 404, 404, 200]),
+    // Insight: the dashboard and workload of the caller's subtree; the monthly reports of its
+    // colleges, written and filed by the college itself; the school's report, published, read
+    // by every organisation and written by the committee alone.
+    ("GET /api/insight/dashboard",                              PUB, [401, 403, 403, 200, 200, 403, 403, 403]),
+    ("GET /api/insight/dashboard.xlsx",                         PUB, [401, 403, 403, 200, 200, 403, 403, 403]),
+    ("GET /api/insight/workload",                               PUB, [401, 403, 403, 200, 200, 403, 403, 403]),
+    ("GET /api/insight/workload.xlsx",                          PUB, [401, 403, 403, 200, 200, 403, 403, 403]),
+    ("GET /api/me/workload",                                    PUB, [401, 403, 403, 403, 403, 403, 403, 403]),
+    ("GET /api/me/workload.xlsx",                               PUB, [401, 403, 403, 403, 403, 403, 403, 403]),
+    ("GET /api/monthly-reports",                                PUB, [401, 403, 403, 200, 200, 200, 200, 403]),
+    ("GET /api/monthly-reports/{id}",                           PUB, [401, 403, 403, 200, 404, 404, 404, 403]),
+    ("PUT /api/monthly-reports/{id}",                           PUB, [401, 403, 403, 200, 404, 404, 404, 403]),
+    ("POST /api/monthly-reports/{id}/file",                     PUB, [401, 403, 403, 200, 404, 404, 404, 403]),
+    ("GET /api/monthly-reports/{id}/report.xlsx",               PUB, [401, 403, 403, 200, 404, 404, 404, 403]),
+    ("GET /api/monthly-reports/{id}/report.pdf",                PUB, [401, 403, 403, 200, 404, 404, 404, 403]),
+    ("GET /api/school-reports",                                 PUB, [401, 403, 403, 200, 200, 200, 200, 200]),
+    ("GET /api/school-reports/{month}",                         PUB, [401, 403, 403, 200, 200, 200, 200, 200]),
+    ("PUT /api/school-reports/{month}",                         REP, [401, 403, 403, 403, 403, 403, 403, 403]),
+    ("POST /api/school-reports/{month}/publish",                REP, [401, 403, 403, 403, 403, 403, 403, 403]),
+    ("GET /api/school-reports/{month}/report.xlsx",             PUB, [401, 403, 403, 200, 200, 200, 200, 200]),
+    ("GET /api/school-reports/{month}/report.pdf",              PUB, [401, 403, 403, 200, 200, 200, 200, 200]),
 ];
 
 /// Error codes other than the default of their status (401 `unauthenticated`, 403
@@ -504,6 +526,8 @@ struct OrgObjects {
     round: i64,
     /// A practice team of this term with 2023010101 (2024020101 for em) and its report.
     practice: i64,
+    /// The college's report of November 2026 (0 for a club or the committee: none).
+    report: i64,
 }
 
 /// The demo university with everything the cases act on.
@@ -971,6 +995,26 @@ async fn world() -> World {
         objects.position = position;
         objects.round = round;
         objects.practice = practice;
+    }
+    // November's reports, and October's published by the committee.
+    let frozen = "2026-11-27T16:00:30Z".parse().unwrap();
+    let mut conn = world.app.db().await;
+    for month in [Month::new(2026, 10).unwrap(), Month::new(2026, 11).unwrap()] {
+        api::reports::freeze::freeze(&mut conn, month, frozen)
+            .await
+            .unwrap();
+    }
+    world
+        .ok(
+            "admin",
+            Method::POST,
+            "/api/school-reports/2026-10/publish",
+            None,
+        )
+        .await;
+    for org in ORGS {
+        let id = world.of(org).id;
+        world.orgs[org.index()].report = report_of(&world.app, id, "2026-11-01").await;
     }
     let style = json!({"style": "by_category"});
     world.serial_mine = world
@@ -1670,6 +1714,55 @@ async fn request(w: &World, key: &str, caller: Caller, sub: SubAccount) -> Optio
             };
             (format!("/api/practice-records/{record}"), body)
         }
+        "GET /api/insight/dashboard"
+        | "GET /api/insight/dashboard.xlsx"
+        | "GET /api/insight/workload"
+        | "GET /api/insight/workload.xlsx" => {
+            let path = key.trim_start_matches("GET ");
+            (format!("{path}?organization={id}"), Empty)
+        }
+        "GET /api/me/workload" => ("/api/me/workload".into(), Empty),
+        "GET /api/me/workload.xlsx" => ("/api/me/workload.xlsx".into(), Empty),
+        "GET /api/monthly-reports" => ("/api/monthly-reports".into(), Empty),
+        "GET /api/monthly-reports/{id}" => {
+            (format!("/api/monthly-reports/{}", target.report), Empty)
+        }
+        "GET /api/monthly-reports/{id}/report.xlsx" => (
+            format!("/api/monthly-reports/{}/report.xlsx", target.report),
+            Empty,
+        ),
+        "GET /api/monthly-reports/{id}/report.pdf" => (
+            format!("/api/monthly-reports/{}/report.pdf", target.report),
+            Empty,
+        ),
+        "PUT /api/monthly-reports/{id}" => (
+            format!("/api/monthly-reports/{}", target.report),
+            Json(json!({"comments": "矩阵总结"})),
+        ),
+        "POST /api/monthly-reports/{id}/file" => {
+            // Filing consumes the report: a month of its own for each case.
+            let month = fresh_month();
+            api::reports::freeze::freeze(&mut w.app.db().await, month, now)
+                .await
+                .unwrap();
+            let report = report_of(&w.app, id, &month.first_day().to_string()).await;
+            (format!("/api/monthly-reports/{report}/file"), Empty)
+        }
+        "GET /api/school-reports" => ("/api/school-reports".into(), Empty),
+        "GET /api/school-reports/{month}" => ("/api/school-reports/2026-10".into(), Empty),
+        "GET /api/school-reports/{month}/report.xlsx" => {
+            ("/api/school-reports/2026-10/report.xlsx".into(), Empty)
+        }
+        "GET /api/school-reports/{month}/report.pdf" => {
+            ("/api/school-reports/2026-10/report.pdf".into(), Empty)
+        }
+        "PUT /api/school-reports/{month}" => (
+            "/api/school-reports/2026-11".into(),
+            Json(json!({"analysis": "矩阵分析"})),
+        ),
+        "POST /api/school-reports/{month}/publish" => {
+            ("/api/school-reports/2026-11/publish".into(), Empty)
+        }
         "POST /api/practice-records/{id}/certify" => {
             let record = match caller {
                 Caller::Own | Caller::Child => w.practice(org).await,
@@ -1892,4 +1985,29 @@ async fn every_operation_answers_every_caller_as_placed() {
         cases.len() + last.len(),
         failures.join("\n")
     );
+}
+
+/// A month no case has frozen yet (from January 2031 on).
+fn fresh_month() -> Month {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    Month::new(2031 + (n / 12) as i32, n % 12 + 1).unwrap()
+}
+
+/// The report of the organisation for the month starting on `first_day` (0: none).
+async fn report_of(app: &TestApp, organization: i64, first_day: &str) -> i64 {
+    #[derive(diesel::QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        id: i64,
+    }
+    use diesel_async::RunQueryDsl;
+    diesel::sql_query(format!(
+        "SELECT coalesce(max(id), 0) AS id FROM monthly_reports
+         WHERE organization_id = {organization} AND month = '{first_day}'"
+    ))
+    .get_result::<Found>(&mut app.db().await)
+    .await
+    .unwrap()
+    .id
 }
