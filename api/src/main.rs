@@ -169,6 +169,12 @@ async fn seed_demo(settings: &Settings, history: bool) -> CliResult {
         if activities > 0 {
             eprintln!("demo history: {activities} finalised activities and their points");
         }
+        let months = seed::seed_reports(&mut conn, chrono::Utc::now())
+            .await
+            .map_err(|e| e.to_string())?;
+        if months > 0 {
+            eprintln!("demo history: {months} months of work reports");
+        }
     }
     eprintln!(
         "demo university {}",

@@ -577,6 +577,34 @@ pub async fn seed_history(conn: &mut AsyncPgConnection) -> db::Result<usize> {
     Ok(HISTORY.len())
 }
 
+/// The work reports of the two latest months due at `now`, each frozen at 00:00 on its 28th:
+/// 计算机学院 filed both on time (by `cs_reports`), 经济管理学院 the earlier one late, the
+/// others the earlier one on time; the latest month waits for the other colleges, late. The
+/// committee published its report of the earlier month. Once: months frozen before are left.
+pub async fn seed_reports(
+    conn: &mut AsyncPgConnection,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<usize, crate::error::AppError> {
+    use crate::reports::freeze;
+    use shared::insight::Month;
+    let today = now.with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+    let latest = Month::latest_due(today);
+    let mut frozen = 0;
+    for month in [latest.previous(), latest] {
+        let at = db::insight::Span::days(month.report_day(), month.report_day()).starts;
+        if !freeze::freeze(conn, month, at).await? {
+            continue;
+        }
+        frozen += 1;
+        let earlier = month < latest;
+        db::seed::file_reports(conn, month.first_day(), earlier).await?;
+    }
+    if frozen > 0 {
+        db::seed::publish_school_report(conn, latest.previous().first_day()).await?;
+    }
+    Ok(frozen)
+}
+
 /// A minimal PDF standing for a practice team's report in the demo.
 const DEMO_REPORT: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n\
 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n\

@@ -205,3 +205,53 @@ pub async fn backfill_result(
     .await?;
     Ok(())
 }
+
+/// Files the demo's reports of a month (see `seed::seed_reports`): 计算机学院's on time by
+/// `cs_reports`; when `all`, every other college's too — on time, but 经济管理学院's a day late.
+pub async fn file_reports(
+    conn: &mut AsyncPgConnection,
+    month: chrono::NaiveDate,
+    all: bool,
+) -> Result<()> {
+    super::prepared::sql(
+        "UPDATE monthly_reports r
+         SET status = 'filed',
+             comments = CASE o.code WHEN 'cs' THEN
+                 '本月学院团委围绕学风建设开展讲座与竞赛，学生参与积极；逾期认定事项已督促整改。'
+               ELSE '本月工作按计划完成。' END,
+             filed_by = (SELECT id FROM accounts WHERE username = CASE o.code WHEN 'cs'
+                             THEN 'cs_reports' ELSE o.code || '_admin' END),
+             filed_at = CASE o.code WHEN 'em' THEN r.due_at + interval '1 day'
+                             ELSE r.due_at - interval '6 hours' END,
+             updated_at = r.due_at - interval '6 hours'
+         FROM organizations o
+         WHERE o.id = r.organization_id AND r.month = $1 AND r.status = 'open'
+           AND (o.code = 'cs' OR $2)
+           AND EXISTS (SELECT 1 FROM accounts WHERE username = CASE o.code WHEN 'cs'
+                           THEN 'cs_reports' ELSE o.code || '_admin' END)",
+    )
+    .bind::<diesel::sql_types::Date, _>(month)
+    .bind::<diesel::sql_types::Bool, _>(all)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Publishes the committee's report of a month, with its analysis, as `admin`.
+pub async fn publish_school_report(
+    conn: &mut AsyncPgConnection,
+    month: chrono::NaiveDate,
+) -> Result<()> {
+    super::prepared::sql(
+        "INSERT INTO school_reports (school_id, month, analysis, status, published_at, published_by, updated_by)
+         SELECT 1, $1, '各学院均已提交月报。计算机学院活动参与率最高；经济管理学院逾期提交，请下月按时报送。'
+                || '逾期未认定的活动请各组织在十个工作日内完成认定。',
+                'published', now(), a.id, a.id
+         FROM accounts a WHERE a.username = 'admin'
+         ON CONFLICT (school_id, month) DO NOTHING",
+    )
+    .bind::<diesel::sql_types::Date, _>(month)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
