@@ -483,6 +483,8 @@ pub async fn my_workload(
 }
 
 /// My workload as a spreadsheet
+///
+/// The same sheet as `GET /api/me/workload`, as .xlsx. Instructors only.
 #[utoipa::path(
     tag = "insight",
     params(TermQuery),

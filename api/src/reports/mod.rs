@@ -341,6 +341,8 @@ pub async fn report_xlsx(
 }
 
 /// A monthly report as PDF
+///
+/// The same tables as the spreadsheet, on A4 pages. 503 when the server has no CJK font.
 #[utoipa::path(
     tag = "reports",
     params(("id" = i64, Path, description = "Report id")),
@@ -649,6 +651,9 @@ pub async fn school_xlsx(
 }
 
 /// The school's report as PDF
+///
+/// The analysis, who filed, and the colleges side by side (five a table), on A4 pages. 503 when
+/// the server has no CJK font.
 #[utoipa::path(
     tag = "reports",
     params(("month" = String, Path, description = "`2026-11`")),
