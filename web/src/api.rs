@@ -1206,6 +1206,143 @@ pub async fn my_practice() -> Result<Vec<MyPractice>, ApiError> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Monthly work reports (工作月报) and the school's report over them
+
+/// Which file of a report to download.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReportFormat {
+    Xlsx,
+    Pdf,
+}
+
+impl ReportFormat {
+    pub fn extension(self) -> &'static str {
+        match self {
+            ReportFormat::Xlsx => "xlsx",
+            ReportFormat::Pdf => "pdf",
+        }
+    }
+
+    pub fn mime(self) -> &'static str {
+        match self {
+            ReportFormat::Xlsx => {
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            }
+            ReportFormat::Pdf => "application/pdf",
+        }
+    }
+}
+
+/// `GET /api/monthly-reports`: the colleges' reports of the caller's subtree, newest month
+/// first (only `month`'s when given).
+pub async fn monthly_reports(
+    month: Option<shared::insight::Month>,
+    page: u32,
+    per_page: u32,
+) -> Result<Page<shared::insight::MonthlyReportSummary>, ApiError> {
+    let path = Query::default()
+        .opt("month", month)
+        .add("page", page)
+        .add("per_page", per_page)
+        .to("/api/monthly-reports");
+    get(&path).await
+}
+
+/// `GET /api/monthly-reports/{id}`.
+pub async fn monthly_report(id: i64) -> Result<shared::insight::MonthlyReport, ApiError> {
+    get(&format!("/api/monthly-reports/{id}")).await
+}
+
+/// `PUT /api/monthly-reports/{id}`: the college's comments (工作总结), saved, not filed.
+pub async fn comment_report(
+    id: i64,
+    comments: &str,
+) -> Result<shared::insight::MonthlyReport, ApiError> {
+    let body = shared::insight::ReportComments {
+        comments: comments.to_owned(),
+    };
+    put(&format!("/api/monthly-reports/{id}"), &body).await
+}
+
+/// `POST /api/monthly-reports/{id}/file`: filed as it stands; read-only afterwards.
+pub async fn file_report(id: i64) -> Result<shared::insight::MonthlyReport, ApiError> {
+    call(
+        "POST",
+        &format!("/api/monthly-reports/{id}/file"),
+        Body::Empty,
+    )
+    .await?
+    .json()
+}
+
+/// `GET /api/monthly-reports/{id}/report.xlsx|pdf`: the file's bytes.
+pub async fn monthly_report_file(id: i64, format: ReportFormat) -> Result<Vec<u8>, ApiError> {
+    report_file(&format!(
+        "/api/monthly-reports/{id}/report.{}",
+        format.extension()
+    ))
+    .await
+}
+
+/// `GET /api/school-reports`: the months, newest first (other than the school's own accounts,
+/// only the published ones).
+pub async fn school_reports() -> Result<Vec<shared::insight::SchoolReportSummary>, ApiError> {
+    get("/api/school-reports").await
+}
+
+/// `GET /api/school-reports/{month}`: the colleges side by side and the school's analysis.
+pub async fn school_report(
+    month: shared::insight::Month,
+) -> Result<shared::insight::SchoolReport, ApiError> {
+    get(&format!("/api/school-reports/{month}")).await
+}
+
+/// `PUT /api/school-reports/{month}`: the school's analysis of a draft.
+pub async fn analyse_school_report(
+    month: shared::insight::Month,
+    analysis: &str,
+) -> Result<shared::insight::SchoolReport, ApiError> {
+    let body = shared::insight::SchoolAnalysis {
+        analysis: analysis.to_owned(),
+    };
+    put(&format!("/api/school-reports/{month}"), &body).await
+}
+
+/// `POST /api/school-reports/{month}/publish`: every organisation may read it then.
+pub async fn publish_school_report(
+    month: shared::insight::Month,
+) -> Result<shared::insight::SchoolReport, ApiError> {
+    call(
+        "POST",
+        &format!("/api/school-reports/{month}/publish"),
+        Body::Empty,
+    )
+    .await?
+    .json()
+}
+
+/// `GET /api/school-reports/{month}/report.xlsx|pdf`: the file's bytes.
+pub async fn school_report_file(
+    month: shared::insight::Month,
+    format: ReportFormat,
+) -> Result<Vec<u8>, ApiError> {
+    report_file(&format!(
+        "/api/school-reports/{month}/report.{}",
+        format.extension()
+    ))
+    .await
+}
+
+async fn report_file(path: &str) -> Result<Vec<u8>, ApiError> {
+    let reply = call_as("GET", path, Body::Empty, true).await?;
+    if reply.ok() {
+        Ok(reply.bytes.unwrap_or_default())
+    } else {
+        Err(reply.error())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // A student's points (积分), the leaderboard and transcripts (成绩单)
 
 /// `GET /api/me/points`: the signed-in student's totals, progress, standing and ledger.

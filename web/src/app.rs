@@ -157,6 +157,16 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/print") view=|| view! {
                         <Guard access=Access::Permission(Permission::IssueCertificates)><LazyPrintPage /></Guard>
                     } />
+                    // 工作月报: who may read or file which report is the API's to say.
+                    <Route path=path!("/reports") view=|| view! {
+                        <Guard access=Access::Organization><LazyReportsPage /></Guard>
+                    } />
+                    <Route path=path!("/reports/school/:month") view=|| view! {
+                        <Guard access=Access::Organization><LazySchoolReportPage /></Guard>
+                    } />
+                    <Route path=path!("/reports/:id") view=|| view! {
+                        <Guard access=Access::Organization><LazyMonthlyReportPage /></Guard>
+                    } />
                 </Routes>
             </Layout>
         </Router>
@@ -259,6 +269,12 @@ lazy_pages! {
         LazyPracticeListPage => pages::practice::PracticeListPage;
         LazyNewPracticePage => pages::practice::NewPracticePage;
         LazyPracticePage => pages::practice::PracticePage;
+    }
+    // 工作月报: the colleges' monthly reports and the school's report over them.
+    reports {
+        LazyReportsPage => pages::reports::ReportsPage;
+        LazyMonthlyReportPage => pages::report::MonthlyReportPage;
+        LazySchoolReportPage => pages::school_report::SchoolReportPage;
     }
     // The platform's health.
     status {

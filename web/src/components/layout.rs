@@ -111,6 +111,14 @@ const PRACTICE: Tab = Tab {
     en: "Practice",
     key: "practice",
 };
+/// The monthly work reports (工作月报): a college's own, the school's over them.
+const REPORTS: Tab = Tab {
+    href: "/reports",
+    icon: "▥",
+    zh: "月报",
+    en: "Reports",
+    key: "reports",
+};
 /// The points console: 积分预警, 积分规则, 批量打印 (each page checks its own permission).
 const POINTS: Tab = Tab {
     href: "/admin",
@@ -179,6 +187,9 @@ fn tabs(me: Option<&Me>) -> Vec<(Tab, bool)> {
             {
                 tabs.push(PRACTICE);
             }
+            if me.can(Permission::ViewReports) {
+                tabs.push(REPORTS);
+            }
             tabs.push(ORG);
             if me.can(Permission::ManageAccounts) {
                 tabs.push(PEOPLE);
@@ -200,8 +211,8 @@ fn tabs(me: Option<&Me>) -> Vec<(Tab, bool)> {
         Some(_) => vec![HOME, ACTIVITIES, CALENDAR, ACCOUNT],
     };
     // Fold the least used on a phone (a student's 校历 and 排行榜 — 我的积分 links to both —,
-    // an organisation's 干部 and 实践 (a few weeks a term), 积分, 人员, then 日志) until the
-    // phone's bar has room.
+    // an organisation's 干部 and 实践 (a few weeks a term), 月报 (once a month), 积分, 人员,
+    // then 日志) until the phone's bar has room.
     let mut extra = tabs.len().saturating_sub(PHONE_TABS);
     let mut folded = Vec::new();
     for candidate in [
@@ -209,6 +220,7 @@ fn tabs(me: Option<&Me>) -> Vec<(Tab, bool)> {
         LEADERBOARD.key,
         CADRES.key,
         PRACTICE.key,
+        REPORTS.key,
         POINTS.key,
         PEOPLE.key,
         AUDIT.key,

@@ -16,6 +16,7 @@ pub mod pager;
 pub mod permissions;
 pub mod points_nav;
 pub mod practice_nav;
+pub mod report;
 pub mod route;
 pub mod secret;
 pub mod table;
