@@ -1446,6 +1446,70 @@ pub async fn verify_transcript(serial: &str) -> Result<Verification, ApiError> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Insight (统计): the live dashboard and the instructor workload sheet
+
+/// What an insight page reads: an organisation's subtree (default: the caller's) in a term
+/// (default: the current one).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct InsightScope {
+    pub organization: Option<i64>,
+    pub term: Option<i64>,
+}
+
+impl InsightScope {
+    fn to(self, path: &str) -> String {
+        Query::default()
+            .opt("organization", self.organization)
+            .opt("term", self.term)
+            .to(path)
+    }
+}
+
+/// `GET /api/insight/dashboard`: the subtree's figures, read at most a minute before.
+pub async fn dashboard(scope: InsightScope) -> Result<shared::insight::Dashboard, ApiError> {
+    get(&scope.to("/api/insight/dashboard")).await
+}
+
+/// `GET /api/insight/dashboard.xlsx`: the same figures as a workbook.
+pub async fn dashboard_xlsx(scope: InsightScope) -> Result<Vec<u8>, ApiError> {
+    bytes(&scope.to("/api/insight/dashboard.xlsx")).await
+}
+
+/// `GET /api/insight/workload`: the instructors who guided the subtree's activities.
+pub async fn workload(scope: InsightScope) -> Result<shared::insight::Workload, ApiError> {
+    get(&scope.to("/api/insight/workload")).await
+}
+
+/// `GET /api/insight/workload.xlsx`.
+pub async fn workload_xlsx(scope: InsightScope) -> Result<Vec<u8>, ApiError> {
+    bytes(&scope.to("/api/insight/workload.xlsx")).await
+}
+
+/// `GET /api/me/workload`: the signed-in instructor's own sheet.
+pub async fn my_workload(term: Option<i64>) -> Result<shared::insight::Workload, ApiError> {
+    get(&Query::default().opt("term", term).to("/api/me/workload")).await
+}
+
+/// `GET /api/me/workload.xlsx`.
+pub async fn my_workload_xlsx(term: Option<i64>) -> Result<Vec<u8>, ApiError> {
+    bytes(
+        &Query::default()
+            .opt("term", term)
+            .to("/api/me/workload.xlsx"),
+    )
+    .await
+}
+
+async fn bytes(path: &str) -> Result<Vec<u8>, ApiError> {
+    let reply = call_as("GET", path, Body::Empty, true).await?;
+    if reply.ok() {
+        Ok(reply.bytes.unwrap_or_default())
+    } else {
+        Err(reply.error())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Plumbing
 
 async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {

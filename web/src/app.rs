@@ -24,6 +24,13 @@ use crate::{
     i18n, pages, session,
 };
 
+/// Who opens `/workload`: an organisation with `view_reports` (its instructors) or an
+/// instructor (their own sheet).
+const WORKLOAD: &[Access] = &[
+    Access::Permission(Permission::ViewReports),
+    Access::Instructor,
+];
+
 #[component]
 pub fn App() -> impl IntoView {
     i18n::provide();
@@ -157,6 +164,13 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/print") view=|| view! {
                         <Guard access=Access::Permission(Permission::IssueCertificates)><LazyPrintPage /></Guard>
                     } />
+                    <Route path=path!("/insight") view=|| view! {
+                        <Guard access=Access::Permission(Permission::ViewReports)><LazyInsightPage /></Guard>
+                    } />
+                    // An organisation's instructors, or an instructor's own sheet.
+                    <Route path=path!("/workload") view=|| view! {
+                        <Guard access=Access::AnyOf(WORKLOAD)><LazyWorkloadPage /></Guard>
+                    } />
                     // 工作月报: who may read or file which report is the API's to say.
                     <Route path=path!("/reports") view=|| view! {
                         <Guard access=Access::Organization><LazyReportsPage /></Guard>
@@ -275,6 +289,11 @@ lazy_pages! {
         LazyReportsPage => pages::reports::ReportsPage;
         LazyMonthlyReportPage => pages::report::MonthlyReportPage;
         LazySchoolReportPage => pages::school_report::SchoolReportPage;
+    }
+    // 统计: the live dashboard (and its charts) and the instructor workload sheet.
+    insight {
+        LazyInsightPage => pages::insight::InsightPage;
+        LazyWorkloadPage => pages::workload::WorkloadPage;
     }
     // The platform's health.
     status {

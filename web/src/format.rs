@@ -40,6 +40,16 @@ pub fn time(at: DateTime<Utc>) -> String {
     at.with_timezone(&shanghai()).format("%H:%M").to_string()
 }
 
+/// The time of day to the second in the school's time zone: 14:02:37.
+pub fn clock(at: DateTime<Utc>) -> String {
+    at.with_timezone(&shanghai()).format("%H:%M:%S").to_string()
+}
+
+/// A share (0–1) as a percentage with one decimal: 75.0%.
+pub fn percent(share: f64) -> String {
+    format!("{:.1}%", share * 100.0)
+}
+
 /// When an activity runs: 2026年11月28日（周六）14:00–16:00 on one day, both ends in full
 /// otherwise.
 pub fn span(locale: Locale, from: DateTime<Utc>, to: DateTime<Utc>) -> String {

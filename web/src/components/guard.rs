@@ -23,6 +23,10 @@ pub enum Access {
     Permission(Permission),
     /// An organisation account holding at least one of these.
     AnyPermission(&'static [Permission]),
+    /// An instructor (a staff account).
+    Instructor,
+    /// Any one of these (a page that organisations and instructors each see their way).
+    AnyOf(&'static [Access]),
 }
 
 impl Access {
@@ -35,6 +39,8 @@ impl Access {
             Access::AnyPermission(permissions) => {
                 me.role.is_organization() && permissions.iter().any(|p| me.can(*p))
             }
+            Access::Instructor => me.role == shared::auth::Role::Instructor,
+            Access::AnyOf(accesses) => accesses.iter().any(|a| a.allows(me)),
         }
     }
 }

@@ -119,6 +119,22 @@ const REPORTS: Tab = Tab {
     en: "Reports",
     key: "reports",
 };
+/// The live dashboard (统计分析).
+const INSIGHT: Tab = Tab {
+    href: "/insight",
+    icon: "◔",
+    zh: "统计",
+    en: "Insight",
+    key: "insight",
+};
+/// An instructor's own workload sheet (我的工作量).
+const WORKLOAD: Tab = Tab {
+    href: "/workload",
+    icon: "▤",
+    zh: "工作量",
+    en: "Workload",
+    key: "workload",
+};
 /// The points console: 积分预警, 积分规则, 批量打印 (each page checks its own permission).
 const POINTS: Tab = Tab {
     href: "/admin",
@@ -175,6 +191,9 @@ fn tabs(me: Option<&Me>) -> Vec<(Tab, bool)> {
             if me.can(Permission::ReviewActivities) {
                 tabs.push(REVIEWS);
             }
+            if me.can(Permission::ViewReports) {
+                tabs.push(INSIGHT);
+            }
             if crate::components::cadre_nav::CADRES
                 .iter()
                 .any(|p| me.can(*p))
@@ -208,7 +227,7 @@ fn tabs(me: Option<&Me>) -> Vec<(Tab, bool)> {
             ACCOUNT,
         ],
         // Instructors; 签到 joins when that page exists.
-        Some(_) => vec![HOME, ACTIVITIES, CALENDAR, ACCOUNT],
+        Some(_) => vec![HOME, ACTIVITIES, CALENDAR, WORKLOAD, ACCOUNT],
     };
     // Fold the least used on a phone (a student's 校历 and 排行榜 — 我的积分 links to both —,
     // an organisation's 干部 and 实践 (a few weeks a term), 月报 (once a month), 积分, 人员,
@@ -222,6 +241,8 @@ fn tabs(me: Option<&Me>) -> Vec<(Tab, bool)> {
         PRACTICE.key,
         REPORTS.key,
         POINTS.key,
+        // 统计 lives on the desktop (or a projector); on a phone it is one tap away in 我的.
+        INSIGHT.key,
         PEOPLE.key,
         AUDIT.key,
         ORG.key,
