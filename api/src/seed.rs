@@ -571,6 +571,7 @@ pub async fn seed_history(conn: &mut AsyncPgConnection) -> db::Result<usize> {
             db::points::recognise_activity(conn, activity, account, Some(account)).await?;
         }
         awaiting_backfill(conn, &people).await?;
+        db::seed::assign_instructors(conn).await?;
         cadres_and_practice(conn).await
     })
     .await?;
