@@ -205,6 +205,9 @@ pub struct Month {
     pub month: u32,
 }
 
+/// What a month looks like in a path or query: 1900-01 … 2199-12.
+pub const MONTH_PATTERN: &str = r"^(19|20|21)[0-9]{2}-(0[1-9]|1[0-2])$";
+
 /// The day of the month reports are frozen and due.
 pub const REPORT_DAY: u32 = 28;
 
@@ -327,7 +330,7 @@ impl utoipa::PartialSchema for Month {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
         utoipa::openapi::ObjectBuilder::new()
             .schema_type(utoipa::openapi::Type::String)
-            .pattern(Some(r"^[0-9]{4}-(0[1-9]|1[0-2])$"))
+            .pattern(Some(MONTH_PATTERN))
             .examples([serde_json::json!("2026-11")])
             .into()
     }

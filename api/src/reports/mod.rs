@@ -100,7 +100,7 @@ async fn readable(
 #[into_params(parameter_in = Query)]
 pub struct ReportQuery {
     /// Only this month's (`2026-11`).
-    #[param(pattern = r"^[0-9]{4}-[0-9]{2}$")]
+    #[param(pattern = r"^(19|20|21)[0-9]{2}-(0[1-9]|1[0-2])$")]
     pub month: Option<String>,
     #[param(minimum = 1)]
     pub page: Option<u32>,
@@ -484,7 +484,7 @@ async fn school_report_of(
 /// published every organisation account reads it.
 #[utoipa::path(
     tag = "reports",
-    params(("month" = String, Path, description = "`2026-11`")),
+    params(("month" = String, Path, description = "`2026-11`", pattern = r"^(19|20|21)[0-9]{2}-(0[1-9]|1[0-2])$")),
     responses(
         (status = 200, description = "The report", body = SchoolReport),
         (status = 400, description = "Not a month", body = ApiError),
@@ -522,7 +522,7 @@ fn require_school(actor: &Actor) -> Result<(), AppError> {
 /// with `view_reports`.
 #[utoipa::path(
     tag = "reports",
-    params(("month" = String, Path, description = "`2026-11`")),
+    params(("month" = String, Path, description = "`2026-11`", pattern = r"^(19|20|21)[0-9]{2}-(0[1-9]|1[0-2])$")),
     request_body = SchoolAnalysis,
     responses(
         (status = 200, description = "Saved", body = SchoolReport),
@@ -580,7 +580,7 @@ pub async fn school_analyse(
 /// with `view_reports`.
 #[utoipa::path(
     tag = "reports",
-    params(("month" = String, Path, description = "`2026-11`")),
+    params(("month" = String, Path, description = "`2026-11`", pattern = r"^(19|20|21)[0-9]{2}-(0[1-9]|1[0-2])$")),
     responses(
         (status = 200, description = "Published", body = SchoolReport),
         (status = 400, description = "Not a month", body = ApiError),
@@ -629,7 +629,7 @@ pub async fn school_publish(
 /// (the school's analysis and the colleges' comments).
 #[utoipa::path(
     tag = "reports",
-    params(("month" = String, Path, description = "`2026-11`")),
+    params(("month" = String, Path, description = "`2026-11`", pattern = r"^(19|20|21)[0-9]{2}-(0[1-9]|1[0-2])$")),
     responses(
         (status = 200, description = "The workbook", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>),
         (status = 403, description = "Not an organisation account", body = ApiError),
@@ -656,7 +656,7 @@ pub async fn school_xlsx(
 /// the server has no CJK font.
 #[utoipa::path(
     tag = "reports",
-    params(("month" = String, Path, description = "`2026-11`")),
+    params(("month" = String, Path, description = "`2026-11`", pattern = r"^(19|20|21)[0-9]{2}-(0[1-9]|1[0-2])$")),
     responses(
         (status = 200, description = "The PDF", content_type = "application/pdf", body = Vec<u8>),
         (status = 403, description = "Not an organisation account", body = ApiError),
