@@ -572,12 +572,7 @@ pub async fn export_registrations(id: i64, format: &str) -> Result<Vec<u8>, ApiE
         "/api/activities/{id}/registrations/export?format={}",
         encode(format)
     );
-    let reply = call_as("GET", &path, Body::Empty, true).await?;
-    if reply.ok() {
-        Ok(reply.bytes.unwrap_or_default())
-    } else {
-        Err(reply.error())
-    }
+    bytes(&path).await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -964,12 +959,7 @@ pub async fn print_jobs(page: u32, per_page: u32) -> Result<Page<PrintJob>, ApiE
 /// `GET /api/print-jobs/{id}/file`: the finished batch's bytes (PDF or zip).
 pub async fn print_job_file(id: &str) -> Result<Vec<u8>, ApiError> {
     let path = format!("/api/print-jobs/{}/file", encode(id));
-    let reply = call_as("GET", &path, Body::Empty, true).await?;
-    if reply.ok() {
-        Ok(reply.bytes.unwrap_or_default())
-    } else {
-        Err(reply.error())
-    }
+    bytes(&path).await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1181,12 +1171,7 @@ pub async fn upload_practice_report(
 /// `GET /api/practice-records/{id}/report`: the report's bytes.
 pub async fn practice_report(id: i64) -> Result<Vec<u8>, ApiError> {
     let path = format!("/api/practice-records/{id}/report");
-    let reply = call_as("GET", &path, Body::Empty, true).await?;
-    if reply.ok() {
-        Ok(reply.bytes.unwrap_or_default())
-    } else {
-        Err(reply.error())
-    }
+    bytes(&path).await
 }
 
 /// `POST /api/practice-records/{id}/certify`: enters every member's hours in the ledger.
@@ -1277,7 +1262,7 @@ pub async fn file_report(id: i64) -> Result<shared::insight::MonthlyReport, ApiE
 
 /// `GET /api/monthly-reports/{id}/report.xlsx|pdf`: the file's bytes.
 pub async fn monthly_report_file(id: i64, format: ReportFormat) -> Result<Vec<u8>, ApiError> {
-    report_file(&format!(
+    bytes(&format!(
         "/api/monthly-reports/{id}/report.{}",
         format.extension()
     ))
@@ -1326,20 +1311,11 @@ pub async fn school_report_file(
     month: shared::insight::Month,
     format: ReportFormat,
 ) -> Result<Vec<u8>, ApiError> {
-    report_file(&format!(
+    bytes(&format!(
         "/api/school-reports/{month}/report.{}",
         format.extension()
     ))
     .await
-}
-
-async fn report_file(path: &str) -> Result<Vec<u8>, ApiError> {
-    let reply = call_as("GET", path, Body::Empty, true).await?;
-    if reply.ok() {
-        Ok(reply.bytes.unwrap_or_default())
-    } else {
-        Err(reply.error())
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1424,12 +1400,7 @@ pub async fn revoke_transcript(serial: &str, reason: &str) -> Result<Verificatio
 /// `GET /api/transcripts/{serial}/pdf`: the issued transcript's PDF.
 pub async fn transcript_pdf(serial: &str) -> Result<Vec<u8>, ApiError> {
     let path = format!("/api/transcripts/{}/pdf", encode(serial));
-    let reply = call_as("GET", &path, Body::Empty, true).await?;
-    if reply.ok() {
-        Ok(reply.bytes.unwrap_or_default())
-    } else {
-        Err(reply.error())
-    }
+    bytes(&path).await
 }
 
 /// `GET /api/verify/{serial}`: public, so sent without the session's token — a stale session
@@ -1500,6 +1471,7 @@ pub async fn my_workload_xlsx(term: Option<i64>) -> Result<Vec<u8>, ApiError> {
     .await
 }
 
+/// A download's bytes, sent with the session's token.
 async fn bytes(path: &str) -> Result<Vec<u8>, ApiError> {
     let reply = call_as("GET", path, Body::Empty, true).await?;
     if reply.ok() {

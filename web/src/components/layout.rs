@@ -230,7 +230,7 @@ fn tabs(me: Option<&Me>) -> Vec<(Tab, bool)> {
         Some(_) => vec![HOME, ACTIVITIES, CALENDAR, WORKLOAD, ACCOUNT],
     };
     // Fold the least used on a phone (a student's 校历 and 排行榜 — 我的积分 links to both —,
-    // an organisation's 干部 and 实践 (a few weeks a term), 月报 (once a month), 积分, 人员,
+    // an organisation's 干部 and 实践 (a few weeks a term), 月报 (once a month), 统计, 积分, 人员,
     // then 日志) until the phone's bar has room.
     let mut extra = tabs.len().saturating_sub(PHONE_TABS);
     let mut folded = Vec::new();
@@ -240,9 +240,9 @@ fn tabs(me: Option<&Me>) -> Vec<(Tab, bool)> {
         CADRES.key,
         PRACTICE.key,
         REPORTS.key,
-        POINTS.key,
         // 统计 lives on the desktop (or a projector); on a phone it is one tap away in 我的.
         INSIGHT.key,
+        POINTS.key,
         PEOPLE.key,
         AUDIT.key,
         ORG.key,
