@@ -213,7 +213,7 @@ pub const REPORT_DAY: u32 = 28;
 
 impl Month {
     pub fn new(year: i32, month: u32) -> Option<Month> {
-        ((1..=12).contains(&month) && (2000..=2200).contains(&year))
+        ((1..=12).contains(&month) && (1900..=2199).contains(&year))
             .then_some(Month { year, month })
     }
 
@@ -671,7 +671,11 @@ mod tests {
     fn months_parse_and_print() {
         assert_eq!(Month::parse("2026-11"), Month::new(2026, 11));
         assert_eq!(Month::new(2026, 1).unwrap().to_string(), "2026-01");
-        for bad in ["2026-13", "2026-00", "26-11", "2026-1", "2026/11", "x"] {
+        assert_eq!(Month::parse("1900-01"), Month::new(1900, 1));
+        assert_eq!(Month::parse("2199-12"), Month::new(2199, 12));
+        for bad in [
+            "2026-13", "2026-00", "26-11", "2026-1", "2026/11", "x", "1899-12", "2200-01",
+        ] {
             assert_eq!(Month::parse(bad), None, "{bad}");
         }
         let json = serde_json::to_string(&Month::new(2026, 2).unwrap()).unwrap();
