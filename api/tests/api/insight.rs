@@ -370,7 +370,7 @@ fn sheet_rows(bytes: &[u8], sheet: &str) -> Vec<Vec<calamine::Data>> {
 fn value_of(rows: &[Vec<calamine::Data>], label: &str) -> f64 {
     let row = rows
         .iter()
-        .find(|r| r.iter().next().is_some_and(|c| c.to_string() == label))
+        .find(|r| r.iter().next().is_some_and(|c| *c == label))
         .unwrap_or_else(|| panic!("no row {label}"));
     match &row[1] {
         calamine::Data::Float(n) => *n,
@@ -615,14 +615,8 @@ async fn the_month_is_frozen_once_filed_once_and_compared_by_the_school() {
         .await
         .unwrap();
     let compare = sheet_rows(&book, "学院对比");
-    let column = compare[1]
-        .iter()
-        .position(|c| c.to_string() == "测试学院")
-        .unwrap();
-    let attended = compare
-        .iter()
-        .find(|r| r[0].to_string() == "签到人次")
-        .unwrap();
+    let column = compare[1].iter().position(|c| *c == "测试学院").unwrap();
+    let attended = compare.iter().find(|r| r[0] == "签到人次").unwrap();
     assert_eq!(attended[column], calamine::Data::Float(3.0));
     assert_eq!(
         get_as(&app, &cs, "/api/school-reports/2026-13")
