@@ -10,6 +10,7 @@ pub mod cache;
 pub mod cadres;
 pub mod calendar;
 pub mod categories;
+pub mod certificates;
 pub mod config;
 pub mod db;
 pub mod error;

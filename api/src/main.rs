@@ -175,6 +175,12 @@ async fn seed_demo(settings: &Settings, history: bool) -> CliResult {
         if months > 0 {
             eprintln!("demo history: {months} months of work reports");
         }
+        let certificates = seed::seed_certificates(&mut conn, &settings.server.public_url)
+            .await
+            .map_err(|e| e.to_string())?;
+        if certificates > 0 {
+            eprintln!("demo history: {certificates} certificates of four kinds");
+        }
     }
     eprintln!(
         "demo university {}",

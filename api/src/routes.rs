@@ -5,9 +5,9 @@ use actix_web::web::PayloadConfig;
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
 
 use crate::{
-    accounts, activities, attendance, audit, cadres, calendar, categories, health, imports,
-    insight, me, notifications, organizations, points, practice, recognition_requests, reports,
-    results, school, sessions, staff, students, transcripts,
+    accounts, activities, attendance, audit, cadres, calendar, categories, certificates, health,
+    imports, insight, me, notifications, organizations, points, practice, recognition_requests,
+    reports, results, school, sessions, staff, students, transcripts,
 };
 
 /// Endpoints outside `/api` (operational).
@@ -186,5 +186,30 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(transcripts::print_jobs::start_batch)
         .service(transcripts::print_jobs::list_batches)
         .service(transcripts::print_jobs::get_batch)
-        .service(transcripts::print_jobs::batch_file);
+        .service(transcripts::print_jobs::batch_file)
+        // E-certificates: seals, templates, issuing, downloads, revocation, verification;
+        // activity posters
+        .service(
+            // Seals up to 512 KB, for this scope only.
+            scope::scope("/certificate-seals")
+                .app_data(PayloadConfig::new(certificates::MAX_SEAL_BYTES))
+                .service(certificates::upload_seal)
+                .service(certificates::get_seal),
+        )
+        .service(certificates::list_templates)
+        .service(certificates::create_template)
+        .service(certificates::get_template)
+        .service(certificates::update_template)
+        .service(certificates::archive_template)
+        .service(certificates::preview_template)
+        .service(certificates::issue)
+        .service(certificates::list)
+        .service(certificates::mine)
+        .service(certificates::verify)
+        .service(certificates::batch_zip)
+        .service(certificates::get)
+        .service(certificates::pdf)
+        .service(certificates::png)
+        .service(certificates::revoke)
+        .service(certificates::poster::poster);
 }

@@ -845,3 +845,132 @@ async fn awaiting_backfill(
     .await?;
     Ok(())
 }
+
+/// The demo's seal: a red ring and star (shapes only, so no font is needed to store it).
+const DEMO_SEAL: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" width="200" height="200" viewBox="0 0 200 200"><circle cx="100" cy="100" r="92" fill="none" stroke="#d0021b" stroke-width="8"/><circle cx="100" cy="100" r="80" fill="none" stroke="#d0021b" stroke-width="2"/><polygon points="100,52 111,86 147,86 118,107 129,141 100,120 71,141 82,107 53,86 89,86" fill="#d0021b"/></svg>"##;
+
+/// A certificate of each kind, with the committee's and 计算机学院's templates: the club's
+/// award certificates for its programming contest, the committee's volunteer-hour cards over
+/// the history, 计算机学院's appointment letters for the positions held today and an honour
+/// (优秀共青团员) for two of its students. Once: nothing is done if any certificate exists.
+pub async fn seed_certificates(
+    conn: &mut AsyncPgConnection,
+    base_url: &str,
+) -> Result<usize, crate::error::AppError> {
+    use diesel::{QueryableByName, sql_types::BigInt};
+    use diesel_async::RunQueryDsl;
+    use shared::certificate::{CertificateKind, IssueSource, TemplateDesign};
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let existing: Count = diesel::sql_query("SELECT count(*) AS n FROM certificates")
+        .get_result(conn)
+        .await?;
+    if existing.n > 0 {
+        return Ok(0);
+    }
+    #[derive(QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+    }
+    let contest: Vec<Id> = diesel::sql_query(
+        "SELECT id FROM activities WHERE title = '校程序设计竞赛' AND recognized_at IS NOT NULL
+         ORDER BY id LIMIT 1",
+    )
+    .load(conn)
+    .await?;
+    let today = db::points::today();
+    let mut issued = 0;
+    let (tw, tw_account) = db::seed::main_account(conn, "tw").await?;
+    let (cs, cs_account) = db::seed::main_account(conn, "cs").await?;
+    let (acm, acm_account) = db::seed::main_account(conn, "acm").await?;
+    let seal_for = async |conn: &mut AsyncPgConnection, org: i64, by: i64| {
+        db::certificates::insert_seal(
+            conn,
+            org,
+            "image/svg+xml",
+            DEMO_SEAL.as_bytes(),
+            (200, 200),
+            by,
+        )
+        .await
+        .map(|s| s.id)
+    };
+    let tw_seal = seal_for(conn, tw, tw_account).await?;
+    let cs_seal = seal_for(conn, cs, cs_account).await?;
+    /// (organisation, its account, the issuer printed, kind, seal, what to issue).
+    type Plan = (
+        i64,
+        i64,
+        &'static str,
+        CertificateKind,
+        Option<i64>,
+        Option<IssueSource>,
+    );
+    let plan: [Plan; 4] = [
+        (
+            acm,
+            acm_account,
+            "计算机学院ACM协会",
+            CertificateKind::Award,
+            None,
+            contest.as_slice().first().map(|c| IssueSource::Award {
+                activity_id: c.id,
+                student_nos: None,
+            }),
+        ),
+        (
+            tw,
+            tw_account,
+            "共青团示范大学委员会",
+            CertificateKind::Volunteer,
+            Some(tw_seal),
+            Some(IssueSource::Volunteer {
+                from: chrono::NaiveDate::from_ymd_opt(2025, 9, 1).expect("a date"),
+                to: today,
+                student_nos: None,
+            }),
+        ),
+        (
+            cs,
+            cs_account,
+            "共青团计算机学院委员会",
+            CertificateKind::Appointment,
+            Some(cs_seal),
+            Some(IssueSource::Appointment { position_ids: None }),
+        ),
+        (
+            cs,
+            cs_account,
+            "共青团计算机学院委员会",
+            CertificateKind::Honour,
+            Some(cs_seal),
+            Some(IssueSource::Honour {
+                honour: "优秀共青团员".to_owned(),
+                term_id: None,
+                student_nos: vec!["2023010101".to_owned(), "2023010102".to_owned()],
+            }),
+        ),
+    ];
+    for (org, account, issuer, kind, seal, source) in plan {
+        let mut design = TemplateDesign::standard(kind, issuer);
+        design.seal_id = seal;
+        let id = db::certificates::insert_template(conn, org, kind, &design, account).await?;
+        let info = db::certificates::template(conn, id)
+            .await?
+            .ok_or(db::Error::NotFound("template"))?;
+        if let Some(source) = source {
+            match crate::certificates::issue_with(conn, account, &info, &source, base_url, today)
+                .await
+            {
+                Ok(outcome) => issued += outcome.issued,
+                // No current term (an honour) or nothing recognised yet: the template stays.
+                Err(error) => tracing::info!(%error, ?kind, "demo certificates skipped"),
+            }
+        }
+    }
+    Ok(issued)
+}

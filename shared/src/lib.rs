@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod cadre;
 pub mod calendar;
+pub mod certificate;
 pub mod checkin;
 pub mod error;
 pub mod health;

@@ -12,6 +12,7 @@ pub mod audit;
 pub mod cadres;
 pub mod calendar;
 pub mod categories;
+pub mod certificates;
 pub mod imports;
 pub mod insight;
 pub mod notifications;

@@ -45,6 +45,8 @@ pub struct PdfFonts(Arc<Faces>);
 struct Faces {
     regular: Face,
     bold: Face,
+    /// The same faces for SVG documents (certificates, posters), set up on first use.
+    svg: std::sync::OnceLock<Arc<usvg::Options<'static>>>,
 }
 
 /// One face of a font file, parsed for krilla and kept with its bytes for measuring.
@@ -155,7 +157,44 @@ impl PdfFonts {
             Some(path) => Face::open(path)?,
             None => regular.clone(),
         };
-        Ok(PdfFonts(Arc::new(Faces { regular, bold })))
+        Ok(PdfFonts(Arc::new(Faces {
+            regular,
+            bold,
+            svg: std::sync::OnceLock::new(),
+        })))
+    }
+
+    /// How SVG documents are read: with these faces only (no system fonts), `sans-serif`
+    /// being the regular face's family, and images only from `data:` URLs (never a file).
+    pub fn svg_options(&self) -> Arc<usvg::Options<'static>> {
+        self.0
+            .svg
+            .get_or_init(|| {
+                let mut fonts = usvg::fontdb::Database::new();
+                let mut family = None;
+                for face in [&self.0.regular, &self.0.bold] {
+                    let data: Arc<dyn AsRef<[u8]> + Send + Sync> = face.data.clone();
+                    let ids = fonts.load_font_source(usvg::fontdb::Source::Binary(data));
+                    if family.is_none() {
+                        family = ids
+                            .iter()
+                            .filter_map(|id| fonts.face(*id))
+                            .find(|f| f.index == face.index)
+                            .and_then(|f| f.families.first().map(|(name, _)| name.clone()));
+                    }
+                }
+                if let Some(family) = &family {
+                    fonts.set_sans_serif_family(family.clone());
+                }
+                let mut options = usvg::Options {
+                    font_family: family.unwrap_or_else(|| "sans-serif".to_owned()),
+                    fontdb: Arc::new(fonts),
+                    ..usvg::Options::default()
+                };
+                options.image_href_resolver.resolve_string = Box::new(|_, _| None);
+                Arc::new(options)
+            })
+            .clone()
     }
 }
 

@@ -158,6 +158,12 @@ fn content_hash(doc: &TranscriptDoc) -> Vec<u8> {
 
 /// 120 random bits in Crockford base32, `SCT-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX`.
 fn new_serial() -> String {
+    serial("SCT")
+}
+
+/// `PREFIX-` and 120 random bits in Crockford base32 (six groups of four); certificates' are
+/// `SCC-…`.
+pub(crate) fn serial(prefix: &str) -> String {
     const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
     let bytes = crate::auth::secret::bytes::<15>();
     let mut bits: u128 = 0;
@@ -168,7 +174,7 @@ fn new_serial() -> String {
         .map(|i| ALPHABET[((bits >> (115 - i * 5)) & 31) as usize] as char)
         .collect();
     let groups: Vec<String> = chars.chunks(4).map(|c| c.iter().collect()).collect();
-    format!("SCT-{}", groups.join("-"))
+    format!("{prefix}-{}", groups.join("-"))
 }
 
 /// Issues the documents: a student whose latest transcript of the style says the same (and is

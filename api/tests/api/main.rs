@@ -8,6 +8,7 @@ mod auth_audit;
 mod authz;
 mod cadres;
 mod calendar;
+mod certificates;
 mod contract;
 mod health;
 mod helpers;

@@ -367,6 +367,28 @@ static MATRIX: &[Row] = &[
     ("POST /api/school-reports/{month}/publish",                REP, [401, 403, 403, 403, 403, 403, 403, 403]),
     ("GET /api/school-reports/{month}/report.xlsx",             PUB, [401, 403, 403, 200, 200, 200, 200, 200]),
     ("GET /api/school-reports/{month}/report.pdf",              PUB, [401, 403, 403, 200, 200, 200, 200, 200]),
+    // Certificates: seals and templates of the caller's subtree, issued by it; a certificate
+    // is its student's or its issuer's subtree's (another college's looks absent); verification
+    // and posters are public. Every organisation but the club has a certificate (the club's is
+    // an appointment letter of its own position).
+    ("POST /api/certificate-seals",                             PUB, [401, 403, 403, 201, 201, 403, 403, 403]),
+    ("GET /api/certificate-seals/{id}",                         PUB, [401, 403, 403, 200, 200, 403, 403, 403]),
+    ("GET /api/certificate-templates",                          PUB, [401, 403, 403, 200, 200, 403, 403, 403]),
+    ("POST /api/certificate-templates",                         PUB, [401, 403, 403, 201, 201, 403, 403, 403]),
+    ("GET /api/certificate-templates/{id}",                     PUB, [401, 403, 403, 200, 200, 403, 403, 403]),
+    ("PUT /api/certificate-templates/{id}",                     PUB, [401, 403, 403, 200, 200, 403, 403, 403]),
+    ("DELETE /api/certificate-templates/{id}",                  PUB, [401, 403, 403, 204, 204, 403, 403, 403]),
+    ("GET /api/certificate-templates/{id}/preview.png",         PUB, [401, 403, 403, 200, 200, 403, 403, 403]),
+    ("POST /api/certificates",                                  PUB, [401, 403, 403, 201, 201, 403, 403, 403]),
+    ("GET /api/certificates",                                   PUB, [401, 403, 403, 200, 200, 403, 403, 403]),
+    ("GET /api/me/certificates",                                PUB, [401, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET /api/certificates/verify/{serial}",                   PUB, [200, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET /api/certificates/{id}",                              PUB, [401, 200, 404, 200, 200, 404, 404, 403]),
+    ("GET /api/certificates/{id}/pdf",                          PUB, [401, 200, 404, 200, 200, 404, 404, 403]),
+    ("GET /api/certificates/{id}/png",                          PUB, [401, 200, 404, 200, 200, 404, 404, 403]),
+    ("POST /api/certificates/{id}/revoke",                      PUB, [401, 403, 403, 200, 200, 404, 404, 403]),
+    ("GET /api/certificates/batches/{batch}/zip",               PUB, [401, 403, 403, 200, 200, 403, 403, 403]),
+    ("GET /api/activities/{id}/poster.png",                     PUB, [200, 200, 200, 200, 200, 200, 200, 200]),
 ];
 
 /// Error codes other than the default of their status (401 `unauthenticated`, 403
@@ -528,6 +550,14 @@ struct OrgObjects {
     practice: i64,
     /// The college's report of November 2026 (0 for a club or the committee: none).
     report: i64,
+    /// A seal and an honour template (the club's: an appointment template) of the
+    /// organisation, and a certificate issued with it: an honour for 2023010101 (2024020101
+    /// for em), the club's for its position.
+    seal: i64,
+    template: i64,
+    certificate: i64,
+    certificate_serial: String,
+    certificate_batch: String,
 }
 
 /// The demo university with everything the cases act on.
@@ -996,6 +1026,20 @@ async fn world() -> World {
         objects.round = round;
         objects.practice = practice;
     }
+    for org in ORGS {
+        let seal = world.seal(org).await;
+        let template = world.certificate_template(org).await;
+        let outcome = world.certificate(org, template).await;
+        let objects = &mut world.orgs[org.index()];
+        objects.seal = seal;
+        objects.template = template;
+        objects.certificate = outcome["certificates"][0]["id"].as_i64().unwrap();
+        objects.certificate_serial = outcome["certificates"][0]["serial"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        objects.certificate_batch = outcome["batch_id"].as_str().unwrap().to_owned();
+    }
     // November's reports, and October's published by the committee.
     let frozen = "2026-11-27T16:00:30Z".parse().unwrap();
     let mut conn = world.app.db().await;
@@ -1150,6 +1194,88 @@ impl World {
 }
 
 const REPORT: &str = "%PDF-1.4\ntrailer<<>>\n%%EOF\n";
+
+/// A seal drawn with shapes only.
+const SEAL: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" width="100" height="100"><circle cx="50" cy="50" r="45" fill="none" stroke="#c00" stroke-width="5"/></svg>"##;
+
+impl World {
+    /// A seal of `org`, by its main account.
+    async fn seal(&self, org: Org) -> i64 {
+        let response = self
+            .app
+            .request(
+                Method::POST,
+                &format!("/api/certificate-seals?organization={}", self.of(org).id),
+                self.token(org.main()),
+            )
+            .header("content-type", "image/svg+xml")
+            .body(SEAL)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201, "setup: a seal");
+        response.json::<Value>().await.unwrap()["id"]
+            .as_i64()
+            .unwrap()
+    }
+
+    /// An honour template of `org` (the club's: an appointment template), by `username`.
+    async fn certificate_template_as(&self, org: Org, username: &str) -> i64 {
+        let kind = if org == Org::Acm {
+            "appointment"
+        } else {
+            "honour"
+        };
+        let body = template_body(self.of(org).id, kind);
+        self.ok(
+            username,
+            Method::POST,
+            "/api/certificate-templates",
+            Some(&body),
+        )
+        .await["id"]
+            .as_i64()
+            .unwrap()
+    }
+
+    async fn certificate_template(&self, org: Org) -> i64 {
+        self.certificate_template_as(org, org.main()).await
+    }
+
+    /// A certificate issued with `template` of `org` by its main account (see
+    /// [`OrgObjects::certificate`]); the issue's outcome. The club's needs a position of its own.
+    async fn certificate(&self, org: Org, template: i64) -> Value {
+        let source = match org {
+            Org::Acm => json!({"kind": "appointment", "position_ids": [self.position(org).await]}),
+            _ => json!({"kind": "honour", "honour": unique("矩阵荣誉"),
+                        "student_nos": [member_of(org)]}),
+        };
+        let outcome = self
+            .ok(
+                org.main(),
+                Method::POST,
+                "/api/certificates",
+                Some(&json!({"template_id": template, "source": source})),
+            )
+            .await;
+        assert_eq!(
+            outcome["issued"], 1,
+            "setup: a certificate of {org:?}: {outcome}"
+        );
+        outcome
+    }
+}
+
+fn template_body(org_id: i64, kind: &str) -> Value {
+    let body = if kind == "appointment" {
+        "兹聘任 {name} 为{position}。"
+    } else {
+        "{name} 同学被评为“{honour}”。"
+    };
+    json!({"organization_id": org_id, "kind": kind, "name": unique("矩阵模板"),
+        "title": "证书", "body": body, "issuer_name": "矩阵团委", "orientation": "landscape",
+        "background": "classic", "seal_id": null})
+}
 
 fn practice_body(org_id: i64, org: Org) -> Value {
     json!({"kind": "practice", "organization_id": org_id, "name": unique("矩阵实践队"),
@@ -1748,6 +1874,102 @@ async fn request(w: &World, key: &str, caller: Caller, sub: SubAccount) -> Optio
             let report = report_of(&w.app, id, &month.first_day().to_string()).await;
             (format!("/api/monthly-reports/{report}/file"), Empty)
         }
+        "POST /api/certificate-seals" => (
+            format!("/api/certificate-seals?organization={id}"),
+            Raw("image/svg+xml", SEAL.to_owned()),
+        ),
+        "GET /api/certificate-seals/{id}" => {
+            (format!("/api/certificate-seals/{}", target.seal), Empty)
+        }
+        "GET /api/certificate-templates" => (
+            format!("/api/certificate-templates?organization={id}"),
+            Empty,
+        ),
+        "POST /api/certificate-templates" => (
+            "/api/certificate-templates".into(),
+            Json(template_body(id, "honour")),
+        ),
+        "GET /api/certificate-templates/{id}" => (
+            format!("/api/certificate-templates/{}", target.template),
+            Empty,
+        ),
+        "GET /api/certificate-templates/{id}/preview.png" => (
+            format!("/api/certificate-templates/{}/preview.png", target.template),
+            Empty,
+        ),
+        "PUT /api/certificate-templates/{id}" => {
+            let kind = if org == Org::Acm {
+                "appointment"
+            } else {
+                "honour"
+            };
+            let mut design = template_body(id, kind);
+            design.as_object_mut().unwrap().remove("organization_id");
+            design.as_object_mut().unwrap().remove("kind");
+            (
+                format!("/api/certificate-templates/{}", target.template),
+                Json(design),
+            )
+        }
+        "DELETE /api/certificate-templates/{id}" => {
+            // Archiving consumes the template: a fresh one where it will succeed.
+            let template = match caller {
+                Caller::Own | Caller::Child => w.certificate_template(org).await,
+                _ => target.template,
+            };
+            (format!("/api/certificate-templates/{template}"), Empty)
+        }
+        "POST /api/certificates" => {
+            let source = match org {
+                Org::Acm => json!({"kind": "appointment", "position_ids": [target.position]}),
+                _ => json!({"kind": "honour", "honour": unique("矩阵荣誉"),
+                            "student_nos": [member_of(org)]}),
+            };
+            (
+                "/api/certificates".into(),
+                Json(json!({"template_id": target.template, "source": source})),
+            )
+        }
+        "GET /api/certificates" => (format!("/api/certificates?organization={id}"), Empty),
+        "GET /api/me/certificates" => ("/api/me/certificates".into(), Empty),
+        "GET /api/certificates/verify/{serial}" => (
+            format!("/api/certificates/verify/{}", target.certificate_serial),
+            Empty,
+        ),
+        "GET /api/certificates/{id}" => {
+            (format!("/api/certificates/{}", target.certificate), Empty)
+        }
+        "GET /api/certificates/{id}/pdf" => (
+            format!("/api/certificates/{}/pdf", target.certificate),
+            Empty,
+        ),
+        "GET /api/certificates/{id}/png" => (
+            format!("/api/certificates/{}/png", target.certificate),
+            Empty,
+        ),
+        "POST /api/certificates/{id}/revoke" => {
+            // Revoking consumes the certificate: a fresh one where it will succeed.
+            let certificate = match caller {
+                Caller::Own | Caller::Child => w
+                    .certificate(org, w.certificate_template(org).await)
+                    .await["certificates"][0]["id"]
+                    .as_i64()
+                    .unwrap(),
+                _ => target.certificate,
+            };
+            (
+                format!("/api/certificates/{certificate}/revoke"),
+                Json(json!({"reason": "矩阵撤销"})),
+            )
+        }
+        "GET /api/certificates/batches/{batch}/zip" => (
+            format!("/api/certificates/batches/{}/zip", target.certificate_batch),
+            Empty,
+        ),
+        "GET /api/activities/{id}/poster.png" => (
+            format!("/api/activities/{}/poster.png", target.running),
+            Empty,
+        ),
         "GET /api/school-reports" => ("/api/school-reports".into(), Empty),
         "GET /api/school-reports/{month}" => ("/api/school-reports/2026-10".into(), Empty),
         "GET /api/school-reports/{month}/report.xlsx" => {

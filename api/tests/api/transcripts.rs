@@ -42,7 +42,7 @@ fn tool(name: &str) -> Command {
 }
 
 /// The text of a PDF (pdftotext).
-fn pdf_text(pdf: &[u8]) -> String {
+pub(crate) fn pdf_text(pdf: &[u8]) -> String {
     let dir = Scratch::new();
     let file = dir.path().join("t.pdf");
     std::fs::write(&file, pdf).unwrap();
@@ -65,7 +65,7 @@ fn pdf_pages(pdf: &[u8]) -> usize {
 }
 
 /// Decodes the QR code on page 1 (pdftoppm, then rqrr).
-fn pdf_qr(pdf: &[u8]) -> String {
+pub(crate) fn pdf_qr(pdf: &[u8]) -> String {
     let dir = Scratch::new();
     let file = dir.path().join("t.pdf");
     std::fs::write(&file, pdf).unwrap();
