@@ -34,6 +34,7 @@ use shared::{
         PositionType, PositionTypes, ReturnRound, RoundSummary,
     },
     calendar::{CalendarDay, Deadline, DeadlineRequest},
+    certificate as cert,
     checkin::CheckinPolicy,
     health::Health,
     organization::{
@@ -1469,6 +1470,161 @@ pub async fn my_workload_xlsx(term: Option<i64>) -> Result<Vec<u8>, ApiError> {
             .to("/api/me/workload.xlsx"),
     )
     .await
+}
+
+// ---------------------------------------------------------------------------------------------
+// E-certificates (电子证书): seals, templates, issuing, the issued list and the wallet
+
+/// `POST /api/certificate-seals?organization=…` with a PNG or SVG (at most 512 KB).
+pub async fn upload_seal(
+    organization: i64,
+    content_type: &str,
+    bytes: Vec<u8>,
+) -> Result<cert::Seal, ApiError> {
+    let path = Query::default()
+        .add("organization", organization)
+        .to("/api/certificate-seals");
+    let body = Body::File {
+        bytes,
+        content_type: content_type.to_owned(),
+    };
+    call("POST", &path, body).await?.json()
+}
+
+/// `GET /api/certificate-seals/{id}`: the seal's image.
+pub async fn seal_image(id: i64) -> Result<Vec<u8>, ApiError> {
+    bytes(&format!("/api/certificate-seals/{id}")).await
+}
+
+/// `GET /api/certificate-templates`: the subtree's templates (archived ones left out).
+pub async fn certificate_templates(
+    organization: Option<i64>,
+    kind: Option<cert::CertificateKind>,
+) -> Result<Vec<cert::Template>, ApiError> {
+    let path = Query::default()
+        .opt("organization", organization)
+        .opt("kind", kind.map(cert::CertificateKind::as_str))
+        .to("/api/certificate-templates");
+    get(&path).await
+}
+
+/// `GET /api/certificate-templates/{id}`.
+pub async fn certificate_template(id: i64) -> Result<cert::Template, ApiError> {
+    get(&format!("/api/certificate-templates/{id}")).await
+}
+
+/// `POST /api/certificate-templates`.
+pub async fn create_certificate_template(
+    template: &cert::NewTemplate,
+) -> Result<cert::Template, ApiError> {
+    post("/api/certificate-templates", template).await
+}
+
+/// `PUT /api/certificate-templates/{id}`: the whole design.
+pub async fn update_certificate_template(
+    id: i64,
+    design: &cert::TemplateDesign,
+) -> Result<cert::Template, ApiError> {
+    put(&format!("/api/certificate-templates/{id}"), design).await
+}
+
+/// `DELETE /api/certificate-templates/{id}`: archives it (what it issued stays valid).
+pub async fn archive_certificate_template(id: i64) -> Result<(), ApiError> {
+    call(
+        "DELETE",
+        &format!("/api/certificate-templates/{id}"),
+        Body::Empty,
+    )
+    .await?
+    .empty()
+}
+
+/// `GET /api/certificate-templates/{id}/preview.png`: the sample as the server prints it.
+pub async fn certificate_template_png(id: i64) -> Result<Vec<u8>, ApiError> {
+    bytes(&format!("/api/certificate-templates/{id}/preview.png")).await
+}
+
+/// `POST /api/certificates`: issues a batch with a template.
+pub async fn issue_certificates(
+    request: &cert::IssueRequest,
+) -> Result<cert::IssueOutcome, ApiError> {
+    post("/api/certificates", request).await
+}
+
+/// Filters of `GET /api/certificates`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CertificateFilter {
+    pub kind: Option<cert::CertificateKind>,
+    pub batch: Option<String>,
+    pub q: Option<String>,
+    pub status: Option<cert::CertificateStatus>,
+}
+
+/// `GET /api/certificates`: the subtree's issued certificates, newest first.
+pub async fn certificates(
+    filter: &CertificateFilter,
+    page: u32,
+    per_page: u32,
+) -> Result<Page<cert::Certificate>, ApiError> {
+    let text = |t: &Option<String>| {
+        t.as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+    };
+    let path = Query::default()
+        .opt("kind", filter.kind.map(cert::CertificateKind::as_str))
+        .opt("batch", text(&filter.batch))
+        .opt("q", text(&filter.q))
+        .opt(
+            "status",
+            filter.status.map(|s| match s {
+                cert::CertificateStatus::Genuine => "genuine",
+                cert::CertificateStatus::Revoked => "revoked",
+            }),
+        )
+        .add("page", page)
+        .add("per_page", per_page)
+        .to("/api/certificates");
+    get(&path).await
+}
+
+/// `GET /api/me/certificates`: the signed-in student's certificates.
+pub async fn my_certificates() -> Result<Vec<cert::Certificate>, ApiError> {
+    get("/api/me/certificates").await
+}
+
+/// `POST /api/certificates/{id}/revoke` with the reason the verification page shows.
+pub async fn revoke_certificate(id: i64, reason: &str) -> Result<cert::Certificate, ApiError> {
+    post(
+        &format!("/api/certificates/{id}/revoke"),
+        &RevokeRequest {
+            reason: reason.to_owned(),
+        },
+    )
+    .await
+}
+
+/// `GET /api/certificates/{id}/pdf` or `/png`: the certificate as a file (409 once revoked).
+pub async fn certificate_file(id: i64, format: &str) -> Result<Vec<u8>, ApiError> {
+    bytes(&format!("/api/certificates/{id}/{format}")).await
+}
+
+/// `GET /api/certificates/batches/{batch}/zip`: one issue's PDFs.
+pub async fn certificate_batch_zip(batch: &str) -> Result<Vec<u8>, ApiError> {
+    bytes(&format!("/api/certificates/batches/{}/zip", encode(batch))).await
+}
+
+/// `GET /api/certificates/verify/{serial}`: public, sent without the session's token.
+pub async fn verify_certificate(serial: &str) -> Result<cert::CertificateVerification, ApiError> {
+    send(
+        "GET",
+        &format!("/api/certificates/verify/{}", encode(serial)),
+        &Body::Empty,
+        None,
+    )
+    .await?
+    .json()
 }
 
 /// A download's bytes, sent with the session's token.

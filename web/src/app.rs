@@ -164,6 +164,26 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/print") view=|| view! {
                         <Guard access=Access::Permission(Permission::IssueCertificates)><LazyPrintPage /></Guard>
                     } />
+                    // 电子证书: the issued list, the templates and their editor, issuing.
+                    <Route path=path!("/certificates") view=|| view! {
+                        <Guard access=Access::Permission(Permission::IssueCertificates)><LazyCertificatesPage /></Guard>
+                    } />
+                    <Route path=path!("/certificates/templates") view=|| view! {
+                        <Guard access=Access::Permission(Permission::IssueCertificates)><LazyTemplatesPage /></Guard>
+                    } />
+                    <Route path=path!("/certificates/templates/new") view=|| view! {
+                        <Guard access=Access::Permission(Permission::IssueCertificates)><LazyNewTemplatePage /></Guard>
+                    } />
+                    <Route path=path!("/certificates/templates/:id") view=|| view! {
+                        <Guard access=Access::Permission(Permission::IssueCertificates)><LazyTemplatePage /></Guard>
+                    } />
+                    <Route path=path!("/certificates/issue") view=|| view! {
+                        <Guard access=Access::Permission(Permission::IssueCertificates)><LazyIssuePage /></Guard>
+                    } />
+                    // A student's certificates (我的证书).
+                    <Route path=path!("/me/certificates") view=|| view! {
+                        <Guard access=Access::Student><LazyWalletPage /></Guard>
+                    } />
                     <Route path=path!("/insight") view=|| view! {
                         <Guard access=Access::Permission(Permission::ViewReports)><LazyInsightPage /></Guard>
                     } />
@@ -295,12 +315,24 @@ lazy_pages! {
         LazyInsightPage => pages::insight::InsightPage;
         LazyWorkloadPage => pages::workload::WorkloadPage;
     }
+    // 电子证书: the issued certificates, the template editor (with its live preview) and issuing.
+    certificates {
+        LazyCertificatesPage => pages::certificates::CertificatesPage;
+        LazyTemplatesPage => pages::certificate_templates::TemplatesPage;
+        LazyNewTemplatePage => pages::certificate_templates::NewTemplatePage;
+        LazyTemplatePage => pages::certificate_templates::TemplatePage;
+        LazyIssuePage => pages::certificate_issue::IssuePage;
+    }
+    // A student's certificates: opened now and then, not on the daily path.
+    wallet {
+        LazyWalletPage => pages::wallet::WalletPage;
+    }
     // The platform's health.
     status {
         LazyStatusPage => pages::status::StatusPage;
     }
-    // The verification that the QR code on a printed transcript opens, mostly on the phone of
-    // whoever checks the paper.
+    // The verification that the QR code on a printed transcript or certificate opens, mostly on
+    // the phone of whoever checks the paper.
     verify {
         LazyVerifyPage => pages::verify::VerifyPage;
     }

@@ -135,6 +135,14 @@ const WORKLOAD: Tab = Tab {
     en: "Workload",
     key: "workload",
 };
+/// E-certificates (电子证书): issued, templates, issuing.
+const CERTIFICATES: Tab = Tab {
+    href: "/certificates",
+    icon: "✉",
+    zh: "证书",
+    en: "Certificates",
+    key: "certificates",
+};
 /// The points console: 积分预警, 积分规则, 批量打印 (each page checks its own permission).
 const POINTS: Tab = Tab {
     href: "/admin",
@@ -209,6 +217,9 @@ fn tabs(me: Option<&Me>) -> Vec<(Tab, bool)> {
             if me.can(Permission::ViewReports) {
                 tabs.push(REPORTS);
             }
+            if me.can(Permission::IssueCertificates) {
+                tabs.push(CERTIFICATES);
+            }
             tabs.push(ORG);
             if me.can(Permission::ManageAccounts) {
                 tabs.push(PEOPLE);
@@ -230,7 +241,7 @@ fn tabs(me: Option<&Me>) -> Vec<(Tab, bool)> {
         Some(_) => vec![HOME, ACTIVITIES, CALENDAR, WORKLOAD, ACCOUNT],
     };
     // Fold the least used on a phone (a student's 校历 and 排行榜 — 我的积分 links to both —,
-    // an organisation's 干部 and 实践 (a few weeks a term), 月报 (once a month), 统计, 积分, 人员,
+    // an organisation's 干部 and 实践 (a few weeks a term), 月报 (once a month), 证书, 统计, 积分, 人员,
     // then 日志) until the phone's bar has room.
     let mut extra = tabs.len().saturating_sub(PHONE_TABS);
     let mut folded = Vec::new();
@@ -240,6 +251,8 @@ fn tabs(me: Option<&Me>) -> Vec<(Tab, bool)> {
         CADRES.key,
         PRACTICE.key,
         REPORTS.key,
+        // 证书: issued in batches a few times a term.
+        CERTIFICATES.key,
         // 统计 lives on the desktop (or a projector); on a phone it is one tap away in 我的.
         INSIGHT.key,
         POINTS.key,

@@ -4,6 +4,7 @@ pub mod activity;
 pub mod answers;
 pub mod attendance;
 pub mod cadre_nav;
+pub mod certificate;
 pub mod chart;
 pub mod deadline;
 pub mod error;

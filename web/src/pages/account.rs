@@ -60,6 +60,9 @@ fn Shortcuts() -> impl IntoView {
                 <A href="/me/activities" attr:class="menu-item" attr:data-testid="menu-my-activities">
                     <span>{move || i18n.t("我的活动", "My activities")}</span><span class="menu-arrow" aria-hidden="true">"›"</span>
                 </A>
+                <A href="/me/certificates" attr:class="menu-item" attr:data-testid="menu-my-certificates">
+                    <span>{move || i18n.t("我的证书", "My certificates")}</span><span class="menu-arrow" aria-hidden="true">"›"</span>
+                </A>
             })}
             <A href="/notifications" attr:class="menu-item" attr:data-testid="menu-notifications">
                 <span>{move || i18n.t("通知", "Notifications")}</span>

@@ -181,6 +181,15 @@ fn ActivityView(
                 <dt>{move || i18n.t("面向", "Open to")}</dt>
                 <dd data-testid="activity-open-to">{open_to}</dd>
             </dl>
+            // The public poster (a PNG with the activity's QR code) to forward in chats.
+            {(a.status == ActivityStatus::Published).then(|| view! {
+                <p class="actions poster-link">
+                    <a class="btn btn-small" data-testid="activity-poster" href=format!("/api/activities/{}/poster.png", a.id)
+                        target="_blank" rel="noopener">
+                        {move || i18n.t("分享海报", "Share poster")}
+                    </a>
+                </p>
+            })}
             {(!description.trim().is_empty()).then(|| view! {
                 <section class="panel">
                     <h2>{move || i18n.t("活动介绍", "About")}</h2>

@@ -96,6 +96,7 @@ fn Welcome() -> impl IntoView {
                         {(role == shared::auth::Role::Student).then(|| view! {
                             <A href="/points" attr:class="btn btn-primary" attr:data-testid="home-points">{move || i18n.t("我的积分", "My points")}</A>
                             <A href="/transcript" attr:class="btn" attr:data-testid="home-transcript">{move || i18n.t("成绩单", "Transcript")}</A>
+                            <A href="/me/certificates" attr:class="btn" attr:data-testid="home-certificates">{move || i18n.t("我的证书", "My certificates")}</A>
                         })}
                         <A href="/leaderboard" attr:class="btn" attr:data-testid="home-leaderboard">{move || i18n.t("排行榜", "Leaderboard")}</A>
                         <A href="/account" attr:class="btn">{move || i18n.t("我的账号", "My account")}</A>
