@@ -42,12 +42,16 @@ pub fn IssuePage() -> impl IntoView {
     let i18n = use_i18n();
     let query = use_query_map();
     let templates = LocalResource::new(|| api::certificate_templates(None, None));
-    let chosen = RwSignal::new(
+    // `?template=` until one is picked here (read as a signal: on an in-app link the query
+    // arrives after the page is made).
+    let from_link = Memo::new(move |_| {
         query
-            .read_untracked()
+            .read()
             .get("template")
-            .and_then(|t| t.parse::<i64>().ok()),
-    );
+            .and_then(|t| t.parse::<i64>().ok())
+    });
+    let picked = RwSignal::new(None::<i64>);
+    let chosen = Signal::derive(move || picked.get().or_else(|| from_link.get()));
     view! {
         <div class="page-head">
             <h1>{move || i18n.t("电子证书", "E-certificates")}</h1>
@@ -71,7 +75,7 @@ pub fn IssuePage() -> impl IntoView {
                         <section class="panel">
                             <label class="field">
                                 <span class="field-label">{move || i18n.t("证书模板", "Template")}</span>
-                                <select data-testid="issue-template" on:change=move |ev| chosen.set(event_target_value(&ev).parse().ok())>
+                                <select data-testid="issue-template" on:change=move |ev| picked.set(event_target_value(&ev).parse().ok())>
                                     <option value="" selected=move || template.with(Option::is_none)>{move || i18n.t("请选择模板", "Choose a template")}</option>
                                     {list.get_value().into_iter().map(|t| {
                                         let id = t.id;

@@ -132,19 +132,27 @@ fn TemplateCard(template: Template) -> impl IntoView {
 pub fn NewTemplatePage() -> impl IntoView {
     let query = use_query_map();
     let session = use_session();
-    let kind = query
-        .read_untracked()
-        .get("kind")
-        .and_then(|k| CertificateKind::parse(&k))
-        .unwrap_or(CertificateKind::Honour);
+    // Read as a signal: on an in-app link the query arrives after the page is made.
+    let kind = Memo::new(move |_| {
+        query
+            .read()
+            .get("kind")
+            .and_then(|k| CertificateKind::parse(&k))
+            .unwrap_or(CertificateKind::Honour)
+    });
     let (organization, issuer) = session.with_me(|me| {
         me.map(|me| (me.organization.id, me.organization.name.clone()))
             .unwrap_or_default()
     });
     view! {
         <CertificatesNav current=Tab::Templates />
-        <Editor kind=kind organization=organization design=TemplateDesign::standard(kind, &issuer)
-            template=None seal=None />
+        {move || {
+            let kind = kind.get();
+            view! {
+                <Editor kind=kind organization=organization design=TemplateDesign::standard(kind, &issuer)
+                    template=None seal=None />
+            }
+        }}
     }
 }
 
