@@ -857,31 +857,11 @@ pub async fn seed_certificates(
     conn: &mut AsyncPgConnection,
     base_url: &str,
 ) -> Result<usize, crate::error::AppError> {
-    use diesel::{QueryableByName, sql_types::BigInt};
-    use diesel_async::RunQueryDsl;
     use shared::certificate::{CertificateKind, IssueSource, TemplateDesign};
-    #[derive(QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = BigInt)]
-        n: i64,
-    }
-    let existing: Count = diesel::sql_query("SELECT count(*) AS n FROM certificates")
-        .get_result(conn)
-        .await?;
-    if existing.n > 0 {
+    if db::seed::has_certificates(conn).await? {
         return Ok(0);
     }
-    #[derive(QueryableByName)]
-    struct Id {
-        #[diesel(sql_type = BigInt)]
-        id: i64,
-    }
-    let contest: Vec<Id> = diesel::sql_query(
-        "SELECT id FROM activities WHERE title = '校程序设计竞赛' AND recognized_at IS NOT NULL
-         ORDER BY id LIMIT 1",
-    )
-    .load(conn)
-    .await?;
+    let contest = db::seed::recognised_activity(conn, "校程序设计竞赛").await?;
     let today = db::points::today();
     let mut issued = 0;
     let (tw, tw_account) = db::seed::main_account(conn, "tw").await?;
@@ -917,8 +897,8 @@ pub async fn seed_certificates(
             "计算机学院ACM协会",
             CertificateKind::Award,
             None,
-            contest.as_slice().first().map(|c| IssueSource::Award {
-                activity_id: c.id,
+            contest.map(|id| IssueSource::Award {
+                activity_id: id,
                 student_nos: None,
             }),
         ),

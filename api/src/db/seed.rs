@@ -272,3 +272,32 @@ pub async fn assign_instructors(conn: &mut AsyncPgConnection) -> Result<()> {
     .await?;
     Ok(())
 }
+
+/// Whether any certificate was issued (the demo's are issued once).
+pub async fn has_certificates(conn: &mut AsyncPgConnection) -> Result<bool> {
+    #[derive(diesel::QueryableByName)]
+    struct Exists {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        exists: bool,
+    }
+    let row: Exists = diesel::sql_query("SELECT EXISTS (SELECT 1 FROM certificates) AS exists")
+        .get_result(conn)
+        .await?;
+    Ok(row.exists)
+}
+
+/// The first recognised activity of this title.
+pub async fn recognised_activity(conn: &mut AsyncPgConnection, title: &str) -> Result<Option<i64>> {
+    #[derive(diesel::QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        id: i64,
+    }
+    let rows: Vec<Id> = diesel::sql_query(
+        "SELECT id FROM activities WHERE title = $1 AND recognized_at IS NOT NULL ORDER BY id LIMIT 1",
+    )
+    .bind::<diesel::sql_types::Text, _>(title)
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().next().map(|r| r.id))
+}

@@ -43,19 +43,21 @@ pub fn all() -> Vec<Box<dyn Unit>> {
         Box::new(Dashboard { college: false }),
         Box::new(Dashboard { college: true }),
         Box::new(TranscriptPdf),
+        Box::new(CertificateBatch),
         Box::new(ApiMemory),
         Box::new(WebApp),
     ]
 }
 
 /// The order of the table's rows.
-pub const TABLE_ORDER: [&str; 9] = [
+pub const TABLE_ORDER: [&str; 10] = [
     "checkin",
     "activity_list",
     "leaderboard",
     "dashboard_school",
     "dashboard_college",
     "transcript_pdf",
+    "certificate_batch",
     "login",
     "api_memory",
     "web_app",
@@ -814,6 +816,138 @@ impl Unit for TranscriptPdf {
             ratio: "—".into(),
             checks,
             figures: serde_json::Value::Object(all),
+        }))
+    }
+}
+
+/// Issues certificates.
+pub const CERTIFICATES_PATH: &str = "/api/certificates";
+
+struct CertificateBatch;
+
+impl Unit for CertificateBatch {
+    fn key(&self) -> &'static str {
+        "certificate_batch"
+    }
+    fn title(&self) -> &'static str {
+        "certificates: a batch issued, then downloaded as one zip of PDFs; an activity poster"
+    }
+    fn target(&self) -> &'static str {
+        "3,000 zip < 60 s"
+    }
+
+    fn measure(&self, ctx: &mut Ctx) -> Result<Outcome> {
+        if !ctx.route_exists("POST", CERTIFICATES_PATH)? {
+            return Ok(not_built("POST", CERTIFICATES_PATH));
+        }
+        let (college, year) = match ctx.facts.batch[..] {
+            [college, year, _] => (college, year),
+            _ => return Err("no students to issue to".into()),
+        };
+        let rows = |sql: &str| crate::pg::psql_rows(&ctx.psql, &ctx.db_url, sql);
+        // The committee's honour template, as its admin would make it.
+        let template = rows(&format!(
+            "INSERT INTO certificate_templates (school_id, organization_id, kind, name, title, body,
+                 issuer_name, orientation, background, created_by, updated_by)
+             SELECT 1, o.id, 'honour', 'bench', '荣誉证书',
+                    '{{name}} 同学（{{college}}）：\n在{{term}}中表现突出，被评为“{{honour}}”。\n特发此证，以资鼓励。',
+                    '共青团示范大学委员会', 'landscape', 'gold', a.id, a.id
+             FROM organizations o JOIN accounts a ON a.organization_id = o.id AND a.is_main
+             WHERE o.parent_id IS NULL RETURNING id"
+        ))?;
+        let template: i64 = template
+            .first()
+            .and_then(|t| t.trim().parse().ok())
+            .ok_or("cannot create the bench template")?;
+        let numbers = rows(&format!(
+            "SELECT a.username FROM accounts a JOIN students s ON s.account_id = a.id
+             WHERE a.organization_id = {college} AND s.enrolment_year = {year} AND a.active
+             ORDER BY a.username"
+        ))?;
+        let honour = format!("优秀学生干部{}", std::process::id() % 10_000);
+        let credentials = Credentials {
+            username: super::data::ORGANISER.into(),
+            password: super::data::PASSWORD.into(),
+        };
+        let issued = ctx.load(
+            "certificate-issue",
+            1,
+            1,
+            ctx.config.batch_seconds,
+            0.0,
+            Scenario::Single {
+                credentials: credentials.clone(),
+                method: "POST".into(),
+                path: CERTIFICATES_PATH.into(),
+                body: Some(json!({"template_id": template, "source": {
+                    "kind": "honour", "honour": honour, "term_id": null,
+                    "student_nos": numbers.iter().map(|n| n.trim()).collect::<Vec<_>>()}})),
+            },
+        )?;
+        require_mostly_ok("certificate issue", &issued)?;
+        let batch = rows(&format!(
+            "SELECT batch_id, count(*) FROM certificates WHERE template_id = {template}
+             GROUP BY batch_id"
+        ))?;
+        let (batch, count) = batch
+            .first()
+            .and_then(|row| row.split_once('|'))
+            .map(|(b, c)| (b.trim().to_owned(), c.trim().parse::<usize>().unwrap_or(0)))
+            .ok_or("the issue stored no certificate")?;
+        let zip = ctx.load(
+            "certificate-zip",
+            1,
+            1,
+            ctx.config.batch_seconds,
+            0.0,
+            Scenario::Single {
+                credentials,
+                method: "GET".into(),
+                path: format!("{CERTIFICATES_PATH}/batches/{batch}/zip"),
+                body: None,
+            },
+        )?;
+        require_mostly_ok("certificate zip", &zip)?;
+        let seconds = zip.max_ms / 1000.0;
+        // A poster shared to a group: the same activity asked for by many phones at once.
+        let sessions = ctx.sessions()?;
+        let live = ctx.facts.live.first().copied().ok_or("no live activity")?;
+        let connections = ctx.config.pdf_connections;
+        let poster = ctx.load(
+            "poster",
+            connections,
+            u64::MAX,
+            ctx.config.seconds.min(5.0),
+            1.0,
+            Scenario::Get {
+                sessions,
+                paths: vec![format!("/api/activities/{live}/poster.png")],
+            },
+        )?;
+        require_mostly_ok("activity poster", &poster)?;
+        Ok(Outcome::Measured(Measured {
+            platform: format!(
+                "issue {} honours: {:.1} s; their zip: {seconds:.1} s ({} PDFs/s, {:.1} MB); \
+                 poster (kept): {}",
+                thousands(count as f64),
+                issued.max_ms / 1000.0,
+                thousands(count as f64 / seconds.max(0.001)),
+                zip.bytes as f64 / 1e6,
+                describe(&poster, connections, "poster")
+            ),
+            raw: "—".into(),
+            ratio: "—".into(),
+            checks: vec![(
+                format!("zip of {} < 60 s", thousands(count as f64)),
+                seconds < 60.0,
+            )],
+            figures: json!({
+                "certificates": count,
+                "issue_seconds": issued.max_ms / 1000.0,
+                "zip_seconds": seconds,
+                "zip_bytes": zip.bytes,
+                "poster": figures(&poster, connections),
+            }),
         }))
     }
 }
