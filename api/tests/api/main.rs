@@ -20,4 +20,5 @@ mod points;
 mod practice;
 mod rules;
 mod school;
+mod surveys;
 mod transcripts;
