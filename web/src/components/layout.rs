@@ -111,6 +111,14 @@ const PRACTICE: Tab = Tab {
     en: "Practice",
     key: "practice",
 };
+/// Surveys (问卷) and their results.
+const SURVEYS: Tab = Tab {
+    href: "/surveys",
+    icon: "✎",
+    zh: "问卷",
+    en: "Surveys",
+    key: "surveys",
+};
 /// The monthly work reports (工作月报): a college's own, the school's over them.
 const REPORTS: Tab = Tab {
     href: "/reports",
@@ -206,6 +214,12 @@ fn tabs(me: Option<&Me>) -> Vec<(Tab, bool)> {
             {
                 tabs.push(PRACTICE);
             }
+            if crate::components::survey::SURVEYS
+                .iter()
+                .any(|p| me.can(*p))
+            {
+                tabs.push(SURVEYS);
+            }
             if me.can(Permission::ViewReports) {
                 tabs.push(REPORTS);
             }
@@ -239,6 +253,7 @@ fn tabs(me: Option<&Me>) -> Vec<(Tab, bool)> {
         LEADERBOARD.key,
         CADRES.key,
         PRACTICE.key,
+        SURVEYS.key,
         REPORTS.key,
         // 统计 lives on the desktop (or a projector); on a phone it is one tap away in 我的.
         INSIGHT.key,
