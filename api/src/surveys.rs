@@ -697,6 +697,13 @@ async fn results_of(
             .with_field("year")
             .into());
     }
+    if query.college_id.is_some_and(|c| c < 1) {
+        return Err(
+            ApiError::new(ErrorCode::InvalidQuery, "a college id is 1 or more")
+                .with_field("college_id")
+                .into(),
+        );
+    }
     let mut conn = state.db.conn().await?;
     let row = row(&mut conn, id).await?;
     require_manager_view(actor, &row)?;
