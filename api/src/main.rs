@@ -181,6 +181,12 @@ async fn seed_demo(settings: &Settings, history: bool) -> CliResult {
         if certificates > 0 {
             eprintln!("demo history: {certificates} certificates of four kinds");
         }
+        let answers = seed::seed_surveys(&mut conn, chrono::Utc::now())
+            .await
+            .map_err(|e| e.to_string())?;
+        if answers > 0 {
+            eprintln!("demo history: an open survey with {answers} answers, and evaluations");
+        }
     }
     eprintln!(
         "demo university {}",

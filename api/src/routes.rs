@@ -5,9 +5,10 @@ use actix_web::web::PayloadConfig;
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
 
 use crate::{
-    accounts, activities, attendance, audit, cadres, calendar, categories, certificates, health,
-    imports, insight, me, notifications, organizations, points, practice, recognition_requests,
-    reports, results, school, sessions, staff, students, transcripts,
+    accounts, activities, attendance, audit, cadres, calendar, categories, certificates,
+    evaluations, health, imports, insight, me, notifications, organizations, points, practice,
+    recognition_requests, reports, results, school, sessions, staff, students, surveys,
+    transcripts,
 };
 
 /// Endpoints outside `/api` (operational).
@@ -156,6 +157,21 @@ pub fn api(cfg: &mut ServiceConfig) {
                 .service(practice::put_report)
                 .service(practice::get_report),
         )
+        // Surveys (问卷) and activity evaluations (活动评价)
+        .service(surveys::list)
+        .service(surveys::create)
+        .service(surveys::mine)
+        .service(surveys::get)
+        .service(surveys::update)
+        .service(surveys::publish)
+        .service(surveys::close)
+        .service(surveys::answer)
+        .service(surveys::my_response)
+        .service(surveys::results)
+        .service(surveys::results_xlsx)
+        .service(evaluations::mine)
+        .service(evaluations::evaluate)
+        .service(evaluations::summary)
         // Insight: the dashboard, the instructor workload, the monthly reports
         .service(insight::dashboard)
         .service(insight::dashboard_xlsx)

@@ -954,3 +954,76 @@ pub async fn seed_certificates(
     }
     Ok(issued)
 }
+
+/// The committee's open anonymous survey of every student — published (each student notified)
+/// three days before `now`, open for two more weeks, answered by a quarter of the students but
+/// the demo accounts — and ratings of the three most recent past activities. Once: skipped
+/// when any survey exists.
+pub async fn seed_surveys(
+    conn: &mut AsyncPgConnection,
+    now: chrono::DateTime<chrono::Utc>,
+) -> db::Result<usize> {
+    use shared::survey::{NewSurvey, Question, QuestionKind, SurveyTarget, TargetKind};
+    if db::surveys::any(conn).await? {
+        return Ok(0);
+    }
+    let (root, account) = db::seed::main_account(conn, "tw").await?;
+    let question = |kind, title: &str, required, options: &[&str]| Question {
+        kind,
+        title: title.to_owned(),
+        required,
+        options: options.iter().map(|o| (*o).to_owned()).collect(),
+    };
+    let survey = NewSurvey {
+        organization_id: root,
+        title: "第二课堂活动满意度调查（2026年秋季学期）".to_owned(),
+        description: "匿名填写，结果仅用于改进活动组织，约需两分钟。".to_owned(),
+        anonymous: true,
+        opens_at: now - chrono::Duration::days(3),
+        closes_at: now + chrono::Duration::days(14),
+        target: SurveyTarget {
+            kind: TargetKind::Organization,
+            organization_id: root,
+            year: None,
+            activity_id: None,
+        },
+        questions: vec![
+            question(
+                QuestionKind::Single,
+                "你对本学期第二课堂活动的总体满意度？",
+                true,
+                &["非常满意", "满意", "一般", "不满意"],
+            ),
+            question(
+                QuestionKind::Multiple,
+                "你最常参加哪些类型的活动？",
+                true,
+                &["报告讲座", "志愿服务", "竞赛", "文体活动", "创新创业"],
+            ),
+            question(QuestionKind::Stars, "活动组织与签到体验评分", true, &[]),
+            question(
+                QuestionKind::Nps,
+                "你向同学推荐第二课堂活动的可能性有多大？",
+                false,
+                &[],
+            ),
+            question(QuestionKind::Text, "你对第二课堂还有什么建议？", false, &[]),
+        ],
+    };
+    conn.transaction::<_, db::Error, _>(async |conn| {
+        let id = db::surveys::save(conn, None, &survey, account).await?;
+        db::surveys::publish(
+            conn,
+            id,
+            account,
+            &survey.title,
+            "校团委邀请你填写问卷（匿名），两周后截止。",
+        )
+        .await?;
+        let spare = ["2023010101", "2024020101", "S2024010001", "2023010102"];
+        let answers = db::surveys::seed_answers(conn, id, 4, &spare).await?;
+        db::surveys::seed_evaluations(conn, 3).await?;
+        Ok(answers)
+    })
+    .await
+}

@@ -79,11 +79,13 @@ pub enum ErrorCode {
     GradeLimitExceeded,
     /// Client side only, never sent by the server: the server could not be reached at all.
     Unreachable,
+    /// A survey's results for a group of fewer than five respondents: not shown.
+    GroupTooSmall,
 }
 
 impl ErrorCode {
     /// All codes, in declaration order (documentation and exhaustive tests).
-    pub const ALL: [ErrorCode; 33] = [
+    pub const ALL: [ErrorCode; 34] = [
         ErrorCode::MalformedJson,
         ErrorCode::UnsupportedMediaType,
         ErrorCode::PayloadTooLarge,
@@ -117,6 +119,7 @@ impl ErrorCode {
         ErrorCode::DeviceRequired,
         ErrorCode::GradeLimitExceeded,
         ErrorCode::Unreachable,
+        ErrorCode::GroupTooSmall,
     ];
 
     /// The HTTP status that always accompanies this code.
@@ -152,7 +155,8 @@ impl ErrorCode {
             | ErrorCode::AlreadyCheckedIn
             | ErrorCode::DeviceAlreadyUsed
             | ErrorCode::DeadlinePassed
-            | ErrorCode::GradeLimitExceeded => 409,
+            | ErrorCode::GradeLimitExceeded
+            | ErrorCode::GroupTooSmall => 409,
         }
     }
 
@@ -192,6 +196,7 @@ impl ErrorCode {
             ErrorCode::DeviceRequired => "device_required",
             ErrorCode::GradeLimitExceeded => "grade_limit_exceeded",
             ErrorCode::Unreachable => "unreachable",
+            ErrorCode::GroupTooSmall => "group_too_small",
         }
     }
 }

@@ -98,6 +98,18 @@ pub struct Backlog {
     pub backfills: i64,
 }
 
+/// Activity evaluations (活动评价) of the subtree's activities that start in the period.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EvaluationFigures {
+    /// Ratings given.
+    pub count: i64,
+    /// Activities rated at least once.
+    pub activities: i64,
+    /// The mean rating, 1–5 (none without ratings).
+    pub average: Option<f64>,
+}
+
 /// Cadre work in the period.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -181,6 +193,9 @@ pub struct Dashboard {
     pub points: Vec<CategoryPoints>,
     pub backlog: Backlog,
     pub cadres: CadreFigures,
+    /// How participants rated the subtree's activities of the term.
+    #[serde(default)]
+    pub evaluations: EvaluationFigures,
     /// The subtree's students who took part in the term, by college, intake and degree.
     pub by_college: Vec<Participation>,
     pub by_year: Vec<Participation>,

@@ -21,6 +21,7 @@ pub mod points;
 pub mod practice;
 pub mod rules;
 pub mod school;
+pub mod survey;
 pub mod transcript;
 
 pub use error::{ApiError, ErrorCode};

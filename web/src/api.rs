@@ -51,6 +51,10 @@ use shared::{
     },
     practice::{MyPractice, NewPracticeRecord, PracticeKind, PracticeRecord, PracticeSummary},
     school::School,
+    survey::{
+        EvaluationSummary, MyResponse, NewEvaluation, NewSurvey, PendingEvaluation, SubmitAnswers,
+        SubmitReceipt, Survey, SurveyResults, SurveySummary,
+    },
     transcript::{
         IssueRequest, IssuedTranscript, NewPrintJob, PrintJob, RevokeRequest, TranscriptDoc,
         TranscriptStyle, Verification,
@@ -1625,6 +1629,106 @@ pub async fn verify_certificate(serial: &str) -> Result<cert::CertificateVerific
     )
     .await?
     .json()
+}
+
+// Surveys (问卷) and activity evaluations (活动评价)
+
+/// `GET /api/surveys`: the subtree's surveys, newest first.
+pub async fn surveys(page: u32, per_page: u32) -> Result<Page<SurveySummary>, ApiError> {
+    let path = Query::default()
+        .add("page", page)
+        .add("per_page", per_page)
+        .to("/api/surveys");
+    get(&path).await
+}
+
+/// `GET /api/me/surveys`: the open surveys that ask the student.
+pub async fn my_surveys() -> Result<Vec<SurveySummary>, ApiError> {
+    get("/api/me/surveys").await
+}
+
+/// `GET /api/surveys/{id}`.
+pub async fn survey(id: i64) -> Result<Survey, ApiError> {
+    get(&format!("/api/surveys/{id}")).await
+}
+
+/// `POST /api/surveys`: a draft.
+pub async fn create_survey(input: &NewSurvey) -> Result<Survey, ApiError> {
+    post("/api/surveys", input).await
+}
+
+/// `PUT /api/surveys/{id}`: a draft's new content.
+pub async fn update_survey(id: i64, input: &NewSurvey) -> Result<Survey, ApiError> {
+    put(&format!("/api/surveys/{id}"), input).await
+}
+
+/// `POST /api/surveys/{id}/publish`.
+pub async fn publish_survey(id: i64) -> Result<Survey, ApiError> {
+    call("POST", &format!("/api/surveys/{id}/publish"), Body::Empty)
+        .await?
+        .json()
+}
+
+/// `POST /api/surveys/{id}/close`.
+pub async fn close_survey(id: i64) -> Result<Survey, ApiError> {
+    call("POST", &format!("/api/surveys/{id}/close"), Body::Empty)
+        .await?
+        .json()
+}
+
+/// `PUT /api/surveys/{id}/response`: the student's answers (an anonymous change carries its
+/// edit key).
+pub async fn answer_survey(id: i64, input: &SubmitAnswers) -> Result<SubmitReceipt, ApiError> {
+    put(&format!("/api/surveys/{id}/response"), input).await
+}
+
+/// `GET /api/surveys/{id}/response`: a named survey's stored answers.
+pub async fn my_survey_response(id: i64) -> Result<MyResponse, ApiError> {
+    get(&format!("/api/surveys/{id}/response")).await
+}
+
+/// `GET /api/surveys/{id}/results`, for a college and/or intake.
+pub async fn survey_results(
+    id: i64,
+    college: Option<i64>,
+    year: Option<i32>,
+) -> Result<SurveyResults, ApiError> {
+    let path = Query::default()
+        .opt("college_id", college)
+        .opt("year", year)
+        .to(&format!("/api/surveys/{id}/results"));
+    get(&path).await
+}
+
+/// `GET /api/surveys/{id}/results.xlsx`.
+pub async fn survey_results_xlsx(
+    id: i64,
+    college: Option<i64>,
+    year: Option<i32>,
+) -> Result<Vec<u8>, ApiError> {
+    let path = Query::default()
+        .opt("college_id", college)
+        .opt("year", year)
+        .to(&format!("/api/surveys/{id}/results.xlsx"));
+    bytes(&path).await
+}
+
+/// `GET /api/me/evaluations`: ended activities to rate (or rated, still changeable).
+pub async fn my_evaluations() -> Result<Vec<PendingEvaluation>, ApiError> {
+    get("/api/me/evaluations").await
+}
+
+/// `PUT /api/activities/{id}/evaluation`.
+pub async fn evaluate_activity(
+    id: i64,
+    input: &NewEvaluation,
+) -> Result<PendingEvaluation, ApiError> {
+    put(&format!("/api/activities/{id}/evaluation"), input).await
+}
+
+/// `GET /api/activities/{id}/evaluations`: the organiser's summary, without names.
+pub async fn activity_evaluations(id: i64) -> Result<EvaluationSummary, ApiError> {
+    get(&format!("/api/activities/{id}/evaluations")).await
 }
 
 /// A download's bytes, sent with the session's token.

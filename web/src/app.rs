@@ -20,6 +20,7 @@ use crate::{
         lazy::LazyView,
         points_nav::{BEHIND, TRANSCRIPTS},
         practice_nav::PRACTICE,
+        survey::SURVEYS,
     },
     i18n, pages, session,
 };
@@ -121,6 +122,25 @@ pub fn App() -> impl IntoView {
                     } />
                     <Route path=path!("/manage/overdue") view=|| view! {
                         <Guard access=Access::Organization><LazyOverduePage /></Guard>
+                    } />
+                    // 问卷 and 活动评价: the students' answering page stays in the main chunk.
+                    <Route path=path!("/surveys") view=|| view! {
+                        <Guard access=Access::AnyPermission(SURVEYS)><LazySurveysPage /></Guard>
+                    } />
+                    <Route path=path!("/surveys/new") view=|| view! {
+                        <Guard access=Access::Permission(Permission::PublishActivities)><LazyNewSurveyPage /></Guard>
+                    } />
+                    <Route path=path!("/surveys/:id/edit") view=|| view! {
+                        <Guard access=Access::AnyPermission(SURVEYS)><LazyEditSurveyPage /></Guard>
+                    } />
+                    <Route path=path!("/surveys/:id/results") view=|| view! {
+                        <Guard access=Access::AnyPermission(SURVEYS)><LazySurveyResultsPage /></Guard>
+                    } />
+                    <Route path=path!("/surveys/:id") view=|| view! {
+                        <Guard access=Access::Student><pages::survey::SurveyPage /></Guard>
+                    } />
+                    <Route path=path!("/manage/activities/:id/evaluations") view=|| view! {
+                        <Guard access=Access::AnyPermission(SURVEYS)><LazyEvaluationsPage /></Guard>
                     } />
                     <Route path=path!("/admin") view=|| view! {
                         <Guard access=Access::Organization><LazyPointsHome /></Guard>
@@ -303,6 +323,14 @@ lazy_pages! {
         LazyPracticeListPage => pages::practice::PracticeListPage;
         LazyNewPracticePage => pages::practice::NewPracticePage;
         LazyPracticePage => pages::practice::PracticePage;
+    }
+    // 问卷: building surveys, their results, and activity ratings.
+    surveys {
+        LazySurveysPage => pages::surveys::SurveysPage;
+        LazyNewSurveyPage => pages::survey_edit::NewSurveyPage;
+        LazyEditSurveyPage => pages::survey_edit::EditSurveyPage;
+        LazySurveyResultsPage => pages::survey_results::SurveyResultsPage;
+        LazyEvaluationsPage => pages::survey_results::EvaluationsPage;
     }
     // 工作月报: the colleges' monthly reports and the school's report over them.
     reports {

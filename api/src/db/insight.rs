@@ -252,6 +252,39 @@ struct CadreRow {
     rounds_waiting: i64,
 }
 
+/// Ratings of the subtree's activities that start in the span.
+pub async fn evaluations(
+    conn: &mut AsyncPgConnection,
+    orgs: &[i64],
+    span: Span,
+) -> Result<shared::insight::EvaluationFigures> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = BigInt)]
+        count: i64,
+        #[diesel(sql_type = BigInt)]
+        activities: i64,
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Double>)]
+        average: Option<f64>,
+    }
+    let row: Row = prepared::sql(
+        "SELECT count(*) AS count, count(DISTINCT e.activity_id) AS activities,
+                round(avg(e.rating), 2)::float8 AS average
+         FROM activity_evaluations e JOIN activities a ON a.id = e.activity_id
+         WHERE a.organizer_id = ANY($1) AND a.starts_at >= $2 AND a.starts_at < $3",
+    )
+    .bind::<Array<BigInt>, _>(orgs)
+    .bind::<Timestamptz, _>(span.starts)
+    .bind::<Timestamptz, _>(span.ends)
+    .get_result(conn)
+    .await?;
+    Ok(shared::insight::EvaluationFigures {
+        count: row.count,
+        activities: row.activities,
+        average: row.average,
+    })
+}
+
 /// Positions held and begun, and the assessment rounds of the subtree, over the span.
 pub async fn cadres(
     conn: &mut AsyncPgConnection,

@@ -31,6 +31,7 @@ pub mod schema;
 pub mod school;
 pub mod seed;
 pub mod standings;
+pub mod surveys;
 pub mod transcripts;
 
 use diesel_async::{

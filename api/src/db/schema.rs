@@ -495,9 +495,70 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    activity_evaluations (activity_id, student_id) {
+        activity_id -> Int8,
+        student_id -> Int8,
+        school_id -> Int2,
+        rating -> Int2,
+        comment -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    survey_respondents (survey_id, account_id) {
+        survey_id -> Int8,
+        account_id -> Int8,
+    }
+}
+
+diesel::table! {
+    survey_responses (id) {
+        id -> Uuid,
+        school_id -> Int2,
+        survey_id -> Int8,
+        anonymous -> Bool,
+        account_id -> Nullable<Int8>,
+        answered_at -> Nullable<Timestamptz>,
+        edit_key_hash -> Nullable<Bytea>,
+        college_id -> Nullable<Int8>,
+        enrolment_year -> Nullable<Int4>,
+        answers -> Jsonb,
+    }
+}
+
+diesel::table! {
+    surveys (id) {
+        id -> Int8,
+        school_id -> Int2,
+        organization_id -> Int8,
+        title -> Text,
+        description -> Text,
+        anonymous -> Bool,
+        questions -> Jsonb,
+        opens_at -> Timestamptz,
+        closes_at -> Timestamptz,
+        target_kind -> Text,
+        target_organization_id -> Int8,
+        target_year -> Nullable<Int4>,
+        target_activity_id -> Nullable<Int8>,
+        status -> Text,
+        published_at -> Nullable<Timestamptz>,
+        published_by -> Nullable<Int8>,
+        closed_early_at -> Nullable<Timestamptz>,
+        created_by -> Int8,
+        created_at -> Timestamptz,
+        updated_by -> Int8,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(activities -> activity_categories (category));
 diesel::joinable!(activities -> organizations (organizer_id));
 diesel::joinable!(activity_categories -> accounts (updated_by));
+diesel::joinable!(activity_evaluations -> activities (activity_id));
 diesel::joinable!(activity_transitions -> accounts (actor_id));
 diesel::joinable!(activity_transitions -> activities (activity_id));
 diesel::joinable!(activity_transitions -> organizations (organization_id));
@@ -537,12 +598,15 @@ diesel::joinable!(staff -> accounts (account_id));
 diesel::joinable!(standings -> accounts (student_id));
 diesel::joinable!(standings -> organizations (college_id));
 diesel::joinable!(students -> accounts (account_id));
+diesel::joinable!(survey_respondents -> surveys (survey_id));
+diesel::joinable!(survey_responses -> surveys (survey_id));
 diesel::joinable!(terms -> accounts (created_by));
 
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
     activities,
     activity_categories,
+    activity_evaluations,
     activity_transitions,
     attendance,
     attendance_attempts,
@@ -571,6 +635,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     staff,
     standings,
     students,
+    survey_respondents,
+    survey_responses,
+    surveys,
     terms,
     transcripts,
 );

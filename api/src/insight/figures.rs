@@ -186,6 +186,7 @@ pub async fn dashboard(
     let mut backlog = db::insight::backlog(conn, &orgs, span).await?;
     backlog.overdue_recognitions = overdue_within(conn, org.id, now).await?.len() as i64;
     let cadres = db::insight::cadres(conn, &orgs, span).await?;
+    let evaluations = db::insight::evaluations(conn, &orgs, span).await?;
     let people = db::insight::participation(conn, &orgs, span, Some(term.id)).await?;
     let weeks = db::insight::weeks(conn, &orgs, span)
         .await?
@@ -252,6 +253,7 @@ pub async fn dashboard(
         points,
         backlog,
         cadres,
+        evaluations,
         by_college: participation_by(&people, |r| {
             (
                 r.college_id.to_string(),

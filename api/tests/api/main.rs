@@ -21,4 +21,5 @@ mod points;
 mod practice;
 mod rules;
 mod school;
+mod surveys;
 mod transcripts;

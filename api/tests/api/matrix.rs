@@ -389,6 +389,25 @@ static MATRIX: &[Row] = &[
     ("POST /api/certificates/{id}/revoke",                      PUB, [401, 403, 403, 200, 200, 404, 404, 403]),
     ("GET /api/certificates/batches/{batch}/zip",               PUB, [401, 403, 403, 200, 200, 403, 403, 403]),
     ("GET /api/activities/{id}/poster.png",                     PUB, [200, 200, 200, 200, 200, 200, 200, 200]),
+    // Surveys: managed by the organisation's subtree (`publish_activities`; results also
+    // `view_reports`), answered by the students a published one asks; another college's are
+    // absent. The other student's case is em's survey, which does not ask 2023010101.
+    ("GET /api/surveys",                                        PUB, [401, 403, 403, 200, 200, 200, 200, 200]),
+    ("POST /api/surveys",                                       REP, [401, 403, 403, 201, 201, 403, 403, 403]),
+    ("GET /api/me/surveys",                                     PUB, [401, 200, 200, 403, 403, 403, 403, 403]),
+    ("GET /api/surveys/{id}",                                   PUB, [401, 200, 404, 200, 200, 404, 404, 200]),
+    ("PUT /api/surveys/{id}",                                   REP, [401, 403, 403, 200, 200, 404, 404, 403]),
+    ("POST /api/surveys/{id}/publish",                          REP, [401, 403, 403, 200, 200, 404, 404, 403]),
+    ("POST /api/surveys/{id}/close",                            REP, [401, 403, 403, 200, 200, 404, 404, 403]),
+    ("PUT /api/surveys/{id}/response",                          PUB, [401, 200, 403, 403, 403, 403, 403, 403]),
+    ("GET /api/surveys/{id}/response",                          PUB, [401, 200, 404, 403, 403, 403, 403, 403]),
+    ("GET /api/surveys/{id}/results",                           PUB, [401, 404, 404, 200, 200, 404, 404, 200]),
+    ("GET /api/surveys/{id}/results.xlsx",                      PUB, [401, 404, 404, 200, 200, 404, 404, 200]),
+    // Evaluations: the student rates an ended activity of cs they checked in to (not em's);
+    // the organiser's subtree reads them (published activities are public: 403 elsewhere).
+    ("GET /api/me/evaluations",                                 PUB, [401, 200, 200, 403, 403, 403, 403, 403]),
+    ("PUT /api/activities/{id}/evaluation",                     PUB, [401, 200, 403, 403, 403, 403, 403, 403]),
+    ("GET /api/activities/{id}/evaluations",                    PUB, [401, 403, 403, 200, 200, 403, 403, 200]),
 ];
 
 /// Error codes other than the default of their status (401 `unauthenticated`, 403
@@ -558,6 +577,12 @@ struct OrgObjects {
     certificate: i64,
     certificate_serial: String,
     certificate_batch: String,
+    /// A published, open survey of the organisation asking its subtree, with five answers
+    /// (and 2023010101's, for cs); a draft one.
+    survey: i64,
+    survey_draft: i64,
+    /// A published activity that ended 20 days ago, 2023010101 checked in (cs's only).
+    rated: i64,
 }
 
 /// The demo university with everything the cases act on.
@@ -1060,6 +1085,49 @@ async fn world() -> World {
         let id = world.of(org).id;
         world.orgs[org.index()].report = report_of(&world.app, id, "2026-11-01").await;
     }
+    for org in ORGS {
+        let survey = world.survey(org, true).await;
+        let survey_draft = world.survey(org, false).await;
+        let rated = world.activity(org, Shape::Ended).await;
+        let mut conn = world.app.db().await;
+        for sql in [
+            format!(
+                "INSERT INTO survey_respondents (survey_id, account_id)
+                 SELECT {survey}, id FROM accounts WHERE kind = 'student'
+                   AND username <> '2023010101' ORDER BY id LIMIT 5"
+            ),
+            format!(
+                "INSERT INTO survey_responses (id, survey_id, anonymous, account_id, answered_at,
+                    answers)
+                 SELECT gen_random_uuid(), survey_id, false, account_id, now(), '[{{\"choices\": [0]}}]'
+                 FROM survey_respondents WHERE survey_id = {survey}"
+            ),
+            format!(
+                "INSERT INTO attendance (activity_id, student_id, checked_in_at, method, registered)
+                 VALUES ({rated}, {}, now() - interval '20 days 2 hours', 'manual', false)",
+                world.me
+            ),
+        ]
+        .into_iter()
+        .take(if org == Org::Cs { 3 } else { 2 })
+        {
+            diesel_async::RunQueryDsl::execute(diesel::sql_query(&sql), &mut conn)
+                .await
+                .unwrap_or_else(|e| panic!("setup: {sql}: {e}"));
+        }
+        let objects = &mut world.orgs[org.index()];
+        objects.survey = survey;
+        objects.survey_draft = survey_draft;
+        objects.rated = rated;
+    }
+    world
+        .ok(
+            "2023010101",
+            Method::PUT,
+            &format!("/api/surveys/{}/response", world.of(Org::Cs).survey),
+            Some(&json!({"answers": [{"choices": [1]}]})),
+        )
+        .await;
     let style = json!({"style": "by_category"});
     world.serial_mine = world
         .ok("2023010101", Method::POST, "/api/transcripts", Some(&style))
@@ -1109,7 +1177,41 @@ fn member_of(org: Org) -> &'static str {
     }
 }
 
+/// A named survey of `org` asking its own subtree, open for a week.
+fn survey_body(org: i64) -> Value {
+    let now = Utc::now();
+    json!({"organization_id": org, "title": "矩阵问卷", "anonymous": false,
+        "opens_at": now - Duration::hours(1), "closes_at": now + Duration::days(7),
+        "target": {"kind": "organization", "organization_id": org},
+        "questions": [{"kind": "single", "title": "满意吗", "required": true,
+                       "options": ["满意", "不满意"]}]})
+}
+
 impl World {
+    /// A survey of `org` by its main account, published if asked.
+    async fn survey(&self, org: Org, published: bool) -> i64 {
+        let id = self
+            .ok(
+                org.main(),
+                Method::POST,
+                "/api/surveys",
+                Some(&survey_body(self.of(org).id)),
+            )
+            .await["id"]
+            .as_i64()
+            .unwrap();
+        if published {
+            self.ok(
+                org.main(),
+                Method::POST,
+                &format!("/api/surveys/{id}/publish"),
+                None,
+            )
+            .await;
+        }
+        id
+    }
+
     /// A position of `org` held from 2024 to 2027, by its main account.
     async fn position(&self, org: Org) -> i64 {
         let body = json!({"student_no": member_of(org), "organization_id": self.of(org).id,
@@ -2011,6 +2113,48 @@ async fn request(w: &World, key: &str, caller: Caller, sub: SubAccount) -> Optio
             let tail = if key.ends_with("/file") { "/file" } else { "" };
             (format!("/api/print-jobs/{job}{tail}"), Empty)
         }
+        "GET /api/surveys" => ("/api/surveys".into(), Empty),
+        "POST /api/surveys" => ("/api/surveys".into(), Json(survey_body(id))),
+        "GET /api/me/surveys" => ("/api/me/surveys".into(), Empty),
+        "GET /api/surveys/{id}" => (format!("/api/surveys/{}", target.survey), Empty),
+        "PUT /api/surveys/{id}" | "POST /api/surveys/{id}/publish" => {
+            let draft = match caller {
+                Caller::Own | Caller::Child => w.survey(org, false).await,
+                _ => target.survey_draft,
+            };
+            if key.starts_with("PUT") {
+                (format!("/api/surveys/{draft}"), Json(survey_body(id)))
+            } else {
+                (format!("/api/surveys/{draft}/publish"), Empty)
+            }
+        }
+        "POST /api/surveys/{id}/close" => {
+            let open = match caller {
+                Caller::Own | Caller::Child => w.survey(org, true).await,
+                _ => target.survey,
+            };
+            (format!("/api/surveys/{open}/close"), Empty)
+        }
+        "PUT /api/surveys/{id}/response" => (
+            format!("/api/surveys/{}/response", target.survey),
+            Json(json!({"answers": [{"choices": [0]}]})),
+        ),
+        "GET /api/surveys/{id}/response" => {
+            (format!("/api/surveys/{}/response", target.survey), Empty)
+        }
+        "GET /api/surveys/{id}/results" | "GET /api/surveys/{id}/results.xlsx" => {
+            let tail = key.rsplit('/').next().unwrap();
+            (format!("/api/surveys/{}/{tail}", target.survey), Empty)
+        }
+        "GET /api/me/evaluations" => ("/api/me/evaluations".into(), Empty),
+        "PUT /api/activities/{id}/evaluation" => (
+            format!("/api/activities/{}/evaluation", target.rated),
+            Json(json!({"rating": 4, "comment": "矩阵"})),
+        ),
+        "GET /api/activities/{id}/evaluations" => (
+            format!("/api/activities/{}/evaluations", target.rated),
+            Empty,
+        ),
         _ => return None,
     };
     let method = key.split_once(' ').unwrap().0.parse().unwrap();

@@ -111,6 +111,14 @@ const PRACTICE: Tab = Tab {
     en: "Practice",
     key: "practice",
 };
+/// Surveys (问卷) and their results.
+const SURVEYS: Tab = Tab {
+    href: "/surveys",
+    icon: "✎",
+    zh: "问卷",
+    en: "Surveys",
+    key: "surveys",
+};
 /// The monthly work reports (工作月报): a college's own, the school's over them.
 const REPORTS: Tab = Tab {
     href: "/reports",
@@ -214,6 +222,12 @@ fn tabs(me: Option<&Me>) -> Vec<(Tab, bool)> {
             {
                 tabs.push(PRACTICE);
             }
+            if crate::components::survey::SURVEYS
+                .iter()
+                .any(|p| me.can(*p))
+            {
+                tabs.push(SURVEYS);
+            }
             if me.can(Permission::ViewReports) {
                 tabs.push(REPORTS);
             }
@@ -250,6 +264,7 @@ fn tabs(me: Option<&Me>) -> Vec<(Tab, bool)> {
         LEADERBOARD.key,
         CADRES.key,
         PRACTICE.key,
+        SURVEYS.key,
         REPORTS.key,
         // 证书: issued in batches a few times a term.
         CERTIFICATES.key,

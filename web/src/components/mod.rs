@@ -22,6 +22,7 @@ pub mod report;
 pub mod route;
 pub mod scope_filter;
 pub mod secret;
+pub mod survey;
 pub mod table;
 pub mod transcript;
 pub mod unread;

@@ -471,6 +471,9 @@ fn OrganiserPanel(activity: Activity, reload: Callback<()>) -> impl IntoView {
                     {may_list().then(|| view! {
                         <A href=format!("/manage/activities/{id}/registrations") attr:class="btn" attr:data-testid="activity-registrations">{move || i18n.t("报名名单", "Sign-ups")}</A>
                     })}
+                    {(status == ActivityStatus::Published).then(|| view! {
+                        <A href=format!("/manage/activities/{id}/evaluations") attr:class="btn" attr:data-testid="activity-evaluations">{move || i18n.t("活动评价", "Ratings")}</A>
+                    })}
                     {(may_publish() && matches!(status, ActivityStatus::Published | ActivityStatus::Submitted)).then(|| view! {
                         <button class="btn btn-danger-outline" type="button" data-testid="activity-cancel-open" on:click=move |_| cancel_open.update(|o| *o = !*o)>
                             {move || i18n.t("取消活动", "Cancel the activity")}

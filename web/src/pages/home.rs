@@ -4,11 +4,17 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use shared::{ApiError, school::School};
 
-use crate::{components::error::ErrorNotice, i18n::use_i18n, labels, session::use_session};
+use crate::{
+    components::{error::ErrorNotice, survey::StudentSurveysCard},
+    i18n::use_i18n,
+    labels,
+    session::use_session,
+};
 
 #[component]
 pub fn Home() -> impl IntoView {
     let i18n = use_i18n();
+    let session = use_session();
     let school = expect_context::<LocalResource<Result<School, ApiError>>>();
 
     view! {
@@ -33,6 +39,7 @@ pub fn Home() -> impl IntoView {
             </p>
         </section>
         <Welcome />
+        {move || (session.me().is_some_and(|me| me.role == shared::auth::Role::Student)).then(|| view! { <StudentSurveysCard /> })}
         <section class="cards">
             <A href="/calendar" attr:class="card card-link">
                 <h2>{move || i18n.t("校历与工作日", "Calendar and working days")}</h2>

@@ -215,6 +215,11 @@ fn Figures(live: Live) -> impl IntoView {
             {figure("backfills", "补录成绩", "Back-fills", |d| d.backlog.backfills.to_string(), |_, _| None, None)}
             {figure("cadres", "干部考核", "Cadres assessed", |d| d.cadres.assessed.to_string(),
                 |i18n, d| Some(format!("{} {}", i18n.t("在任", "in post"), d.cadres.positions)), None)}
+            {figure("evaluations", "活动评价", "Activity rating", |d| d.evaluations.average.map(format::number).unwrap_or_else(|| "—".into()),
+                |i18n, d| Some(match i18n.locale() {
+                    Locale::Zh => format!("{} 条评价 · {} 个活动", d.evaluations.count, d.evaluations.activities),
+                    Locale::En => format!("{} ratings of {} activities", d.evaluations.count, d.evaluations.activities),
+                }), None)}
         </section>
     }
 }

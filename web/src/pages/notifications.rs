@@ -62,6 +62,7 @@ pub fn NotificationsPage() -> impl IntoView {
                                         <p class="muted small">
                                             {move || format::datetime(i18n.locale(), at)}
                                             {n.activity_id.map(|id| view! { " · " <A href=format!("/activities/{id}")>{move || i18n.t("查看活动", "Open the activity")}</A> })}
+                                            {(n.kind == "survey_published").then(|| view! { " · " <A href="/">{move || i18n.t("去首页填写", "Answer on the home page")}</A> })}
                                         </p>
                                     </li>
                                 }
