@@ -458,7 +458,17 @@ fn Editor(
         </div>
         <div class="template-editor">
             <form class="panel template-form" data-testid="template-form" novalidate
-                on:focusout=move |_| touched.set(true)
+                // Leaving a field shows its rule; a link or button losing focus (as the page goes
+                // away) does not.
+                on:focusout=move |ev| {
+                    let field = ev.target().is_some_and(|t| {
+                        t.is_instance_of::<web_sys::HtmlInputElement>()
+                            || t.is_instance_of::<web_sys::HtmlTextAreaElement>()
+                    });
+                    if field {
+                        touched.set(true);
+                    }
+                }
                 on:submit=move |ev| {
                     ev.prevent_default();
                     touched.set(true);
@@ -499,10 +509,10 @@ fn Editor(
                 <label class="field">
                     <span class="field-label">{move || i18n.t("正文（换行开始新段落；以“：”结尾的段落为称呼，不缩进）", "Body (a line break starts a paragraph; one ending in “：” is a salutation)")}</span>
                     <textarea rows="6" maxlength="300" data-testid="template-body" node_ref=body_ref
-                        aria-invalid=move || error_for("body").get().is_some().to_string()
+                        aria-invalid=move || error_for("body").try_get().flatten().is_some().to_string()
                         prop:value=body
                         on:input=move |ev| { server_error.set(None); body.set(event_target_value(&ev)); }></textarea>
-                    <span class="field-error" role="alert" data-testid="template-body-error">{move || error_for("body").get()}</span>
+                    <span class="field-error" role="alert" data-testid="template-body-error">{move || error_for("body").try_get().flatten()}</span>
                 </label>
                 <div class="field-chips" data-testid="template-fields">
                     <span class="muted small">{move || i18n.t("点击插入字段：", "Insert a field:")}</span>
@@ -634,10 +644,10 @@ fn TextField(
             <span class="field-label">{move || i18n.t(zh, en)}</span>
             <input type="text" data-testid=testid maxlength=max.to_string()
                 aria-describedby=error_id.clone()
-                aria-invalid=move || error.with(Option::is_some).to_string()
+                aria-invalid=move || error.try_with(Option::is_some).unwrap_or(false).to_string()
                 prop:value=value
                 on:input=move |ev| { edited.set(None); value.set(event_target_value(&ev)); } />
-            <span class="field-error" id=error_id.clone() data-testid=error_id role="alert">{move || error.get()}</span>
+            <span class="field-error" id=error_id.clone() data-testid=error_id role="alert">{move || error.try_get().flatten()}</span>
         </label>
     }
 }
