@@ -705,7 +705,7 @@ fn check_numbers(list: &[String]) -> Result<(), ApiError> {
     "template_id": 1, "source": {"kind": "honour", "honour": "优秀共青团员", "term_id": null,
     "student_nos": ["2023010101"]}
 })))]
-pub struct IssueRequest {
+pub struct IssueCertificates {
     pub template_id: i64,
     pub source: IssueSource,
 }

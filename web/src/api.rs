@@ -1550,7 +1550,7 @@ pub async fn certificate_template_png(id: i64) -> Result<Vec<u8>, ApiError> {
 
 /// `POST /api/certificates`: issues a batch with a template.
 pub async fn issue_certificates(
-    request: &cert::IssueRequest,
+    request: &cert::IssueCertificates,
 ) -> Result<cert::IssueOutcome, ApiError> {
     post("/api/certificates", request).await
 }

@@ -26,7 +26,7 @@ use shared::{
     auth::{AccountKind, Permission},
     certificate::{
         self, Certificate, CertificateDetail, CertificateDoc, CertificateKind, CertificateStatus,
-        CertificateVerification, Field, Fields, IssueOutcome, IssueRequest, IssueSource,
+        CertificateVerification, Field, Fields, IssueCertificates, IssueOutcome, IssueSource,
         NewTemplate, Seal, SkipReason, Skipped, Template, TemplateDesign,
     },
     page::{PageParams, PageRequest},
@@ -916,7 +916,7 @@ async fn candidates(
 /// naming every serial).
 #[utoipa::path(
     tag = "certificates",
-    request_body = IssueRequest,
+    request_body = IssueCertificates,
     responses(
         (status = 201, description = "Issued (and who was skipped, why)", body = IssueOutcome),
         (status = 403, description = "Not over the template's organisation, or what is attested lies outside it", body = ApiError),
@@ -930,7 +930,7 @@ async fn candidates(
 pub async fn issue(
     state: web::Data<AppState>,
     actor: Actor,
-    body: web::Json<IssueRequest>,
+    body: web::Json<IssueCertificates>,
 ) -> Result<HttpResponse, AppError> {
     let request = body.into_inner();
     let mut conn = state.db.conn().await?;

@@ -10,7 +10,7 @@ use leptos_router::{components::A, hooks::use_query_map};
 use shared::{
     ApiError,
     activity::ActivityStatus,
-    certificate::{CertificateKind, IssueOutcome, IssueRequest, IssueSource, Template},
+    certificate::{CertificateKind, IssueCertificates, IssueOutcome, IssueSource, Template},
 };
 
 use crate::{
@@ -162,7 +162,7 @@ fn IssueForm(template: Template) -> impl IntoView {
         Ok(source)
     };
     let issue = Action::new_local(move |source: &IssueSource| {
-        let request = IssueRequest {
+        let request = IssueCertificates {
             template_id,
             source: source.clone(),
         };
