@@ -133,10 +133,22 @@ pub struct CheckinSettings {
     #[serde(default = "default_code_secs")]
     #[cfg_attr(feature = "openapi", schema(minimum = 5, maximum = 30, default = 10))]
     pub grace_secs: u32,
+    /// Students scan the code the organiser's screen shows (default on).
+    #[serde(default = "yes")]
+    #[cfg_attr(feature = "openapi", schema(default = true))]
+    pub projected_code: bool,
+    /// The organiser's phone scans each student's personal code (default on).
+    #[serde(default = "yes")]
+    #[cfg_attr(feature = "openapi", schema(default = true))]
+    pub personal_code: bool,
 }
 
 fn default_code_secs() -> u32 {
     10
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl CheckinSettings {
@@ -154,6 +166,12 @@ impl CheckinSettings {
             return Err(ApiError::invalid(
                 "closes_at",
                 "check-in must close after it opens",
+            ));
+        }
+        if !self.projected_code && !self.personal_code {
+            return Err(ApiError::invalid(
+                "personal_code",
+                "take at least one kind of code: the projected one or personal ones",
             ));
         }
         match (self.latitude, self.longitude, self.radius_m) {
@@ -194,6 +212,8 @@ pub enum AttendanceMethod {
     Makeup,
     /// Back-filled (补录) later, with the approval of the level above.
     Backfill,
+    /// The organiser's phone scanned the student's personal code ([`crate::pass`]).
+    Pass,
 }
 
 impl AttendanceMethod {
@@ -203,6 +223,7 @@ impl AttendanceMethod {
             AttendanceMethod::Manual => "manual",
             AttendanceMethod::Makeup => "makeup",
             AttendanceMethod::Backfill => "backfill",
+            AttendanceMethod::Pass => "pass",
         }
     }
     pub fn parse(text: &str) -> Option<AttendanceMethod> {
@@ -211,6 +232,7 @@ impl AttendanceMethod {
             AttendanceMethod::Manual,
             AttendanceMethod::Makeup,
             AttendanceMethod::Backfill,
+            AttendanceMethod::Pass,
         ]
         .into_iter()
         .find(|m| m.as_str() == text)
@@ -264,6 +286,8 @@ pub enum AnomalyKind {
     Unregistered,
     /// Farther from the place than the radius.
     FarAway,
+    /// Checked in by personal code from a phone that replaced another this term.
+    DeviceChanged,
 }
 
 /// `GET /api/activities/{id}/attendance/anomalies`.
@@ -803,6 +827,8 @@ mod tests {
             radius_m: None,
             step_secs: 10,
             grace_secs: 10,
+            projected_code: true,
+            personal_code: true,
         };
         base.validate().unwrap();
         let fast = CheckinSettings {

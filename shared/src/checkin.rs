@@ -150,6 +150,15 @@ pub struct CheckinPolicy {
     /// at most 50.
     #[cfg_attr(feature = "openapi", schema(max_items = 50))]
     pub trusted_networks: Vec<String>,
+    /// Times per term a student may move their personal check-in code to another phone
+    /// (1–20, default 3); each move is shown among the anomalies.
+    #[serde(default = "default_device_changes")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 20, default = 3))]
+    pub device_changes_per_term: u32,
+}
+
+fn default_device_changes() -> u32 {
+    crate::pass::DEFAULT_DEVICE_CHANGES
 }
 
 impl Default for CheckinPolicy {
@@ -159,6 +168,7 @@ impl Default for CheckinPolicy {
             per_address: 8,
             per_device: 3,
             trusted_networks: Vec::new(),
+            device_changes_per_term: default_device_changes(),
         }
     }
 }
@@ -176,6 +186,12 @@ impl CheckinPolicy {
         }
         if !(2..=100).contains(&self.per_device) {
             return Err(ApiError::invalid("per_device", "between 2 and 100"));
+        }
+        if !(1..=20).contains(&self.device_changes_per_term) {
+            return Err(ApiError::invalid(
+                "device_changes_per_term",
+                "between 1 and 20",
+            ));
         }
         if self.trusted_networks.len() > 50 {
             return Err(ApiError::invalid("trusted_networks", "at most 50 networks"));

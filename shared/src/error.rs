@@ -81,11 +81,15 @@ pub enum ErrorCode {
     Unreachable,
     /// A survey's results for a group of fewer than five respondents: not shown.
     GroupTooSmall,
+    /// This phone may not take the student's check-in code: the term's phone changes are used up.
+    DeviceChangeLimit,
+    /// The activity does not take this way of checking in (the organiser's choice).
+    CheckinModeOff,
 }
 
 impl ErrorCode {
     /// All codes, in declaration order (documentation and exhaustive tests).
-    pub const ALL: [ErrorCode; 34] = [
+    pub const ALL: [ErrorCode; 36] = [
         ErrorCode::MalformedJson,
         ErrorCode::UnsupportedMediaType,
         ErrorCode::PayloadTooLarge,
@@ -120,6 +124,8 @@ impl ErrorCode {
         ErrorCode::GradeLimitExceeded,
         ErrorCode::Unreachable,
         ErrorCode::GroupTooSmall,
+        ErrorCode::DeviceChangeLimit,
+        ErrorCode::CheckinModeOff,
     ];
 
     /// The HTTP status that always accompanies this code.
@@ -156,7 +162,9 @@ impl ErrorCode {
             | ErrorCode::DeviceAlreadyUsed
             | ErrorCode::DeadlinePassed
             | ErrorCode::GradeLimitExceeded
-            | ErrorCode::GroupTooSmall => 409,
+            | ErrorCode::GroupTooSmall
+            | ErrorCode::DeviceChangeLimit
+            | ErrorCode::CheckinModeOff => 409,
         }
     }
 
@@ -197,6 +205,8 @@ impl ErrorCode {
             ErrorCode::GradeLimitExceeded => "grade_limit_exceeded",
             ErrorCode::Unreachable => "unreachable",
             ErrorCode::GroupTooSmall => "group_too_small",
+            ErrorCode::DeviceChangeLimit => "device_change_limit",
+            ErrorCode::CheckinModeOff => "checkin_mode_off",
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod insight;
 pub mod notification;
 pub mod organization;
 pub mod page;
+pub mod pass;
 pub mod people;
 pub mod points;
 pub mod practice;

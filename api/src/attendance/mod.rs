@@ -2,6 +2,7 @@
 //! anomalies, manual entry and make-up within 5 working days; back-fill beyond that lives in
 //! [`requests`].
 
+pub mod pass;
 pub mod requests;
 pub mod token;
 
@@ -94,6 +95,8 @@ fn settings_of(row: &CheckinRow) -> CheckinSettings {
         radius_m: row.checkin_radius_m.map(|r| r as u32),
         step_secs: row.timing().step_secs,
         grace_secs: row.timing().grace_secs,
+        projected_code: row.projected_code,
+        personal_code: row.personal_code,
     }
 }
 
@@ -152,6 +155,8 @@ pub async fn put_settings(
         checkin_radius_m: settings.radius_m.map(|r| r as i32),
         checkin_step_secs: settings.step_secs as i16,
         checkin_grace_secs: settings.grace_secs as i16,
+        projected_code: settings.projected_code,
+        personal_code: settings.personal_code,
     };
     conn.transaction::<_, AppError, _>(async |conn| {
         crate::cache::ACTIVITY_WRITES.bump();
@@ -195,7 +200,7 @@ pub struct CodeQuery {
     params(("id" = i64, Path, description = "Activity id"), CodeQuery),
     responses(
         (status = 200, description = "The code", body = CheckinCode),
-        (status = 409, description = "Outside the check-in window, or check-out not taken", body = ApiError),
+        (status = 409, description = "Outside the check-in window, check-out not taken, or the activity takes personal codes only (`checkin_mode_off`)", body = ApiError),
     ),
     security(("bearer" = [])),
 )]
@@ -220,6 +225,9 @@ pub async fn checkin_code(
                 closes.with_timezone(&Shanghai).format("%m-%d %H:%M")
             ),
         ));
+    }
+    if kind == CodeKind::In && !row.projected_code {
+        return Err(projected_off());
     }
     if kind == CodeKind::Out && !row.checkout_enabled {
         return Err(AppError::new(
@@ -312,7 +320,7 @@ pub async fn receipt(
         (status = 401, description = "Not signed in, or the session ended", body = ApiError),
         (status = 403, description = "Not a student", body = ApiError),
         (status = 404, description = "The activity does not exist", body = ApiError),
-        (status = 409, description = "Check-in closed, already checked in, or the phone used for another student", body = ApiError,
+        (status = 409, description = "Check-in closed, already checked in, the phone used for another student, or the activity takes personal codes only (`checkin_mode_off`)", body = ApiError,
             example = json!({"code": "already_checked_in", "message": "already checked in at 14:02"})),
         (status = 410, description = "The code (or its receipt) expired", body = ApiError,
             example = json!({"code": "checkin_code_expired", "message": "this code has expired: scan the code on the screen again"})),
@@ -471,6 +479,15 @@ pub async fn check_in(
         )
         .await);
     }
+    if found.projected == Some(false) {
+        return Err(refuse(
+            "mode_off",
+            Some(code.activity_id),
+            Some(code.from),
+            projected_off(),
+        )
+        .await);
+    }
     if found.device_used {
         return Err(refuse(
             "device_used",
@@ -501,6 +518,14 @@ pub async fn check_in(
 /// The activity a code names, genuine or not.
 fn claimed_activity(token: &str) -> Option<i64> {
     token.trim().split('.').next()?.parse().ok()
+}
+
+/// The 409 of the projected code of an activity that takes personal codes only.
+fn projected_off() -> AppError {
+    AppError::new(
+        ErrorCode::CheckinModeOff,
+        "this activity takes personal codes only: show your own check-in code (我的签到码) to the organiser",
+    )
 }
 
 /// The 409 of a scan outside the activity's check-in window.
@@ -626,6 +651,7 @@ pub async fn anomalies(
                 "late_scan" => AnomalyKind::LateScan,
                 "unregistered" => AnomalyKind::Unregistered,
                 "far_away" => AnomalyKind::FarAway,
+                "device_changed" => AnomalyKind::DeviceChanged,
                 _ => return None,
             };
             Some(Anomaly {

@@ -37,6 +37,8 @@ pub struct CheckinRow {
     pub recognized_at: Option<DateTime<Utc>>,
     pub checkin_step_secs: i16,
     pub checkin_grace_secs: i16,
+    pub projected_code: bool,
+    pub personal_code: bool,
 }
 
 impl CheckinRow {
@@ -83,6 +85,8 @@ pub struct CheckinChanges {
     pub checkin_radius_m: Option<i32>,
     pub checkin_step_secs: i16,
     pub checkin_grace_secs: i16,
+    pub projected_code: bool,
+    pub personal_code: bool,
 }
 
 pub async fn set_checkin(
@@ -190,6 +194,9 @@ pub struct ScanOutcome {
     /// Published, and `at` is inside its check-in window ([`CheckinRow::window`]).
     #[diesel(sql_type = Nullable<Bool>)]
     pub open: Option<bool>,
+    /// The activity takes the projected code.
+    #[diesel(sql_type = Nullable<Bool>)]
+    pub projected: Option<bool>,
     #[diesel(sql_type = Bool)]
     pub device_used: bool,
     #[diesel(sql_type = Bool)]
@@ -233,7 +240,7 @@ const SCAN_SQL: &str = "WITH who AS (
              JOIN organizations o ON o.id = a.organization_id
              WHERE s.id = $1 AND s.account_id = $2
          ), act AS (
-             SELECT id, title, checkin_latitude, checkin_longitude,
+             SELECT id, title, checkin_latitude, checkin_longitude, projected_code,
                     status = 'published'
                     AND $4 >= coalesce(checkin_opens_at, starts_at - interval '30 minutes')
                     AND $4 < coalesce(checkin_closes_at, ends_at) AS open
@@ -261,12 +268,13 @@ const SCAN_SQL: &str = "WITH who AS (
                     facts.registered, $11
              FROM who, act, facts
              WHERE NOT who.session_ended AND who.active AND NOT who.must_change_password
-               AND who.kind = 'student' AND act.open AND NOT facts.device_used
+               AND who.kind = 'student' AND act.open AND act.projected_code
+               AND NOT facts.device_used
              ON CONFLICT DO NOTHING
              RETURNING 1
          )
          SELECT who.session_ended, who.active, who.must_change_password, who.kind,
-                act.title, act.open, facts.device_used, facts.registered,
+                act.title, act.open, act.projected_code AS projected, facts.device_used, facts.registered,
                 EXISTS (SELECT 1 FROM added) AS inserted
          FROM facts LEFT JOIN who ON true LEFT JOIN act ON true";
 
@@ -432,7 +440,8 @@ pub struct AnomalyRow {
 
 /// Suspicious patterns of an activity's check-ins that one statement finds, newest first:
 /// shared phones, refused scans per student (with counts per reason), one code presented late
-/// by several phones (a relay), late scans, check-ins without a place, and far from the place.
+/// by several phones (a relay), late scans, check-ins without a place, far from the place, and
+/// personal codes from a phone that replaced another this term.
 /// Bursts need the school's policy: [`scan_marks`].
 pub async fn anomalies(
     conn: &mut AsyncPgConnection,
@@ -474,6 +483,14 @@ pub async fn anomalies(
          UNION ALL
          SELECT 'far_away', checked_in_at, ARRAY[username], round(distance_m) || ' m from the place'
            FROM a WHERE $2::integer IS NOT NULL AND distance_m > $2
+         UNION ALL
+         SELECT 'device_changed', s.scanned_at, ARRAY[ac.username],
+                'personal code from a phone that replaced another on '
+                || to_char(k.created_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI')
+           FROM checkin_scans s
+           JOIN checkin_keys k ON k.id = s.key_id
+           JOIN accounts ac ON ac.id = s.student_id
+          WHERE s.activity_id = $1 AND s.outcome = 'accepted' AND k.device_change
          ORDER BY at DESC
          LIMIT 500",
     )

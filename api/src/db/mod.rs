@@ -17,6 +17,7 @@ pub mod imports;
 pub mod insight;
 pub mod notifications;
 pub mod organizations;
+pub mod passes;
 pub mod pattern;
 pub mod people;
 pub mod points;

@@ -62,6 +62,8 @@ diesel::table! {
         recognized_by -> Nullable<Int8>,
         checkin_step_secs -> Int2,
         checkin_grace_secs -> Int2,
+        projected_code -> Bool,
+        personal_code -> Bool,
     }
 }
 
@@ -175,6 +177,7 @@ diesel::table! {
         trusted_networks -> Array<Text>,
         updated_at -> Timestamptz,
         updated_by -> Nullable<Int8>,
+        device_changes_per_term -> Int4,
     }
 }
 

@@ -57,23 +57,25 @@ pub async fn insert_if_absent(conn: &mut AsyncPgConnection, profile: &School) ->
 /// single row of `school` today; the policy is keyed by it, ready for several.
 pub async fn checkin_policy(conn: &mut AsyncPgConnection) -> Result<CheckinPolicy> {
     use super::schema::checkin_policies as p;
-    let row: Option<(i32, i32, i32, Vec<String>)> = p::table
+    let row: Option<(i32, i32, i32, Vec<String>, i32)> = p::table
         .select((
             p::window_secs,
             p::per_address,
             p::per_device,
             p::trusted_networks,
+            p::device_changes_per_term,
         ))
         .first(conn)
         .await
         .optional()?;
     Ok(row.map_or_else(
         CheckinPolicy::default,
-        |(window, address, device, trusted)| CheckinPolicy {
+        |(window, address, device, trusted, changes)| CheckinPolicy {
             window_secs: window.max(0) as u32,
             per_address: address.max(0) as u32,
             per_device: device.max(0) as u32,
             trusted_networks: trusted,
+            device_changes_per_term: changes.max(0) as u32,
         },
     ))
 }
@@ -98,6 +100,7 @@ pub async fn set_checkin_policy(
         p::per_address.eq(policy.per_address as i32),
         p::per_device.eq(policy.per_device as i32),
         p::trusted_networks.eq(&policy.trusted_networks),
+        p::device_changes_per_term.eq(policy.device_changes_per_term as i32),
         p::updated_at.eq(diesel::dsl::now),
         p::updated_by.eq(Some(by)),
     );

@@ -16,6 +16,7 @@ mod imports;
 mod insight;
 mod matrix;
 mod openapi;
+mod passes;
 mod people;
 mod points;
 mod practice;
