@@ -348,3 +348,30 @@ const DEFAULT_CATEGORIES: [(&str, &str, &str); 9] = [
     ("cadre", "学生干部", "Student cadre"),
     ("total", "合计", "Total"),
 ];
+
+/// What became of a scanned personal code (the scanner's verdict, or the server's).
+pub fn scan_outcome(i18n: I18n, outcome: shared::pass::ScanOutcome) -> &'static str {
+    use shared::pass::ScanOutcome;
+    match outcome {
+        ScanOutcome::Accepted => i18n.t("签到成功", "Checked in"),
+        ScanOutcome::Duplicate => i18n.t("已签到过", "Already checked in"),
+        ScanOutcome::NotRegistered => i18n.t("未报名本活动", "No place in this activity"),
+        ScanOutcome::OutOfWindow => i18n.t("不在签到时间内", "Outside the check-in window"),
+        ScanOutcome::InvalidCode => i18n.t("无效的签到码", "Not a valid code"),
+        ScanOutcome::ExpiredCode => {
+            i18n.t("签到码已过期（疑似截图）", "Expired code (a screenshot?)")
+        }
+        ScanOutcome::RevokedKey => i18n.t(
+            "签到码已失效（已换手机或已退出登录）",
+            "Code revoked (another phone, or signed out)",
+        ),
+        ScanOutcome::DeviceUsed => {
+            i18n.t("该手机已为他人签到", "This phone checked in someone else")
+        }
+        ScanOutcome::UnknownStudent => i18n.t("没有这个学号", "No student with this number"),
+        ScanOutcome::ModeOff => i18n.t(
+            "本活动未开启个人码签到",
+            "Personal codes are off for this activity",
+        ),
+    }
+}

@@ -39,6 +39,7 @@ pub fn anomaly(i18n: I18n, kind: AnomalyKind) -> &'static str {
         ),
         AnomalyKind::Unregistered => i18n.t("未报名即签到", "Checked in without a place"),
         AnomalyKind::FarAway => i18n.t("签到位置超出范围", "Farther than the radius"),
+        AnomalyKind::DeviceChanged => i18n.t("更换设备", "Changed phone"),
     }
 }
 
@@ -48,6 +49,7 @@ pub fn method(i18n: I18n, method: AttendanceMethod) -> &'static str {
         AttendanceMethod::Manual => i18n.t("手动签到", "Manual"),
         AttendanceMethod::Makeup => i18n.t("补签", "Make-up"),
         AttendanceMethod::Backfill => i18n.t("补录", "Back-fill"),
+        AttendanceMethod::Pass => i18n.t("扫个人码", "Personal code"),
     }
 }
 
@@ -98,6 +100,11 @@ pub fn rule_message(i18n: I18n, message: &str) -> String {
         "between 5 and 300 seconds" => Some(("须在 5–300 秒之间", "Between 5 and 300 seconds")),
         "between 2 and 1000" => Some(("须在 2–1000 之间", "Between 2 and 1000")),
         "between 2 and 100" => Some(("须在 2–100 之间", "Between 2 and 100")),
+        "between 1 and 20" => Some(("须在 1–20 之间", "Between 1 and 20")),
+        "take at least one kind of code: the projected one or personal ones" => Some((
+            "请至少选择一种签到方式：投屏签到码或个人签到码",
+            "Take at least one kind of code: the projected one or personal ones",
+        )),
         "at most 50 networks" => Some(("最多 50 个网段", "At most 50 networks")),
         "a network in CIDR notation, such as 10.0.0.0/8" => Some((
             "请填写 CIDR 格式的网段，如 10.0.0.0/8",

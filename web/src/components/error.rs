@@ -47,6 +47,14 @@ pub fn summary(i18n: I18n, code: ErrorCode) -> &'static str {
             "超出学校规定的等次比例",
             "More than the school's standard allows for this grade",
         ),
+        ErrorCode::DeviceChangeLimit => i18n.t(
+            "本学期更换签到手机的次数已用完，请联系活动组织者或学院团委",
+            "This term's phone changes are used up; ask the organiser or your college's league committee",
+        ),
+        ErrorCode::CheckinModeOff => i18n.t(
+            "本活动未开启这种签到方式",
+            "This activity does not take this way of checking in",
+        ),
         _ => i18n.t(
             "服务器出错了，请稍后重试",
             "Something went wrong on the server; retry shortly",

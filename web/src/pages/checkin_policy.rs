@@ -45,6 +45,7 @@ fn PolicyForm(initial: CheckinPolicy) -> impl IntoView {
     let per_address = RwSignal::new(initial.per_address.to_string());
     let per_device = RwSignal::new(initial.per_device.to_string());
     let networks = RwSignal::new(initial.trusted_networks.join("\n"));
+    let device_changes = RwSignal::new(initial.device_changes_per_term.to_string());
     let server_error = RwSignal::new(None::<ApiError>);
     let ok = RwSignal::new(false);
     // The policy as typed, or (field, message) of the first problem.
@@ -68,6 +69,7 @@ fn PolicyForm(initial: CheckinPolicy) -> impl IntoView {
                 .filter(|n| !n.is_empty())
                 .map(str::to_owned)
                 .collect(),
+            device_changes_per_term: number(device_changes.get(), "device_changes_per_term")?,
         };
         policy
             .validate()
@@ -134,6 +136,16 @@ fn PolicyForm(initial: CheckinPolicy) -> impl IntoView {
                     <input inputmode="numeric" data-testid="policy-device" prop:value=per_device disabled=move || !editable()
                         on:input=move |ev| { per_device.set(event_target_value(&ev)); edited(); } />
                     <span class="field-error">{field_error("per_device")}</span>
+                </label>
+                <label class="field">
+                    <span class="field-label">{move || i18n.t("每学期更换签到手机次数", "Phone changes per term")}</span>
+                    <input inputmode="numeric" data-testid="policy-device-changes" prop:value=device_changes disabled=move || !editable()
+                        on:input=move |ev| { device_changes.set(event_target_value(&ev)); edited(); } />
+                    <span class="field-hint">{move || i18n.t(
+                        "学生的个人签到码绑定一部手机；在另一部手机上启用即更换一次（1–20，超出后被拒绝，每次更换都列入签到异常）。",
+                        "A student's personal code lives on one phone; enabling it on another counts as a change (1–20; beyond that it is refused, and each change is listed among the anomalies).",
+                    )}</span>
+                    <span class="field-error" data-testid="policy-device-changes-error">{field_error("device_changes_per_term")}</span>
                 </label>
                 <label class="field form-grid-wide">
                     <span class="field-label">{move || i18n.t("可信校园网段（每行一个，CIDR）", "Trusted campus networks (one per line, CIDR)")}</span>

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use leptos::prelude::*;
+use leptos_router::components::A;
 use shared::{
     ApiError,
     attendance::{AttendanceRecord, CheckinCode, CheckinSettings, CodeKind},
@@ -154,6 +155,9 @@ pub fn CheckinScreenPage() -> impl IntoView {
                 })}
                 {move || list_error.get().map(|e| view! { <p class="notice notice-error small">{error_text(i18n, &e)}</p> })}
                 <div class="actions stage-actions">
+                    <A href=format!("/activities/{id}/scan") attr:class="btn btn-primary" attr:data-testid="open-scanner">
+                        {move || i18n.t("扫学生个人码", "Scan students' codes")}
+                    </A>
                     <button type="button" class="btn" data-testid="projector-toggle" on:click=toggle_projector>
                         {move || if projector.get() { i18n.t("退出投屏", "Leave projector mode") } else { i18n.t("投屏模式", "Projector mode") }}
                     </button>
@@ -213,9 +217,11 @@ fn LiveCode(
             }.into_any(),
             Some(Err(e)) => view! {
                 <div class="qr qr-closed" data-testid="checkin-qr-closed" data-code=e.code.as_str()>
-                    <p class="qr-closed-title">{move || if e.code == shared::ErrorCode::CheckinClosed {
-                        i18n.t("当前不在签到时间", "Check-in is not open now")
-                    } else { "" }}</p>
+                    <p class="qr-closed-title">{move || match e.code {
+                        shared::ErrorCode::CheckinClosed => i18n.t("当前不在签到时间", "Check-in is not open now"),
+                        shared::ErrorCode::CheckinModeOff => i18n.t("投屏签到码已关闭", "The projected code is off"),
+                        _ => "",
+                    }}</p>
                     <p class="muted">{error_text(i18n, &e)}</p>
                 </div>
             }.into_any(),
@@ -234,6 +240,8 @@ fn SettingsForm(
     let opens = RwSignal::new(format::to_input(initial.opens_at));
     let closes = RwSignal::new(format::to_input(initial.closes_at));
     let checkout = RwSignal::new(initial.checkout_enabled);
+    let projected = RwSignal::new(initial.projected_code);
+    let personal = RwSignal::new(initial.personal_code);
     let number = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
     let latitude = RwSignal::new(number(initial.latitude));
     let longitude = RwSignal::new(number(initial.longitude));
@@ -284,6 +292,8 @@ fn SettingsForm(
             radius_m,
             step_secs: seconds(step.get(), "step_secs")?,
             grace_secs: seconds(grace.get(), "grace_secs")?,
+            projected_code: projected.get(),
+            personal_code: personal.get(),
         };
         settings
             .validate()
@@ -353,6 +363,7 @@ fn SettingsForm(
                         | "radius_m"
                         | "step_secs"
                         | "grace_secs"
+                        | "personal_code"
                 )
             )
         })
@@ -379,6 +390,20 @@ fn SettingsForm(
                             on:input=move |ev| { closes.set(event_target_value(&ev)); edited(); } />
                         <span class="field-error" data-testid="settings-closes-error">{field_error("closes_at")}</span>
                     </label>
+                    <fieldset class="form-grid-wide checkin-modes" data-testid="settings-modes">
+                        <legend class="field-label">{move || i18n.t("签到方式", "Ways to check in")}</legend>
+                        <label class="perm">
+                            <input type="checkbox" data-testid="settings-projected" prop:checked=projected
+                                on:change=move |ev| { projected.set(event_target_checked(&ev)); edited(); } />
+                            <span>{move || i18n.t("投屏签到码：同学们扫描屏幕上的二维码", "Projected code: students scan the code on the screen")}</span>
+                        </label>
+                        <label class="perm">
+                            <input type="checkbox" data-testid="settings-personal" prop:checked=personal
+                                on:change=move |ev| { personal.set(event_target_checked(&ev)); edited(); } />
+                            <span>{move || i18n.t("个人签到码：组织者用手机扫描同学们的个人码（可离线）", "Personal codes: the organiser's phone scans each student's code (works offline)")}</span>
+                        </label>
+                        <span class="field-error" data-testid="settings-modes-error">{field_error("personal_code")}</span>
+                    </fieldset>
                     <label class="perm form-grid-wide">
                         <input type="checkbox" data-testid="settings-checkout" prop:checked=checkout
                             on:change=move |ev| { checkout.set(event_target_checked(&ev)); edited(); } />
