@@ -41,6 +41,7 @@ use shared::{
         CreateOrganization, CreateSubAccount, OrgAccount, OrgKind, Organization, PasswordReset,
         UpdateAccount, UpdateOrganization,
     },
+    pass::{CheckinKey, RegisterKey, ScanBatch, ScanSync, ScannerPack},
     people::{
         ImportKind, ImportPreview, ImportResult, NewStaff, NewStudent, Staff, StaffCreated,
         Student, StudentCreated, UpdateStudent,
@@ -637,6 +638,28 @@ pub async fn checkin_receipt(request: &ReceiptRequest) -> Result<ScanReceipt, Ap
 /// `POST /api/checkin`: the student's scan.
 pub async fn check_in(request: &CheckinRequest) -> Result<CheckinResult, ApiError> {
     post("/api/checkin", request).await
+}
+
+/// `PUT /api/me/checkin-key`: this phone's public key for the student's personal code (a
+/// phone that already had one rotates it; another phone's key is replaced).
+pub async fn register_checkin_key(request: &RegisterKey) -> Result<CheckinKey, ApiError> {
+    put("/api/me/checkin-key", request).await
+}
+
+/// `GET /api/me/checkin-key`: the live key; `not_found` when there is none (never made,
+/// replaced by another phone, or its session ended).
+pub async fn checkin_key() -> Result<CheckinKey, ApiError> {
+    get("/api/me/checkin-key").await
+}
+
+/// `GET /api/activities/{id}/scanner`: the roster the organiser's phone scans against offline.
+pub async fn scanner_pack(id: i64) -> Result<ScannerPack, ApiError> {
+    get(&format!("/api/activities/{id}/scanner")).await
+}
+
+/// `POST /api/activities/{id}/scans`: a batch of queued scans (idempotent by scan id).
+pub async fn sync_scans(id: i64, batch: &ScanBatch) -> Result<ScanSync, ApiError> {
+    post(&format!("/api/activities/{id}/scans"), batch).await
 }
 
 /// `GET /api/activities/{id}/checkin-settings`.

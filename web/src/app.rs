@@ -32,6 +32,13 @@ const WORKLOAD: &[Access] = &[
     Access::Instructor,
 ];
 
+/// Who scans personal codes: an organisation with `record_attendance` (over the activity's
+/// organiser, which the API checks) or an instructor of the activity.
+const SCANNER: &[Access] = &[
+    Access::Permission(Permission::RecordAttendance),
+    Access::Instructor,
+];
+
 #[component]
 pub fn App() -> impl IntoView {
     i18n::provide();
@@ -71,6 +78,14 @@ pub fn App() -> impl IntoView {
                     } />
                     <Route path=path!("/activities/:id") view=|| view! {
                         <Guard access=Access::SignedIn><pages::activity::ActivityPage /></Guard>
+                    } />
+                    // 我的签到码: shown offline from the key kept on the phone.
+                    <Route path=path!("/me/code") view=|| view! {
+                        <Guard access=Access::Student><pages::my_code::MyCodePage /></Guard>
+                    } />
+                    // 扫码签到: the organiser's phone scans personal codes, offline if need be.
+                    <Route path=path!("/activities/:id/scan") view=|| view! {
+                        <Guard access=Access::AnyOf(SCANNER)><LazyScannerPage /></Guard>
                     } />
                     <Route path=path!("/me/activities") view=|| view! {
                         <Guard access=Access::SignedIn><pages::my_activities::MyActivitiesPage /></Guard>
@@ -354,6 +369,11 @@ lazy_pages! {
     // A student's certificates: opened now and then, not on the daily path.
     wallet {
         LazyWalletPage => pages::wallet::WalletPage;
+    }
+    // 扫码签到: the organiser's scanner, with its QR reader (rqrr), which no student's phone
+    // needs.
+    scanner {
+        LazyScannerPage => pages::scanner::ScannerPage;
     }
     // The platform's health.
     status {

@@ -7,6 +7,7 @@ mod components;
 mod files;
 mod format;
 mod i18n;
+mod idb;
 mod labels;
 mod pages;
 mod phone;

@@ -27,6 +27,15 @@ pub fn device_id() -> String {
     id
 }
 
+/// Fills `bytes` from the browser's cryptographic generator (`crypto.getRandomValues`, which
+/// works on plain HTTP too); `false` when the browser has none.
+pub fn random_bytes(bytes: &mut [u8]) -> bool {
+    let Some(crypto) = web_sys::window().and_then(|w| w.crypto().ok()) else {
+        return false;
+    };
+    crypto.get_random_values_with_u8_array(bytes).is_ok()
+}
+
 /// A version-4 UUID from `Math.random` (crypto.randomUUID needs a secure context, and campus
 /// networks often serve plain HTTP).
 fn random_uuid() -> String {

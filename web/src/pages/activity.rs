@@ -471,6 +471,9 @@ fn OrganiserPanel(activity: Activity, reload: Callback<()>) -> impl IntoView {
                     {may_list().then(|| view! {
                         <A href=format!("/manage/activities/{id}/registrations") attr:class="btn" attr:data-testid="activity-registrations">{move || i18n.t("报名名单", "Sign-ups")}</A>
                     })}
+                    {(status == ActivityStatus::Published && session.can(Permission::RecordAttendance)).then(|| view! {
+                        <A href=format!("/activities/{id}/scan") attr:class="btn" attr:data-testid="activity-scanner">{move || i18n.t("扫码签到", "Scan codes")}</A>
+                    })}
                     {(status == ActivityStatus::Published).then(|| view! {
                         <A href=format!("/manage/activities/{id}/evaluations") attr:class="btn" attr:data-testid="activity-evaluations">{move || i18n.t("活动评价", "Ratings")}</A>
                     })}

@@ -91,6 +91,8 @@ pub fn CheckinPage() -> impl IntoView {
             <section class="scan" data-testid="checkin-hint">
                 <p class="scan-icon" aria-hidden="true">"▣"</p>
                 <p class="scan-line">{move || i18n.t("请用手机相机或微信扫描屏幕上的签到二维码", "Scan the check-in code on the screen with your phone camera or WeChat")}</p>
+                <p class="muted">{move || i18n.t("组织者用手机扫码？请出示你的个人签到码。", "Is the organiser scanning with a phone? Show your personal code.")}</p>
+                <A href="/me/code" attr:class="btn btn-primary btn-block" attr:data-testid="checkin-my-code">{move || i18n.t("我的签到码", "My check-in code")}</A>
                 <A href="/" attr:class="btn btn-block">{move || i18n.t("返回首页", "Back to home")}</A>
             </section>
         }
