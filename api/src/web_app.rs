@@ -136,8 +136,46 @@ fn brotli_copy(dist: &Path, path: &str) -> Option<(PathBuf, mime::Mime)> {
     file.is_file().then_some((file, mime))
 }
 
-/// Static files of the web app at `/`, falling back to `index.html` for client-side routes.
-pub fn files(dist: &Path) -> Files {
+/// Static files of the web app at `/`, falling back to `index.html` for client-side routes;
+/// and the service worker, which must be looked at anew on every visit.
+pub fn files(dist: &Path) -> impl actix_web::dev::HttpServiceFactory + 'static {
+    (service_worker(dist), static_files(dist))
+}
+
+/// `GET /sw.js` (web/sw.js as `cargo xtask build-web` filled it in): never cached, so that a
+/// new build's worker replaces the old one at the next visit, and allowed to control the whole
+/// origin.
+fn service_worker(dist: &Path) -> actix_web::Resource {
+    let file = dist.join("sw.js");
+    web::resource("/sw.js")
+        .guard(guard::Any(guard::Get()).or(guard::Head()))
+        .to(move |req: HttpRequest| {
+            let file = file.clone();
+            async move {
+                match NamedFile::open_async(&file).await {
+                    Ok(named) => {
+                        let mut response = named
+                            .set_content_type(mime::TEXT_JAVASCRIPT)
+                            .use_etag(true)
+                            .into_response(&req);
+                        let headers = response.headers_mut();
+                        headers.insert(
+                            header::CACHE_CONTROL,
+                            header::HeaderValue::from_static("no-cache"),
+                        );
+                        headers.insert(
+                            header::HeaderName::from_static("service-worker-allowed"),
+                            header::HeaderValue::from_static("/"),
+                        );
+                        response
+                    }
+                    Err(_) => HttpResponse::NotFound().finish(),
+                }
+            }
+        })
+}
+
+fn static_files(dist: &Path) -> Files {
     let index = dist.join("index.html");
     // No `index_file`: `/` reaches the default handler too, which adds the no-cache header.
     Files::new("/", dist)

@@ -82,7 +82,93 @@ pub fn build(release: bool, wasm_bindgen: &Path) -> Result {
         }
         compress(&dist.join("style.css"))?;
     }
+    service_worker(&root.join("web/sw.js"), &dist)?;
     println!("web/dist: {} KB", size_of(&dist).div_ceil(1024));
+    Ok(())
+}
+
+/// Writes `dist/sw.js` from the template `template`: the URLs of the app shell it keeps for
+/// offline use (the page at `/`, the boot script, the style sheet, every file under `pkg/` and
+/// `assets/` but the brotli copies, which the server picks by itself) and a version that is a
+/// hash of those files, so that each build's worker installs afresh and drops the last build's
+/// cache.
+fn service_worker(template: &Path, dist: &Path) -> Result {
+    use std::hash::{Hash, Hasher};
+
+    let mut files = vec![
+        dist.join("index.html"),
+        dist.join("boot.js"),
+        dist.join("style.css"),
+    ];
+    for folder in ["pkg", "assets"] {
+        let folder = dist.join(folder);
+        if folder.is_dir() {
+            files_under(&folder, &mut files)?;
+        }
+    }
+    files.retain(|f| f.extension().is_none_or(|ext| ext != "br"));
+    files.sort();
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    let mut urls = vec!["/".to_owned()];
+    for file in &files {
+        let relative = file
+            .strip_prefix(dist)
+            .map_err(|_| format!("{} is outside {}", file.display(), dist.display()))?
+            .to_string_lossy()
+            .replace('\\', "/");
+        let bytes =
+            std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+        relative.hash(&mut hasher);
+        bytes.hash(&mut hasher);
+        if relative != "index.html" {
+            urls.push(format!("/{relative}"));
+        }
+    }
+    let version = format!("{:016x}", hasher.finish());
+    let script = std::fs::read_to_string(template)
+        .map_err(|e| format!("cannot read {}: {e}", template.display()))?;
+    let shell = js_list(&urls);
+    for marker in ["\"__SW_VERSION__\"", "[\"__SW_SHELL__\"]"] {
+        if script.matches(marker).count() != 1 {
+            return Err(format!(
+                "{} must hold {marker} exactly once",
+                template.display()
+            ));
+        }
+    }
+    let script = script
+        .replace("\"__SW_VERSION__\"", &format!("\"{version}\""))
+        .replace("[\"__SW_SHELL__\"]", &shell);
+    let target = dist.join("sw.js");
+    std::fs::write(&target, script)
+        .map_err(|e| format!("cannot write {}: {e}", target.display()))?;
+    step(format!(
+        "service worker {version}: {} files kept for offline use",
+        urls.len()
+    ));
+    Ok(())
+}
+
+/// A JSON array of plain strings (paths without quotes or backslashes).
+fn js_list(items: &[String]) -> String {
+    let quoted: Vec<String> = items.iter().map(|i| format!("\"{i}\"")).collect();
+    format!("[{}]", quoted.join(", "))
+}
+
+/// Every file under `dir`, appended to `files`.
+fn files_under(dir: &Path, files: &mut Vec<PathBuf>) -> Result {
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+    for entry in entries {
+        let path = entry
+            .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
+            .path();
+        if path.is_dir() {
+            files_under(&path, files)?;
+        } else {
+            files.push(path);
+        }
+    }
     Ok(())
 }
 
