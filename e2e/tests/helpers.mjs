@@ -19,11 +19,15 @@ export const DESKTOP = { width: 1280, height: 800 };
 
 const screenshotDir = process.env.SCREENSHOT_DIR ?? path.resolve('e2e/screenshots');
 
-/** Headless Chromium from the system; playwright-core gives it a fresh profile each time. */
-export function launchBrowser() {
+/**
+ * Headless Chromium from the system; playwright-core gives it a fresh profile each time.
+ * `extraArgs` adds command-line switches (a fake camera, say).
+ */
+export function launchBrowser(extraArgs = []) {
   return chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: [
+      ...extraArgs,
       '--headless',
       '--no-sandbox',
       '--disable-gpu',
@@ -40,14 +44,19 @@ export function launchBrowser() {
  * A page in a fresh context (own storage) at `viewport`, in Chinese, the app's default
  * language. Uncaught page errors (a wasm panic, say) and panic messages are collected in
  * `page.errors`.
+ *
+ * The app's service worker (web/sw.js) is blocked unless `offline` is set: a test that routes
+ * requests (`page.route`) would otherwise see some of them answered from the worker's cache,
+ * and each context would download the whole app shell for nothing.
  */
-export async function newPage(browser, viewport) {
+export async function newPage(browser, viewport, { offline = false } = {}) {
   const phone = viewport.width < 600;
   const context = await browser.newContext({
     viewport,
     locale: 'zh-CN',
     isMobile: phone,
     hasTouch: phone,
+    serviceWorkers: offline ? 'allow' : 'block',
   });
   const page = await context.newPage();
   page.errors = [];
