@@ -23,6 +23,7 @@ import {
   launchBrowser,
   newPage,
   screenshot,
+  shot,
   tid,
   waitForText,
 } from './helpers.mjs';
@@ -311,7 +312,7 @@ test('a student shows a personal code, offline too; the organiser scans it and c
     await page.locator(`${tid('checkin-settings')} summary`).click();
     assert.equal(await page.locator(tid('settings-projected')).isChecked(), true);
     assert.equal(await page.locator(tid('settings-personal')).isChecked(), true);
-    await screenshot(page, 'personal-code-checkin-settings-desktop');
+    await shot(page, 'personal-code-checkin-settings-desktop');
     await page.locator(tid('open-scanner')).click();
     await page.waitForURL(new RegExp(`/activities/${activityId}/scan$`));
     const ready = page.locator(tid('scanner-ready'));

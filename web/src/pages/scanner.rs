@@ -148,45 +148,33 @@ pub fn ScannerPage() -> impl IntoView {
     let record = {
         let sync_soon = sync_soon.clone();
         move |code: Option<String>, student_no: Option<String>| {
-            let Some(stored) = pack.get_untracked() else {
+            // Judged against the roster where it lies (no copy of it per scan).
+            let judged = pack.with_untracked(|stored| {
+                let stored = stored.as_ref()?;
+                let scan = StoredScan::new(id, code, student_no, stored.now());
+                let students = &stored.pack.students;
+                let (verdict, student) = scans.with_untracked(|queued| {
+                    judge(&stored.pack, &scan.scan, |student| {
+                        queued
+                            .iter()
+                            .any(|s| s.student_id == Some(student) && s.outcome().is_in())
+                            || students
+                                .iter()
+                                .any(|s| s.student_id == student && s.checked_in_at.is_some())
+                    })
+                });
+                // Named even when refused for the activity's sake (personal codes off).
+                let student = student.or_else(|| {
+                    let key_id = Code::parse(scan.scan.code.as_deref()?)?.key_id;
+                    students
+                        .iter()
+                        .find(|s| s.keys.iter().any(|k| k.key_id == key_id))
+                });
+                Some((scan.judged(verdict, student), verdict))
+            });
+            let Some((scan, verdict)) = judged else {
                 return;
             };
-            let at = stored.now();
-            let scan = StoredScan::new(id, code, student_no, at);
-            let verdict = scans.with_untracked(|queued| {
-                judge(&stored.pack, &scan.scan, |student| {
-                    queued
-                        .iter()
-                        .any(|s| s.student_id == Some(student) && s.outcome().is_in())
-                        || stored
-                            .pack
-                            .students
-                            .iter()
-                            .any(|s| s.student_id == student && s.checked_in_at.is_some())
-                })
-                .0
-            });
-            let student = scan
-                .scan
-                .code
-                .as_deref()
-                .and_then(Code::parse)
-                .and_then(|c| {
-                    stored
-                        .pack
-                        .students
-                        .iter()
-                        .find(|s| s.keys.iter().any(|k| k.key_id == c.key_id))
-                })
-                .or_else(|| {
-                    let no = scan.scan.student_no.as_deref()?.trim();
-                    stored
-                        .pack
-                        .students
-                        .iter()
-                        .find(|s| s.student_no.eq_ignore_ascii_case(no))
-                });
-            let scan = scan.judged(verdict, student);
             signal(verdict == ScanOutcome::Accepted);
             last.set(Some(scan.clone()));
             // A second scan of a student already in tells the server nothing.
