@@ -195,6 +195,8 @@ fn MyCode(me: Me) -> impl IntoView {
         key.with_untracked(|k| k.as_ref()?.seed())
             .map(|seed| Code::sign(&seed, key_id, at).text())
     });
+    // The card is made once; only the code inside it changes every step.
+    let has_code = Memo::new(move |_| code.with(Option::is_some));
     let countdown = move || {
         shown.get().map(|(_, _, at)| {
             let into = at.timestamp().rem_euclid(pass::STEP_SECS);
@@ -212,8 +214,8 @@ fn MyCode(me: Me) -> impl IntoView {
                     <div class="notice notice-warn" role="alert" data-testid="my-code-replaced">
                         <p class="notice-title">{move || i18n.t("本机的签到码已失效", "This phone's code no longer works")}</p>
                         <p class="small">{move || i18n.t(
-                            "你在另一部手机上启用了签到码，或已在本机退出登录。在本机启用会让其他手机上的签到码失效，并计入本学期的换机次数。",
-                            "You enabled your code on another phone, or signed out here. Enabling it here stops the other phone's code and counts as one of this term's phone changes.",
+                            "你在另一部手机上启用了签到码，或已在本机退出登录。在本机启用后，其他手机上的签到码即失效；从另一部手机换回本机计入本学期的换机次数。",
+                            "You enabled your code on another phone, or signed out here. Once enabled here, any other phone's code stops working; moving it back from another phone counts as one of this term's phone changes.",
                         )}</p>
                         <button type="button" class="btn btn-primary btn-block" data-testid="my-code-enable" on:click=move |_| enable()>
                             {move || i18n.t("在本机启用", "Use this phone")}
@@ -246,14 +248,14 @@ fn MyCode(me: Me) -> impl IntoView {
                         </div>
                     }.into_any()
                 }
-                Standing::Registering if key.with(Option::is_none) => view! {
+                Standing::Registering => view! {
                     <p class="muted" data-testid="my-code-registering">{move || i18n.t("正在启用签到码…", "Enabling your code…")}</p>
                 }.into_any(),
                 _ => ().into_any(),
             }}
             {move || {
-                let usable = !matches!(standing.get(), Standing::Replaced | Standing::Failed(_));
-                (usable && code.with(Option::is_some)).then(|| view! {
+                let usable = matches!(standing.get(), Standing::Unknown | Standing::Live);
+                (usable && has_code.get()).then(|| view! {
                     <div class="my-code-card">
                         <QrSvg text=Signal::derive(move || code.get().unwrap_or_default())
                             label=Signal::derive(move || i18n.t("我的签到码", "My check-in code").to_owned())
@@ -269,7 +271,7 @@ fn MyCode(me: Me) -> impl IntoView {
                     </div>
                 })
             }}
-            {move || (!matches!(standing.get(), Standing::Replaced | Standing::Failed(_))).then(|| view! {
+            {move || matches!(standing.get(), Standing::Unknown | Standing::Live).then(|| view! {
                 <p class="my-code-offline good small">{move || i18n.t("✓ 无需网络：断网时也能出示", "✓ Works offline: no network needed")}</p>
                 <p class="muted small my-code-hint">{move || i18n.t(
                     "请调高屏幕亮度，让组织者用手机扫描。签到码每 5 秒更换一次，截图无效；它只在本机有效。",
