@@ -322,9 +322,10 @@ test('a student shows a personal code, offline too; the organiser scans it and c
     await serviceWorkerReady(page);
     await context.setOffline(true);
 
-    // The ten codes, signed for a moment just ahead (each is good for ±20 s around it), on
-    // the camera 0.8 s each, in a loop.
-    const at = Date.now() + 8_000;
+    // The ten codes, signed for a moment 15 s ahead (each is good for 20 s either side of its
+    // 5-s step, so from now until 40 s on: the reload and the camera take a few), on the
+    // camera 0.8 s each, in a loop.
+    const at = Date.now() + 15_000;
     writeY4m(videoFile, TEN.map((no) => qrFrame(codeText(keys[no].privateKey, keys[no].keyId, at))), 8);
     await context.grantPermissions(['camera'], { origin: baseUrl });
     await page.reload();

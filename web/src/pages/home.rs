@@ -101,7 +101,7 @@ fn Welcome() -> impl IntoView {
                             <A href="/manage/checkin-policy" attr:class="btn" attr:data-testid="home-checkin-policy">{move || i18n.t("签到防作弊规则", "Check-in rules")}</A>
                         })}
                         {(role == shared::auth::Role::Student).then(|| view! {
-                            <A href="/me/code" attr:class="btn btn-primary" attr:data-testid="home-my-code">{move || i18n.t("我的签到码", "My check-in code")}</A>
+                            <A href="/me/code" attr:class="btn" attr:data-testid="home-my-code">{move || i18n.t("我的签到码", "My check-in code")}</A>
                             <A href="/points" attr:class="btn btn-primary" attr:data-testid="home-points">{move || i18n.t("我的积分", "My points")}</A>
                             <A href="/transcript" attr:class="btn" attr:data-testid="home-transcript">{move || i18n.t("成绩单", "Transcript")}</A>
                             <A href="/me/certificates" attr:class="btn" attr:data-testid="home-certificates">{move || i18n.t("我的证书", "My certificates")}</A>
