@@ -168,11 +168,10 @@ pub async fn roster(
            JOIN organizations o ON o.id = a.organization_id
            LEFT JOIN students st ON st.account_id = a.id
            LEFT JOIN attendance at ON at.activity_id = r.activity_id AND at.student_id = a.id
-           LEFT JOIN checkin_keys k ON k.student_id = a.id
-                AND coalesce(k.revoked_at, 'infinity') > $2
-           LEFT JOIN sessions s ON s.id = k.session_id
+           LEFT JOIN (checkin_keys k JOIN sessions s ON s.id = k.session_id
+                        AND coalesce(s.ended_at, 'infinity') > $2)
+                  ON k.student_id = a.id AND coalesce(k.revoked_at, 'infinity') > $2
           WHERE r.activity_id = $1 AND r.status = 'confirmed'
-            AND (k.id IS NULL OR coalesce(s.ended_at, 'infinity') > $2)
           ORDER BY a.username, k.created_at",
     )
     .bind::<BigInt, _>(activity_id)

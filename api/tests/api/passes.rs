@@ -517,6 +517,16 @@ async fn a_new_phone_replaces_the_key_and_changes_are_limited_per_term() {
         "not_found",
     )
     .await;
+    // The roster still has the student, with every key of the window and when each ended.
+    let pack: Value = get_as(&app, &club, &format!("/api/activities/{id}/scanner"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let keys = pack["students"][0]["keys"].as_array().unwrap();
+    assert_eq!(pack["students"][0]["student_no"], "2023010101");
+    assert!(keys.len() >= 3, "{pack}");
+    assert!(keys.iter().all(|k| k["valid_until"].is_string()), "{pack}");
     // A bad key or phone id is a 422 naming the field; staff have no key.
     let bad = send_as(
         &app,

@@ -44,14 +44,16 @@ pub fn all() -> Vec<Box<dyn Unit>> {
         Box::new(Dashboard { college: true }),
         Box::new(TranscriptPdf),
         Box::new(CertificateBatch),
+        Box::new(ScanSync),
         Box::new(ApiMemory),
         Box::new(WebApp),
     ]
 }
 
 /// The order of the table's rows.
-pub const TABLE_ORDER: [&str; 10] = [
+pub const TABLE_ORDER: [&str; 11] = [
     "checkin",
+    "scan_sync",
     "activity_list",
     "leaderboard",
     "dashboard_school",
@@ -950,6 +952,177 @@ impl Unit for CertificateBatch {
             }),
         }))
     }
+}
+
+/// A scanner's queue of personal codes synced at once.
+pub const SCANS_PATH: &str = "/api/activities/{id}/scans";
+
+/// How many queued scans the scan-sync row sends in one request.
+const QUEUED_SCANS: i64 = 500;
+
+struct ScanSync;
+
+impl Unit for ScanSync {
+    fn key(&self) -> &'static str {
+        "scan_sync"
+    }
+    fn title(&self) -> &'static str {
+        "personal codes: an organiser's phone syncs 500 queued scans (verified, checked in)"
+    }
+    fn target(&self) -> &'static str {
+        "500 scans < 1 s"
+    }
+
+    fn measure(&self, ctx: &mut Ctx) -> Result<Outcome> {
+        let live = ctx.facts.live.last().copied().ok_or("no live activity")?;
+        let path = SCANS_PATH.replace("{id}", &live.to_string());
+        if !ctx.route_exists("POST", &path)? {
+            return Ok(not_built("POST", SCANS_PATH));
+        }
+        let n = QUEUED_SCANS.min(i64::from(ctx.facts.students));
+        let (first, last) = (ctx.facts.first_student, ctx.facts.first_student + n - 1);
+        let rows = |sql: &str| crate::pg::psql_rows(&ctx.psql, &ctx.db_url, sql);
+        // The students hold places and a phone each, and nobody is checked in yet.
+        rows(&format!(
+            "INSERT INTO registrations (activity_id, student_id, status, answers)
+             SELECT {live}, id, 'confirmed', '{{}}' FROM accounts WHERE id BETWEEN {first} AND {last}
+             ON CONFLICT (activity_id, student_id) DO UPDATE SET status = 'confirmed';
+             DELETE FROM attendance WHERE activity_id = {live} AND student_id BETWEEN {first} AND {last};
+             UPDATE checkin_keys SET revoked_at = now(), revoked_reason = 'removed'
+              WHERE student_id BETWEEN {first} AND {last} AND revoked_at IS NULL;
+             SELECT 1"
+        ))?;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_err(|e| e.to_string())?;
+        let seeds: Vec<[u8; 32]> = (0..n)
+            .map(|i| {
+                let mut seed = [0u8; 32];
+                seed[..8].copy_from_slice(&i.to_be_bytes());
+                seed[8..24].copy_from_slice(&now.as_nanos().to_be_bytes());
+                seed
+            })
+            .collect();
+        let values: Vec<String> = seeds
+            .iter()
+            .enumerate()
+            .map(|(i, seed)| {
+                format!(
+                    "({}, decode('{}', 'hex'))",
+                    first + i as i64,
+                    shared::pass::hex(&shared::pass::public_key(seed))
+                )
+            })
+            .collect();
+        let keys = rows(&format!(
+            "WITH s AS (INSERT INTO sessions (id, account_id)
+                        SELECT gen_random_uuid(), id FROM accounts WHERE id BETWEEN {first} AND {last}
+                        RETURNING id, account_id),
+                  k(student, key) AS (VALUES {})
+             INSERT INTO checkin_keys (student_id, session_id, device_id, public_key, device_change)
+             SELECT k.student, s.id, 'bench-phone-' || k.student, k.key, false
+               FROM k JOIN s ON s.account_id = k.student
+             RETURNING student_id, id",
+            values.join(", ")
+        ))?;
+        let key_of: std::collections::HashMap<i64, i64> = keys
+            .iter()
+            .filter_map(|row| {
+                let (student, key) = row.split_once('|')?;
+                Some((student.trim().parse().ok()?, key.trim().parse().ok()?))
+            })
+            .collect();
+        let at = chrono::DateTime::from_timestamp(now.as_secs() as i64, 0).unwrap_or_default();
+        let run = now.as_nanos() as u64 & 0xffff_ffff_ffff;
+        let scans: Vec<serde_json::Value> = seeds
+            .iter()
+            .enumerate()
+            .filter_map(|(i, seed)| {
+                let key = *key_of.get(&(first + i as i64))?;
+                Some(json!({
+                    "id": format!("{:08x}-0000-4000-8000-{run:012x}", i),
+                    "code": shared::pass::Code::sign(seed, key, at).text(),
+                    "scanned_at": at,
+                }))
+            })
+            .collect();
+        let credentials = Credentials {
+            username: super::data::ORGANISER.into(),
+            password: super::data::PASSWORD.into(),
+        };
+        let body = json!({"device_id": "bench-scanner", "scans": scans});
+        let sync = |label: &str| {
+            ctx.load(
+                label,
+                1,
+                1,
+                ctx.config.batch_seconds,
+                0.0,
+                Scenario::Single {
+                    credentials: credentials.clone(),
+                    method: "POST".into(),
+                    path: path.clone(),
+                    body: Some(body.clone()),
+                },
+            )
+        };
+        let first_sync = sync("scan-sync")?;
+        require_mostly_ok("scan sync", &first_sync)?;
+        let again = sync("scan-sync-again")?;
+        require_mostly_ok("scan sync (again)", &again)?;
+        let accepted: i64 = rows(&format!(
+            "SELECT count(*) FROM checkin_scans WHERE activity_id = {live}
+               AND id::text LIKE '%-{run:012x}' AND outcome = 'accepted'"
+        ))?
+        .first()
+        .and_then(|c| c.trim().parse().ok())
+        .unwrap_or(0);
+        // The raw limit: the same rows written by plain SQL, nothing verified (rolled back).
+        let started = std::time::Instant::now();
+        rows(&format!(
+            "BEGIN;
+             DELETE FROM attendance WHERE activity_id = {live} AND student_id BETWEEN {first} AND {last};
+             INSERT INTO attendance (activity_id, student_id, checked_in_at, method, registered)
+             SELECT {live}, id, now(), 'pass', true FROM accounts WHERE id BETWEEN {first} AND {last};
+             INSERT INTO checkin_scans (id, activity_id, scanner_id, scanner_device, student_id,
+                                        scanned_at, outcome)
+             SELECT gen_random_uuid(), {live}, {first}, 'raw', id, now(), 'accepted'
+               FROM accounts WHERE id BETWEEN {first} AND {last};
+             ROLLBACK;
+             SELECT 1"
+        ))?;
+        let raw_ms = started.elapsed().as_secs_f64() * 1000.0;
+        let seconds = first_sync.max_ms / 1000.0;
+        Ok(Outcome::Measured(Measured {
+            platform: format!(
+                "{} scans synced in {} ({} accepted); the same batch again (a retry) {}",
+                thousands(scans_len(&body) as f64),
+                ms(first_sync.max_ms),
+                thousands(accepted as f64),
+                ms(again.max_ms)
+            ),
+            raw: format!(
+                "the same rows by plain SQL, nothing verified (psql): {}",
+                ms(raw_ms)
+            ),
+            ratio: format!("{:.1}×", first_sync.max_ms / raw_ms.max(0.001)),
+            checks: vec![
+                (format!("{n} scans < 1 s"), seconds < 1.0),
+                (format!("{n} accepted once"), accepted == n),
+            ],
+            figures: json!({
+                "scans": n,
+                "sync_ms": first_sync.max_ms,
+                "again_ms": again.max_ms,
+                "accepted": accepted,
+                "raw_ms": raw_ms,
+            }),
+        }))
+    }
+}
+
+fn scans_len(body: &serde_json::Value) -> usize {
+    body["scans"].as_array().map_or(0, Vec::len)
 }
 
 struct ApiMemory;
