@@ -120,7 +120,8 @@ impl Code {
     pub fn fresh_at(&self, scanned_at: DateTime<Utc>) -> bool {
         let shown = self.step.saturating_mul(STEP_SECS);
         let at = scanned_at.timestamp();
-        at >= shown - TOLERANCE_SECS && at < shown + STEP_SECS + TOLERANCE_SECS
+        at >= shown.saturating_sub(TOLERANCE_SECS)
+            && at < shown.saturating_add(STEP_SECS + TOLERANCE_SECS)
     }
 }
 
@@ -333,6 +334,12 @@ impl ScanBatch {
                         "each scan carries either a code (≤ 200 characters) or a student number",
                     ));
                 }
+            }
+            if !(2000..=2100).contains(&chrono::Datelike::year(&scan.scanned_at)) {
+                return Err(ApiError::invalid(
+                    format!("scans[{i}].scanned_at"),
+                    "a time between the years 2000 and 2100",
+                ));
             }
         }
         Ok(())

@@ -302,6 +302,31 @@ async fn forged_expired_other_keys_and_unregistered_codes_are_refused_with_their
     assert!(details.contains("expired ×1"), "{anomalies}");
     assert!(details.contains("not_registered ×1"), "{anomalies}");
 
+    // A malformed batch is refused whole, naming the field.
+    for (scans, field) in [
+        (json!([]), "scans"),
+        (
+            json!([{"id": uuid::Uuid::new_v4(), "code": "SCP1:1:1:AA", "scanned_at": "9999-01-01T00:00:00Z"}]),
+            "scans[0].scanned_at",
+        ),
+        (
+            json!([{"id": uuid::Uuid::new_v4(), "code": "SCP1:1:1:AA", "student_no": "2023010101", "scanned_at": now}]),
+            "scans[0]",
+        ),
+    ] {
+        let response = send_as(
+            &app,
+            Method::POST,
+            Some(&club),
+            &format!("/api/activities/{id}/scans"),
+            Some(&json!({"device_id": "organiser-phone-1", "scans": scans})),
+        )
+        .await;
+        assert_eq!(
+            assert_error(response, 422, "validation_failed").await["field"],
+            field
+        );
+    }
     // Now the genuine one goes through.
     let good = sync(&app, &club, id, &[scan(&li.code(now), now)]).await;
     assert_eq!(outcomes(&good), ["accepted"]);

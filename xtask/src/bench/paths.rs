@@ -848,15 +848,15 @@ impl Unit for CertificateBatch {
         };
         let rows = |sql: &str| crate::pg::psql_rows(&ctx.psql, &ctx.db_url, sql);
         // The committee's honour template, as its admin would make it.
-        let template = rows(&format!(
+        let template = rows(
             "INSERT INTO certificate_templates (school_id, organization_id, kind, name, title, body,
                  issuer_name, orientation, background, created_by, updated_by)
              SELECT 1, o.id, 'honour', 'bench', '荣誉证书',
-                    '{{name}} 同学（{{college}}）：\n在{{term}}中表现突出，被评为“{{honour}}”。\n特发此证，以资鼓励。',
+                    '{name} 同学（{college}）：\n在{term}中表现突出，被评为“{honour}”。\n特发此证，以资鼓励。',
                     '共青团示范大学委员会', 'landscape', 'gold', a.id, a.id
              FROM organizations o JOIN accounts a ON a.organization_id = o.id AND a.is_main
              WHERE o.parent_id IS NULL RETURNING id"
-        ))?;
+        )?;
         let template: i64 = template
             .first()
             .and_then(|t| t.trim().parse().ok())
