@@ -402,6 +402,25 @@ test('the student code page in English, and the code replaced by another phone',
     await page.locator(tid('my-code-enable')).click();
     await page.locator(tid('my-code-qr')).waitFor({ timeout: 20_000 });
     await waitForText(page, tid('my-code-changes'), 'Phone changes this term');
+
+    // Other phones take it until the term's changes are used up; then this one cannot.
+    let refused = false;
+    for (let i = 0; i < 10 && !refused; i++) {
+      const response = await fetch(`${baseUrl}/api/me/checkin-key`, {
+        method: 'PUT',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+        body: JSON.stringify({ device_id: `e2e-other-phone-${i}`, public_key: makeKey().publicHex }),
+      });
+      refused = response.status === 409;
+      if (refused) assert.equal((await response.json()).code, 'device_change_limit');
+    }
+    assert.ok(refused, 'the school limits phone changes per term');
+    await page.reload();
+    await page.locator(tid('my-code-enable')).click();
+    const limit = page.locator(`${tid('my-code-error')}[data-code="device_change_limit"]`);
+    await limit.waitFor({ timeout: 20_000 });
+    await waitForText(page, tid('my-code-error'), "This term's phone changes are used up");
+    await screenshot(page, 'personal-code-phone-limit-en');
     assert.deepEqual(page.errors, []);
   } finally {
     await page.context().close();

@@ -278,7 +278,8 @@ fn MyCode(me: Me) -> impl IntoView {
                     "Turn the brightness up and let the organiser's phone scan it. The code changes every 5 seconds, so a screenshot will not work; it works on this phone only.",
                 )}</p>
             })}
-            {move || key.get().map(|k| view! {
+            // As the server last said it: shown while this phone's key is the live one.
+            {move || key.get().filter(|_| matches!(standing.get(), Standing::Unknown | Standing::Live)).map(|k| view! {
                 <p class="muted small" data-testid="my-code-changes">{move || match i18n.locale() {
                     Locale::Zh => format!("本学期已换手机 {} / {} 次", k.device_changes, k.device_change_limit),
                     Locale::En => format!("Phone changes this term: {} of {}", k.device_changes, k.device_change_limit),
