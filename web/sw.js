@@ -3,14 +3,19 @@
 // check-in code, an organiser scans in a hall with no signal.
 //
 // `cargo xtask build-web` writes the build's file list and a version (a hash of those files)
-// in place of the two markers below, so each build installs a new cache and drops the old one.
+// in place of the three markers below, so each build installs a new cache and drops the old one.
 //
 // API calls are not touched: they go to the network as if there were no worker, and nothing the
 // API answers is ever cached here (the scanner keeps its roster and queue in IndexedDB, the
 // student's key lives in localStorage).
 
 const VERSION = "__SW_VERSION__";
+/** Fetched when the worker installs: what must open with no network (the page, the main
+ * module, the student's code, the organiser's scanner and its chunks). */
 const SHELL = ["__SW_SHELL__"];
+/** The build's other files (the consoles' chunks): kept once a page has used them, not fetched
+ * ahead, so a student's phone does not download what it never opens. */
+const LAZY = ["__SW_LAZY__"];
 const CACHE = `shell-${VERSION}`;
 /** Where a navigation lands when offline: the app shell, which routes on the client. */
 const INDEX = '/';
@@ -61,7 +66,7 @@ self.addEventListener('fetch', (event) => {
     event.respondWith(navigate(request));
     return;
   }
-  if (SHELL.includes(url.pathname)) {
+  if (SHELL.includes(url.pathname) || LAZY.includes(url.pathname)) {
     event.respondWith(shellFile(request, url.pathname));
   }
 });

@@ -95,14 +95,17 @@ test("a student's phone fetches only the main module, on every student page", { 
     await page.goto(`${baseUrl}/calendar`);
     await page.locator(tid('nav-account')).click();
     await page.locator(tid('account-role')).waitFor();
-    // The personal check-in code: drawn on the phone, without the scanner's QR reader.
-    await page.goto(`${baseUrl}/me/code`);
-    await page.locator(tid('my-code-qr')).waitFor({ timeout: 15_000 });
     // A console page: the guard answers before anything is fetched.
     await page.goto(`${baseUrl}/admin/rules`);
     await page.locator(tid('no-permission')).waitFor();
 
     assert.deepEqual([...new Set(fetched)], ['web_bg.wasm']);
+    // The personal check-in code: its own chunk (signing, drawing the QR), never the scanner's
+    // QR reader.
+    await page.goto(`${baseUrl}/me/code`);
+    await page.locator(tid('my-code-qr')).waitFor({ timeout: 15_000 });
+    assert.ok(fetchedChunk(fetched, 'my_code'), fetched.join(', '));
+    assert.ok(!fetchedChunk(fetched, 'scanner'), fetched.join(', '));
     assert.deepEqual(page.errors, []);
   } finally {
     await page.context().close();

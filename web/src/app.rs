@@ -81,7 +81,7 @@ pub fn App() -> impl IntoView {
                     } />
                     // 我的签到码: shown offline from the key kept on the phone.
                     <Route path=path!("/me/code") view=|| view! {
-                        <Guard access=Access::Student><pages::my_code::MyCodePage /></Guard>
+                        <Guard access=Access::Student><LazyMyCodePage /></Guard>
                     } />
                     // 扫码签到: the organiser's phone scans personal codes, offline if need be.
                     <Route path=path!("/activities/:id/scan") view=|| view! {
@@ -369,6 +369,12 @@ lazy_pages! {
     // A student's certificates: opened now and then, not on the daily path.
     wallet {
         LazyWalletPage => pages::wallet::WalletPage;
+    }
+    // 我的签到码: the student's personal code, with its signing (Ed25519) and QR drawing — about
+    // 100 KB that the daily pages do not need. The service worker fetches it when it installs,
+    // so the code opens with no network.
+    my_code {
+        LazyMyCodePage => pages::my_code::MyCodePage;
     }
     // 扫码签到: the organiser's scanner, with its QR reader (rqrr), which no student's phone
     // needs.

@@ -47,7 +47,7 @@ pub fn ensure_wasm_bindgen() -> Result<PathBuf> {
 }
 
 /// The e2e suite's npm packages, as e2e/package.json lists them.
-const E2E_NPM_PACKAGES: [&str; 3] = ["playwright-core", "jsqr", "pngjs"];
+const E2E_NPM_PACKAGES: [&str; 4] = ["playwright-core", "jsqr", "pngjs", "qrcode"];
 
 /// Installs the e2e suite's npm packages unless they are all there.
 pub fn ensure_e2e_npm_packages() -> Result {

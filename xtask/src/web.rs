@@ -87,11 +87,14 @@ pub fn build(release: bool, wasm_bindgen: &Path) -> Result {
     Ok(())
 }
 
-/// Writes `dist/sw.js` from the template `template`: the URLs of the app shell it keeps for
-/// offline use (the page at `/`, the boot script, the style sheet, every file under `pkg/` and
-/// `assets/` but the brotli copies, which the server picks by itself) and a version that is a
-/// hash of those files, so that each build's worker installs afresh and drops the last build's
-/// cache.
+/// Writes `dist/sw.js` from the template `template`: the URLs it fetches when it installs (the
+/// page at `/`, the boot script, the style sheet, the main module with its script and loader,
+/// the student's code and the organiser's scanner with the chunks they need — what must open
+/// with no network), the
+/// URLs it keeps once a page has used them (every other file under `pkg/` and `assets/`; not
+/// fetched ahead, so a student's phone does not download the consoles), both without the brotli
+/// copies, which the server picks by itself, and a version that is a hash of all of them, so
+/// that each build's worker installs afresh and drops the last build's cache.
 fn service_worker(template: &Path, dist: &Path) -> Result {
     use std::hash::{Hash, Hasher};
 
@@ -125,10 +128,21 @@ fn service_worker(template: &Path, dist: &Path) -> Result {
         }
     }
     let version = format!("{:016x}", hasher.finish());
+    let loader = dist.join("pkg/__wasm_split.js");
+    let mut ahead = ahead_of_time(&loader, "scanner")?;
+    ahead.extend(ahead_of_time(&loader, "my_code")?);
+    let (shell, lazy): (Vec<String>, Vec<String>) = urls.into_iter().partition(|url| {
+        !url.starts_with("/pkg/") && !url.starts_with("/assets/")
+            || FIRST_LOAD.iter().any(|f| url == &format!("/{f}"))
+            || ahead.iter().any(|f| url == &format!("/pkg/{f}"))
+    });
     let script = std::fs::read_to_string(template)
         .map_err(|e| format!("cannot read {}: {e}", template.display()))?;
-    let shell = js_list(&urls);
-    for marker in ["\"__SW_VERSION__\"", "[\"__SW_SHELL__\"]"] {
+    for marker in [
+        "\"__SW_VERSION__\"",
+        "[\"__SW_SHELL__\"]",
+        "[\"__SW_LAZY__\"]",
+    ] {
         if script.matches(marker).count() != 1 {
             return Err(format!(
                 "{} must hold {marker} exactly once",
@@ -138,15 +152,73 @@ fn service_worker(template: &Path, dist: &Path) -> Result {
     }
     let script = script
         .replace("\"__SW_VERSION__\"", &format!("\"{version}\""))
-        .replace("[\"__SW_SHELL__\"]", &shell);
+        .replace("[\"__SW_SHELL__\"]", &js_list(&shell))
+        .replace("[\"__SW_LAZY__\"]", &js_list(&lazy));
     let target = dist.join("sw.js");
     std::fs::write(&target, script)
         .map_err(|e| format!("cannot write {}: {e}", target.display()))?;
     step(format!(
-        "service worker {version}: {} files kept for offline use",
-        urls.len()
+        "service worker {version}: {} files fetched when it installs, {} kept once used",
+        shell.len(),
+        lazy.len()
     ));
     Ok(())
+}
+
+/// The files under `pkg/` that the lazily loaded `split` needs — its module and the chunks it
+/// loads, and theirs — as the chunk loader `loader` (`__wasm_split.js`) lists them: each loader
+/// is `const|export const <name> = …makeLoad(() => { …fetch(new URL("./<file>", …)) … }, [deps])`.
+fn ahead_of_time(loader: &Path, split: &str) -> Result<Vec<String>> {
+    let text = std::fs::read_to_string(loader)
+        .map_err(|e| format!("cannot read {}: {e}", loader.display()))?;
+    let mut defs: std::collections::HashMap<&str, (&str, Vec<&str>)> = Default::default();
+    for part in text.split("makeLoad(").skip(1).zip(text.split("makeLoad(")) {
+        let (body, before) = part;
+        let name = before
+            .rsplit("const ")
+            .next()
+            .and_then(|tail| tail.split_whitespace().next())
+            .unwrap_or_default();
+        let file = body
+            .split("new URL(\"./")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap_or_default();
+        let deps = body
+            .split("}\n, [")
+            .nth(1)
+            .and_then(|rest| rest.split(']').next())
+            .map(|list| {
+                list.split(',')
+                    .map(str::trim)
+                    .filter(|d| !d.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        defs.insert(name, (file, deps));
+    }
+    let root = format!("__wasm_split_load_{split}");
+    if !defs.contains_key(root.as_str()) {
+        return Err(format!(
+            "{} has no loader {root}: the service worker would not keep the {split} page",
+            loader.display()
+        ));
+    }
+    let mut files = Vec::new();
+    let mut todo = vec![root.as_str()];
+    let mut seen = std::collections::HashSet::new();
+    while let Some(name) = todo.pop() {
+        if !seen.insert(name) {
+            continue;
+        }
+        if let Some((file, deps)) = defs.get(name) {
+            if !file.is_empty() {
+                files.push((*file).to_owned());
+            }
+            todo.extend(deps.iter().copied());
+        }
+    }
+    Ok(files)
 }
 
 /// A JSON array of plain strings (paths without quotes or backslashes).
