@@ -195,6 +195,10 @@ pub fn unhex32(text: &str) -> Option<[u8; 32]> {
     "public_key": "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"})))]
 pub struct RegisterKey {
     /// The phone's id (the one it sends with scans), 8–64 of `A-Z a-z 0-9 - _`.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 8, max_length = 64, pattern = "^[A-Za-z0-9_-]{8,64}$")
+    )]
     pub device_id: String,
     /// The Ed25519 public key, 64 hex digits. The secret half stays on the phone.
     pub public_key: String,
@@ -312,6 +316,10 @@ pub struct QueuedScan {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ScanBatch {
     /// The scanner phone's id, 8–64 of `A-Z a-z 0-9 - _`.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 8, max_length = 64, pattern = "^[A-Za-z0-9_-]{8,64}$")
+    )]
     pub device_id: String,
     /// 1–1000 scans.
     #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 1000))]
