@@ -309,6 +309,7 @@ pub fn Layout(children: Children) -> impl IntoView {
     let tabs = Memo::new(move |_| session.with_me(tabs));
     enforce_session(session);
     crate::components::unread::Unread::provide();
+    crate::components::toast::Toasts::provide();
 
     view! {
         <header class="topbar">
@@ -327,6 +328,7 @@ pub fn Layout(children: Children) -> impl IntoView {
             </button>
         </header>
         <main class="page">{children()}</main>
+        <crate::components::toast::ToastHost />
     }
 }
 

@@ -27,5 +27,6 @@ pub mod scope_filter;
 pub mod secret;
 pub mod survey;
 pub mod table;
+pub mod toast;
 pub mod transcript;
 pub mod unread;
