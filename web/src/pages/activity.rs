@@ -23,6 +23,7 @@ use crate::{
         error::{ErrorNotice, message},
         lazy::LazyView,
         route::id_param,
+        toast::use_toast,
     },
     format,
     i18n::{Locale, use_i18n},
@@ -215,6 +216,7 @@ fn StudentAction(
     let state = AnswersState::new();
     let form_open = RwSignal::new(false);
     let other_error = RwSignal::new(None::<ApiError>);
+    let toasts = use_toast();
     let register = Action::new_local(move |request: &RegisterRequest| {
         let request = request.clone();
         async move { api::register(id, &request).await }
@@ -236,7 +238,11 @@ fn StudentAction(
                 {
                     state.server_error.set(Some(error));
                 }
-                Err(error) => other_error.set(Some(error)),
+                Err(error) => {
+                    // The notice sits above the form; the toast where the button was tapped.
+                    toasts.error(&error);
+                    other_error.set(Some(error));
+                }
             }
         }
     });
@@ -244,10 +250,14 @@ fn StudentAction(
         if let Some(result) = cancel.value().get() {
             match result {
                 Ok(_) => {
+                    toasts.ok(i18n.t("已取消报名", "Your sign-up is cancelled"));
                     done.set(None);
                     reload.run(());
                 }
-                Err(error) => other_error.set(Some(error)),
+                Err(error) => {
+                    toasts.error(&error);
+                    other_error.set(Some(error));
+                }
             }
         }
     });
@@ -276,14 +286,11 @@ fn StudentAction(
                 register.dispatch(RegisterRequest { answers });
             }
             Err(_) => {
-                // The first question in error comes into view.
-                if let Some(el) = web_sys::window().and_then(|w| w.document()).and_then(|d| {
-                    d.query_selector("[aria-invalid=\"true\"], .question .field-error:not(:empty)")
-                        .ok()
-                        .flatten()
-                }) {
-                    el.scroll_into_view();
-                }
+                // The first question in error comes into view, once the errors are drawn.
+                scroll_to(
+                    "[data-testid=\"register-form\"] :is([aria-invalid=\"true\"], .field-error:not(:empty))",
+                    Some(".question"),
+                );
             }
         }
     };
@@ -365,6 +372,8 @@ fn StudentAction(
                             <button class="btn btn-primary btn-grow" type="button" data-testid="register-open" on:click=move |_| {
                                 other_error.set(None);
                                 form_open.set(true);
+                                // The form opens below the fold: bring it into view.
+                                scroll_to("[data-testid=\"register-form\"]", None);
                             }>
                                 {move || i18n.t("报名", "Sign up")}
                             </button>
@@ -380,6 +389,24 @@ fn StudentAction(
             })}
         </section>
     }
+}
+
+/// Scrolls the first element matching `selector` (or its closest `around`, such as the whole
+/// question) to the top of the view on the next frame, after the view has drawn what the last
+/// change asked for. The page's `scroll-padding` keeps it clear of the sticky bars.
+fn scroll_to(selector: &'static str, around: Option<&'static str>) {
+    request_animation_frame(move || {
+        let Some(el) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.query_selector(selector).ok().flatten())
+        else {
+            return;
+        };
+        let target = around
+            .and_then(|around| el.closest(around).ok().flatten())
+            .unwrap_or(el);
+        target.scroll_into_view_with_bool(true);
+    });
 }
 
 /// The [`OrganiserPanel`], split out of the main WASM module into a chunk fetched the first time
