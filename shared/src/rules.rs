@@ -911,6 +911,28 @@ pub fn result_kind(
     })
 }
 
+/// The fields of an activity result that [`result_kind`] reads for a category, which is what a
+/// results grid asks for: a competition's role, award and level (not its hours); elsewhere the
+/// hours (counted, or kept on record) and none of the three.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResultFields {
+    pub hours: bool,
+    pub role: bool,
+    pub award: bool,
+    pub award_level: bool,
+}
+
+/// The [`ResultFields`] of `category`.
+pub fn result_fields(category: &str) -> ResultFields {
+    let competition = category == "competition";
+    ResultFields {
+        hours: !competition,
+        role: competition,
+        award: competition,
+        award_level: competition,
+    }
+}
+
 /// The fact in words, as a transcript prints it (Chinese).
 pub fn describe(kind: &FactKind, hours: f64) -> String {
     match kind {
@@ -1040,6 +1062,43 @@ mod tests {
             category: "competition".to_owned(),
             achievement: achievement.map(str::to_owned),
             kind: FactKind::Competition { level, award, role },
+        }
+    }
+
+    proptest! {
+        /// A field the grid leaves out for a category never changes what the result counts as.
+        #[test]
+        fn result_fields_are_those_result_kind_reads(
+            competition in any::<bool>(),
+            hours in proptest::option::of(0.0f64..100.0),
+            role in prop_oneof![Just(None), Just(Some(ParticipantRole::Leader)), Just(Some(ParticipantRole::Member))],
+            award in prop_oneof![Just(None), Just(Some(Award::First)), Just(Some(Award::Third))],
+            level in prop_oneof![Just(None), Just(Some(AwardLevel::National)), Just(Some(AwardLevel::School))],
+        ) {
+            let rules = RuleSet::default_rules();
+            let category = if competition { "competition" } else { "lecture" };
+            let fields = result_fields(category);
+            let input = crate::attendance::ResultInput {
+                student_no: "2023010101".to_owned(),
+                attended: true,
+                hours,
+                role,
+                award,
+                award_level: level,
+                note: None,
+                achievement: None,
+                backfill_reason: None,
+            };
+            let mut blank = input.clone();
+            if !fields.hours { blank.hours = None; }
+            if !fields.role { blank.role = None; }
+            if !fields.award { blank.award = None; }
+            if !fields.award_level { blank.award_level = None; }
+            let level = crate::activity::CreditLevel::School;
+            prop_assert_eq!(
+                result_kind(&rules, category, level, &input),
+                result_kind(&rules, category, level, &blank)
+            );
         }
     }
 
