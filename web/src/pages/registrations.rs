@@ -22,6 +22,7 @@ use crate::{
         error::{ErrorNotice, message},
         pager::Pager,
         route::id_param,
+        toast::use_toast,
     },
     files, format,
     i18n::{Locale, use_i18n},
@@ -134,10 +135,17 @@ fn Registrants(activity: Activity, reload: Callback<()>) -> impl IntoView {
                 .map_err(|e| ApiError::new(shared::ErrorCode::Internal, e))
         }
     });
-    Effect::new(move |_| {
-        if let Some(Err(e)) = export.value().get() {
+    let toasts = use_toast();
+    // Exports are at the top of the page and the list may be long: the outcome is a toast.
+    Effect::new(move |_| match export.value().get() {
+        Some(Ok(())) => {
+            toasts.ok(i18n.t("文件已生成，正在下载", "The file is ready and downloading"))
+        }
+        Some(Err(e)) => {
+            toasts.error(&e);
             export_error.set(Some(e));
         }
+        None => {}
     });
 
     let may_decide = move || session.can(Permission::PublishActivities);
@@ -149,8 +157,14 @@ fn Registrants(activity: Activity, reload: Callback<()>) -> impl IntoView {
         );
     let lottery = Action::new_local(move |_: &()| async move { api::draw_lottery(id).await });
     Effect::new(move |_| match lottery.value().get() {
-        Some(Ok(_)) => changed.run(()),
-        Some(Err(e)) => export_error.set(Some(e)),
+        Some(Ok(_)) => {
+            toasts.ok(i18n.t("已抽签，名单已更新", "Drawn: the list is updated"));
+            changed.run(());
+        }
+        Some(Err(e)) => {
+            toasts.error(&e);
+            export_error.set(Some(e));
+        }
         None => {}
     });
     let review_mode = activity.enrolment_mode == EnrolmentMode::Review;
@@ -273,23 +287,35 @@ fn RegistrationTable(
     changed: Callback<()>,
 ) -> impl IntoView {
     let i18n = use_i18n();
+    let toasts = use_toast();
     let error = RwSignal::new(None::<ApiError>);
     let act = Action::new_local(move |(id, approve): &(i64, bool)| {
         let (id, approve) = (*id, *approve);
         async move {
-            if approve {
+            let outcome = if approve {
                 api::approve_registration(id).await
             } else {
                 api::reject_registration(id).await
-            }
+            };
+            outcome.map(|r| (approve, r))
         }
     });
+    // The row's buttons may sit far below the table's head: the outcome is a toast as well.
     Effect::new(move |_| match act.value().get() {
-        Some(Ok(_)) => {
+        Some(Ok((approve, r))) => {
             error.set(None);
+            toasts.ok(match (i18n.locale(), approve) {
+                (Locale::Zh, true) => format!("已通过 {} 的报名", r.student_name),
+                (Locale::Zh, false) => format!("已拒绝 {} 的报名", r.student_name),
+                (Locale::En, true) => format!("Approved {}", r.student_name),
+                (Locale::En, false) => format!("Rejected {}", r.student_name),
+            });
             changed.run(());
         }
-        Some(Err(e)) => error.set(Some(e)),
+        Some(Err(e)) => {
+            toasts.error(&e);
+            error.set(Some(e));
+        }
         None => {}
     });
     // The columns are the fixed ones plus one per question, so the table is built here rather

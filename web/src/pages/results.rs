@@ -14,7 +14,7 @@ use shared::{
         AttendanceRecord, Award, AwardLevel, Deadlines, ParticipantRole, ResultInput, ResultRecord,
         UploadReport,
     },
-    rules::{self, Fact, FactKind, Points, RuleSet},
+    rules::{self, Fact, FactKind, Points, ResultFields, RuleSet},
 };
 use wasm_bindgen::JsCast;
 
@@ -26,6 +26,7 @@ use crate::{
         },
         error::ErrorNotice,
         table::{Cell, DataTable},
+        toast::{Tone, use_toast},
     },
     files, format,
     i18n::{I18n, Locale, use_i18n},
@@ -231,6 +232,24 @@ pub fn ResultsPage() -> impl IntoView {
             credit_level: activity.credit_level,
         })
     });
+    // The fields the category's rule reads: the grid's columns (all of them until it loads).
+    let fields = Memo::new(move |_| match activity.get() {
+        Some(Ok(activity)) => rules::result_fields(&activity.category),
+        _ => ResultFields {
+            hours: true,
+            role: true,
+            award: true,
+            award_level: true,
+        },
+    });
+    // Results are recorded once the activity has ended (the server refuses before): until
+    // then the actions are off, and say when they open.
+    let ends_at = Memo::new(move |_| match activity.get() {
+        Some(Ok(activity)) => Some(activity.ends_at),
+        _ => None,
+    });
+    let not_ended = move || ends_at.get().is_some_and(|end| chrono::Utc::now() < end);
+    let toasts = use_toast();
     let deadlines = RwSignal::new(None::<Result<Deadlines, ApiError>>);
     let rows = RwSignal::new(None::<Result<Vec<Row>, ApiError>>);
     let load = move || {
@@ -278,14 +297,28 @@ pub fn ResultsPage() -> impl IntoView {
             }
         }
         match api::put_results(id, &inputs).await {
-            Ok(page) => saved.set(Some(page.items.len())),
-            Err(e) => match index_of(e.field.as_deref()).and_then(|i| current.get(i)) {
-                Some(row) => row.server_error.set(Some((
-                    field_of(e.field.as_deref()),
-                    rule_message(i18n, &e.message),
-                ))),
-                None => server_error.set(Some(e)),
-            },
+            Ok(page) => {
+                let n = page.items.len();
+                toasts.ok(match i18n.locale() {
+                    Locale::Zh => format!("已保存 {n} 行"),
+                    Locale::En => format!("Saved {n} rows"),
+                });
+                saved.set(Some(n));
+            }
+            Err(e) => {
+                toasts.show(Tone::Error, error_text(i18n, &e));
+                match index_of(e.field.as_deref()).and_then(|i| current.get(i)) {
+                    Some(row) => {
+                        row.server_error.set(Some((
+                            field_of(e.field.as_deref()),
+                            rule_message(i18n, &e.message),
+                        )));
+                        // The row the server named comes into view.
+                        scroll_to_row(&row.student_no);
+                    }
+                    None => server_error.set(Some(e)),
+                }
+            }
         }
     });
     // A finalisation that is a back-fill: the server's grounds, then the request filed.
@@ -298,15 +331,26 @@ pub fn ResultsPage() -> impl IntoView {
             server_error.set(None);
             match api::finalize_results(id, reason).await {
                 Ok(api::Finalised::Recognised(d)) => {
+                    toasts.ok(i18n.t("已完成认定", "Finalised"));
                     backfill.set(None);
                     deadlines.set(Some(Ok(d)));
                 }
                 Ok(api::Finalised::Requested(request)) => {
+                    toasts.ok(i18n.t("已提交上级审批", "Sent for approval"));
                     backfill.set(None);
                     requested.set(Some(request));
                 }
-                Err(e) if e.field.as_deref() == Some("reason") => backfill.set(Some(e.message)),
-                Err(e) => server_error.set(Some(e)),
+                Err(e) if e.field.as_deref() == Some("reason") => {
+                    backfill.set(Some(e.message));
+                    // The reason is asked for below the grid, right above the buttons.
+                    request_animation_frame(|| {
+                        scroll_into_view("[data-testid=\"results-backfill\"]")
+                    });
+                }
+                Err(e) => {
+                    toasts.show(Tone::Error, error_text(i18n, &e));
+                    server_error.set(Some(e));
+                }
             }
         }
     });
@@ -326,7 +370,15 @@ pub fn ResultsPage() -> impl IntoView {
             Ok(d) => view! { <DeadlineBar deadlines=d /> }.into_any(),
             Err(error) => view! { <ErrorNotice error=error /> }.into_any(),
         })}
-        <UploadPanel id=id disabled=Signal::derive(finalised) on_applied=Callback::new(move |_| load()) />
+        <UploadPanel id=id blocked=Signal::derive(move || {
+            if finalised() {
+                Some(i18n.t("已完成认定，更正须走补录。", "Finalised: corrections go through a back-fill.").to_owned())
+            } else if not_ended() {
+                Some(i18n.t("活动结束后才能上传成绩。", "Results are uploaded once the activity has ended.").to_owned())
+            } else {
+                None
+            }
+        }) on_applied=Callback::new(move |_| load()) />
         <section class="panel results-panel">
             <div class="panel-head">
                 <h2>{move || i18n.t("认定名单", "Results")}</h2>
@@ -341,13 +393,31 @@ pub fn ResultsPage() -> impl IntoView {
                 Some(Ok(list)) if list.is_empty() => view! {
                     <p class="empty muted" data-testid="results-empty">{move || i18n.t("还没有签到记录。学生签到后会出现在这里，也可以直接上传成绩表。", "No check-ins yet. Students appear here once they check in; or upload a results sheet.")}</p>
                 }.into_any(),
-                Some(Ok(list)) => view! {
-                    <DataTable columns=vec![("学号", "Student no."), ("姓名", "Name"), ("预计积分（原始）", "Est. raw points"), ("出勤", "Attended"), ("时长", "Hours"), ("角色", "Role"), ("奖项", "Award"), ("级别", "Level"), ("同一成果", "Same achievement"), ("备注", "Note"), ("补录原因", "Back-fill reason")] testid="results-grid">
-                        {list.into_iter().enumerate().map(|(index, row)| view! { <ResultRow row=row index=index locked=Signal::derive(finalised) basis=basis /> }).collect_view()}
-                    </DataTable>
-                }.into_any(),
+                Some(Ok(list)) => {
+                    let shown = fields.get();
+                    let columns = [
+                        (true, ("学号", "Student no.")),
+                        (true, ("姓名", "Name")),
+                        (true, ("预计积分（原始）", "Est. raw points")),
+                        (true, ("出勤", "Attended")),
+                        (shown.hours, ("时长", "Hours")),
+                        (shown.role, ("角色", "Role")),
+                        (shown.award, ("奖项", "Award")),
+                        (shown.award_level, ("级别", "Level")),
+                        (true, ("同一成果", "Same achievement")),
+                        (true, ("备注", "Note")),
+                        (true, ("补录原因", "Back-fill reason")),
+                    ]
+                    .into_iter()
+                    .filter_map(|(on, column)| on.then_some(column))
+                    .collect();
+                    view! {
+                        <DataTable columns=columns testid="results-grid">
+                            {list.into_iter().enumerate().map(|(index, row)| view! { <ResultRow row=row index=index locked=Signal::derive(move || finalised() || not_ended()) basis=basis fields=shown /> }).collect_view()}
+                        </DataTable>
+                    }.into_any()
+                }
             }}
-            {move || server_error.get().map(|e| view! { <p class="notice notice-error" role="alert" data-testid="results-error">{error_text(i18n, &e)}</p> })}
             {move || backfill.get().map(|grounds| view! {
                 <form class="panel notice" data-testid="results-backfill" on:submit=move |ev| {
                     ev.prevent_default();
@@ -374,12 +444,22 @@ pub fn ResultsPage() -> impl IntoView {
                 </p>
             })}
             <div class="actions sticky-actions">
+                {move || server_error.get().map(|e| view! { <p class="action-reason bad" role="alert" data-testid="results-error">{error_text(i18n, &e)}</p> })}
+                {move || (not_ended() && !finalised()).then(|| view! {
+                    <p class="action-reason" data-testid="results-not-ended">{move || {
+                        let end = ends_at.get().map(|end| format::datetime(i18n.locale(), end)).unwrap_or_default();
+                        match i18n.locale() {
+                            Locale::Zh => format!("活动尚未结束（{end} 结束），结束后才能保存和完成认定。"),
+                            Locale::En => format!("The activity has not ended (it ends {end}): results are saved and finalised after that."),
+                        }
+                    }}</p>
+                })}
                 <button class="btn btn-primary" data-testid="results-save"
-                    disabled=move || { finalised() || problems() > 0 || save.pending().get() || !has_rows() }
+                    disabled=move || { finalised() || not_ended() || problems() > 0 || save.pending().get() || !has_rows() }
                     on:click=move |_| { save.dispatch(()); }>
                     {move || i18n.t("保存", "Save")}
                 </button>
-                <button class="btn" data-testid="results-finalize" disabled=move || finalised() || requested.with(Option::is_some) || finalize.pending().get() on:click=ask_finalize>
+                <button class="btn" data-testid="results-finalize" disabled=move || finalised() || not_ended() || requested.with(Option::is_some) || finalize.pending().get() on:click=ask_finalize>
                     {move || i18n.t("完成认定", "Finalise")}
                 </button>
                 {move || (problems() > 0).then(|| view! {
@@ -398,6 +478,23 @@ pub fn ResultsPage() -> impl IntoView {
         </section>
     }
     .into_any()
+}
+
+/// Brings the first element matching `selector` to the top of the view (clear of the sticky
+/// header: the page's `scroll-padding`).
+fn scroll_into_view(selector: &str) {
+    if let Some(el) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.query_selector(selector).ok().flatten())
+    {
+        el.scroll_into_view_with_bool(true);
+    }
+}
+
+/// Brings the grid's row of `student_no` into view on the next frame, once it shows its error.
+fn scroll_to_row(student_no: &str) {
+    let selector = format!("[data-testid=\"result-row\"][data-student=\"{student_no}\"]");
+    request_animation_frame(move || scroll_into_view(&selector));
 }
 
 /// The grounds the server named (`late`, `ended_term`, `non_participants`), in words.
@@ -457,6 +554,8 @@ fn ResultRow(
     index: usize,
     #[prop(into)] locked: Signal<bool>,
     basis: Memo<Option<Basis>>,
+    /// The columns the category's rule reads.
+    fields: ResultFields,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let check = {
@@ -526,28 +625,28 @@ fn ResultRow(
                 </label>
                 <span class="field-error">{error_on("attended")}</span>
             </Cell>
-            <Cell zh="时长" en="Hours">
+            {fields.hours.then(|| view! { <Cell zh="时长" en="Hours">
                 <input class="cell-input cell-input-short" inputmode="decimal" data-testid="result-hours" prop:value=hours disabled=locked
                     aria-invalid=invalid("hours") on:input=move |ev| { hours.set(event_target_value(&ev)); edited(); } />
                 <span class="field-error" data-testid="result-hours-error">{error_on("hours")}</span>
-            </Cell>
-            <Cell zh="角色" en="Role">
+            </Cell> })}
+            {fields.role.then(|| view! { <Cell zh="角色" en="Role">
                 <select class="cell-input" data-testid="result-role" disabled=locked on:change=move |ev| { role_value.set(event_target_value(&ev)); edited(); }>
                     {move || options(vec![("", "—"), ("leader", role(i18n, ParticipantRole::Leader)), ("member", role(i18n, ParticipantRole::Member)), ("participant", role(i18n, ParticipantRole::Participant))], role_value)}
                 </select>
-            </Cell>
-            <Cell zh="奖项" en="Award">
+            </Cell> })}
+            {fields.award.then(|| view! { <Cell zh="奖项" en="Award">
                 <select class="cell-input" data-testid="result-award" disabled=locked aria-invalid=invalid("award") on:change=move |ev| { award_value.set(event_target_value(&ev)); edited(); }>
                     {move || options(vec![("", "—"), ("first", award(i18n, Award::First)), ("second", award(i18n, Award::Second)), ("third", award(i18n, Award::Third)), ("honourable", award(i18n, Award::Honourable)), ("participation", award(i18n, Award::Participation))], award_value)}
                 </select>
                 <span class="field-error">{error_on("award")}</span>
-            </Cell>
-            <Cell zh="级别" en="Level">
+            </Cell> })}
+            {fields.award_level.then(|| view! { <Cell zh="级别" en="Level">
                 <select class="cell-input" data-testid="result-level" disabled=locked aria-invalid=invalid("award_level") on:change=move |ev| { level.set(event_target_value(&ev)); edited(); }>
                     {move || options(vec![("", "—"), ("college", award_level(i18n, AwardLevel::College)), ("school", award_level(i18n, AwardLevel::School)), ("province", award_level(i18n, AwardLevel::Province)), ("national", award_level(i18n, AwardLevel::National))], level)}
                 </select>
                 <span class="field-error" data-testid="result-level-error">{error_on("award_level")}</span>
-            </Cell>
+            </Cell> })}
             <Cell zh="同一成果" en="Same achievement">
                 <input class="cell-input" data-testid="result-achievement" prop:value=achievement disabled=locked aria-invalid=invalid("achievement")
                     placeholder=move || i18n.t("如：ACM-2026", "e.g. ACM-2026")
@@ -582,10 +681,14 @@ fn ResultRow(
 #[component]
 fn UploadPanel(
     id: i64,
-    #[prop(into)] disabled: Signal<bool>,
+    /// Why nothing may be uploaded now, if so.
+    #[prop(into)]
+    blocked: Signal<Option<String>>,
     #[prop(into)] on_applied: Callback<()>,
 ) -> impl IntoView {
     let i18n = use_i18n();
+    let toasts = use_toast();
+    let disabled = move || blocked.with(Option::is_some);
     let upload = RwSignal::new(None::<Upload>);
     let report = RwSignal::new(None::<UploadReport>);
     let error = RwSignal::new(None::<ApiError>);
@@ -600,11 +703,18 @@ fn UploadPanel(
             {
                 Ok(answer) => {
                     if answer.applied {
+                        toasts.ok(match i18n.locale() {
+                            Locale::Zh => format!("已导入 {} 行", answer.accepted),
+                            Locale::En => format!("Applied {} rows", answer.accepted),
+                        });
                         on_applied.run(());
                     }
                     report.set(Some(answer));
                 }
-                Err(e) => error.set(Some(e)),
+                Err(e) => {
+                    toasts.show(Tone::Error, error_text(i18n, &e));
+                    error.set(Some(e));
+                }
             }
         }
     });
@@ -643,11 +753,12 @@ fn UploadPanel(
                     "列：学号、是否出勤（是/否）、时长、角色（队长/队员/参与者）、奖项（一等奖…参与奖）、奖项级别（院级/校级/省级/国家级）、备注。先预检，全部无误后才能导入。",
                     "Columns: 学号 (student no.), 是否出勤 (yes/no), 时长 (hours), 角色 (role), 奖项 (award), 奖项级别 (level), 备注 (note). Checked first; applied only when every row is good.",
                 )}</p>
-                <label class="btn btn-primary file-button" class:disabled=move || busy() || disabled.get()>
+                <label class="btn btn-primary file-button" class:disabled=move || busy() || disabled()>
                     <input type="file" data-testid="results-file" accept=".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-                        disabled=move || busy() || disabled.get() on:change=on_file />
+                        disabled=move || busy() || disabled() on:change=on_file />
                     {move || i18n.t("选择文件预检", "Choose a file to check")}
                 </label>
+                {move || blocked.get().map(|reason| view! { <p class="action-reason" data-testid="results-upload-blocked">{reason}</p> })}
                 {move || busy().then(|| view! {
                     <div class="progress" role="progressbar" aria-busy="true"><div class="progress-bar"></div></div>
                 })}
