@@ -145,7 +145,13 @@ fn AuditTable(entries: Vec<AuditEntry>) -> impl IntoView {
                         </Cell>
                         <Cell zh="对象" en="Record" class="cell-nowrap">{format!("{} #{}", entry.target_type, entry.target_id)}</Cell>
                         <Cell zh="组织" en="Organisation" class="cell-nowrap">{entry.organization_name.clone().unwrap_or_default()}</Cell>
-                        <Cell zh="详情" en="Details" class="cell-details"><code>{details}</code></Cell>
+                        <Cell zh="详情" en="Details" class="cell-details cell-audit-details">
+                            <ul class="kv" data-testid="audit-details">
+                                {details.into_iter().map(|(key, value, full)| view! {
+                                    <li><span class="kv-key">{key}</span>": "<span class="kv-value" title=full>{value}</span></li>
+                                }).collect_view()}
+                            </ul>
+                        </Cell>
                     </tr>
                 }
             }).collect_view()}
@@ -153,19 +159,60 @@ fn AuditTable(entries: Vec<AuditEntry>) -> impl IntoView {
     }
 }
 
-/// The details as `key: value` pairs on one line.
-fn details(value: &serde_json::Value) -> String {
+/// The details as `key: value` pairs, nested objects by dotted keys; each with its full value
+/// when it is shown shortened (a session id, which says nothing to a reader beyond telling two
+/// apart, or a long value).
+fn details(value: &serde_json::Value) -> Vec<(String, String, Option<String>)> {
+    let mut pairs = Vec::new();
+    flatten("", value, &mut pairs);
+    pairs
+        .into_iter()
+        .map(|(key, text)| {
+            let limit = if key == "session" || key.ends_with("session_id") {
+                8
+            } else {
+                120
+            };
+            if text.chars().count() > limit {
+                let short = text.chars().take(limit).collect::<String>() + "…";
+                (key, short, Some(text))
+            } else {
+                (key, text, None)
+            }
+        })
+        .collect()
+}
+
+/// `value` as (dotted key, text) pairs appended to `pairs`.
+fn flatten(prefix: &str, value: &serde_json::Value, pairs: &mut Vec<(String, String)>) {
+    use serde_json::Value;
     match value {
-        serde_json::Value::Object(map) if map.is_empty() => String::new(),
-        serde_json::Value::Object(map) => map
-            .iter()
-            .map(|(key, value)| match value {
-                serde_json::Value::String(text) => format!("{key}: {text}"),
-                other => format!("{key}: {other}"),
-            })
-            .collect::<Vec<_>>()
-            .join(" · "),
-        serde_json::Value::Null => String::new(),
-        other => other.to_string(),
+        Value::Object(map) => {
+            for (key, value) in map {
+                let key = if prefix.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{prefix}.{key}")
+                };
+                flatten(&key, value, pairs);
+            }
+        }
+        Value::Null if prefix.is_empty() => {}
+        Value::Null => pairs.push((prefix.to_owned(), "—".to_owned())),
+        Value::String(text) => pairs.push((prefix.to_owned(), text.clone())),
+        Value::Array(items) if items.iter().all(|i| !i.is_object() && !i.is_array()) => {
+            let text = items
+                .iter()
+                .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned))
+                .collect::<Vec<_>>()
+                .join("、");
+            pairs.push((prefix.to_owned(), text));
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                flatten(&format!("{prefix}[{i}]"), item, pairs);
+            }
+        }
+        other => pairs.push((prefix.to_owned(), other.to_string())),
     }
 }
