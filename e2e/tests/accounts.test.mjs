@@ -68,8 +68,9 @@ test('a student signs in at phone size and keeps the session across a reload', {
   try {
     const student = account('2023010101');
     await page.goto(`${baseUrl}/login`);
-    // Checked as you type, with the account-name rule of `shared`.
+    // Checked on leaving the field, with the account-name rule of `shared`.
     await page.locator(tid('login-username')).fill('学号 1');
+    await page.locator(tid('login-username')).blur();
     await waitForText(page, tid('login-username-error'), '学号');
     await screenshot(page, 'login-phone.png');
 
@@ -136,8 +137,9 @@ test('a college admin creates a view-only sub-account, which sees only what it m
     await page.locator(tid('sub-account-new')).click();
     await page.locator(tid('sub-account-username')).fill(username);
     await page.locator(tid('sub-account-name')).fill('计算机学院团委·报表');
-    // The password rule of `shared`, as you type.
+    // The password rule of `shared`, on leaving the field.
     await page.locator(tid('sub-account-password')).fill('short');
+    await page.locator(tid('sub-account-password')).blur();
     await waitForText(page, tid('sub-account-password-error'), '8–128');
     await page.locator(tid('sub-account-password')).fill('Report2026ok');
     await page.locator(tid('sub-account-permissions-view_reports')).check();
@@ -169,6 +171,7 @@ test('a college admin creates a view-only sub-account, which sees only what it m
     await page.waitForURL(/\/account$/);
     await page.locator(tid('current-password')).fill(oneTime);
     await page.locator(tid('new-password')).fill('abcdefgh');
+    await page.locator(tid('new-password')).blur();
     await waitForText(page, tid('new-password-error'), '字母和一个数字');
     assert.equal(await page.locator(tid('password-submit')).isDisabled(), true);
     await screenshot(page, 'must-change-password-phone.png');

@@ -1,7 +1,9 @@
-//! A labelled input with its error underneath: the same rule the server applies, checked as
-//! the user types, and the server's own error on that field.
+//! A labelled input with its error underneath: the same rule the server applies, and the
+//! server's own error on that field. The error shows once the user has left the field or sent
+//! its form — not after the first keystroke — and then follows each edit.
 
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 use crate::i18n::use_i18n;
 
@@ -27,17 +29,32 @@ pub fn Field(
 ) -> impl IntoView {
     let i18n = use_i18n();
     let error_id = format!("{testid}-error");
+    let input = NodeRef::<leptos::html::Input>::new();
+    // Left once, or its form sent (the submit event bubbles to the window).
+    let settled = RwSignal::new(false);
+    let listener = window_event_listener(leptos::ev::submit, move |ev| {
+        let form = ev.target().and_then(|t| t.dyn_into::<web_sys::Node>().ok());
+        if let (Some(form), Some(input)) = (form, input.get_untracked())
+            && form.contains(Some(input.unchecked_ref::<web_sys::Node>()))
+        {
+            settled.set(true);
+        }
+    });
+    on_cleanup(move || listener.remove());
+    let shown = Signal::derive(move || if settled.get() { error.get() } else { None });
     view! {
         <label class="field">
             <span class="field-label">{move || i18n.t(zh, en)}</span>
             <input
+                node_ref=input
                 type=kind
                 data-testid=testid
                 autocomplete=(!autocomplete.is_empty()).then_some(autocomplete)
                 placeholder=(!placeholder.is_empty()).then_some(placeholder)
                 aria-describedby=error_id.clone()
-                aria-invalid=move || error.with(Option::is_some).to_string()
+                aria-invalid=move || shown.with(Option::is_some).to_string()
                 prop:value=value
+                on:blur=move |_| settled.set(true)
                 on:input=move |ev| {
                     value.set(event_target_value(&ev));
                     if let Some(on_edit) = on_edit {
@@ -45,9 +62,9 @@ pub fn Field(
                     }
                 }
             />
-            <span class="field-error" id=error_id.clone() data-testid=error_id role="alert">{move || error.get()}</span>
+            <span class="field-error" id=error_id.clone() data-testid=error_id role="alert">{move || shown.get()}</span>
             {hint.map(|(zh, en)| view! {
-                <span class="field-hint" class:hidden=move || error.with(Option::is_some)>{move || i18n.t(zh, en)}</span>
+                <span class="field-hint" class:hidden=move || shown.with(Option::is_some)>{move || i18n.t(zh, en)}</span>
             })}
         </label>
     }
