@@ -14,10 +14,15 @@ impl Unread {
     pub fn provide() {
         let session = crate::session::use_session();
         let location = leptos_router::hooks::use_location();
+        // Who, not the whole account: the session re-reads `/api/me` as the app starts, which
+        // replaces the account with an equal one and would otherwise count again.
+        let who = Memo::new(move |_| {
+            session.with_me(|me| me.filter(|me| !me.must_change_password).map(|me| me.id))
+        });
+        let pathname = Memo::new(move |_| location.pathname.get());
         let unread = LocalResource::new(move || {
-            let who =
-                session.with_me(|me| me.filter(|me| !me.must_change_password).map(|me| me.id));
-            location.pathname.track();
+            let who = who.get();
+            pathname.track();
             async move {
                 if who.is_none() {
                     return 0;
