@@ -16,5 +16,13 @@ mod timer;
 
 fn main() {
     console_error_panic_hook::set_once();
+    // The static shell of index.html, drawn while this module downloaded: the app takes its
+    // place in the same task, so no frame shows neither.
+    if let Some(shell) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("boot-shell"))
+    {
+        shell.remove();
+    }
     leptos::mount::mount_to_body(app::App);
 }
