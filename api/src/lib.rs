@@ -15,6 +15,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod evaluations;
+pub mod guidance;
 pub mod health;
 pub mod imports;
 pub mod insight;

@@ -6,8 +6,8 @@ use utoipa_actix_web::{scope, service_config::ServiceConfig};
 
 use crate::{
     accounts, activities, attendance, audit, cadres, calendar, categories, certificates,
-    evaluations, health, imports, insight, me, notifications, organizations, points, practice,
-    recognition_requests, reports, results, school, sessions, staff, students, surveys,
+    evaluations, guidance, health, imports, insight, me, notifications, organizations, points,
+    practice, recognition_requests, reports, results, school, sessions, staff, students, surveys,
     transcripts,
 };
 
@@ -126,6 +126,10 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(points::record_fact)
         .service(points::adjust)
         .service(points::behind)
+        // Guidance (精准育人): what closes a student's gap
+        .service(guidance::mine)
+        .service(guidance::of_student)
+        .service(guidance::remind)
         .service(points::leaderboard)
         .service(points::preview_rules)
         .service(points::reevaluation)

@@ -85,11 +85,13 @@ pub enum ErrorCode {
     DeviceChangeLimit,
     /// The activity does not take this way of checking in (the organiser's choice).
     CheckinModeOff,
+    /// This adviser already reminded this student today: one reminder a day each.
+    AlreadyReminded,
 }
 
 impl ErrorCode {
     /// All codes, in declaration order (documentation and exhaustive tests).
-    pub const ALL: [ErrorCode; 36] = [
+    pub const ALL: [ErrorCode; 37] = [
         ErrorCode::MalformedJson,
         ErrorCode::UnsupportedMediaType,
         ErrorCode::PayloadTooLarge,
@@ -126,6 +128,7 @@ impl ErrorCode {
         ErrorCode::GroupTooSmall,
         ErrorCode::DeviceChangeLimit,
         ErrorCode::CheckinModeOff,
+        ErrorCode::AlreadyReminded,
     ];
 
     /// The HTTP status that always accompanies this code.
@@ -164,7 +167,8 @@ impl ErrorCode {
             | ErrorCode::GradeLimitExceeded
             | ErrorCode::GroupTooSmall
             | ErrorCode::DeviceChangeLimit
-            | ErrorCode::CheckinModeOff => 409,
+            | ErrorCode::CheckinModeOff
+            | ErrorCode::AlreadyReminded => 409,
         }
     }
 
@@ -207,6 +211,7 @@ impl ErrorCode {
             ErrorCode::GroupTooSmall => "group_too_small",
             ErrorCode::DeviceChangeLimit => "device_change_limit",
             ErrorCode::CheckinModeOff => "checkin_mode_off",
+            ErrorCode::AlreadyReminded => "already_reminded",
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod calendar;
 pub mod certificate;
 pub mod checkin;
 pub mod error;
+pub mod guidance;
 pub mod health;
 pub mod insight;
 pub mod notification;

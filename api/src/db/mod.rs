@@ -14,6 +14,7 @@ pub mod calendar;
 pub mod categories;
 pub mod certificates;
 pub mod imports;
+pub mod guidance;
 pub mod insight;
 pub mod notifications;
 pub mod organizations;

@@ -10,6 +10,7 @@ mod cadres;
 mod calendar;
 mod certificates;
 mod contract;
+mod guidance;
 mod health;
 mod helpers;
 mod imports;

@@ -309,6 +309,11 @@ static MATRIX: &[Row] = &[
     // The student is named by number in the body: out of scope answers as an unknown number.
     ("POST /api/points/adjustments",                            PUB, [401, 403, 403, 201, 422, 422, 422, 403]),
     ("GET /api/points/behind",                                  PUB, [401, 403, 403, 200, 200, 403, 403, 403]),
+    // Guidance: a student's own suggestions; advisers over the student's college, like the
+    // behind list. Students send no reminders.
+    ("GET /api/me/suggestions",                                 PUB, [401, 200, 200, 403, 403, 403, 403, 403]),
+    ("GET /api/students/{id}/suggestions",                      PUB, [401, 200, 404, 200, 404, 404, 404, 403]),
+    ("POST /api/students/{id}/reminders",                       PUB, [401, 403, 403, 201, 404, 404, 404, 403]),
     // Transcripts
     ("GET /api/transcripts/preview",                            PUB, [401, 200, 404, 200, 404, 404, 404, 403]),
     ("POST /api/transcripts",                                   PUB, [401, 201, 404, 201, 404, 404, 404, 403]),
@@ -1842,6 +1847,13 @@ async fn request(w: &World, key: &str, caller: Caller, sub: SubAccount) -> Optio
             ),
         ),
         "GET /api/points/behind" => (format!("/api/points/behind?organization_id={id}"), Empty),
+        "GET /api/me/suggestions" => ("/api/me/suggestions".into(), Empty),
+        "GET /api/students/{id}/suggestions" => {
+            (format!("/api/students/{student}/suggestions"), Empty)
+        }
+        "POST /api/students/{id}/reminders" => {
+            (format!("/api/students/{student}/reminders"), Empty)
+        }
         "GET /api/transcripts/preview" => (
             format!("/api/transcripts/preview?student_id={student}"),
             Empty,
