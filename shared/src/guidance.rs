@@ -219,6 +219,10 @@ pub fn is_open_to(candidate: &Candidate, facts: StudentFacts) -> bool {
         && !(full && candidate.enrolment_mode == EnrolmentMode::Review)
 }
 
+/// How a suggestion ranks, best first: the share of the category gap it closes, the share of
+/// the total, how often the student took part in its category.
+type RankKey = (Reverse<u64>, Reverse<u64>, Reverse<u32>);
+
 /// The suggestions for a student, best first, at most `limit`.
 ///
 /// Behind the requirement: only activities that close part of the gap, those closing a
@@ -234,7 +238,7 @@ pub fn rank(
     let gap = gap(&student.progress, &student.names);
     let behind = !gap.is_empty();
     let total_gap = gap.iter().find(|g| g.category == TOTAL);
-    let mut scored: Vec<(Suggestion, (Reverse<u64>, Reverse<u64>, Reverse<u32>))> = candidates
+    let mut scored: Vec<(Suggestion, RankKey)> = candidates
         .iter()
         .filter(|c| is_open_to(c, student.facts))
         .filter_map(|c| {

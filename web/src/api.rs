@@ -954,6 +954,28 @@ pub async fn behind(
     get(&path).await
 }
 
+/// `GET /api/me/suggestions`: the open activities that close the signed-in student's gap (or
+/// match their interests), best first.
+pub async fn my_suggestions() -> Result<shared::guidance::Suggestions, ApiError> {
+    get("/api/me/suggestions").await
+}
+
+/// `GET /api/students/{id}/suggestions`: a student's suggestions, as their adviser sees them.
+pub async fn student_suggestions(id: i64) -> Result<shared::guidance::Suggestions, ApiError> {
+    get(&format!("/api/students/{id}/suggestions")).await
+}
+
+/// `POST /api/students/{id}/reminders`: notifies the student of what they miss (once a day).
+pub async fn remind_student(id: i64) -> Result<shared::guidance::Reminder, ApiError> {
+    call(
+        "POST",
+        &format!("/api/students/{id}/reminders"),
+        Body::Empty,
+    )
+    .await?
+    .json()
+}
+
 /// `GET /api/students/{id}/points`.
 pub async fn student_points(id: i64) -> Result<StudentPoints, ApiError> {
     get(&format!("/api/students/{id}/points")).await

@@ -55,6 +55,10 @@ pub fn summary(i18n: I18n, code: ErrorCode) -> &'static str {
             "本活动未开启这种签到方式",
             "This activity does not take this way of checking in",
         ),
+        ErrorCode::AlreadyReminded => i18n.t(
+            "今天已经提醒过这名学生，明天再试",
+            "You already reminded this student today; try tomorrow",
+        ),
         _ => i18n.t(
             "服务器出错了，请稍后重试",
             "Something went wrong on the server; retry shortly",

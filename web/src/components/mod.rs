@@ -11,6 +11,7 @@ pub mod deadline;
 pub mod error;
 pub mod field;
 pub mod guard;
+pub mod guidance;
 pub mod layout;
 pub mod lazy;
 pub mod not_found;

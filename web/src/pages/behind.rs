@@ -1,7 +1,8 @@
 //! 积分预警 (`/admin/behind`): the students of the user's subtree who fall short of their
 //! degree's graduation requirement, fewest points first, with what they lack per category
 //! (精准育人). The organisation, the intake and the page live in the URL; each student opens
-//! their points page, where an adviser records what is missing.
+//! their points page, where an adviser records what is missing. A row expands to the open
+//! activities that would close the student's gap, and 提醒 notifies the student of them.
 
 use chrono::Datelike;
 use leptos::prelude::*;
@@ -17,6 +18,7 @@ use crate::{
     api::{self, BehindFilter},
     components::{
         error::ErrorNotice,
+        guidance::{RemindButton, StudentSuggestions},
         org_select::{OrgSelect, subtree},
         pager::Pager,
         points_nav::{CategoryNames, PointsNav, PointsPage, category_names},
@@ -175,6 +177,7 @@ fn BehindTable(students: Vec<BehindStudent>, names: LocalResource<CategoryNames>
         ("年级", "Intake"),
         ("总分", "Total"),
         ("未达标", "Missing"),
+        ("辅导", "Guidance"),
         ("", ""),
     ];
     view! {
@@ -184,6 +187,8 @@ fn BehindTable(students: Vec<BehindStudent>, names: LocalResource<CategoryNames>
                 let open_href = href.clone();
                 let number = student.student_no.clone();
                 let missing = student.missing.clone();
+                let student_id = student.student_id;
+                let open = RwSignal::new(false);
                 view! {
                     <tr data-testid="behind-row" data-student=student.student_no.clone()>
                         <Cell zh="学号" en="Student no." class="cell-key">{number}</Cell>
@@ -210,10 +215,25 @@ fn BehindTable(students: Vec<BehindStudent>, names: LocalResource<CategoryNames>
                                 }}
                             </span>
                         </Cell>
+                        <Cell zh="辅导" en="Guidance" class="cell-guide">
+                            <span class="row-actions">
+                                <button type="button" class="btn btn-small" data-testid="behind-suggest"
+                                    aria-expanded=move || open.get().to_string()
+                                    on:click=move |_| open.update(|o| *o = !*o)>
+                                    {move || if open.get() { i18n.t("收起推荐", "Hide suggestions") } else { i18n.t("推荐活动", "Suggestions") }}
+                                </button>
+                                <RemindButton student_id=student_id />
+                            </span>
+                        </Cell>
                         <Cell zh="" en="" class="cell-open">
                             <A href=open_href attr:class="btn btn-small">{move || i18n.t("查看", "Open")}</A>
                         </Cell>
                     </tr>
+                    {move || open.get().then(|| view! {
+                        <tr class="behind-detail" data-testid="behind-detail">
+                            <td colspan="8"><StudentSuggestions student_id=student_id /></td>
+                        </tr>
+                    })}
                 }
             }).collect_view()}
         </DataTable>

@@ -14,7 +14,7 @@ use shared::{
 
 use crate::{
     api,
-    components::error::ErrorNotice,
+    components::{error::ErrorNotice, guidance::MySuggestions},
     format,
     i18n::{I18n, Locale, use_i18n},
     labels::{self, CategoryNames},
@@ -111,6 +111,7 @@ fn PointsView(points: StudentPoints, names: CategoryNames) -> impl IntoView {
             </div>
         </section>
         <Requirement progress=progress categories=categories names=names.clone() />
+        <MySuggestions />
         {(!terms.is_empty()).then(|| view! { <Terms terms=terms names=names.clone() /> })}
         <MyPositions />
         <MyPractice />
