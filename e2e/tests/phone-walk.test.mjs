@@ -6,6 +6,8 @@
 // it; the unread count is asked once per page load; and index.html paints a shell at once.
 
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
 import {
   PHONE,
@@ -58,6 +60,13 @@ async function clubActivity(fields) {
 
 const at = (ms) => new Date(Date.now() + ms).toISOString();
 
+/** A PNG of what the screen shows now (not the whole page): where the user is looking. */
+async function viewShot(page, name) {
+  const dir = process.env.SCREENSHOT_DIR ?? path.resolve('e2e/screenshots');
+  mkdirSync(dir, { recursive: true });
+  await page.screenshot({ path: path.join(dir, name) });
+}
+
 /** How `selector`'s first match lies in the viewport, and whether anything covers its middle. */
 async function placement(page, selector) {
   return page.evaluate((sel) => {
@@ -109,7 +118,7 @@ test('报名 brings the form into view; an empty submit brings its first error i
     await page.waitForTimeout(400);
     const form = await placement(page, `${tid('register-form')} h2`);
     assert.ok(form.top >= form.header && form.bottom <= form.floor, `the form's heading is in view: ${JSON.stringify(form)}`);
-    await screenshot(page, 'walk-signup-form-phone.png');
+    await viewShot(page, 'walk-signup-form-phone.png');
 
     // Scrolled back to the top, as a student reading the introduction again would be.
     await page.evaluate(() => window.scrollTo(0, 0));
@@ -120,10 +129,12 @@ test('报名 brings the form into view; an empty submit brings its first error i
     assert.ok(error.top >= error.header, `the first error is below the header: ${JSON.stringify(error)}`);
     assert.ok(error.bottom <= error.floor, `the first error is above the tab bar: ${JSON.stringify(error)}`);
     assert.ok(error.uncovered, `nothing covers the first error: ${JSON.stringify(error)}`);
-    await screenshot(page, 'walk-signup-errors-phone.png');
+    await viewShot(page, 'walk-signup-errors-phone.png');
     await page.locator(tid('lang-switch')).click();
     await waitForText(page, tid('answer-q1-error'), '所在班级');
-    await screenshot(page, 'walk-signup-errors-phone-en.png');
+    // The switch reflows the page above the form: bring the question back for the picture.
+    await page.evaluate((sel) => document.querySelector(sel).closest('.question').scrollIntoView(), tid('answer-q1-error'));
+    await viewShot(page, 'walk-signup-errors-phone-en.png');
     assert.deepEqual(page.errors, []);
   } finally {
     await page.context().close();
@@ -255,7 +266,7 @@ test('a competition grid asks role, award and level, and saving answers with a t
       await toast.waitFor({ timeout: 15_000 });
       const where = await placement(page, tid('toast'));
       assert.ok(where.top >= where.header && where.bottom <= (size === 'phone' ? 844 : 900), `the toast is on screen: ${JSON.stringify(where)}`);
-      await screenshot(page, `walk-results-saved-${size}.png`);
+      await viewShot(page, `walk-results-saved-${size}.png`);
       assert.deepEqual(page.errors, []);
     } finally {
       await page.context().close();
