@@ -48,7 +48,7 @@ impl Degree {
     feature = "openapi",
     derive(utoipa::ToSchema),
     schema(example = json!({
-        "id": 40, "student_no": "2023010101", "name": "王子涵", "college_id": 2, "college_name": "计算机学院团委",
+        "id": 40, "student_no": "2023010101", "name": "王子涵", "college_id": 2, "college_name": "计算机学院",
         "major": "软件工程", "class_name": "软件2301", "enrolment_year": 2023, "degree": "undergraduate",
         "phone": null, "active": true, "updated_at": "2026-11-28T06:00:00Z"
     }))

@@ -355,7 +355,7 @@ pub async fn students_by_no(
 ) -> Result<Vec<Recipient>> {
     Ok(prepared::sql(
         "SELECT a.id AS student_id, a.username AS student_no, a.display_name AS name,
-                o.name AS college, o.path AS college_path
+                o.college_name AS college, o.path AS college_path
          FROM accounts a JOIN organizations o ON o.id = a.organization_id
          WHERE a.kind = 'student' AND a.username = ANY($1)",
     )
@@ -423,7 +423,7 @@ pub async fn awards(conn: &mut AsyncPgConnection, activity: i64) -> Result<Vec<A
     }
     let rows: Vec<Row> = prepared::sql(
         "SELECT r.id AS result_id, a.id AS student_id, a.username AS student_no,
-                a.display_name AS name, o.name AS college, o.path AS college_path,
+                a.display_name AS name, o.college_name AS college, o.path AS college_path,
                 r.award, r.award_level, r.hours::float8 AS hours
          FROM results r
          JOIN accounts a ON a.id = r.student_id
@@ -465,7 +465,7 @@ pub async fn volunteer_hours(
 ) -> Result<Vec<VolunteerRow>> {
     Ok(prepared::sql(
         "SELECT a.id AS student_id, a.username AS student_no, a.display_name AS name,
-                c.name AS college, c.path AS college_path, h.hours
+                c.college_name AS college, c.path AS college_path, h.hours
          FROM (SELECT l.student_id, sum(l.hours)::float8 AS hours
                FROM ledger_entries l JOIN organizations o ON o.id = l.organization_id
                WHERE l.category = 'volunteer' AND l.occurred_on BETWEEN $2 AND $3
@@ -510,7 +510,7 @@ pub async fn positions(
 ) -> Result<Vec<PositionRow>> {
     Ok(prepared::sql(
         "SELECT p.id AS position_id, a.id AS student_id, a.username AS student_no,
-                a.display_name AS name, c.name AS college, c.path AS college_path, p.title,
+                a.display_name AS name, c.college_name AS college, c.path AS college_path, p.title,
                 o.name AS organization, o.path AS organization_path, p.starts_on, p.ends_on
          FROM cadre_positions p
          JOIN organizations o ON o.id = p.organization_id

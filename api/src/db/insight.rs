@@ -361,7 +361,7 @@ pub async fn participation(
              WHERE x.starts_at >= $2 AND x.starts_at < $3
              UNION
              {gained})
-         SELECT a.organization_id AS college_id, o.name AS college, s.enrolment_year, s.degree,
+         SELECT a.organization_id AS college_id, o.college_name AS college, s.enrolment_year, s.degree,
                 count(*) AS students, count(took.student_id) AS active
          FROM accounts a JOIN students s ON s.account_id = a.id
          JOIN organizations o ON o.id = a.organization_id
@@ -546,7 +546,7 @@ pub async fn leaders(
     limit: i64,
 ) -> Result<Vec<LeaderRow>> {
     Ok(prepared::sql(
-        "SELECT st.student_id, a.display_name AS name, a.username, o.name AS college, st.points
+        "SELECT st.student_id, a.display_name AS name, a.username, o.college_name AS college, st.points
          FROM (SELECT student_id, college_id, points FROM standings
                WHERE term_id = $2 AND college_id = ANY($1) AND points > 0
                ORDER BY points DESC, student_id LIMIT $3) st

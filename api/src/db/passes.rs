@@ -159,7 +159,7 @@ pub async fn roster(
 ) -> Result<Vec<RosterStudent>> {
     let rows: Vec<RosterRow> = prepared::sql(
         "SELECT a.id AS student_id, a.username AS student_no, a.display_name AS name,
-                o.name AS college, st.class_name, at.checked_in_at,
+                o.college_name AS college, st.class_name, at.checked_in_at,
                 k.id AS key_id, k.public_key, k.created_at AS valid_from,
                 CASE WHEN k.id IS NOT NULL THEN nullif(least(coalesce(k.revoked_at, 'infinity'),
                      coalesce(s.ended_at, 'infinity')), 'infinity') END AS valid_until

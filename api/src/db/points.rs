@@ -274,7 +274,7 @@ impl StudentInfo {
 
 /// Selects [`StudentInfo`] columns; add the `WHERE`.
 pub const STUDENT_SQL: &str = "SELECT a.id, a.username, a.display_name,
-        a.organization_id AS college_id, o.name AS college, o.path AS college_path, s.major,
+        a.organization_id AS college_id, o.college_name AS college, o.path AS college_path, s.major,
         s.class_name, s.enrolment_year, s.degree
     FROM accounts a JOIN students s ON s.account_id = a.id
     JOIN organizations o ON o.id = a.organization_id";

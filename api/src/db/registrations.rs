@@ -232,7 +232,7 @@ pub async fn list(
         activities::starts_at,
         accounts::username,
         accounts::display_name,
-        organizations::name,
+        organizations::college_name,
         students::class_name,
         decider.field(accounts::display_name).nullable(),
     ));

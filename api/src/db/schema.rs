@@ -246,6 +246,7 @@ diesel::table! {
         updated_at -> Timestamptz,
         updated_by -> Nullable<Int8>,
         contact_email -> Nullable<Text>,
+        college_name -> Text,
     }
 }
 

@@ -111,7 +111,7 @@ pub async fn top(
 ) -> Result<Vec<BoardRow>> {
     let (filter, _) = scope_sql(college, year);
     let rows = prepared::sql(format!(
-        "SELECT st.student_id, st.points, a.display_name, a.username, o.name AS college,
+        "SELECT st.student_id, st.points, a.display_name, a.username, o.college_name AS college,
                     st.enrolment_year
              FROM (SELECT student_id, points, college_id, enrolment_year FROM standings
                    WHERE term_id = $1 {filter}
@@ -197,7 +197,7 @@ pub async fn active_students_under(
     enrolment_year: Option<i32>,
 ) -> Result<Vec<PersonRow>> {
     let people: Vec<PersonRow> = prepared::sql(
-        "SELECT a.id, a.username, a.display_name, o.name AS college, s.class_name,
+        "SELECT a.id, a.username, a.display_name, o.college_name AS college, s.class_name,
                 s.enrolment_year, s.degree
          FROM accounts a JOIN students s ON s.account_id = a.id
          JOIN organizations o ON o.id = a.organization_id

@@ -209,6 +209,51 @@ async fn finalised_results_become_points_totals_and_ranks_at_once() {
 }
 
 #[tokio::test]
+async fn lists_and_transcripts_print_the_college_not_its_league_committee() {
+    let app = demo_app().await;
+    let id = recognised_competition(
+        &app,
+        json!([{"student_no": "2023010101", "attended": true, "award": "first", "award_level": "school", "role": "leader"}]),
+    )
+    .await;
+    let (admin, club) = (token(&app, "admin").await, token(&app, "acm_admin").await);
+    let cs = app.org_id("cs").await;
+    let json_of = async |bearer: &str, path: String| -> Value {
+        let response = get_as(&app, bearer, &path).await;
+        assert_eq!(response.status(), 200, "GET {path}");
+        response.json().await.unwrap()
+    };
+
+    let board = json_of(&admin, format!("/api/leaderboard?college_id={cs}")).await;
+    let people = json_of(&admin, "/api/students?q=2023010101".into()).await;
+    let student = people["items"][0]["id"].as_i64().unwrap();
+    let registrants = json_of(&club, format!("/api/activities/{id}/registrations")).await;
+    let export = get_as(
+        &app,
+        &club,
+        &format!("/api/activities/{id}/registrations/export?format=csv"),
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    let transcript = json_of(
+        &admin,
+        format!("/api/transcripts/preview?student_id={student}"),
+    )
+    .await;
+
+    assert_eq!(board["rows"][0]["college"], "计算机学院");
+    assert_eq!(people["items"][0]["college_name"], "计算机学院");
+    assert_eq!(registrants["items"][0]["college_name"], "计算机学院");
+    assert!(
+        export.contains("计算机学院") && !export.contains("团委"),
+        "{export}"
+    );
+    assert_eq!(transcript["student"]["college"], "计算机学院");
+}
+
+#[tokio::test]
 async fn the_same_achievement_counts_once_at_its_highest() {
     let app = demo_app().await;
     recognised_competition(
