@@ -19,6 +19,7 @@ pub mod guidance;
 pub mod health;
 pub mod imports;
 pub mod insight;
+pub mod integrity;
 pub mod me;
 pub mod notifications;
 pub mod nul;
@@ -28,6 +29,7 @@ pub mod pdf;
 pub mod points;
 pub mod practice;
 pub mod recognition_requests;
+pub mod reminders;
 pub mod reports;
 pub mod request_id;
 pub mod results;
@@ -160,6 +162,7 @@ impl Application {
         points::resume_reevaluations(state.clone().into_inner());
         if settings.app.scheduled_jobs {
             reports::freeze::start(state.clone().into_inner());
+            reminders::start(state.clone().into_inner());
         }
         let document = openapi::document();
         let known_routes = web::Data::new(KnownRoutes::from_document(&document));

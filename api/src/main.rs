@@ -181,6 +181,12 @@ async fn seed_demo(settings: &Settings, history: bool) -> CliResult {
         if certificates > 0 {
             eprintln!("demo history: {certificates} certificates of four kinds");
         }
+        let live = seed::seed_live(&mut conn, chrono::Utc::now())
+            .await
+            .map_err(|e| e.to_string())?;
+        eprintln!(
+            "demo: {live} activities placed around today (open, under way, in review, to recognise)"
+        );
         let answers = seed::seed_surveys(&mut conn, chrono::Utc::now())
             .await
             .map_err(|e| e.to_string())?;

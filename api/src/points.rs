@@ -955,9 +955,26 @@ pub async fn behind(
             "outside your organisation's subtree",
         ));
     }
-    let people = standings::active_students_under(&mut conn, org.id, query.enrolment_year).await?;
+    let behind = behind_under(&mut conn, org.id, query.enrolment_year).await?;
+    let total = behind.len() as u64;
+    let items = behind
+        .into_iter()
+        .skip(page.offset() as usize)
+        .take(page.limit() as usize)
+        .collect();
+    Ok(web::Json(Page::new(items, page, total)))
+}
+
+/// The active students under the organisation (of one intake if given) whose points fall short
+/// of their degree's requirement under the current rules, fewest points first.
+pub async fn behind_under(
+    conn: &mut AsyncPgConnection,
+    org: i64,
+    enrolment_year: Option<i32>,
+) -> Result<Vec<BehindStudent>, AppError> {
+    let people = standings::active_students_under(conn, org, enrolment_year).await?;
     let ids: Vec<i64> = people.iter().map(|p| p.id).collect();
-    let sums = standings::category_sums(&mut conn, &ids).await?;
+    let sums = standings::category_sums(conn, &ids).await?;
     let mut earned: HashMap<i64, BTreeMap<String, rules::Earned>> = HashMap::new();
     for s in sums {
         earned.entry(s.student_id).or_default().insert(
@@ -968,10 +985,10 @@ pub async fn behind(
             },
         );
     }
-    let term = current_term(&mut conn).await?;
-    let (_, rules) = ledger::rules_for(&mut conn, &term).await?;
+    let term = current_term(conn).await?;
+    let (_, rules) = ledger::rules_for(conn, &term).await?;
     let empty = BTreeMap::new();
-    let mut behind: Vec<BehindStudent> = people
+    let mut short: Vec<BehindStudent> = people
         .into_iter()
         .filter_map(|p| {
             let degree = Degree::parse(&p.degree).unwrap_or(Degree::Undergraduate);
@@ -993,14 +1010,8 @@ pub async fn behind(
             })
         })
         .collect();
-    behind.sort_by(|a, b| (a.total, &a.student_no).cmp(&(b.total, &b.student_no)));
-    let total = behind.len() as u64;
-    let items = behind
-        .into_iter()
-        .skip(page.offset() as usize)
-        .take(page.limit() as usize)
-        .collect();
-    Ok(web::Json(Page::new(items, page, total)))
+    short.sort_by(|a, b| (a.total, &a.student_no).cmp(&(b.total, &b.student_no)));
+    Ok(short)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -6,9 +6,9 @@ use utoipa_actix_web::{scope, service_config::ServiceConfig};
 
 use crate::{
     accounts, activities, attendance, audit, cadres, calendar, categories, certificates,
-    evaluations, guidance, health, imports, insight, me, notifications, organizations, points,
-    practice, recognition_requests, reports, results, school, sessions, staff, students, surveys,
-    transcripts,
+    evaluations, guidance, health, imports, insight, integrity, me, notifications, organizations,
+    points, practice, recognition_requests, reminders, reports, results, school, sessions, staff,
+    students, surveys, transcripts,
 };
 
 /// Endpoints outside `/api` (operational).
@@ -79,6 +79,12 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(activities::registrations::approve)
         .service(activities::registrations::reject)
         .service(activities::registrations::mine)
+        .service(activities::registrations::excuse)
+        .service(activities::registrations::unexcuse)
+        .service(integrity::mine)
+        .service(reminders::get_watch)
+        .service(reminders::put_watch)
+        .service(reminders::delete_watch)
         // Attendance, make-up and back-fill, results recognition
         .service(calendar::put_day)
         .service(calendar::delete_day)
@@ -86,6 +92,7 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(attendance::put_settings)
         .service(attendance::checkin_code)
         .service(attendance::receipt)
+        .service(attendance::pending_scan)
         .service(attendance::check_in)
         .service(attendance::list)
         .service(attendance::anomalies)

@@ -1027,3 +1027,257 @@ pub async fn seed_surveys(
     })
     .await
 }
+
+/// The demo's live activities, placed relative to `now` so that a visitor finds something to
+/// do on the day the demo starts: open for sign-up across categories and levels (one with a
+/// form, one by lottery, one by review), one under way with check-in open, three waiting for
+/// review (at the college, and at the school after the college), one whose results wait for
+/// recognition and one overdue. Run again on a later day, it moves the same activities (found
+/// by organiser and title) to the new dates: nothing is duplicated, sign-ups and check-ins
+/// are kept, and whatever was recognised meanwhile stays as it is. Answers how many.
+pub async fn seed_live(
+    conn: &mut AsyncPgConnection,
+    now: chrono::DateTime<chrono::Utc>,
+) -> db::Result<usize> {
+    use db::seed::LiveActivity;
+    use serde_json::json;
+    let people = db::seed::students_with_college(conn).await?;
+    let demo: Vec<i64> = {
+        let mut ids = Vec::new();
+        for username in ["2023010101", "2024020101", "S2024010001"] {
+            ids.extend(db::seed::account_id(conn, username).await?);
+        }
+        ids
+    };
+    let of = |college: &str, skip: usize, n: usize| -> Vec<i64> {
+        people
+            .iter()
+            .filter(|p| p.1 == college && !demo.contains(&p.0))
+            .skip(skip)
+            .take(n)
+            .map(|p| p.0)
+            .collect()
+    };
+    let (tw, tw_account) = db::seed::main_account(conn, "tw").await?;
+    let (cs, cs_account) = db::seed::main_account(conn, "cs").await?;
+    let (em, em_account) = db::seed::main_account(conn, "em").await?;
+    let (acm, acm_account) = db::seed::main_account(conn, "acm").await?;
+    let (su, su_account) = db::seed::main_account(conn, "su").await?;
+    let base = |organizer: i64, by: i64, title: &'static str| LiveActivity {
+        organizer,
+        by,
+        title,
+        category: "lecture",
+        credit_level: "college",
+        place: "学术交流中心报告厅",
+        capacity: Some(120),
+        enrolment_mode: "first_come",
+        fields: json!([]),
+        opens: -72,
+        closes: 96,
+        starts: 120,
+        ends: 122,
+        status: "published",
+        review_chain: vec![],
+        review_step: 0,
+    };
+    conn.transaction::<_, db::Error, _>(async |conn| {
+        let mut count = 0;
+        // Open for sign-up.
+        let lecture = db::seed::live_activity(
+            conn,
+            now,
+            &LiveActivity {
+                place: "信息楼 101 报告厅",
+                ..base(cs, cs_account, "人工智能前沿讲座：大模型与科研")
+            },
+        )
+        .await?;
+        db::seed::live_registrations(conn, lecture, &of("cs", 0, 36), "confirmed").await?;
+        let volunteer = db::seed::live_activity(
+            conn,
+            now,
+            &LiveActivity {
+                category: "volunteer",
+                credit_level: "school",
+                place: "阳光社区服务中心",
+                capacity: Some(40),
+                fields: json!([
+                    {"key": "slot", "label": "服务时段", "kind": "single_choice", "required": true,
+                     "options": ["周六上午", "周六下午", "周日上午"]},
+                    {"key": "phone", "label": "联系电话", "kind": "phone", "required": true,
+                     "help": "仅用于活动当天联系"}
+                ]),
+                closes: 144,
+                starts: 192,
+                ends: 196,
+                ..base(tw, tw_account, "社区支教志愿者招募")
+            },
+        )
+        .await?;
+        db::seed::live_registrations(conn, volunteer, &of("em", 0, 12), "confirmed").await?;
+        let contest = db::seed::live_activity(
+            conn,
+            now,
+            &LiveActivity {
+                category: "innovation",
+                credit_level: "school",
+                place: "大学生创业园",
+                capacity: Some(30),
+                enrolment_mode: "lottery",
+                closes: 72,
+                starts: 240,
+                ends: 248,
+                ..base(tw, tw_account, "“创青春”创新创业大赛校内选拔")
+            },
+        )
+        .await?;
+        db::seed::live_registrations(conn, contest, &of("me", 0, 24), "pending").await?;
+        let sharing = db::seed::live_activity(
+            conn,
+            now,
+            &LiveActivity {
+                category: "practice",
+                place: "经管楼 204",
+                capacity: Some(50),
+                enrolment_mode: "review",
+                closes: 120,
+                starts: 168,
+                ends: 171,
+                ..base(em, em_account, "红色研学社会实践分享会")
+            },
+        )
+        .await?;
+        db::seed::live_registrations(conn, sharing, &of("em", 12, 8), "pending").await?;
+        let camp = db::seed::live_activity(
+            conn,
+            now,
+            &LiveActivity {
+                category: "training",
+                credit_level: "club",
+                place: "实验楼 B305",
+                capacity: Some(25),
+                closes: 48,
+                starts: 72,
+                ends: 75,
+                ..base(acm, acm_account, "ACM 算法训练营：动态规划专题")
+            },
+        )
+        .await?;
+        db::seed::live_registrations(conn, camp, &of("cs", 36, 21), "confirmed").await?;
+        count += 5;
+        // Under way, check-in open: the organiser's home links its projector screen.
+        let now_on = db::seed::live_activity(
+            conn,
+            now,
+            &LiveActivity {
+                category: "arts_sports",
+                place: "大学生活动中心多功能厅",
+                capacity: Some(200),
+                opens: -168,
+                closes: -2,
+                starts: 0,
+                ends: 2,
+                ..base(cs, cs_account, "新生团日活动：青春心向党")
+            },
+        )
+        .await?;
+        db::seed::open_checkin(conn, now_on).await?;
+        let present = of("cs", 10, 28);
+        let mut registered = present.clone();
+        registered.extend(of("cs", 38, 12));
+        registered.extend(demo.iter().take(1));
+        db::seed::live_registrations(conn, now_on, &registered, "confirmed").await?;
+        db::seed::live_checkins(conn, now_on, &present).await?;
+        count += 1;
+        // Waiting for review: at the college, at the school after the college, at the school.
+        for (organizer, by, title, level, chain, step) in [
+            (
+                acm,
+                acm_account,
+                "ACM 新生程序设计赛",
+                "college",
+                vec![cs],
+                0,
+            ),
+            (
+                acm,
+                acm_account,
+                "ACM 程序设计邀请赛",
+                "school",
+                vec![cs, tw],
+                1,
+            ),
+            (
+                em,
+                em_account,
+                "经管学院职业生涯规划大赛",
+                "school",
+                vec![tw],
+                0,
+            ),
+        ] {
+            db::seed::live_activity(
+                conn,
+                now,
+                &LiveActivity {
+                    category: "competition",
+                    credit_level: level,
+                    status: "submitted",
+                    review_chain: chain,
+                    review_step: step,
+                    opens: 24,
+                    closes: 240,
+                    starts: 336,
+                    ends: 342,
+                    ..base(organizer, by, title)
+                },
+            )
+            .await?;
+            count += 1;
+        }
+        // Results recorded, waiting for recognition; one of the demo students did not come.
+        let sports = db::seed::live_activity(
+            conn,
+            now,
+            &LiveActivity {
+                category: "volunteer",
+                place: "东区体育场",
+                capacity: Some(60),
+                opens: -240,
+                closes: -48,
+                starts: -30,
+                ends: -24,
+                ..base(su, su_account, "校运会志愿服务")
+            },
+        )
+        .await?;
+        let helpers = of("fl", 0, 30);
+        let mut signed = helpers.clone();
+        signed.extend(demo.get(1));
+        db::seed::live_registrations(conn, sports, &signed, "confirmed").await?;
+        db::seed::open_checkin(conn, sports).await?;
+        db::seed::live_checkins(conn, sports, &helpers).await?;
+        db::seed::live_results(conn, sports, &helpers, 6.0, su_account).await?;
+        // Overdue: ended five weeks ago, nothing recognised.
+        let reading = db::seed::live_activity(
+            conn,
+            now,
+            &LiveActivity {
+                place: "图书馆三楼研讨室",
+                capacity: Some(40),
+                opens: -1200,
+                closes: -850,
+                starts: -842,
+                ends: -840,
+                ..base(em, em_account, "经典读书分享会")
+            },
+        )
+        .await?;
+        db::seed::live_registrations(conn, reading, &of("em", 20, 15), "confirmed").await?;
+        count += 2;
+        crate::cache::ACTIVITY_WRITES.bump();
+        Ok(count)
+    })
+    .await
+}

@@ -590,6 +590,18 @@ pub struct ActivityInput {
     /// The registration form's extra questions.
     #[serde(default)]
     pub fields: Vec<FormField>,
+    /// Until how many hours before the start a confirmed student may cancel without it
+    /// counting as a no-show (0–720, default 24; 诚信记录).
+    #[serde(default = "default_cancel_cutoff")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 720, default = 24))]
+    pub cancel_cutoff_hours: u32,
+}
+
+/// The cut-off of a new activity: a day before its start.
+pub const DEFAULT_CANCEL_CUTOFF_HOURS: u32 = 24;
+
+fn default_cancel_cutoff() -> u32 {
+    DEFAULT_CANCEL_CUTOFF_HOURS
 }
 
 impl ActivityInput {
@@ -604,6 +616,12 @@ impl ActivityInput {
         }
         if chars(&self.description) > 5000 {
             return Err(ApiError::invalid("description", "at most 5000 characters"));
+        }
+        if self.cancel_cutoff_hours > 720 {
+            return Err(ApiError::invalid(
+                "cancel_cutoff_hours",
+                "between 0 and 720 hours",
+            ));
         }
         if !(1..=100).contains(&chars(&self.place)) {
             return Err(ApiError::invalid(
@@ -738,6 +756,8 @@ pub struct Activity {
     pub points_rule: Option<String>,
     pub enrolment_mode: EnrolmentMode,
     pub fields: Vec<FormField>,
+    /// Cancelling later than this many hours before the start counts as a no-show.
+    pub cancel_cutoff_hours: u32,
     pub status: ActivityStatus,
     /// For published activities.
     pub phase: Option<Phase>,
@@ -897,6 +917,12 @@ pub struct Registration {
     pub decided_at: Option<DateTime<Utc>>,
     pub decided_by: Option<String>,
     pub activity_starts_at: DateTime<Utc>,
+    /// The student's no-shows this term (诚信记录): on the organiser's list only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_shows: Option<u32>,
+    /// The organiser's approval of the student's absence (准假), with its reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub excuse: Option<String>,
 }
 
 /// `POST /api/activities/{id}/lottery` answers the draw.

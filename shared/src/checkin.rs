@@ -155,6 +155,9 @@ pub struct CheckinPolicy {
     #[serde(default = "default_device_changes")]
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 20, default = 3))]
     pub device_changes_per_term: u32,
+    /// What no-shows cost (诚信记录).
+    #[serde(default)]
+    pub no_shows: crate::integrity::NoShowPolicy,
 }
 
 fn default_device_changes() -> u32 {
@@ -169,6 +172,7 @@ impl Default for CheckinPolicy {
             per_device: 3,
             trusted_networks: Vec::new(),
             device_changes_per_term: default_device_changes(),
+            no_shows: crate::integrity::NoShowPolicy::default(),
         }
     }
 }
@@ -193,6 +197,7 @@ impl CheckinPolicy {
                 "between 1 and 20",
             ));
         }
+        self.no_shows.validate()?;
         if self.trusted_networks.len() > 50 {
             return Err(ApiError::invalid("trusted_networks", "at most 50 networks"));
         }

@@ -85,13 +85,16 @@ pub enum ErrorCode {
     DeviceChangeLimit,
     /// The activity does not take this way of checking in (the organiser's choice).
     CheckinModeOff,
+    /// The student's no-shows this term refuse first-come sign-up for a while (the school's
+    /// policy); the message says until when.
+    SignupBlocked,
     /// This adviser already reminded this student today: one reminder a day each.
     AlreadyReminded,
 }
 
 impl ErrorCode {
     /// All codes, in declaration order (documentation and exhaustive tests).
-    pub const ALL: [ErrorCode; 37] = [
+    pub const ALL: [ErrorCode; 38] = [
         ErrorCode::MalformedJson,
         ErrorCode::UnsupportedMediaType,
         ErrorCode::PayloadTooLarge,
@@ -128,6 +131,7 @@ impl ErrorCode {
         ErrorCode::GroupTooSmall,
         ErrorCode::DeviceChangeLimit,
         ErrorCode::CheckinModeOff,
+        ErrorCode::SignupBlocked,
         ErrorCode::AlreadyReminded,
     ];
 
@@ -168,6 +172,7 @@ impl ErrorCode {
             | ErrorCode::GroupTooSmall
             | ErrorCode::DeviceChangeLimit
             | ErrorCode::CheckinModeOff
+            | ErrorCode::SignupBlocked
             | ErrorCode::AlreadyReminded => 409,
         }
     }
@@ -211,6 +216,7 @@ impl ErrorCode {
             ErrorCode::GroupTooSmall => "group_too_small",
             ErrorCode::DeviceChangeLimit => "device_change_limit",
             ErrorCode::CheckinModeOff => "checkin_mode_off",
+            ErrorCode::SignupBlocked => "signup_blocked",
             ErrorCode::AlreadyReminded => "already_reminded",
         }
     }

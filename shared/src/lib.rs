@@ -14,6 +14,7 @@ pub mod error;
 pub mod guidance;
 pub mod health;
 pub mod insight;
+pub mod integrity;
 pub mod notification;
 pub mod organization;
 pub mod page;

@@ -522,6 +522,42 @@ pub async fn my_registrations(page: u32, per_page: u32) -> Result<Page<Registrat
     .await
 }
 
+/// `GET /api/me/no-shows`: the student's record this term, the policy, where they stand.
+pub async fn my_no_shows() -> Result<shared::integrity::NoShowRecord, ApiError> {
+    get("/api/me/no-shows").await
+}
+
+/// `GET /api/activities/{id}/watch`.
+pub async fn watching(id: i64) -> Result<bool, ApiError> {
+    let watch: serde_json::Value = get(&format!("/api/activities/{id}/watch")).await?;
+    Ok(watch["watching"].as_bool().unwrap_or(false))
+}
+
+/// `PUT` (or `DELETE`) `/api/activities/{id}/watch`.
+pub async fn set_watching(id: i64, on: bool) -> Result<(), ApiError> {
+    let path = format!("/api/activities/{id}/watch");
+    call(if on { "PUT" } else { "DELETE" }, &path, Body::Empty)
+        .await?
+        .empty()
+}
+
+/// `POST` (or with `None`, `DELETE`) `/api/registrations/{id}/excuse`.
+pub async fn excuse(id: i64, reason: Option<&str>) -> Result<Registration, ApiError> {
+    let path = format!("/api/registrations/{id}/excuse");
+    match reason {
+        Some(reason) => {
+            post(
+                &path,
+                &shared::integrity::Excuse {
+                    reason: reason.to_owned(),
+                },
+            )
+            .await
+        }
+        None => call("DELETE", &path, Body::Empty).await?.json(),
+    }
+}
+
 /// `GET /api/activities/{id}/registrations`: in sign-up order.
 pub async fn registrations(
     id: i64,
@@ -683,6 +719,14 @@ pub async fn attendance(
 ) -> Result<Page<AttendanceRecord>, ApiError> {
     get(&format!(
         "/api/activities/{id}/attendance?page={page}&per_page={per_page}"
+    ))
+    .await
+}
+
+/// The newest arrivals for the projected screen: student numbers come masked from the server.
+pub async fn arrivals(id: i64, per_page: u32) -> Result<Page<AttendanceRecord>, ApiError> {
+    get(&format!(
+        "/api/activities/{id}/attendance?page=1&per_page={per_page}&masked=true"
     ))
     .await
 }

@@ -161,6 +161,7 @@ pub async fn detail(
         points_rule: row.points_rule.clone(),
         enrolment_mode: row.enrolment_mode(),
         fields: row.form(),
+        cancel_cutoff_hours: row.cancel_cutoff_hours.max(0) as u32,
         status: row.status(),
         phase: row.phase(now),
         confirmed,

@@ -14,6 +14,7 @@ use shared::{
         RegistrationStatus, draw_lottery, validate_answers,
     },
     auth::{AccountKind, Permission},
+    integrity::Excuse,
     page::{PageParams, PageRequest},
 };
 use utoipa::IntoParams;
@@ -118,6 +119,23 @@ pub async fn register(
         .with_field("eligibility")
         .into());
     }
+    if row.enrolment_mode() == EnrolmentMode::FirstCome {
+        let standing = crate::integrity::standings(&mut conn, &[actor.account_id], Utc::now())
+            .await?
+            .remove(&actor.account_id);
+        if let Some(until) = standing.and_then(|s| s.blocked_until) {
+            let day = until
+                .with_timezone(&chrono_tz::Asia::Shanghai)
+                .format("%Y-%m-%d %H:%M");
+            return Err(AppError::new(
+                ErrorCode::SignupBlocked,
+                format!(
+                    "your no-shows this term refuse first-come sign-up until {day} (诚信记录); \
+                     activities with review or a lottery still take your sign-up"
+                ),
+            ));
+        }
+    }
     let registration_id = conn
         .transaction::<_, AppError, _>(async |conn| {
             let activity = db::activities::get_for_update(conn, id)
@@ -180,15 +198,17 @@ pub async fn register(
 
 /// Cancel my sign-up
 ///
-/// Before registration closes. A freed place goes to the first on the waitlist, in the same
-/// transaction.
+/// Until the activity starts, unless checked in already (409 `already_checked_in`). A
+/// cancellation later than the activity's cut-off (`cancel_cutoff_hours` before the start) is
+/// kept on the student's no-show record (诚信记录) as a late cancellation. A freed place goes
+/// to the first on the waitlist, in the same transaction.
 #[utoipa::path(
     tag = "registrations",
     params(("id" = i64, Path, description = "Activity id")),
     responses(
         (status = 200, description = "Cancelled", body = Registration),
         (status = 404, description = "Not signed up", body = ApiError),
-        (status = 409, description = "Registration has closed, or already cancelled", body = ApiError),
+        (status = 409, description = "The activity has started, checked in already (`already_checked_in`), or nothing to cancel", body = ApiError),
     ),
     security(("bearer" = [])),
 )]
@@ -210,10 +230,17 @@ pub async fn cancel_mine(
             let own = db::registrations::of_student(conn, id, actor.account_id)
                 .await?
                 .ok_or_else(|| AppError::not_found("registration"))?;
-            if Utc::now() >= activity.registration_closes_at {
+            if db::integrity::checked_in(conn, id, actor.account_id).await? {
+                return Err(AppError::new(
+                    ErrorCode::AlreadyCheckedIn,
+                    "you have checked in: a sign-up cannot be cancelled after that",
+                ));
+            }
+            let now = Utc::now();
+            if now >= activity.starts_at {
                 return Err(AppError::new(
                     ErrorCode::Conflict,
-                    "registration has closed; ask the organiser",
+                    "the activity has started; ask the organiser",
                 ));
             }
             if !matches!(
@@ -235,6 +262,13 @@ pub async fn cancel_mine(
                 Some(actor.account_id),
             )
             .await?;
+            db::integrity::mark_cancelled(conn, own.id).await?;
+            let late = own.status() == RegistrationStatus::Confirmed
+                && shared::integrity::is_late_cancel(
+                    now,
+                    activity.starts_at,
+                    activity.cancel_cutoff_hours.max(0) as u32,
+                );
             if own.status() == RegistrationStatus::Confirmed {
                 promote_next(conn, &activity).await?;
             }
@@ -246,7 +280,7 @@ pub async fn cancel_mine(
                     action: "registration.cancel",
                     target_type: "registration",
                     target_id: own.id.to_string(),
-                    details: json!({"activity_id": id, "was": own.status().as_str()}),
+                    details: json!({"activity_id": id, "was": own.status().as_str(), "late": late}),
                 },
             )
             .await?;
@@ -294,7 +328,8 @@ pub async fn mine(
         ..Default::default()
     };
     let mut conn = state.db.conn().await?;
-    let (items, total) = db::registrations::list(&mut conn, &filter, Some(page)).await?;
+    let (mut items, total) = db::registrations::list(&mut conn, &filter, Some(page)).await?;
+    crate::integrity::annotate_excuses(&mut conn, &mut items).await?;
     Ok(web::Json(Page::new(items, page, total)))
 }
 
@@ -338,7 +373,8 @@ pub async fn list(
         search: query.q,
         ..Default::default()
     };
-    let (items, total) = db::registrations::list(&mut conn, &filter, Some(page)).await?;
+    let (mut items, total) = db::registrations::list(&mut conn, &filter, Some(page)).await?;
+    crate::integrity::annotate(&mut conn, &mut items).await?;
     Ok(web::Json(Page::new(items, page, total)))
 }
 
@@ -387,6 +423,139 @@ pub async fn reject(
     id: web::Path<i64>,
 ) -> Result<web::Json<Registration>, AppError> {
     decide(state, actor, id.into_inner(), false).await
+}
+
+/// Excuse a registered student's absence (准假)
+///
+/// An absence the organiser approved is never a no-show (诚信记录); the reason is shown to the
+/// student. Allowed until the activity's results are recognised. Permission
+/// `publish_activities` or `record_attendance` over the organiser. Recorded in the audit log.
+#[utoipa::path(
+    tag = "registrations",
+    params(("id" = i64, Path, description = "Registration id")),
+    request_body = Excuse,
+    responses(
+        (status = 200, description = "Excused", body = Registration),
+        (status = 403, description = "Permission missing", body = ApiError),
+        (status = 404, description = "No such sign-up, or not one the caller may see", body = ApiError),
+        (status = 409, description = "Not a confirmed sign-up, or the results are recognised", body = ApiError),
+        (status = 422, description = "No reason, or a reason too long", body = ApiError,
+            example = json!({"code": "validation_failed", "message": "1 to 200 characters", "field": "reason"})),
+    ),
+    security(("bearer" = [])),
+)]
+#[post("/registrations/{id}/excuse")]
+pub async fn excuse(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<i64>,
+    body: web::Json<Excuse>,
+) -> Result<web::Json<Registration>, AppError> {
+    let body = body.into_inner();
+    body.validate()?;
+    set_excuse(state, actor, id.into_inner(), Some(body)).await
+}
+
+/// Withdraw an excuse
+///
+/// The absence counts again (if the student did not check in). Same permission as excusing.
+#[utoipa::path(
+    tag = "registrations",
+    params(("id" = i64, Path, description = "Registration id")),
+    responses(
+        (status = 200, description = "Withdrawn", body = Registration),
+        (status = 403, description = "Permission missing", body = ApiError),
+        (status = 404, description = "No such sign-up, or not one the caller may see", body = ApiError),
+        (status = 409, description = "Not excused, or the results are recognised", body = ApiError),
+    ),
+    security(("bearer" = [])),
+)]
+#[delete("/registrations/{id}/excuse")]
+pub async fn unexcuse(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<i64>,
+) -> Result<web::Json<Registration>, AppError> {
+    set_excuse(state, actor, id.into_inner(), None).await
+}
+
+async fn set_excuse(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: i64,
+    given: Option<Excuse>,
+) -> Result<web::Json<Registration>, AppError> {
+    let mut conn = state.db.conn().await?;
+    let activity_id = {
+        let (items, _) =
+            db::registrations::list(&mut conn, &db::registrations::Filter::default_for(id), None)
+                .await?;
+        items
+            .first()
+            .map(|r| r.activity_id)
+            .ok_or_else(|| AppError::not_found("registration"))?
+    };
+    let (_, organizer) = visible(&mut conn, &actor, activity_id)
+        .await
+        .map_err(|_| AppError::not_found("registration"))?;
+    if !actor.is_within(&organizer.path) {
+        return Err(AppError::not_found("registration"));
+    }
+    require_registrations(&actor, &organizer)?;
+    conn.transaction::<_, AppError, _>(async |conn| {
+        if db::activities::lock_recognised_at(conn, activity_id)
+            .await?
+            .is_some()
+        {
+            return Err(AppError::new(
+                ErrorCode::Conflict,
+                "the results are recognised: the record is final",
+            ));
+        }
+        let own = db::registrations::get_for_update(conn, id)
+            .await?
+            .ok_or_else(|| AppError::not_found("registration"))?;
+        if own.status() != RegistrationStatus::Confirmed {
+            return Err(AppError::new(
+                ErrorCode::Conflict,
+                format!(
+                    "only a confirmed sign-up is excused ({})",
+                    own.status().as_str()
+                ),
+            ));
+        }
+        let had = db::integrity::excuses(conn, &[id]).await?.remove(&id);
+        if given.is_none() && had.is_none() {
+            return Err(AppError::new(ErrorCode::Conflict, "not excused"));
+        }
+        db::integrity::set_excuse(conn, id, given.as_ref(), actor.account_id).await?;
+        crate::cache::ACTIVITY_WRITES.bump();
+        db::audit::record(
+            conn,
+            Some(actor.account_id),
+            Change {
+                organization_id: Some(organizer.id),
+                action: if given.is_some() {
+                    "registration.excuse"
+                } else {
+                    "registration.unexcuse"
+                },
+                target_type: "registration",
+                target_id: id.to_string(),
+                details: json!({
+                    "activity_id": activity_id,
+                    "reason": given.as_ref().map(|e| e.reason.trim()),
+                    "was": had,
+                }),
+            },
+        )
+        .await?;
+        Ok(())
+    })
+    .await?;
+    let mut items = vec![one(&mut conn, id).await?];
+    crate::integrity::annotate(&mut conn, &mut items).await?;
+    Ok(web::Json(items.remove(0)))
 }
 
 async fn decide(
@@ -516,7 +685,17 @@ pub async fn lottery(
             let ids: Vec<i64> = applicants.iter().map(|(r, _)| *r).collect();
             let seed = crate::auth::secret::hex(128);
             let places = activity.capacity.map(|c| c as usize).unwrap_or(ids.len());
-            let selected = draw_lottery(&seed, &ids, places);
+            // The school's policy may draw students over the no-show threshold after the rest.
+            let students: Vec<i64> = applicants.iter().map(|(_, s)| *s).collect();
+            let standings = crate::integrity::standings(conn, &students, Utc::now()).await?;
+            let (last, first): (Vec<_>, Vec<_>) = applicants
+                .iter()
+                .partition(|(_, s)| standings.get(s).is_some_and(|st| st.lottery_last));
+            let first: Vec<i64> = first.iter().map(|(r, _)| *r).collect();
+            let last: Vec<i64> = last.iter().map(|(r, _)| *r).collect();
+            let mut selected = draw_lottery(&seed, &first, places);
+            let left = places.saturating_sub(selected.len());
+            selected.extend(draw_lottery(&seed, &last, left));
             for (registration, student) in &applicants {
                 let won = selected.contains(registration);
                 let status = if won { RegistrationStatus::Confirmed } else { RegistrationStatus::NotSelected };
@@ -535,7 +714,7 @@ pub async fn lottery(
                     action: "activity.lottery",
                     target_type: "activity",
                     target_id: id.to_string(),
-                    details: json!({"seed": seed, "applicants": ids.len(), "selected": selected.len()}),
+                    details: json!({"seed": seed, "applicants": ids.len(), "selected": selected.len(), "drawn_last": last.len()}),
                 },
             )
             .await?;

@@ -580,11 +580,15 @@ pub struct ListQuery {
     pub page: Option<u32>,
     #[param(maximum = 100)]
     pub per_page: Option<u32>,
+    /// For a screen the hall can see (the projected code's list of arrivals): student numbers
+    /// masked as on the leaderboard (`2023****01`), so the full number never reaches it.
+    pub masked: Option<bool>,
 }
 
 /// Who is checked in
 ///
-/// Newest first, with how each check-in was made; `total` is the live count. Permission
+/// Newest first, with how each check-in was made; `total` is the live count. With `masked`,
+/// student numbers are masked as on the leaderboard, for the projector. Permission
 /// `record_attendance` over the organiser.
 #[utoipa::path(
     tag = "attendance",
@@ -606,7 +610,12 @@ pub async fn list(
     let mut conn = state.db.conn().await?;
     let (row, _) = managed(&mut conn, &actor, *id, Permission::RecordAttendance).await?;
     let (total, _) = db::attendance::counts(&mut conn, row.id).await?;
-    let items = db::attendance::list(&mut conn, row.id, page.offset(), page.limit()).await?;
+    let mut items = db::attendance::list(&mut conn, row.id, page.offset(), page.limit()).await?;
+    if query.masked == Some(true) {
+        for item in &mut items {
+            item.student_no = shared::points::mask_student_no(&item.student_no);
+        }
+    }
     Ok(web::Json(Page::new(items, page, u64::from(total))))
 }
 

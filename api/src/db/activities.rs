@@ -56,6 +56,7 @@ pub struct ActivityRow {
     pub created_by: i64,
     pub updated_at: DateTime<Utc>,
     pub updated_by: i64,
+    pub cancel_cutoff_hours: i16,
 }
 
 impl ActivityRow {
@@ -124,6 +125,7 @@ pub struct Definition {
     pub points_rule: Option<String>,
     pub enrolment_mode: String,
     pub fields: serde_json::Value,
+    pub cancel_cutoff_hours: i16,
     pub updated_by: i64,
 }
 
@@ -166,6 +168,7 @@ impl Definition {
             points_rule: input.points_rule.clone(),
             enrolment_mode: input.enrolment_mode.as_str().to_owned(),
             fields: serde_json::to_value(&input.fields).unwrap_or_default(),
+            cancel_cutoff_hours: input.cancel_cutoff_hours.min(720) as i16,
             updated_by: by,
         }
     }

@@ -109,3 +109,38 @@ pub async fn notify(
         .await?;
     Ok(())
 }
+
+/// One notification for each account that has not had this one (`kind` and `key`) before:
+/// scheduled reminders and repeated events tell each account once, whichever process sends
+/// them. Answers how many were sent.
+pub async fn notify_once(
+    conn: &mut AsyncPgConnection,
+    account_ids: &[i64],
+    kind: &str,
+    key: &str,
+    title: &str,
+    body: &str,
+    activity_id: Option<i64>,
+) -> Result<usize> {
+    if account_ids.is_empty() {
+        return Ok(0);
+    }
+    let rows: Vec<_> = account_ids
+        .iter()
+        .map(|id| {
+            (
+                notifications::account_id.eq(*id),
+                notifications::kind.eq(kind),
+                notifications::dedupe_key.eq(key),
+                notifications::title.eq(title),
+                notifications::body.eq(body),
+                notifications::activity_id.eq(activity_id),
+            )
+        })
+        .collect();
+    Ok(diesel::insert_into(notifications::table)
+        .values(&rows)
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?)
+}

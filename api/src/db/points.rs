@@ -1303,7 +1303,24 @@ pub async fn recognise_activity(
         .order(super::schema::results::student_id)
         .load(conn)
         .await?;
-    refresh_all(conn, &students, &book, actor, approver).await
+    let refreshed = refresh_all(conn, &students, &book, actor, approver).await?;
+    // Each participant is told, once (a re-recognition after a correction does not repeat it).
+    let title: String = super::schema::activities::table
+        .find(activity)
+        .select(super::schema::activities::title)
+        .first(conn)
+        .await?;
+    super::notifications::notify_once(
+        conn,
+        &students,
+        "result_recognised",
+        &activity.to_string(),
+        &format!("成绩已认定：{title}"),
+        "积分已计入你的第二课堂成绩单，可在“我的积分”查看。",
+        Some(activity),
+    )
+    .await?;
+    Ok(refreshed)
 }
 
 /// Re-evaluates each of `students` (in id order, so two callers lock in the same order).

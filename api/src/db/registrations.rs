@@ -295,6 +295,8 @@ pub async fn list(
             decided_at: row.decided_at,
             decided_by,
             activity_starts_at,
+            no_shows: None,
+            excuse: None,
         });
     }
     Ok((items, total.max(0) as u64))

@@ -1,6 +1,21 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    activity_watches (activity_id, student_id) {
+        activity_id -> Int8,
+        student_id -> Int8,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    reminder_sweeps (key) {
+        key -> Text,
+        done_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     accounts (id) {
         id -> Int8,
         username -> Text,
@@ -64,6 +79,7 @@ diesel::table! {
         checkin_grace_secs -> Int2,
         projected_code -> Bool,
         personal_code -> Bool,
+        cancel_cutoff_hours -> Int2,
     }
 }
 
@@ -178,6 +194,9 @@ diesel::table! {
         updated_at -> Timestamptz,
         updated_by -> Nullable<Int8>,
         device_changes_per_term -> Int4,
+        no_show_threshold -> Int4,
+        no_show_block_days -> Int4,
+        no_show_lottery_last -> Bool,
     }
 }
 
@@ -229,6 +248,7 @@ diesel::table! {
         body -> Text,
         activity_id -> Nullable<Int8>,
         read_at -> Nullable<Timestamptz>,
+        dedupe_key -> Nullable<Text>,
     }
 }
 
@@ -339,6 +359,10 @@ diesel::table! {
         registered_at -> Timestamptz,
         decided_at -> Nullable<Timestamptz>,
         decided_by -> Nullable<Int8>,
+        cancelled_at -> Nullable<Timestamptz>,
+        excused_at -> Nullable<Timestamptz>,
+        excused_by -> Nullable<Int8>,
+        excuse -> Nullable<Text>,
     }
 }
 
@@ -435,6 +459,7 @@ diesel::table! {
         ends_on -> Date,
         created_at -> Timestamptz,
         created_by -> Nullable<Int8>,
+        midterm_on -> Nullable<Date>,
     }
 }
 

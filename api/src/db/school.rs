@@ -57,25 +57,36 @@ pub async fn insert_if_absent(conn: &mut AsyncPgConnection, profile: &School) ->
 /// single row of `school` today; the policy is keyed by it, ready for several.
 pub async fn checkin_policy(conn: &mut AsyncPgConnection) -> Result<CheckinPolicy> {
     use super::schema::checkin_policies as p;
-    let row: Option<(i32, i32, i32, Vec<String>, i32)> = p::table
+    type Row = (i32, i32, i32, Vec<String>, i32, i32, i32, bool);
+    let row: Option<Row> = p::table
         .select((
             p::window_secs,
             p::per_address,
             p::per_device,
             p::trusted_networks,
             p::device_changes_per_term,
+            p::no_show_threshold,
+            p::no_show_block_days,
+            p::no_show_lottery_last,
         ))
         .first(conn)
         .await
         .optional()?;
     Ok(row.map_or_else(
         CheckinPolicy::default,
-        |(window, address, device, trusted, changes)| CheckinPolicy {
-            window_secs: window.max(0) as u32,
-            per_address: address.max(0) as u32,
-            per_device: device.max(0) as u32,
-            trusted_networks: trusted,
-            device_changes_per_term: changes.max(0) as u32,
+        |(window, address, device, trusted, changes, threshold, block_days, lottery_last)| {
+            CheckinPolicy {
+                window_secs: window.max(0) as u32,
+                per_address: address.max(0) as u32,
+                per_device: device.max(0) as u32,
+                trusted_networks: trusted,
+                device_changes_per_term: changes.max(0) as u32,
+                no_shows: shared::integrity::NoShowPolicy {
+                    threshold: threshold.max(0) as u32,
+                    block_days: block_days.max(0) as u32,
+                    lottery_last,
+                },
+            }
         },
     ))
 }
@@ -101,6 +112,9 @@ pub async fn set_checkin_policy(
         p::per_device.eq(policy.per_device as i32),
         p::trusted_networks.eq(&policy.trusted_networks),
         p::device_changes_per_term.eq(policy.device_changes_per_term as i32),
+        p::no_show_threshold.eq(policy.no_shows.threshold as i32),
+        p::no_show_block_days.eq(policy.no_shows.block_days as i32),
+        p::no_show_lottery_last.eq(policy.no_shows.lottery_last),
         p::updated_at.eq(diesel::dsl::now),
         p::updated_by.eq(Some(by)),
     );

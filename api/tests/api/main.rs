@@ -15,6 +15,7 @@ mod health;
 mod helpers;
 mod imports;
 mod insight;
+mod integrity;
 mod matrix;
 mod openapi;
 mod passes;

@@ -196,6 +196,7 @@ static MATRIX: &[Row] = &[
     ("GET /api/school",                                         PUB, [200, 200, 200, 200, 200, 200, 200, 200]),
     ("GET /api/calendar/days",                                  PUB, [200, 200, 200, 200, 200, 200, 200, 200]),
     ("POST /api/checkin/receipts",                              PUB, [201, 201, 201, 201, 201, 201, 201, 201]),
+    ("POST /api/checkin/pending",                               PUB, [201, 201, 201, 201, 201, 201, 201, 201]),
     ("GET /api/school/checkin-policy",                          REP, [401, 403, 403, 200, 200, 200, 200, 403]),
     ("POST /api/calendar/deadline",                             PUB, [200, 200, 200, 200, 200, 200, 200, 200]),
     ("GET /api/terms",                                          PUB, [200, 200, 200, 200, 200, 200, 200, 200]),
@@ -272,6 +273,13 @@ static MATRIX: &[Row] = &[
     // A registration is the student's and the organiser's only.
     ("POST /api/registrations/{id}/approve",                    REP, [401, 403, 404, 200, 200, 404, 404, 403]),
     ("POST /api/registrations/{id}/reject",                     REP, [401, 403, 404, 200, 200, 404, 404, 403]),
+    // 准假: the organiser's subtree with publish or attendance rights; students never.
+    ("POST /api/registrations/{id}/excuse",                     REP, [401, 403, 404, 200, 200, 404, 404, 403]),
+    ("DELETE /api/registrations/{id}/excuse",                   REP, [401, 403, 404, 200, 200, 404, 404, 403]),
+    ("GET /api/me/no-shows",                                    PUB, [401, 200, 200, 403, 403, 403, 403, 403]),
+    ("GET /api/activities/{id}/watch",                          PUB, [401, 200, 200, 403, 403, 403, 403, 403]),
+    ("PUT /api/activities/{id}/watch",                          PUB, [401, 200, 200, 403, 403, 403, 403, 403]),
+    ("DELETE /api/activities/{id}/watch",                       PUB, [401, 204, 204, 403, 403, 403, 403, 403]),
     // Attendance, on a published activity under way (or ended)
     ("GET /api/activities/{id}/checkin-settings",               REP, [401, 403, 403, 200, 200, 403, 403, 403]),
     ("PUT /api/activities/{id}/checkin-settings",               REP, [401, 403, 403, 200, 200, 403, 403, 403]),
@@ -1706,6 +1714,35 @@ async fn request(w: &World, key: &str, caller: Caller, sub: SubAccount) -> Optio
             let action = key.rsplit('/').next().unwrap();
             (format!("/api/registrations/{registration}/{action}"), Empty)
         }
+        "POST /api/registrations/{id}/excuse" | "DELETE /api/registrations/{id}/excuse" => {
+            let registrant = match caller {
+                Caller::Student => "2023010101",
+                Caller::AnotherStudent | Caller::Sibling => "2024020101",
+                _ => "2023010102",
+            };
+            let activity = w.activity(org, Shape::Open).await;
+            let registration = w.sign_up(registrant, activity).await;
+            let path = format!("/api/registrations/{registration}/excuse");
+            if key.starts_with("DELETE") {
+                w.ok(
+                    org.main(),
+                    Method::POST,
+                    &path,
+                    Some(&json!({"reason": "校运会集训"})),
+                )
+                .await;
+                (path, Empty)
+            } else {
+                (path, Json(json!({"reason": "校运会集训"})))
+            }
+        }
+        "GET /api/me/no-shows" => ("/api/me/no-shows".into(), Empty),
+        "GET /api/activities/{id}/watch"
+        | "PUT /api/activities/{id}/watch"
+        | "DELETE /api/activities/{id}/watch" => {
+            let activity = w.activity(org, Shape::Open).await;
+            (format!("/api/activities/{activity}/watch"), Empty)
+        }
         "GET /api/activities/{id}/checkin-settings" => (
             format!("/api/activities/{}/checkin-settings", target.running),
             Empty,
@@ -1730,6 +1767,10 @@ async fn request(w: &World, key: &str, caller: Caller, sub: SubAccount) -> Optio
         "POST /api/checkin/receipts" => (
             "/api/checkin/receipts".into(),
             Json(json!({"token": code_now(target.running, now), "device_id": "phone-receipt"})),
+        ),
+        "POST /api/checkin/pending" => (
+            "/api/checkin/pending".into(),
+            Json(json!({"token": code_now(target.running, now), "device_id": "phone-pending"})),
         ),
         "GET /api/school/checkin-policy" => ("/api/school/checkin-policy".into(), Empty),
         "PUT /api/me/checkin-key" => (

@@ -55,6 +55,10 @@ pub fn summary(i18n: I18n, code: ErrorCode) -> &'static str {
             "本活动未开启这种签到方式",
             "This activity does not take this way of checking in",
         ),
+        ErrorCode::SignupBlocked => i18n.t(
+            "本学期报名未到次数已达学校规定，暂时不能报名先到先得的活动",
+            "Your no-shows this term have reached the school's limit: first-come sign-up is closed to you for now",
+        ),
         ErrorCode::AlreadyReminded => i18n.t(
             "今天已经提醒过这名学生，明天再试",
             "You already reminded this student today; try tomorrow",

@@ -24,6 +24,7 @@ use crate::{
         lazy::LazyView,
         route::id_param,
         toast::use_toast,
+        watch::WatchButton,
     },
     format,
     i18n::{Locale, use_i18n},
@@ -264,6 +265,18 @@ fn StudentAction(
 
     let open = activity.status == ActivityStatus::Published
         && activity.phase == Some(Phase::RegistrationOpen);
+    // A sign-up may be cancelled until the start; after the organiser's cut-off it counts as
+    // a no-show (诚信记录), and the confirmation says so.
+    let starts_at = activity.starts_at;
+    let cutoff = chrono::Duration::hours(i64::from(activity.cancel_cutoff_hours));
+    let cancellable =
+        activity.status == ActivityStatus::Published && chrono::Utc::now() < starts_at;
+    let late = move || chrono::Utc::now() > starts_at - cutoff;
+    let upcoming = activity.status == ActivityStatus::Published
+        && matches!(
+            activity.phase,
+            Some(Phase::RegistrationOpen | Phase::Upcoming)
+        );
     let mine = activity
         .my_registration
         .filter(|s| *s != RegistrationStatus::Cancelled);
@@ -352,13 +365,17 @@ fn StudentAction(
                 })
             }
             {move || (!form_open.get()).then(|| {
-                if open && active {
+                if cancellable && active {
                     view! {
                         <div class="action-bar">
                             <button class="btn btn-danger-outline btn-grow" type="button" data-testid="register-cancel" disabled=move || cancel.pending().get()
                                 on:click=move |_| {
                                     let sure = web_sys::window()
-                                        .and_then(|w| w.confirm_with_message(i18n.t("确定取消报名吗？名额将让给候补同学。", "Cancel your sign-up? Your place goes to the waitlist.")).ok())
+                                        .and_then(|w| w.confirm_with_message(if late() {
+                                            i18n.t("已过组织者设定的取消截止时间，现在取消将计入诚信记录（缺席一次）。确定取消吗？", "The organiser's cut-off has passed: cancelling now counts as a no-show on your record. Cancel anyway?")
+                                        } else {
+                                            i18n.t("确定取消报名吗？名额将让给候补同学。", "Cancel your sign-up? Your place goes to the waitlist.")
+                                        }).ok())
                                         .unwrap_or(false);
                                     if sure { cancel.dispatch(()); }
                                 }>
@@ -377,11 +394,13 @@ fn StudentAction(
                             }>
                                 {move || i18n.t("报名", "Sign up")}
                             </button>
+                            <WatchButton activity=id />
                         </div>
                     }.into_any()
                 } else if !open && mine.is_none() {
                     view! {
                         <p class="muted" data-testid="register-closed">{move || i18n.t("当前不在报名时间内。", "Registration is not open now.")}</p>
+                        {upcoming.then(|| view! { <div class="action-bar"><WatchButton activity=id /></div> })}
                     }.into_any()
                 } else {
                     ().into_any()

@@ -138,6 +138,7 @@ struct Draft {
     campus: String,
     /// Empty: no limit.
     capacity: String,
+    cancel_cutoff_hours: String,
     opens_at: String,
     closes_at: String,
     colleges: Vec<i64>,
@@ -170,6 +171,7 @@ impl Draft {
             place: String::new(),
             campus: String::new(),
             capacity: "50".to_owned(),
+            cancel_cutoff_hours: shared::activity::DEFAULT_CANCEL_CUTOFF_HOURS.to_string(),
             opens_at: format::to_input(opens),
             closes_at: format::to_input(start_day - Duration::days(1)),
             colleges: Vec::new(),
@@ -195,6 +197,7 @@ impl Draft {
             place: a.place.clone(),
             campus: a.campus.clone(),
             capacity: a.capacity.map(|c| c.to_string()).unwrap_or_default(),
+            cancel_cutoff_hours: a.cancel_cutoff_hours.to_string(),
             opens_at: format::to_input(a.registration_opens_at),
             closes_at: format::to_input(a.registration_closes_at),
             colleges: a.eligibility.colleges.clone(),
@@ -261,6 +264,17 @@ impl Draft {
                 Some(1)
             }),
         };
+        let cancel_cutoff_hours = self
+            .cancel_cutoff_hours
+            .trim()
+            .parse::<u32>()
+            .unwrap_or_else(|_| {
+                note(ApiError::invalid(
+                    "cancel_cutoff_hours",
+                    "between 0 and 720 hours",
+                ));
+                shared::activity::DEFAULT_CANCEL_CUTOFF_HOURS
+            });
         let fields = self
             .fields
             .iter()
@@ -299,6 +313,7 @@ impl Draft {
             points_rule: self.points_rule.clone(),
             enrolment_mode: self.mode,
             fields,
+            cancel_cutoff_hours,
         };
         let mut patched = input.clone();
         for _ in 0..16 {
@@ -319,6 +334,9 @@ impl Draft {
                         .min(patched.ends_at - Duration::hours(1));
                 }
                 "capacity" => patched.capacity = Some(1),
+                "cancel_cutoff_hours" => {
+                    patched.cancel_cutoff_hours = shared::activity::DEFAULT_CANCEL_CUTOFF_HOURS
+                }
                 "cover_image_url" => patched.cover_image_url = None,
                 "points_rule" => patched.points_rule = None,
                 "instructor_ids" => patched.instructor_ids.truncate(20),
@@ -513,6 +531,11 @@ fn ActivityForm(initial: Draft, id: Option<i64>, status: Option<ActivityStatus>)
         |d, v| d.closes_at = v,
     );
     let (capacity, on_capacity) = text("capacity", |d| d.capacity.clone(), |d, v| d.capacity = v);
+    let (cutoff, on_cutoff) = text(
+        "cancel_cutoff_hours",
+        |d| d.cancel_cutoff_hours.clone(),
+        |d, v| d.cancel_cutoff_hours = v,
+    );
 
     let organizer_kind = move || {
         let chosen = draft.with(|d| d.organizer_id);
@@ -652,6 +675,12 @@ fn ActivityForm(initial: Draft, id: Option<i64>, status: Option<ActivityStatus>)
                         <span class="field-label">{move || i18n.t("名额（留空为不限）", "Places (empty: no limit)")}</span>
                         <input type="number" inputmode="numeric" min="1" data-testid="activity-capacity" prop:value=capacity on:input=on_capacity />
                         <span class="field-error" data-testid="activity-capacity-error" role="alert">{move || error_for("capacity").get()}</span>
+                    </label>
+                    <label class="field">
+                        <span class="field-label">{move || i18n.t("取消截止（开始前小时数）", "Cancel by (hours before the start)")}</span>
+                        <input type="number" inputmode="numeric" min="0" max="720" data-testid="activity-cancel-cutoff" prop:value=cutoff on:input=on_cutoff />
+                        <span class="field-hint">{move || i18n.t("之后取消计入缺席记录", "Later cancellations count as no-shows")}</span>
+                        <span class="field-error" role="alert">{move || error_for("cancel_cutoff_hours").get()}</span>
                     </label>
                     <label class="field">
                         <span class="field-label">{move || i18n.t("报名方式", "Places by")}</span>

@@ -46,6 +46,9 @@ fn PolicyForm(initial: CheckinPolicy) -> impl IntoView {
     let per_device = RwSignal::new(initial.per_device.to_string());
     let networks = RwSignal::new(initial.trusted_networks.join("\n"));
     let device_changes = RwSignal::new(initial.device_changes_per_term.to_string());
+    let no_show_threshold = RwSignal::new(initial.no_shows.threshold.to_string());
+    let no_show_days = RwSignal::new(initial.no_shows.block_days.to_string());
+    let lottery_last = RwSignal::new(initial.no_shows.lottery_last);
     let server_error = RwSignal::new(None::<ApiError>);
     let ok = RwSignal::new(false);
     // The policy as typed, or (field, message) of the first problem.
@@ -70,6 +73,11 @@ fn PolicyForm(initial: CheckinPolicy) -> impl IntoView {
                 .map(str::to_owned)
                 .collect(),
             device_changes_per_term: number(device_changes.get(), "device_changes_per_term")?,
+            no_shows: shared::integrity::NoShowPolicy {
+                threshold: number(no_show_threshold.get(), "no_shows.threshold")?,
+                block_days: number(no_show_days.get(), "no_shows.block_days")?,
+                lottery_last: lottery_last.get(),
+            },
         };
         policy
             .validate()
@@ -146,6 +154,28 @@ fn PolicyForm(initial: CheckinPolicy) -> impl IntoView {
                         "A student's personal code lives on one phone; enabling it on another counts as a change (1–20; beyond that it is refused, and each change is listed among the anomalies).",
                     )}</span>
                     <span class="field-error" data-testid="policy-device-changes-error">{field_error("device_changes_per_term")}</span>
+                </label>
+                <h2 class="form-grid-wide">{move || i18n.t("缺席规则（诚信记录）", "No-shows (integrity record)")}</h2>
+                <p class="muted small form-grid-wide">{move || i18n.t(
+                    "报名成功却未签到、也未获组织者准假的学生，在活动结束后记一次缺席；在组织者设定的取消截止时间之后取消报名也记一次。学生在“我的活动”中看到自己的记录和本规则。",
+                    "A confirmed student who neither checks in nor is excused by the organiser has a no-show once the activity ends; so has one who cancels after the organiser's cut-off. Students see their record and these rules under My activities.",
+                )}</p>
+                <label class="field">
+                    <span class="field-label">{move || i18n.t("每学期缺席次数达到（0 为不限制）", "No-shows per term (0: no consequence)")}</span>
+                    <input inputmode="numeric" data-testid="policy-no-show-threshold" prop:value=no_show_threshold disabled=move || !editable()
+                        on:input=move |ev| { no_show_threshold.set(event_target_value(&ev)); edited(); } />
+                    <span class="field-error">{field_error("no_shows.threshold")}</span>
+                </label>
+                <label class="field">
+                    <span class="field-label">{move || i18n.t("暂停先到先得报名（天）", "First-come sign-up paused (days)")}</span>
+                    <input inputmode="numeric" data-testid="policy-no-show-days" prop:value=no_show_days disabled=move || !editable()
+                        on:input=move |ev| { no_show_days.set(event_target_value(&ev)); edited(); } />
+                    <span class="field-error">{field_error("no_shows.block_days")}</span>
+                </label>
+                <label class="check form-grid-wide">
+                    <input type="checkbox" data-testid="policy-no-show-lottery" prop:checked=lottery_last disabled=move || !editable()
+                        on:change=move |ev| { lottery_last.set(event_target_checked(&ev)); edited(); } />
+                    <span>{move || i18n.t("抽签报名时排在其他学生之后", "Drawn after the others in lotteries")}</span>
                 </label>
                 <label class="field form-grid-wide">
                     <span class="field-label">{move || i18n.t("可信校园网段（每行一个，CIDR）", "Trusted campus networks (one per line, CIDR)")}</span>

@@ -56,7 +56,7 @@ pub fn CheckinScreenPage() -> impl IntoView {
     let list_error = RwSignal::new(None::<ApiError>);
     let poll_now = RwSignal::new(0u32);
     timer::repeat(move || async move {
-        match api::attendance(id, 1, NEWEST).await {
+        match api::arrivals(id, NEWEST).await {
             Ok(page) => {
                 checked_in.set(Some(page.total));
                 arrivals.set(page.items);

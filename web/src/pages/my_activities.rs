@@ -7,7 +7,7 @@ use shared::activity::RegistrationStatus;
 
 use crate::{
     api,
-    components::{error::ErrorNotice, pager::Pager},
+    components::{error::ErrorNotice, no_shows::NoShowPanel, pager::Pager},
     format,
     i18n::{Locale, use_i18n},
     labels,
@@ -19,6 +19,7 @@ const PER_PAGE: u32 = 20;
 pub fn MyActivitiesPage() -> impl IntoView {
     let i18n = use_i18n();
     let page = RwSignal::new(1_u32);
+    let record = LocalResource::new(api::my_no_shows);
     let registrations = LocalResource::new(move || {
         let page = page.get();
         async move { api::my_registrations(page, PER_PAGE).await }
@@ -27,6 +28,9 @@ pub fn MyActivitiesPage() -> impl IntoView {
     view! {
         <p class="crumbs"><A href="/account">{move || i18n.t("‹ 我的", "‹ Me")}</A></p>
         <h1>{move || i18n.t("我的活动", "My activities")}</h1>
+        <Transition fallback=|| ()>
+            {move || record.get().and_then(Result::ok).map(|record| view! { <NoShowPanel record=record /> })}
+        </Transition>
         <Transition fallback=move || view! { <p class="muted">{move || i18n.t("加载中…", "Loading…")}</p> }>
             {move || registrations.get().map(|result| match result {
                 Ok(list) if list.items.is_empty() => view! {
@@ -60,6 +64,9 @@ pub fn MyActivitiesPage() -> impl IntoView {
                                             </div>
                                             <p class="activity-line"><span class="line-icon" aria-hidden="true">"◷"</span>{move || format::datetime(i18n.locale(), starts_at)}</p>
                                             <p class="muted small">{move || i18n.t("报名于 ", "Signed up ")}{move || format::datetime(i18n.locale(), registered_at)}</p>
+                                            {r.excuse.clone().map(|reason| view! {
+                                                <p class="small good" data-testid="my-activity-excused">{move || i18n.t("组织者已准假：", "Excused by the organiser: ")}{reason.clone()}</p>
+                                            })}
                                         </A>
                                     </li>
                                 }

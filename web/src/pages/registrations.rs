@@ -318,6 +318,28 @@ fn RegistrationTable(
         }
         None => {}
     });
+    // 准假: the organiser excuses a confirmed student's absence (never a no-show), or withdraws it.
+    let excuse = Action::new_local(move |(id, reason): &(i64, Option<String>)| {
+        let (id, reason) = (*id, reason.clone());
+        async move { api::excuse(id, reason.as_deref()).await }
+    });
+    Effect::new(move |_| match excuse.value().get() {
+        Some(Ok(r)) => {
+            error.set(None);
+            toasts.ok(match (i18n.locale(), r.excuse.is_some()) {
+                (Locale::Zh, true) => format!("已为 {} 准假", r.student_name),
+                (Locale::Zh, false) => format!("已撤销 {} 的准假", r.student_name),
+                (Locale::En, true) => format!("{} is excused", r.student_name),
+                (Locale::En, false) => format!("{} is no longer excused", r.student_name),
+            });
+            changed.run(());
+        }
+        Some(Err(e)) => {
+            toasts.error(&e);
+            error.set(Some(e));
+        }
+        None => {}
+    });
     // The columns are the fixed ones plus one per question, so the table is built here rather
     // than with `DataTable`'s static headings; the cells carry `data-label` all the same.
     let labels_row = fields.iter().map(|f| f.label.clone()).collect::<Vec<_>>();
@@ -332,6 +354,7 @@ fn RegistrationTable(
                         <th scope="col">{move || i18n.t("学院 / 班级", "College / class")}</th>
                         <th scope="col">{move || i18n.t("状态", "State")}</th>
                         <th scope="col">{move || i18n.t("报名时间", "Signed up")}</th>
+                        <th scope="col">{move || i18n.t("本学期缺席 / 准假", "No-shows / excused")}</th>
                         {labels_row.iter().map(|l| view! { <th scope="col">{l.clone()}</th> }).collect_view()}
                         {decide.then(|| view! { <th scope="col">{move || i18n.t("操作", "Decide")}</th> })}
                     </tr>
@@ -357,6 +380,34 @@ fn RegistrationTable(
                                     </span>
                                 </td>
                                 <td class="cell-nowrap" data-label=move || i18n.t("报名时间", "Signed up")>{move || format::datetime(i18n.locale(), at)}</td>
+                                <td data-label=move || i18n.t("本学期缺席 / 准假", "No-shows / excused")>
+                                    {
+                                        let shows = r.no_shows.unwrap_or(0);
+                                        view! {
+                                            <span class=if shows == 0 { "badge" } else { "badge badge-warn" } data-testid="registration-no-shows">
+                                                {move || match i18n.locale() { Locale::Zh => format!("缺席 {shows}"), Locale::En => format!("{shows} no-show(s)") }}
+                                            </span>
+                                        }
+                                    }
+                                    {match (status == RegistrationStatus::Confirmed, r.excuse.clone()) {
+                                        (true, Some(reason)) => view! {
+                                            <span class="small good" data-testid="registration-excused">{move || i18n.t(" 已准假：", " Excused: ")}{reason.clone()}</span>
+                                            <button class="btn btn-small" type="button" data-testid="registration-unexcuse" disabled=move || excuse.pending().get()
+                                                on:click=move |_| { excuse.dispatch((rid, None)); }>{move || i18n.t("撤销", "Withdraw")}</button>
+                                        }.into_any(),
+                                        (true, None) => view! {
+                                            <button class="btn btn-small" type="button" data-testid="registration-excuse" disabled=move || excuse.pending().get()
+                                                on:click=move |_| {
+                                                    let reason = web_sys::window()
+                                                        .and_then(|w| w.prompt_with_message(i18n.t("准假原因（学生可见）", "Reason (the student sees it)")).ok().flatten())
+                                                        .map(|r| r.trim().to_owned())
+                                                        .filter(|r| !r.is_empty());
+                                                    if let Some(reason) = reason { excuse.dispatch((rid, Some(reason))); }
+                                                }>{move || i18n.t("准假", "Excuse")}</button>
+                                        }.into_any(),
+                                        _ => ().into_any(),
+                                    }}
+                                </td>
                                 {fields.iter().map(|f| {
                                     let label = f.label.clone();
                                     view! { <td data-label=label data-key=f.key.clone() data-testid="registration-answer">{answer_text(r.answers.get(&f.key))}</td> }
