@@ -70,6 +70,11 @@ pub struct CheckinRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(max_length = 100))]
     pub receipt: Option<String>,
+    /// The pending scan `POST /api/checkin/pending` recorded for this phone and code while
+    /// signed out: redeemed once, the code counted as scanned when it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 100))]
+    pub pending: Option<String>,
     #[cfg_attr(feature = "openapi", schema(minimum = -90, maximum = 90))]
     pub latitude: Option<f64>,
     #[cfg_attr(feature = "openapi", schema(minimum = -180, maximum = 180))]
@@ -96,6 +101,23 @@ pub struct ReceiptRequest {
 pub struct ScanReceipt {
     pub receipt: String,
     pub received_at: DateTime<Utc>,
+}
+
+/// How long a pending scan waits for its student to sign in.
+pub const PENDING_SCAN_MINUTES: i64 = 3;
+
+/// A scan recorded while signed out (`POST /api/checkin/pending`): `pending` is this browser's
+/// alone (only its hash is stored); send it with the check-in once signed in, before
+/// `expires_at`, from the same phone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(example = json!({"pending": "q3J0…", "activity_id": 42, "activity_title": "社区志愿服务", "scanned_at": "2026-11-28T06:02:00Z", "expires_at": "2026-11-28T06:05:00Z"})))]
+pub struct PendingScan {
+    pub pending: String,
+    pub activity_id: i64,
+    /// For the sign-in page: 为签到登录 · <title>.
+    pub activity_title: String,
+    pub scanned_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
 }
 
 /// The one-line answer of the scan page.

@@ -17,7 +17,7 @@ use shared::{
     attendance::{
         Anomaly, AnomalyKind, AttendanceMethod, AttendanceRecord, CheckinCode, CheckinRequest,
         CheckinResult, CheckinSettings, CodeKind, Deadlines, MAKEUP_WORKING_DAYS, ManualAttendance,
-        ReceiptRequest, ScanReceipt,
+        PENDING_SCAN_MINUTES, PendingScan, ReceiptRequest, ScanReceipt,
     },
     auth::{AccountKind, Permission},
     calendar::WorkCalendar,
@@ -302,6 +302,76 @@ pub async fn receipt(
         }))
 }
 
+/// Record a scan made signed out
+///
+/// The scan page, opened by a phone that is not signed in, records the code it scanned while
+/// the code is valid, and gets back a token for this browser alone (only its hash is stored)
+/// and the activity's title for the sign-in page. Once signed in, the page sends the check-in
+/// with `pending`: it is redeemed once, within 3 minutes, from the same phone and for the same
+/// code, and the code's age is counted at the moment it was recorded here. At most 60 per
+/// client address a minute. No authentication.
+#[utoipa::path(
+    tag = "attendance",
+    request_body = ReceiptRequest,
+    responses(
+        (status = 201, description = "Recorded: redeem it with the check-in after signing in", body = PendingScan),
+        (status = 400, description = "No phone id (`device_required`), or a malformed body", body = ApiError),
+        (status = 410, description = "The code expired: scan the code on the screen again", body = ApiError),
+        (status = 422, description = "Not a genuine code, or a malformed phone id", body = ApiError),
+        (status = 429, description = "Too many scans from this address (`rate_limited`)", body = ApiError),
+    ),
+    security(()),
+)]
+#[post("/checkin/pending")]
+pub async fn pending_scan(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<ReceiptRequest>,
+) -> Result<HttpResponse, AppError> {
+    let request = body.into_inner();
+    let device = shared::checkin::device_id(request.device_id.as_deref())?;
+    let code = state
+        .checkin
+        .verify(&request.token, Utc::now().timestamp())
+        .map_err(|refused| refused.error)?;
+    let secret = auth::token::new_refresh_token();
+    let token_hash = auth::token::hash_refresh_token(&secret);
+    let device_hash = token::device_hash(device);
+    let ip = client_ip(&req);
+    let mut conn = state.db.conn().await?;
+    let row = db::attendance::add_pending(
+        &mut conn,
+        &db::attendance::NewPendingScan {
+            token_hash: &token_hash,
+            activity_id: code.activity_id,
+            code: request.token.trim(),
+            device_id: &device_hash,
+            client_ip: &ip,
+            minutes: PENDING_SCAN_MINUTES,
+            per_minute: PENDING_PER_MINUTE,
+        },
+    )
+    .await?
+    .ok_or_else(|| {
+        AppError::new(
+            ErrorCode::RateLimited,
+            "too many scans from this network: wait a minute and scan again",
+        )
+    })?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(PendingScan {
+            pending: secret,
+            activity_id: code.activity_id,
+            activity_title: row.title,
+            scanned_at: row.scanned_at,
+            expires_at: row.expires_at,
+        }))
+}
+
+/// Pending scans one client address may record in a minute (a hall behind one NAT included).
+const PENDING_PER_MINUTE: i64 = 60;
+
 /// Check in (or out) by scanning
 ///
 /// The student's phone sends the code from the scanned URL, the phone's id (required) and the
@@ -365,9 +435,53 @@ pub async fn check_in(
             Err(failure) => failure.into(),
         }
     };
-    // When the phone opened the code: the receipt's moment, else now.
-    let opened_ms = match (&request.receipt, &device) {
-        (Some(given), Ok(device)) => {
+    // A scan recorded while signed out: redeemed once, from the phone that recorded it.
+    let pending_at = match (&request.pending, &device) {
+        (Some(pending), Ok(device)) => {
+            let mut conn = state.db.conn().await?;
+            let redeemed = db::attendance::redeem_pending(
+                &mut conn,
+                &auth::token::hash_refresh_token(pending),
+                request.token.trim(),
+                &token::device_hash(device),
+                student,
+            )
+            .await?;
+            drop(conn);
+            match redeemed {
+                db::attendance::Redeemed::Scanned(at) => Some(at),
+                db::attendance::Redeemed::Stale => {
+                    return Err(refuse(
+                        "stale_receipt",
+                        claimed_activity(&request.token),
+                        None,
+                        AppError::new(
+                            ErrorCode::CheckinCodeExpired,
+                            "this scan waited too long or was already used: scan the code on the screen again",
+                        ),
+                    )
+                    .await);
+                }
+                db::attendance::Redeemed::Unknown => {
+                    return Err(refuse(
+                        "forged",
+                        claimed_activity(&request.token),
+                        None,
+                        AppError::new(
+                            ErrorCode::CheckinCodeInvalid,
+                            "this pending scan was not made for this code and phone",
+                        ),
+                    )
+                    .await);
+                }
+            }
+        }
+        _ => None,
+    };
+    // When the phone opened the code: the pending scan's moment, the receipt's, else now.
+    let opened_ms = match (pending_at, &request.receipt, &device) {
+        (Some(at), _, _) => at.timestamp_millis(),
+        (None, Some(given), Ok(device)) => {
             match state.checkin.receipt_time(given, &request.token, device) {
                 Some(at) if at <= now.timestamp_millis() + 2000 => {
                     if now.timestamp_millis() - at > token::RECEIPT_TTL_MS {
@@ -439,11 +553,13 @@ pub async fn check_in(
         .and_then(|v| v.to_str().ok())
         .map(|ua| ua.chars().take(300).collect::<String>());
     let lag = opened_ms - code.from * 1000;
+    // A redeemed pending scan counts at the moment it was recorded.
+    let at = pending_at.unwrap_or(now);
     let scan = db::attendance::Scan {
         session_id,
         student_id: student,
         activity_id: code.activity_id,
-        at: now,
+        at,
         device_id: Some(&device_hash),
         client_ip: &ip,
         user_agent: user_agent.as_deref(),
@@ -510,7 +626,7 @@ pub async fn check_in(
         activity_id: code.activity_id,
         activity_title: title,
         kind: CodeKind::In,
-        at: now,
+        at,
         registered: found.registered,
     }))
 }

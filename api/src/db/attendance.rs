@@ -533,3 +533,107 @@ pub async fn scan_marks(conn: &mut AsyncPgConnection, activity_id: i64) -> Resul
     .load(conn)
     .await?)
 }
+
+/// A scan recorded while signed out, to be redeemed once after the sign-in.
+pub struct NewPendingScan<'a> {
+    pub token_hash: &'a [u8],
+    pub activity_id: i64,
+    pub code: &'a str,
+    /// The phone's hash.
+    pub device_id: &'a str,
+    pub client_ip: &'a str,
+    pub minutes: i64,
+    /// At most this many from one address in a minute.
+    pub per_minute: i64,
+}
+
+#[derive(QueryableByName)]
+pub struct PendingRow {
+    #[diesel(sql_type = Text)]
+    pub title: String,
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    pub scanned_at: DateTime<Utc>,
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Records a pending scan, in one statement with the address's rate limit: `None` when the
+/// address is over it (or the activity is gone).
+pub async fn add_pending(
+    conn: &mut AsyncPgConnection,
+    pending: &NewPendingScan<'_>,
+) -> Result<Option<PendingRow>> {
+    Ok(prepared::sql(
+        "WITH recent AS (SELECT count(*) AS n FROM pending_scans
+                         WHERE client_ip = $5 AND scanned_at > now() - interval '1 minute')
+         INSERT INTO pending_scans (token_hash, activity_id, code, device_id, client_ip, expires_at)
+         SELECT $1, a.id, $3, $4, $5, now() + make_interval(mins => $6::int)
+         FROM activities a, recent WHERE a.id = $2 AND recent.n < $7
+         RETURNING (SELECT title FROM activities WHERE id = $2) AS title, scanned_at, expires_at",
+    )
+    .bind::<diesel::sql_types::Bytea, _>(pending.token_hash)
+    .bind::<BigInt, _>(pending.activity_id)
+    .bind::<Text, _>(pending.code)
+    .bind::<Text, _>(pending.device_id)
+    .bind::<Text, _>(pending.client_ip)
+    .bind::<BigInt, _>(pending.minutes)
+    .bind::<BigInt, _>(pending.per_minute)
+    .get_result(conn)
+    .await
+    .optional()?)
+}
+
+/// What became of redeeming a pending scan.
+pub enum Redeemed {
+    /// Redeemed now: the code as scanned, and when.
+    Scanned(DateTime<Utc>),
+    /// Already redeemed, or expired.
+    Stale,
+    /// No such pending scan for this code and phone (another browser's, or made up).
+    Unknown,
+}
+
+#[derive(QueryableByName)]
+struct RedeemRow {
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    scanned_at: DateTime<Utc>,
+    #[diesel(sql_type = Bool)]
+    redeemed: bool,
+}
+
+/// Marks the pending scan redeemed by `student`, once: only unredeemed, unexpired, for this
+/// code and this phone. One statement, so two redemptions racing get one scan between them.
+pub async fn redeem_pending(
+    conn: &mut AsyncPgConnection,
+    token_hash: &[u8],
+    code: &str,
+    device_id: &str,
+    student: i64,
+) -> Result<Redeemed> {
+    let row: Option<RedeemRow> = prepared::sql(
+        "WITH hit AS (
+             UPDATE pending_scans SET redeemed_at = now(), redeemed_by = $4
+             WHERE token_hash = $1 AND code = $2 AND device_id = $3
+               AND redeemed_at IS NULL AND expires_at > now()
+             RETURNING scanned_at)
+         SELECT scanned_at, true AS redeemed FROM hit
+         UNION ALL
+         SELECT scanned_at, false FROM pending_scans
+         WHERE token_hash = $1 AND code = $2 AND device_id = $3 AND NOT EXISTS (SELECT 1 FROM hit)",
+    )
+    .bind::<diesel::sql_types::Bytea, _>(token_hash)
+    .bind::<Text, _>(code)
+    .bind::<Text, _>(device_id)
+    .bind::<BigInt, _>(student)
+    .get_result(conn)
+    .await
+    .optional()?;
+    Ok(match row {
+        Some(RedeemRow {
+            scanned_at,
+            redeemed: true,
+        }) => Redeemed::Scanned(scanned_at),
+        Some(_) => Redeemed::Stale,
+        None => Redeemed::Unknown,
+    })
+}

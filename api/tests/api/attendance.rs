@@ -157,6 +157,168 @@ async fn anomalies(app: &TestApp, bearer: &str, id: i64) -> Vec<Value> {
         .clone()
 }
 
+#[tokio::test]
+async fn the_projected_arrivals_show_masked_student_numbers() {
+    let app = demo_app().await;
+    let id = running(&app).await;
+    let club = token(&app, "acm_admin").await;
+    let student = token(&app, "2023010101").await;
+    let code = current_code(&app, &club, id).await;
+    let scanned = scan(&app, &student, code["token"].as_str().unwrap(), None).await;
+    assert_eq!(scanned.status().as_u16(), 200);
+
+    let screen: Value = get_as(
+        &app,
+        &club,
+        &format!("/api/activities/{id}/attendance?per_page=8&masked=true"),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let full: Value = get_as(&app, &club, &format!("/api/activities/{id}/attendance"))
+        .await
+        .json()
+        .await
+        .unwrap();
+
+    assert_eq!(screen["items"][0]["student_no"], "2023****01");
+    assert_eq!(full["items"][0]["student_no"], "2023010101");
+    assert!(
+        !screen.to_string().contains("2023010101"),
+        "the full number never reaches the projector"
+    );
+}
+
+/// `POST /api/checkin/pending`, signed out, from the phone `device`.
+async fn record_pending(app: &TestApp, code: &str, device: &str) -> reqwest::Response {
+    send_as(
+        app,
+        Method::POST,
+        None,
+        "/api/checkin/pending",
+        Some(&json!({"token": code, "device_id": device})),
+    )
+    .await
+}
+
+/// The check-in after signing in, redeeming `pending` from the phone `device`.
+async fn redeem(
+    app: &TestApp,
+    bearer: &str,
+    code: &str,
+    pending: &str,
+    device: &str,
+) -> reqwest::Response {
+    send_as(
+        app,
+        Method::POST,
+        Some(bearer),
+        "/api/checkin",
+        Some(&json!({"token": code, "device_id": device, "pending": pending})),
+    )
+    .await
+}
+
+/// A code on screen now that stops being accepted within 2–12 seconds, and when (unix s).
+fn code_about_to_expire(id: i64) -> (String, i64) {
+    let now = Utc::now().timestamp();
+    let code = [now - 10, now]
+        .into_iter()
+        .map(|at| now_code(id, CodeKind::In, at))
+        .find(|code| {
+            let until: i64 = code.split('.').nth(3).unwrap().parse().unwrap();
+            until - now >= 2
+        })
+        .unwrap();
+    let until = code.split('.').nth(3).unwrap().parse().unwrap();
+    (code, until)
+}
+
+#[tokio::test]
+async fn a_scan_made_signed_out_is_redeemed_once_after_a_slow_sign_in() {
+    let app = demo_app().await;
+    let id = running(&app).await;
+    let (code, until) = code_about_to_expire(id);
+    let recorded = record_pending(&app, &code, "phone-pending-1").await;
+    assert_eq!(recorded.status().as_u16(), 201);
+    let recorded: Value = recorded.json().await.unwrap();
+    let pending = recorded["pending"].as_str().unwrap().to_owned();
+    assert_eq!(recorded["activity_title"], "周末志愿服务");
+    assert!(pending.len() >= 64, "unguessable: {pending}");
+
+    // The sign-in takes longer than the code lives.
+    let wait = until + 1 - Utc::now().timestamp();
+    tokio::time::sleep(std::time::Duration::from_secs(wait.max(0) as u64 + 1)).await;
+    let student = token(&app, "2023010101").await;
+    let late = scan(&app, &token(&app, "2023010102").await, &code, None).await;
+    let first = redeem(&app, &student, &code, &pending, "phone-pending-1").await;
+    let again = redeem(&app, &student, &code, &pending, "phone-pending-1").await;
+
+    assert_error(late, 410, "checkin_code_expired").await;
+    assert_eq!(first.status().as_u16(), 200);
+    let first: Value = first.json().await.unwrap();
+    assert_eq!(
+        first["at"], recorded["scanned_at"],
+        "checked in when scanned"
+    );
+    assert_error(again, 410, "checkin_code_expired").await;
+    let club = token(&app, "acm_admin").await;
+    assert_eq!(current_code(&app, &club, id).await["checked_in"], 1);
+}
+
+#[tokio::test]
+async fn a_pending_scan_is_refused_expired_from_another_phone_or_for_a_bad_code() {
+    let app = demo_app().await;
+    let id = running(&app).await;
+    let code = now_code(id, CodeKind::In, Utc::now().timestamp());
+    let student = token(&app, "2023010101").await;
+    let pending = |response: Value| response["pending"].as_str().unwrap().to_owned();
+    let mine: Value = record_pending(&app, &code, "phone-pending-2")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let stale: Value = record_pending(&app, &code, "phone-pending-3")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut conn = app.db().await;
+    diesel_async::RunQueryDsl::execute(
+        diesel::sql_query(
+            "UPDATE pending_scans SET expires_at = now() - interval '1 second'
+             WHERE device_id = encode(sha256('phone-pending-3'), 'hex')",
+        ),
+        &mut conn,
+    )
+    .await
+    .unwrap();
+
+    let made_up = record_pending(&app, "not-a-code", "phone-pending-2").await;
+    let other_phone = redeem(
+        &app,
+        &student,
+        &code,
+        &pending(mine.clone()),
+        "phone-pending-9",
+    )
+    .await;
+    let guessed = redeem(&app, &student, &code, &"0".repeat(64), "phone-pending-2").await;
+    let expired = redeem(&app, &student, &code, &pending(stale), "phone-pending-3").await;
+    let own = redeem(&app, &student, &code, &pending(mine), "phone-pending-2").await;
+
+    assert_error(made_up, 422, "checkin_code_invalid").await;
+    assert_error(other_phone, 422, "checkin_code_invalid").await;
+    assert_error(guessed, 422, "checkin_code_invalid").await;
+    assert_error(expired, 410, "checkin_code_expired").await;
+    assert_eq!(
+        own.status().as_u16(),
+        200,
+        "the phone that scanned still can"
+    );
+}
+
 async fn current_code(app: &TestApp, bearer: &str, id: i64) -> Value {
     let response = get_as(app, bearer, &format!("/api/activities/{id}/checkin-code")).await;
     assert_eq!(response.status().as_u16(), 200);
