@@ -25,6 +25,7 @@ pub mod practice_nav;
 pub mod qr;
 pub mod report;
 pub mod route;
+pub mod running;
 pub mod scope_filter;
 pub mod secret;
 pub mod survey;

@@ -5,7 +5,10 @@ use leptos_router::components::A;
 use shared::{ApiError, school::School};
 
 use crate::{
-    components::{error::ErrorNotice, guidance::MySuggestions, survey::StudentSurveysCard},
+    components::{
+        error::ErrorNotice, guidance::MySuggestions, running::RunningNow,
+        survey::StudentSurveysCard,
+    },
     i18n::use_i18n,
     labels,
     session::use_session,
@@ -39,6 +42,7 @@ pub fn Home() -> impl IntoView {
             </p>
         </section>
         <Welcome />
+        {move || session.can(shared::auth::Permission::RecordAttendance).then(|| view! { <RunningNow /> })}
         {move || (session.me().is_some_and(|me| me.role == shared::auth::Role::Student)).then(|| view! { <MySuggestions /> })}
         {move || (session.me().is_some_and(|me| me.role == shared::auth::Role::Student)).then(|| view! { <StudentSurveysCard /> })}
         <section class="cards">
