@@ -132,6 +132,8 @@ test('a student scans the organiser’s code on a phone and the live count follo
     // Scanning again says so.
     await phone.goto(await freshCodeUrl(organiser));
     await waitForText(phone, tid('checkin-result'), '你已签到');
+    assert.equal(await phone.locator(tid('checkin-outcome')).getAttribute('data-outcome'), 'already', 'a success, in green');
+    await screenshot(phone, 'checkin-scan-already-phone.png');
 
     // A made-up code.
     await phone.goto(`${baseUrl}/checkin?t=not-a-code`);
@@ -157,6 +159,42 @@ test('a student scans the organiser’s code on a phone and the live count follo
     await organiser.context().close();
     await phone.context().close();
     await other.context().close();
+  }
+});
+
+test('a student signed out scans, reads why they sign in, signs in slowly and is checked in', { timeout: 180_000 }, async () => {
+  const title = '社区志愿服务（慢速登录）';
+  const id = await runningActivity(title);
+  const organiser = await newPage(browser, DESKTOP);
+  const phone = await newPage(browser, PHONE);
+  try {
+    await organiser.goto(`${baseUrl}/login?next=${encodeURIComponent(`/manage/activities/${id}/checkin`)}`);
+    await signInHere(organiser, 'acm_admin');
+    const url = await freshCodeUrl(organiser);
+    const readAt = Date.now();
+
+    await phone.goto(url);
+    await phone.waitForURL(/\/login\?next=%2Fcheckin/);
+    await waitForText(phone, tid('login-for-checkin'), `为签到登录：${title}`);
+    await screenshot(phone, 'checkin-login-explains-phone.png');
+    // A realistic sign-in: the code on the screen has long been replaced and expired.
+    const wait = readAt + CODE_LIFETIME_MS + 2_000 - Date.now();
+    if (wait > 0) await phone.waitForTimeout(wait);
+    await signInHere(phone, '2024020101');
+    await phone.waitForURL(/\/checkin\?t=/);
+    await waitForText(phone, tid('checkin-result'), '签到成功', 20_000);
+    assert.equal(await phone.locator(tid('checkin-outcome')).getAttribute('data-outcome'), 'ok');
+    await waitForText(organiser, tid('count-in'), '1', 15_000);
+    // The pending scan was used: the same page again is the same check-in, not a second one.
+    await phone.reload();
+    await waitForText(phone, tid('checkin-result'), /二维码已过期|你已签到/);
+    assert.equal(await organiser.locator(tid('count-in')).innerText(), '1');
+    for (const page of [organiser, phone]) {
+      assert.deepEqual(page.errors, [], 'no uncaught errors in the page');
+    }
+  } finally {
+    await organiser.context().close();
+    await phone.context().close();
   }
 });
 

@@ -24,8 +24,8 @@ use shared::{
     attendance::{
         Anomaly, AttendanceRecord, AttendanceRequest, CheckinCode, CheckinRequest, CheckinResult,
         CheckinSettings, CodeKind, Deadlines, FinalizeRequest, ManualAttendance,
-        NewAttendanceRequest, OverdueActivity, ReceiptRequest, RecognitionRequest, ResultInput,
-        ResultRecord, ScanReceipt, UploadReport,
+        NewAttendanceRequest, OverdueActivity, PendingScan, ReceiptRequest, RecognitionRequest,
+        ResultInput, ResultRecord, ScanReceipt, UploadReport,
     },
     audit::AuditEntry,
     auth::{ChangePasswordRequest, LoginRequest, LoginResponse, Me, RefreshRequest, TokenPair},
@@ -669,6 +669,11 @@ pub async fn put_checkin_policy(policy: &CheckinPolicy) -> Result<CheckinPolicy,
 /// `POST /api/checkin/receipts`: the moment the scan page opened, signed (no sign-in).
 pub async fn checkin_receipt(request: &ReceiptRequest) -> Result<ScanReceipt, ApiError> {
     post("/api/checkin/receipts", request).await
+}
+
+/// `POST /api/checkin/pending`: a scan made signed out, redeemed with the check-in after signing in.
+pub async fn checkin_pending(request: &ReceiptRequest) -> Result<PendingScan, ApiError> {
+    post("/api/checkin/pending", request).await
 }
 
 /// `POST /api/checkin`: the student's scan.

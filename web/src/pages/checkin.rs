@@ -3,7 +3,9 @@
 //! noting the moment it opened, and keeps it in the tab's session storage; signed-out students
 //! sign in and come back here; then the check-in is sent at once, with the receipt, without a
 //! tap, and the page answers in one line: 签到成功 · 14:02, or why not. The code's age is
-//! counted at the receipt, so a slow sign-in does not expire it.
+//! counted at the receipt, so a slow sign-in does not expire it. Signed out, the page first
+//! records the scan on the server (a pending scan for this browser, redeemed once with the
+//! check-in) and the sign-in page says which activity the student signs in for.
 
 use std::time::Duration;
 
@@ -11,7 +13,7 @@ use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_query_map};
 use shared::{
     ApiError, ErrorCode,
-    attendance::{CheckinRequest, CheckinResult, CodeKind, ReceiptRequest},
+    attendance::{CheckinRequest, CheckinResult, CodeKind, PendingScan, ReceiptRequest},
 };
 
 use crate::{
@@ -23,6 +25,7 @@ use crate::{
     format,
     i18n::{I18n, use_i18n},
     phone,
+    session::use_session,
 };
 
 /// How long the position may hold the check-in up.
@@ -47,6 +50,32 @@ fn keep_receipt(token: &str, receipt: &str) {
     if let Some(storage) = session_storage() {
         let _ = storage.set_item(RECEIPT_KEY, &format!("{token}\n{receipt}"));
     }
+}
+
+/// Where a scan recorded signed out waits out the sign-in: `<token>\n<pending>\n<title>`.
+pub const PENDING_KEY: &str = "checkin_pending";
+
+/// The pending scan kept for `token`, and its activity's title.
+fn kept_pending(token: &str) -> Option<(String, String)> {
+    let kept = session_storage()?.get_item(PENDING_KEY).ok()??;
+    let mut parts = kept.splitn(3, '\n');
+    let (for_token, pending) = (parts.next()?, parts.next()?);
+    (for_token == token).then(|| (pending.to_owned(), parts.next().unwrap_or("").to_owned()))
+}
+
+fn keep_pending(token: &str, scan: &PendingScan) {
+    if let Some(storage) = session_storage() {
+        let title = scan.activity_title.replace('\n', " ");
+        let _ = storage.set_item(PENDING_KEY, &format!("{token}\n{}\n{title}", scan.pending));
+    }
+}
+
+/// The title of the activity a pending scan waits for, when the sign-in page is on its way
+/// back to the scan page of `next`.
+pub fn pending_title(next: &str) -> Option<String> {
+    let token = next.strip_prefix("/checkin?t=")?;
+    let token = js_sys::decode_uri_component(token).ok()?.as_string()?;
+    kept_pending(token.trim()).map(|(_, title)| title)
 }
 
 /// The receipt of `token`: the one kept, else asked for now. `None` inside means there is
@@ -80,10 +109,34 @@ pub fn CheckinPage() -> impl IntoView {
     match token {
         Some(token) => {
             let receipt = receipt_of(&token);
+            // Signed out: record the scan before going to sign in, so the code counts as
+            // scanned now however long the sign-in takes.
+            let signed_out = use_session().with_me(|me| me.is_none());
+            let recorded = RwSignal::new(!signed_out || kept_pending(&token).is_some());
+            if !recorded.get_untracked() {
+                let request = ReceiptRequest {
+                    token: token.clone(),
+                    device_id: Some(phone::device_id()),
+                };
+                leptos::task::spawn_local(async move {
+                    if let Ok(scan) = api::checkin_pending(&request).await {
+                        keep_pending(&request.token, &scan);
+                    }
+                    recorded.set(true);
+                });
+            }
+            let token = StoredValue::new(token);
             view! {
-                <Guard access=Access::SignedIn>
-                    <Scan token=token.clone() receipt=receipt />
-                </Guard>
+                <Show when=move || recorded.get() fallback=move || view! {
+                    <section class="scan" data-testid="checkin-recording" aria-busy="true">
+                        <p class="scan-icon scan-spin" aria-hidden="true">"◌"</p>
+                        <p class="scan-line">{move || i18n.t("正在记录扫码…", "Recording your scan…")}</p>
+                    </section>
+                }>
+                    <Guard access=Access::SignedIn>
+                        <Scan token=token.get_value() receipt=receipt />
+                    </Guard>
+                </Show>
             }
             .into_any()
         }
@@ -118,10 +171,18 @@ fn Scan(token: String, receipt: RwSignal<Option<Option<String>>>) -> impl IntoVi
             phone::sleep(Duration::from_millis(100)).await;
             waited += Duration::from_millis(100);
         }
+        let pending = kept_pending(&token).map(|(pending, _)| pending);
+        if pending.is_some() {
+            // Redeemed once, whatever the answer: never sent twice.
+            if let Some(storage) = session_storage() {
+                let _ = storage.remove_item(PENDING_KEY);
+            }
+        }
         let request = CheckinRequest {
             token,
             device_id: Some(phone::device_id()),
             receipt: receipt.get_untracked().flatten(),
+            pending,
             latitude: position.map(|p| p.0),
             longitude: position.map(|p| p.1),
         };
@@ -153,6 +214,14 @@ fn Scan(token: String, receipt: RwSignal<Option<Option<String>>>) -> impl IntoVi
                     </section>
                 }.into_any()
             }
+            // Checked in already is where the student wants to be: a success, said as such.
+            Some(Err(e)) if e.code == ErrorCode::AlreadyCheckedIn => view! {
+                <section class="scan scan-ok" data-testid="checkin-outcome" data-outcome="already" data-code=e.code.as_str()>
+                    <p class="scan-icon" aria-hidden="true">"✓"</p>
+                    <p class="scan-line" role="status" data-testid="checkin-result">{reason(i18n, &e, kind)}</p>
+                    <A href="/" attr:class="btn btn-block" attr:data-testid="checkin-home">{move || i18n.t("返回首页", "Back to home")}</A>
+                </section>
+            }.into_any(),
             Some(Err(e)) => view! {
                 <section class="scan scan-bad" data-testid="checkin-outcome" data-outcome="error" data-code=e.code.as_str()>
                     <p class="scan-icon" aria-hidden="true">"✕"</p>

@@ -178,6 +178,13 @@ pub fn LoginPage() -> impl IntoView {
                 "学生用学号，老师用工号，组织用组织账号登录。",
                 "Students sign in with their student number, staff with their staff number, organisations with their account name.",
             )}</p>
+            {move || next().and_then(|next| crate::pages::checkin::pending_title(&next)).map(|title| view! {
+                <p class="notice" data-testid="login-for-checkin">
+                    {move || i18n.t("为签到登录：", "Sign in to check in: ")}<strong>{title.clone()}</strong>
+                    <br />
+                    <span class="small">{move || i18n.t("扫码时间已记录，3 分钟内登录即可完成签到。", "Your scan is recorded: sign in within 3 minutes to finish checking in.")}</span>
+                </p>
+            })}
             {move || (session.expired() > 0).then(|| view! {
                 <p class="notice" data-testid="session-expired">{move || i18n.t("登录已失效，请重新登录。", "Your session has ended; please sign in again.")}</p>
             })}
