@@ -141,7 +141,7 @@ async fn put_settings(app: &TestApp, bearer: &str, id: i64, settings: &Value) ->
 }
 
 /// The activity's attendance anomalies, as the organiser `bearer` sees them.
-async fn anomalies(app: &TestApp, bearer: &str, id: i64) -> Vec<Value> {
+pub(crate) async fn anomalies(app: &TestApp, bearer: &str, id: i64) -> Vec<Value> {
     let page: Value = get_as(
         app,
         bearer,
