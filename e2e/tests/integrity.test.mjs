@@ -84,6 +84,9 @@ for (const [size, viewport] of [
       await page.goto(`${baseUrl}/me/activities`);
       await waitForText(page, tid('no-show-count'), 'no-show(s) this term');
       await shot(page, `no-show-record-${size}-en.png`);
+      // Categories carry their English names in English.
+      await page.goto(`${baseUrl}/activities/${open.id}`);
+      await waitForText(page, '.activity .tag-category', 'Lecture');
       await page.locator('[data-testid=lang-switch]').first().click();
       assert.deepEqual(page.errors, []);
     } finally {

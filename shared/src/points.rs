@@ -591,3 +591,101 @@ mod tests {
         );
     }
 }
+
+/// A term's English name from its code (`2025-2026-2`) or its Chinese name
+/// (`2025-2026学年第二学期`): `2025–2026 spring term`. `None` for a name of another shape.
+pub fn term_name_en(code_or_name: &str) -> Option<String> {
+    let text = code_or_name.trim();
+    let (years, which) = if let Some((years, rest)) = text.split_once("学年") {
+        let which = match rest {
+            "第一学期" => 1,
+            "第二学期" => 2,
+            "第三学期" | "夏季学期" | "小学期" => 3,
+            _ => return None,
+        };
+        (years, which)
+    } else {
+        let (years, n) = text.rsplit_once('-')?;
+        (years, n.parse::<u8>().ok()?)
+    };
+    let (from, to) = years.split_once('-')?;
+    if from.len() != 4
+        || to.len() != 4
+        || !from.chars().chain(to.chars()).all(|c| c.is_ascii_digit())
+    {
+        return None;
+    }
+    let season = match which {
+        1 => "autumn",
+        2 => "spring",
+        3 => "summer",
+        _ => return None,
+    };
+    Some(format!("{from}–{to} {season} term"))
+}
+
+/// A ledger entry's detail (written in Chinese by [`crate::rules::describe`]) in English.
+pub fn detail_en(detail: &str) -> String {
+    let text = detail.trim();
+    if text == "参加" {
+        return "Took part".to_owned();
+    }
+    if let Some(hours) = text.strip_suffix(" 小时") {
+        return format!("{hours} h");
+    }
+    if let Some((days, rest)) = text.split_once(" 天（")
+        && let Some(hours) = rest.strip_suffix(" 小时）")
+    {
+        return format!("{days} days ({hours} h)");
+    }
+    let mut out = text.to_owned();
+    for (zh, en) in [
+        ("社团干部", "Club cadre"),
+        ("院级干部", "College cadre"),
+        ("校级干部", "School cadre"),
+        ("班级干部", "Class cadre"),
+        ("国家级", "National "),
+        ("省级", "Provincial "),
+        ("校级", "School "),
+        ("院级", "College "),
+        ("一等奖", "first prize"),
+        ("二等奖", "second prize"),
+        ("三等奖", "third prize"),
+        ("优秀奖", "honourable mention"),
+        ("参与", "participation"),
+        ("（负责人）", " (leader)"),
+        ("（队员）", " (member)"),
+        ("不称职", "incompetent"),
+        ("一般称职", "fair"),
+        ("称职", "competent"),
+        ("优秀", "excellent"),
+    ] {
+        out = out.replace(zh, en);
+    }
+    out
+}
+
+#[cfg(test)]
+mod english_tests {
+    use super::*;
+
+    #[test]
+    fn terms_and_details_have_english_names() {
+        assert_eq!(
+            term_name_en("2025-2026-2").as_deref(),
+            Some("2025–2026 spring term")
+        );
+        assert_eq!(
+            term_name_en("2025-2026学年第一学期").as_deref(),
+            Some("2025–2026 autumn term")
+        );
+        assert_eq!(term_name_en("春季学期"), None);
+        assert_eq!(detail_en("参加"), "Took part");
+        assert_eq!(detail_en("4 小时"), "4 h");
+        assert_eq!(detail_en("2 天（16 小时）"), "2 days (16 h)");
+        assert_eq!(
+            detail_en("校级一等奖（负责人）"),
+            "School first prize (leader)"
+        );
+    }
+}

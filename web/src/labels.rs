@@ -375,3 +375,41 @@ pub fn scan_outcome(i18n: I18n, outcome: shared::pass::ScanOutcome) -> &'static 
         ),
     }
 }
+
+/// An activity's category as the server named it (Chinese), in the current language: the
+/// English name of a built-in category, else the Chinese one.
+pub fn activity_category(i18n: I18n, code: &str, name: &str) -> String {
+    match i18n.locale() {
+        crate::i18n::Locale::Zh => name.to_owned(),
+        crate::i18n::Locale::En => {
+            CategoryNames(vec![(code.to_owned(), name.to_owned(), String::new())]).name(i18n, code)
+        }
+    }
+}
+
+/// A term's name (`2025-2026学年第二学期`) in the current language.
+pub fn term_name(i18n: I18n, code_or_name: &str, name: &str) -> String {
+    match i18n.locale() {
+        crate::i18n::Locale::Zh => name.to_owned(),
+        crate::i18n::Locale::En => shared::points::term_name_en(code_or_name)
+            .or_else(|| shared::points::term_name_en(name))
+            .unwrap_or_else(|| name.to_owned()),
+    }
+}
+
+/// A ledger entry's detail (参加, 4 小时 …) in the current language.
+pub fn ledger_detail(i18n: I18n, detail: &str) -> String {
+    match i18n.locale() {
+        crate::i18n::Locale::Zh => detail.to_owned(),
+        crate::i18n::Locale::En => shared::points::detail_en(detail),
+    }
+}
+
+/// A rule version's note; the built-in first version's in the current language.
+pub fn rule_note(i18n: I18n, note: &str) -> String {
+    if note == "默认规则 (default rules)" {
+        i18n.t("默认规则", "Default rules").to_owned()
+    } else {
+        note.to_owned()
+    }
+}

@@ -51,6 +51,7 @@ pub fn ActivityCard(activity: ActivitySummary, href: String) -> impl IntoView {
     let ActivitySummary {
         id,
         title,
+        category,
         category_name,
         organizer,
         credit_level,
@@ -73,7 +74,7 @@ pub fn ActivityCard(activity: ActivitySummary, href: String) -> impl IntoView {
     view! {
         <A href=href attr:class="card card-link activity-card" attr:data-testid="activity-card" attr:data-id=id.to_string()>
             <div class="activity-card-top">
-                <span class="tag tag-category">{category_name}</span>
+                <span class="tag tag-category">{move || labels::activity_category(i18n, &category, &category_name)}</span>
                 <span class="tag">{move || labels::credit_level(i18n, credit_level)}</span>
                 <span class="spacer"></span>
                 <StateBadge status=status phase=phase />

@@ -147,7 +147,10 @@ fn ActivityView(
     view! {
         <article class="activity" data-testid="activity" data-id=a.id.to_string() data-status=a.status.as_str()>
             <div class="activity-card-top">
-                <span class="tag tag-category">{a.category_name.clone()}</span>
+                <span class="tag tag-category">{
+                    let (code, name) = (a.category.clone(), a.category_name.clone());
+                    move || labels::activity_category(i18n, &code, &name)
+                }</span>
                 <span class="tag">{move || labels::credit_level(i18n, credit)}</span>
                 <span class="spacer"></span>
                 <StateBadge status=a.status phase=a.phase />

@@ -356,7 +356,10 @@ fn Terms(terms: Vec<TermTotals>, names: CategoryNames) -> impl IntoView {
                     view! {
                         <li class="term-row" data-testid="term-row" data-term=t.term.code.clone()>
                             <div class="term-head">
-                                <span class="term-name">{t.term.name.clone()}</span>
+                                <span class="term-name">{
+                                    let (code, name) = (t.term.code.clone(), t.term.name.clone());
+                                    move || labels::term_name(i18n, &code, &name)
+                                }</span>
                                 <strong class="term-points">{t.points.to_string()}</strong>
                             </div>
                             <div class="tags">
@@ -478,7 +481,10 @@ fn LedgerRow(
                 <p class="ledger-meta">
                     <span>{date}</span>
                     <span class="tag tag-category">{move || names.name(i18n, &code)}</span>
-                    {(!entry.detail.trim().is_empty()).then(|| view! { <span>{entry.detail.clone()}</span> })}
+                    {(!entry.detail.trim().is_empty()).then(|| {
+                        let detail = entry.detail.clone();
+                        view! { <span>{move || labels::ledger_detail(i18n, &detail)}</span> }
+                    })}
                     {(hours > 0.0).then(|| view! { <span>{move || match i18n.locale() {
                         Locale::Zh => format!("{} 小时", format::number(hours)),
                         Locale::En => format!("{} h", format::number(hours)),

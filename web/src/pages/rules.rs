@@ -1757,7 +1757,10 @@ fn Versions(
                                         let term = term.clone();
                                         move || term.clone().unwrap_or_else(|| i18n.t("首个学期起", "From the first term").to_owned())
                                     }</Cell>
-                                    <Cell zh="说明" en="Note" class="cell-title">{version.note.clone()}</Cell>
+                                    <Cell zh="说明" en="Note" class="cell-title">{
+                                        let note = version.note.clone();
+                                        move || labels::rule_note(i18n, &note)
+                                    }</Cell>
                                     <Cell zh="发布人" en="By">{version.created_by.clone().unwrap_or_default()}</Cell>
                                     <Cell zh="发布时间" en="When" class="cell-nowrap">{move || format::datetime(i18n.locale(), at)}</Cell>
                                     <Cell zh="" en="">
@@ -1852,10 +1855,14 @@ fn Terms(terms: LocalResource<Result<Vec<Term>, ApiError>>) -> impl IntoView {
                                         ("进行中", "Current", "badge-on")
                                     };
                                     let code = term.code.clone();
+                                    let (term_code, term_name) = (term.code.clone(), term.name.clone());
                                     view! {
                                         <tr data-testid="term-row" data-code=code>
                                             <Cell zh="代码" en="Code" class="cell-nowrap code">{term.code.clone()}</Cell>
-                                            <Cell zh="名称" en="Name">{term.name.clone()}</Cell>
+                                            <Cell zh="名称" en="Name">{
+                                                let (code, name) = (term_code.clone(), term_name.clone());
+                                                move || labels::term_name(i18n, &code, &name)
+                                            }</Cell>
                                             <Cell zh="起止" en="Dates" class="cell-nowrap">
                                                 {move || format!("{} – {}", format::date(i18n.locale(), starts), format::date(i18n.locale(), ends))}
                                             </Cell>

@@ -159,7 +159,10 @@ fn Summary(student: StudentPoints, names: Memo<CategoryNames>) -> impl IntoView 
             {(!terms.is_empty()).then(|| view! {
                 <p class="muted small terms-line">
                     {move || i18n.t("各学期：", "Per term: ")}
-                    {terms.iter().map(|t| format!("{} {}", t.term.name, t.points)).collect::<Vec<_>>().join(" · ")}
+                    {
+                        let terms = terms.clone();
+                        move || terms.iter().map(|t| format!("{} {}", labels::term_name(i18n, &t.term.code, &t.term.name), t.points)).collect::<Vec<_>>().join(" · ")
+                    }
                 </p>
             })}
         </section>
