@@ -7,6 +7,7 @@ use shared::integrity::NoShowRecord;
 use crate::{
     format,
     i18n::{Locale, use_i18n},
+    labels,
 };
 
 #[component]
@@ -76,7 +77,7 @@ pub fn NoShowPanel(record: NoShowRecord) -> impl IntoView {
                 </span>
             </div>
             <p class=if warn { "notice notice-warn" } else { "muted" } data-testid="no-show-status">{status}</p>
-            <p class="muted small">{rule}{term.map(|t| view! { <span>" · "{t}</span> })}</p>
+            <p class="muted small">{rule}{term.map(|t| view! { <span>" · "{move || labels::term_name(i18n, &t, &t)}</span> })}</p>
             {(!items.is_empty()).then(|| view! {
                 <ul class="no-show-list">
                     {items.into_iter().map(|n| {
