@@ -5,7 +5,8 @@
 //!   headless Chromium;
 //! - `fuzz [--api <binary>]`: only `test`'s schemathesis runs (see [`fuzz`]);
 //! - `bench [--quick]`: the platform's figures beside the raw limits (see [`bench`]);
-//!   `bench-load <spec.json>` is its load driver, run as a process of its own;
+//!   `bench-load <spec.json>` is its load driver, run as a process of its own, and
+//!   `bench-web <base URL> <student>` its web timings alone against a running server;
 //! - `build-web [--debug]`: the web app into `web/dist/`;
 //! - `openapi`: regenerate `openapi/openapi.json`;
 //! - `schema`: regenerate `api/src/db/schema.rs` from the migrations;
@@ -36,6 +37,9 @@ usage: cargo xtask <task>
   bench [--quick] [--fresh] [--seed N]
                           benchmark: data set, release API under load, raw limits,
                           table in bench-results/ (--quick: small and fast, for CI)
+  bench-web <base URL> <student>
+                          only the bench's web timings (slow 4G, cold loads) against a
+                          running server; the student's password is the demo one
   build-web [--debug]     build the web app into web/dist/ (release unless --debug)
   openapi                 regenerate openapi/openapi.json
   schema                  regenerate api/src/db/schema.rs (diesel print-schema)
@@ -51,6 +55,7 @@ fn main() -> ExitCode {
         ["fuzz", "--api", api] => fuzz::task(Some(std::path::Path::new(api))),
         ["bench", rest @ ..] => bench::run(rest),
         ["bench-load", spec] => bench::load::main(std::path::Path::new(spec)),
+        ["bench-web", base_url, student] => bench::web_timing::main(base_url, student),
         ["build-web"] => build_web(true),
         ["build-web", "--debug"] => build_web(false),
         ["openapi"] => openapi(),

@@ -5,7 +5,8 @@
 //! 2. makes the database `scs_bench` from a generated data set ([`data`]);
 //! 3. starts the release API on it, on a free loopback port;
 //! 4. measures each path ([`paths`]) with the load driver, a separate process ([`load`]), and
-//!    its raw limit with pgbench ([`raw`]);
+//!    its raw limit with pgbench ([`raw`]), and the web app's load times on a throttled phone in
+//!    headless Chromium beside their limits ([`web_timing`]);
 //! 5. prints the table and writes it, as Markdown and JSON, to `bench-results/`.
 //!
 //! Full mode gives the real figures; `--quick` (small data, a few seconds per path) keeps the
@@ -17,6 +18,7 @@ pub mod load;
 mod paths;
 mod raw;
 mod report;
+pub mod web_timing;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
@@ -246,6 +248,8 @@ pub struct Ctx {
     pub facts: Facts,
     /// The signed-in students, once the login path has run.
     pub sessions: Option<PathBuf>,
+    /// The web timings, once the first web timing row has run them ([`web_timing`]).
+    pub web_times: Option<std::result::Result<web_timing::WebTimes, String>>,
     /// The API's resident memory (MiB) after each unit, to see what raised the peak.
     pub rss_after: Vec<(&'static str, f64)>,
     /// Where `perf record` writes a profile of the API per path (`--perf`), if asked.
@@ -370,6 +374,8 @@ pub fn run(args: &[&str]) -> Result<ExitCode> {
 
     tools::ensure_wasm_target()?;
     tools::ensure_cjk_font()?;
+    tools::ensure_chromium()?;
+    tools::ensure_e2e_npm_packages()?;
     let wasm_bindgen = tools::ensure_wasm_bindgen()?;
     web::build(true, &wasm_bindgen)?;
     util::stop_if_interrupted()?;
@@ -530,6 +536,7 @@ fn measure(
         web_dist: util::web_dist(),
         facts,
         sessions: None,
+        web_times: None,
         rss_after: Vec::new(),
         perf: options.perf.then(|| results.join(format!("{stamp}-perf"))),
     };

@@ -9,6 +9,7 @@ use super::Ctx;
 use super::load::{Credentials, LoadResult, Scenario};
 use super::raw::{RawResult, Script};
 use super::report::{Measured, Outcome, ms, percent, thousands};
+use super::web_timing::Figure;
 use crate::util::Result;
 
 /// The leaderboard a student opens: their college, all terms, the top 50 and their own rank.
@@ -47,11 +48,14 @@ pub fn all() -> Vec<Box<dyn Unit>> {
         Box::new(ScanSync),
         Box::new(ApiMemory),
         Box::new(WebApp),
+        Box::new(Figure::FirstPaint),
+        Box::new(Figure::SignIn),
+        Box::new(Figure::Points),
     ]
 }
 
 /// The order of the table's rows.
-pub const TABLE_ORDER: [&str; 11] = [
+pub const TABLE_ORDER: [&str; 14] = [
     "checkin",
     "scan_sync",
     "activity_list",
@@ -63,6 +67,9 @@ pub const TABLE_ORDER: [&str; 11] = [
     "login",
     "api_memory",
     "web_app",
+    "web_first_paint",
+    "web_sign_in",
+    "web_points",
 ];
 
 fn not_built(method: &str, path: &str) -> Outcome {
