@@ -7,7 +7,7 @@
 // milliseconds from navigation start of each run. Exits non-zero, with the reason on stderr,
 // when a load fails or the whole run passes BENCH_TIMEOUT_MS (default 180 000).
 
-import { chromium } from 'playwright-core';
+import { launchBrowser } from '../tests/helpers.mjs';
 
 const baseUrl = (process.env.BASE_URL ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
 const username = process.env.BENCH_USERNAME;
@@ -103,19 +103,7 @@ async function signIn() {
 
 async function main() {
   if (!username || !password) throw new Error('BENCH_USERNAME and BENCH_PASSWORD are required');
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const browser = await launchBrowser();
   const result = { runs, first_paint_ms: [], sign_in_ms: [], points_ms: [] };
   try {
     for (let run = 0; run < runs; run++) {
