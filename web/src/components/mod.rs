@@ -19,6 +19,7 @@ pub mod not_found;
 pub mod offline_queue;
 pub mod org_select;
 pub mod pager;
+pub mod pending_scan;
 pub mod permissions;
 pub mod points_nav;
 pub mod practice_nav;

@@ -13,7 +13,7 @@ use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_query_map};
 use shared::{
     ApiError, ErrorCode,
-    attendance::{CheckinRequest, CheckinResult, CodeKind, PendingScan, ReceiptRequest},
+    attendance::{CheckinRequest, CheckinResult, CodeKind, ReceiptRequest},
 };
 
 use crate::{
@@ -21,6 +21,7 @@ use crate::{
     components::{
         error,
         guard::{Access, Guard},
+        pending_scan::{PENDING_KEY, keep_pending, kept_pending},
     },
     format,
     i18n::{I18n, use_i18n},
@@ -50,32 +51,6 @@ fn keep_receipt(token: &str, receipt: &str) {
     if let Some(storage) = session_storage() {
         let _ = storage.set_item(RECEIPT_KEY, &format!("{token}\n{receipt}"));
     }
-}
-
-/// Where a scan recorded signed out waits out the sign-in: `<token>\n<pending>\n<title>`.
-pub const PENDING_KEY: &str = "checkin_pending";
-
-/// The pending scan kept for `token`, and its activity's title.
-fn kept_pending(token: &str) -> Option<(String, String)> {
-    let kept = session_storage()?.get_item(PENDING_KEY).ok()??;
-    let mut parts = kept.splitn(3, '\n');
-    let (for_token, pending) = (parts.next()?, parts.next()?);
-    (for_token == token).then(|| (pending.to_owned(), parts.next().unwrap_or("").to_owned()))
-}
-
-fn keep_pending(token: &str, scan: &PendingScan) {
-    if let Some(storage) = session_storage() {
-        let title = scan.activity_title.replace('\n', " ");
-        let _ = storage.set_item(PENDING_KEY, &format!("{token}\n{}\n{title}", scan.pending));
-    }
-}
-
-/// The title of the activity a pending scan waits for, when the sign-in page is on its way
-/// back to the scan page of `next`.
-pub fn pending_title(next: &str) -> Option<String> {
-    let token = next.strip_prefix("/checkin?t=")?;
-    let token = js_sys::decode_uri_component(token).ok()?.as_string()?;
-    kept_pending(token.trim()).map(|(_, title)| title)
 }
 
 /// The receipt of `token`: the one kept, else asked for now. `None` inside means there is

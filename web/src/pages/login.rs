@@ -178,7 +178,7 @@ pub fn LoginPage() -> impl IntoView {
                 "学生用学号，老师用工号，组织用组织账号登录。",
                 "Students sign in with their student number, staff with their staff number, organisations with their account name.",
             )}</p>
-            {move || next().and_then(|next| crate::pages::checkin::pending_title(&next)).map(|title| view! {
+            {move || next().and_then(|next| crate::components::pending_scan::pending_title(&next)).map(|title| view! {
                 <p class="notice" data-testid="login-for-checkin">
                     {move || i18n.t("为签到登录：", "Sign in to check in: ")}<strong>{title.clone()}</strong>
                     <br />
