@@ -182,25 +182,29 @@ impl TestApp {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        // Drop the database from a thread of its own: Drop cannot await.
-        let (admin_url, name) = (self.admin_url.clone(), self.db_name.clone());
-        let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async {
-                if let Ok(mut conn) = AsyncPgConnection::establish(&admin_url).await {
-                    let _ = diesel::sql_query(format!(
-                        "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
-                    ))
-                    .execute(&mut conn)
-                    .await;
-                }
-            });
-        })
-        .join();
+        drop_database(&self.admin_url, &self.db_name);
     }
+}
+
+/// Drops the database `name` if it exists, closing its connections; from a thread of its own,
+/// so it can be called from `Drop`, which cannot await.
+pub fn drop_database(admin_url: &str, name: &str) {
+    let (admin_url, name) = (admin_url.to_owned(), name.to_owned());
+    let _ = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            if let Ok(mut conn) = AsyncPgConnection::establish(&admin_url).await {
+                let _ =
+                    diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                        .execute(&mut conn)
+                        .await;
+            }
+        });
+    })
+    .join();
 }
 
 /// Asserts the response is the JSON error with this status and code; returns the body.
