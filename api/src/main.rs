@@ -119,7 +119,6 @@ async fn serve(mut settings: Settings) -> CliResult {
             });
         }
     }
-    fail_interrupted_print_jobs(&settings).await;
     let app = Application::build(settings.clone())?;
     let url = format!("http://{}:{}", settings.server.host, app.port());
     tracing::info!(%url, demo = settings.app.demo, web_dist = %settings.server.web_dist.display(), "listening");
@@ -128,20 +127,6 @@ async fn serve(mut settings: Settings) -> CliResult {
     app.run_until_stopped().await?;
     tracing::info!("stopped");
     Ok(())
-}
-
-/// Batch prints run inside the server process: those a previous run left unfinished are
-/// marked failed, so nobody waits on a progress bar that will never move.
-async fn fail_interrupted_print_jobs(settings: &Settings) {
-    let Ok(mut conn) = db::connect(settings.database.url.expose()).await else {
-        return;
-    };
-    let result = db::print_jobs::fail_unfinished(&mut conn).await;
-    if let Ok(count) = result
-        && count > 0
-    {
-        tracing::warn!(count, "unfinished batch prints marked failed");
-    }
 }
 
 async fn run_migrations(url: &str) -> Result<(), db::MigrateError> {

@@ -405,10 +405,14 @@ pub struct NewPrintJob {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PrintStatus {
+    /// Waiting for a worker (any API process) to take it.
     Queued,
     Running,
     Done,
     Failed,
+    /// Done or failed, and its file dropped after the retention period
+    /// (`app.print_retention_days`).
+    Expired,
 }
 
 /// A batch print and its progress.

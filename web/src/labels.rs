@@ -254,6 +254,7 @@ pub fn print_status(i18n: I18n, status: PrintStatus) -> &'static str {
         PrintStatus::Running => i18n.t("生成中", "Running"),
         PrintStatus::Done => i18n.t("已完成", "Done"),
         PrintStatus::Failed => i18n.t("失败", "Failed"),
+        PrintStatus::Expired => i18n.t("文件已过保留期", "File expired"),
     }
 }
 

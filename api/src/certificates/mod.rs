@@ -1501,7 +1501,7 @@ pub async fn batch_zip(
     let state = state.into_inner();
     tokio::spawn(async move {
         // A batch waits for its turn (one fewer than the render slots), then holds one slot.
-        let Ok(_turn) = state.batch_turns.acquire().await else {
+        let Ok(_turn) = state.zip_turns.acquire().await else {
             return;
         };
         let Ok(_slot) = state.pdf_renders.acquire().await else {

@@ -1,4 +1,5 @@
-//! Batch prints: the job ([`create`], then [`start`], [`progress`] and [`finish`] or [`fail`]),
+//! Batch prints: the job ([`create`]; a worker's [`claim_next`], [`heartbeat`] and [`finish`] or
+//! [`fail`]; [`expire`] after the retention period),
 //! read back with its organisation and requester ([`get`], [`list_within`]). Its file is stored
 //! in parts as the batch writes it ([`add_part`]), made visible when the job is done
 //! ([`finish`]), and read back a part at a time ([`part`]): neither the batch nor a download
@@ -67,6 +68,7 @@ impl JobRow {
                 "queued" => PrintStatus::Queued,
                 "running" => PrintStatus::Running,
                 "done" => PrintStatus::Done,
+                "expired" => PrintStatus::Expired,
                 _ => PrintStatus::Failed,
             },
             total: self.total,
@@ -144,58 +146,151 @@ pub async fn create(
     Ok(())
 }
 
-/// Marks the job running.
-pub async fn start(conn: &mut AsyncPgConnection, id: Uuid) -> Result<()> {
-    diesel::update(print_jobs::table.find(id))
-        .set(print_jobs::status.eq("running"))
-        .execute(conn)
-        .await?;
-    Ok(())
+/// A job as a worker claimed it: which attempt this is, and the token that proves the claim.
+#[derive(QueryableByName)]
+pub struct Claimed {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub claim: Uuid,
+    #[diesel(sql_type = Integer)]
+    pub attempt: i32,
+    #[diesel(sql_type = diesel::sql_types::Jsonb)]
+    pub params: serde_json::Value,
+    #[diesel(sql_type = BigInt)]
+    pub requested_by: i64,
 }
 
-/// Records that `done` of the job's transcripts are rendered.
-pub async fn progress(conn: &mut AsyncPgConnection, id: Uuid, done: i32) -> Result<()> {
-    diesel::update(print_jobs::table.find(id))
-        .set(print_jobs::done.eq(done))
-        .execute(conn)
-        .await?;
-    Ok(())
+/// Claims the oldest job waiting, or a running one whose heartbeat is older than `stale`
+/// seconds (its process died), for `worker` as a new attempt; `None` when there is none.
+/// Concurrent workers skip each other's rows (`FOR UPDATE SKIP LOCKED`), so a job has one
+/// holder; a job already tried `max_attempts` times is not claimed again (see [`abandon`]).
+pub async fn claim_next(
+    conn: &mut AsyncPgConnection,
+    worker: &str,
+    stale: i32,
+    max_attempts: i32,
+) -> Result<Option<Claimed>> {
+    Ok(diesel::sql_query(
+        "UPDATE print_jobs j SET status = 'running', claim = gen_random_uuid(), claimed_by = $1,
+                heartbeat_at = now(), started_at = now(), attempts = j.attempts + 1, done = 0
+         WHERE j.id = (
+             SELECT id FROM print_jobs
+             WHERE (status = 'queued'
+                    OR (status = 'running' AND heartbeat_at < now() - make_interval(secs => $2)))
+               AND attempts < $3
+             ORDER BY created_at
+             FOR UPDATE SKIP LOCKED
+             LIMIT 1)
+         RETURNING j.id, j.claim, j.attempts AS attempt, j.params, j.requested_by",
+    )
+    .bind::<Text, _>(worker)
+    .bind::<Integer, _>(stale)
+    .bind::<Integer, _>(max_attempts)
+    .get_result(conn)
+    .await
+    .optional()?)
 }
 
-/// Marks the job failed with `error` (drop its parts with [`discard_parts`]).
-pub async fn fail(conn: &mut AsyncPgConnection, id: Uuid, error: &str) -> Result<()> {
-    diesel::update(print_jobs::table.find(id))
-        .set((
-            print_jobs::status.eq("failed"),
-            print_jobs::error.eq(error),
-            print_jobs::finished_at.eq(diesel::dsl::now),
-        ))
-        .execute(conn)
-        .await?;
-    Ok(())
+/// Marks failed the running jobs whose heartbeat stopped after their last allowed attempt, and
+/// drops their parts; how many.
+pub async fn abandon(conn: &mut AsyncPgConnection, stale: i32, max_attempts: i32) -> Result<usize> {
+    let ids: Vec<Uuid> = diesel::sql_query(
+        "UPDATE print_jobs SET status = 'failed', finished_at = now(), claim = NULL,
+                error = 'the batch stopped ' || attempts || ' times while it ran; start it again'
+         WHERE status = 'running' AND attempts >= $2
+           AND heartbeat_at < now() - make_interval(secs => $1)
+         RETURNING id",
+    )
+    .bind::<Integer, _>(stale)
+    .bind::<Integer, _>(max_attempts)
+    .load::<IdRow>(conn)
+    .await?
+    .into_iter()
+    .map(|row| row.id)
+    .collect();
+    if !ids.is_empty() {
+        diesel::delete(print_job_parts::table.filter(print_job_parts::job_id.eq_any(&ids)))
+            .execute(conn)
+            .await?;
+    }
+    Ok(ids.len())
 }
 
-/// Stores part `seq` of the job's file (not served until [`finish`]).
+#[derive(QueryableByName)]
+struct IdRow {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    id: Uuid,
+}
+
+/// Records that `done` of the job's transcripts are rendered, and that the holder of `claim`
+/// is alive; `false` when the claim is no longer the job's (another process took the job over,
+/// or it ended): the holder must stop.
+pub async fn heartbeat(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    claim: Uuid,
+    done: i32,
+) -> Result<bool> {
+    let updated = diesel::update(
+        print_jobs::table
+            .find(id)
+            .filter(print_jobs::claim.eq(claim))
+            .filter(print_jobs::status.eq("running")),
+    )
+    .set((
+        print_jobs::done.eq(done),
+        print_jobs::heartbeat_at.eq(diesel::dsl::now),
+    ))
+    .execute(conn)
+    .await?;
+    Ok(updated == 1)
+}
+
+/// Marks the job failed with `error`, if `claim` still holds it, and drops the parts stored
+/// so far; `false` when the claim was lost (the job is someone else's now).
+pub async fn fail(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    claim: Uuid,
+    error: &str,
+) -> Result<bool> {
+    let updated = diesel::update(
+        print_jobs::table
+            .find(id)
+            .filter(print_jobs::claim.eq(claim))
+            .filter(print_jobs::status.eq("running")),
+    )
+    .set((
+        print_jobs::status.eq("failed"),
+        print_jobs::error.eq(error),
+        print_jobs::finished_at.eq(diesel::dsl::now),
+    ))
+    .execute(conn)
+    .await?;
+    if updated == 1 {
+        diesel::delete(print_job_parts::table.filter(print_job_parts::job_id.eq(id)))
+            .execute(conn)
+            .await?;
+    }
+    Ok(updated == 1)
+}
+
+/// Stores part `seq` of attempt `attempt`'s file (not served until [`finish`]).
 pub async fn add_part(
     conn: &mut AsyncPgConnection,
     id: Uuid,
+    attempt: i32,
     seq: i32,
     bytes: &[u8],
 ) -> Result<()> {
     diesel::insert_into(print_job_parts::table)
         .values((
             print_job_parts::job_id.eq(id),
+            print_job_parts::attempt.eq(attempt),
             print_job_parts::seq.eq(seq),
             print_job_parts::bytes.eq(bytes),
         ))
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
-/// Drops the parts of a job that failed.
-pub async fn discard_parts(conn: &mut AsyncPgConnection, id: Uuid) -> Result<()> {
-    diesel::delete(print_job_parts::table.filter(print_job_parts::job_id.eq(id)))
         .execute(conn)
         .await?;
     Ok(())
@@ -208,45 +303,109 @@ pub struct File<'a> {
     pub size: u64,
 }
 
-/// Marks the job done with `done` transcripts and its file (all parts stored): from now on a
-/// download sees the whole file.
+/// Marks the job done with `done` transcripts and its file (all parts of the claim's attempt
+/// stored), if `claim` still holds it: from now on a download sees the whole file. Parts left by
+/// earlier attempts are dropped. `false` when the claim was lost: the job is finished once,
+/// by whoever holds it.
 pub async fn finish(
     conn: &mut AsyncPgConnection,
     id: Uuid,
+    claim: Uuid,
     done: i32,
     file: &File<'_>,
-) -> Result<()> {
-    diesel::update(print_jobs::table.find(id))
-        .set((
-            print_jobs::status.eq("done"),
-            print_jobs::done.eq(done),
-            print_jobs::size_bytes.eq(file.size as i64),
-            print_jobs::file_name.eq(file.name),
-            print_jobs::content_type.eq(file.content_type),
-            print_jobs::finished_at.eq(diesel::dsl::now),
-        ))
-        .execute(conn)
-        .await?;
-    Ok(())
+) -> Result<bool> {
+    let attempt: Option<i32> = diesel::update(
+        print_jobs::table
+            .find(id)
+            .filter(print_jobs::claim.eq(claim))
+            .filter(print_jobs::status.eq("running")),
+    )
+    .set((
+        print_jobs::status.eq("done"),
+        print_jobs::done.eq(done),
+        print_jobs::size_bytes.eq(file.size as i64),
+        print_jobs::file_name.eq(file.name),
+        print_jobs::content_type.eq(file.content_type),
+        print_jobs::finished_at.eq(diesel::dsl::now),
+    ))
+    .returning(print_jobs::attempts)
+    .get_result(conn)
+    .await
+    .optional()?;
+    let Some(attempt) = attempt else {
+        return Ok(false);
+    };
+    diesel::delete(
+        print_job_parts::table
+            .filter(print_job_parts::job_id.eq(id))
+            .filter(print_job_parts::attempt.ne(attempt)),
+    )
+    .execute(conn)
+    .await?;
+    Ok(true)
 }
 
-/// Part `seq` of the job's file; `None` past the last.
+/// Part `seq` of the job's file (the attempt that finished it); `None` past the last.
 pub async fn part(conn: &mut AsyncPgConnection, id: Uuid, seq: i32) -> Result<Option<Vec<u8>>> {
     Ok(print_job_parts::table
-        .find((id, seq))
+        .inner_join(print_jobs::table)
+        .filter(print_job_parts::job_id.eq(id))
+        .filter(print_job_parts::attempt.eq(print_jobs::attempts))
+        .filter(print_job_parts::seq.eq(seq))
         .select(print_job_parts::bytes)
         .first(conn)
         .await
         .optional()?)
 }
 
-/// Marks every queued or running batch failed (the server that ran it restarted); how many.
-pub async fn fail_unfinished(conn: &mut AsyncPgConnection) -> Result<usize> {
-    Ok(diesel::sql_query(
-        "UPDATE print_jobs SET status = 'failed', error = 'the server restarted; start the batch again',
-                finished_at = now()
-         WHERE status IN ('queued', 'running')",
+/// The organisation's batches waiting or running (its quota counts them).
+pub async fn unfinished_of(conn: &mut AsyncPgConnection, organization_id: i64) -> Result<i64> {
+    Ok(print_jobs::table
+        .filter(print_jobs::organization_id.eq(organization_id))
+        .filter(print_jobs::status.eq_any(["queued", "running"]))
+        .count()
+        .get_result(conn)
+        .await?)
+}
+
+/// Jobs waiting (queued, or running with a heartbeat older than `stale` seconds) and the age of
+/// the oldest in seconds.
+pub async fn waiting(conn: &mut AsyncPgConnection) -> Result<(i64, f64)> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = BigInt)]
+        count: i64,
+        #[diesel(sql_type = diesel::sql_types::Double)]
+        oldest: f64,
+    }
+    let row: Row = diesel::sql_query(
+        "SELECT count(*) AS count,
+                coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 AS oldest
+         FROM print_jobs WHERE status = 'queued'",
     )
-    .execute(conn)
-    .await?)
+    .get_result(conn)
+    .await?;
+    Ok((row.count, row.oldest))
+}
+
+/// Drops the files of jobs finished before `before` (status `expired`, parts deleted); how many.
+pub async fn expire(conn: &mut AsyncPgConnection, before: DateTime<Utc>) -> Result<usize> {
+    let ids: Vec<Uuid> = diesel::update(
+        print_jobs::table
+            .filter(print_jobs::status.eq_any(["done", "failed"]))
+            .filter(print_jobs::finished_at.lt(before)),
+    )
+    .set((
+        print_jobs::status.eq("expired"),
+        print_jobs::size_bytes.eq(None::<i64>),
+    ))
+    .returning(print_jobs::id)
+    .get_results(conn)
+    .await?;
+    if !ids.is_empty() {
+        diesel::delete(print_job_parts::table.filter(print_job_parts::job_id.eq_any(&ids)))
+            .execute(conn)
+            .await?;
+    }
+    Ok(ids.len())
 }

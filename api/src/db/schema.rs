@@ -239,6 +239,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    login_attempts (id) {
+        id -> Int8,
+        username -> Text,
+        client -> Text,
+        at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     notifications (id) {
         id -> Int8,
         account_id -> Int8,
@@ -298,10 +307,11 @@ diesel::table! {
 }
 
 diesel::table! {
-    print_job_parts (job_id, seq) {
+    print_job_parts (job_id, attempt, seq) {
         job_id -> Uuid,
         seq -> Int4,
         bytes -> Bytea,
+        attempt -> Int4,
     }
 }
 
@@ -320,6 +330,11 @@ diesel::table! {
         created_at -> Timestamptz,
         finished_at -> Nullable<Timestamptz>,
         size_bytes -> Nullable<Int8>,
+        claim -> Nullable<Uuid>,
+        claimed_by -> Nullable<Text>,
+        heartbeat_at -> Nullable<Timestamptz>,
+        started_at -> Nullable<Timestamptz>,
+        attempts -> Int4,
     }
 }
 
@@ -646,6 +661,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     imports,
     ledger_entries,
     monthly_reports,
+    login_attempts,
     notifications,
     organizations,
     point_facts,

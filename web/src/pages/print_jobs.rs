@@ -31,7 +31,10 @@ use crate::{
 const RECENT: u32 = 10;
 
 fn finished(status: PrintStatus) -> bool {
-    matches!(status, PrintStatus::Done | PrintStatus::Failed)
+    matches!(
+        status,
+        PrintStatus::Done | PrintStatus::Failed | PrintStatus::Expired
+    )
 }
 
 /// What a batch covers, in words: 软件2302 · 2023 级, or all the organisation's students.

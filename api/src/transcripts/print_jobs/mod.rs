@@ -1,9 +1,9 @@
-//! Batch printing: `POST /api/print-jobs` starts one (run in the background by
-//! `print_job`), `GET /api/print-jobs[/{id}]` follow them, and
-//! `GET /api/print-jobs/{id}/file` downloads the finished file.
+//! Batch printing: `POST /api/print-jobs` queues one (in PostgreSQL; any API process's worker
+//! in [`run`] takes it), `GET /api/print-jobs[/{id}]` follow them, and
+//! `GET /api/print-jobs/{id}/file` downloads the finished file (kept `jobs.retention_days`).
 
 mod file;
-mod run;
+pub mod run;
 
 use actix_web::{HttpResponse, get, http::header, post, web};
 use diesel_async::AsyncConnection;
@@ -33,9 +33,12 @@ pub const MAX_BATCH: usize = 10_000;
 ///
 /// Prints the transcripts of the students of an organisation's subtree (a college, say),
 /// optionally one major, class and/or intake, as one PDF or a zip of one PDF per student. Each
-/// transcript is issued with its own serial. Runs in the background: poll
-/// `GET /api/print-jobs/{id}` for progress, then download `GET /api/print-jobs/{id}/file`.
-/// `issue_certificates` over the organisation.
+/// transcript is issued with its own serial. Queued and run in the background by whichever API
+/// process is free (taken over by another if that one stops): poll `GET /api/print-jobs/{id}`
+/// for progress, then download `GET /api/print-jobs/{id}/file`; the file is kept 30 days
+/// (`jobs.retention_days`), then the job reads `expired`. An organisation has at most 3 batches
+/// waiting or printing at once (`jobs.per_organization`; then 429). `issue_certificates` over the
+/// organisation.
 #[utoipa::path(
     tag = "transcripts",
     request_body = NewPrintJob,
@@ -43,6 +46,7 @@ pub const MAX_BATCH: usize = 10_000;
         (status = 202, description = "Started", body = PrintJob),
         (status = 403, description = "Lacks the permission or outside the subtree", body = ApiError),
         (status = 422, description = "No students match, or too many", body = ApiError),
+        (status = 429, description = "The organisation has as many batches waiting or printing as allowed; see Retry-After", body = ApiError),
         (status = 503, description = "No CJK font installed on the server", body = ApiError),
     ),
     security(("bearer" = [])),
@@ -54,7 +58,8 @@ pub async fn start_batch(
     body: web::Json<NewPrintJob>,
 ) -> Result<HttpResponse, AppError> {
     let params = body.into_inner();
-    let fonts = fonts(&state)?;
+    // Whichever process runs the batch needs a font; refuse here rather than queue a failure.
+    fonts(&state)?;
     let mut conn = state.db.conn().await?;
     let org = db::organizations::get(&mut conn, params.organization_id)
         .await?
@@ -73,6 +78,19 @@ pub async fn start_batch(
             format!("at most {MAX_BATCH} students in one batch: narrow it by intake or major"),
         )
         .into());
+    }
+    let quota = state.settings.jobs.per_organization;
+    if db::print_jobs::unfinished_of(&mut conn, org.id).await? >= i64::from(quota) {
+        return Ok(HttpResponse::TooManyRequests()
+            .insert_header((header::RETRY_AFTER, "30"))
+            .json(ApiError::new(
+                ErrorCode::RateLimited,
+                format!(
+                    "{} already has {quota} batches waiting or printing; start this one when one \
+                     of them is done",
+                    org.name
+                ),
+            )));
     }
     let id = Uuid::new_v4();
     let total = students.len() as i32;
@@ -98,14 +116,8 @@ pub async fn start_batch(
         .and_then(JobRow::job)
         .ok_or_else(|| AppError::not_found("print job"))?;
     drop(conn);
-    run::spawn(
-        state.into_inner(),
-        fonts,
-        id,
-        params,
-        students,
-        actor.account_id,
-    );
+    // This process's worker looks at once; the others within a second.
+    state.jobs_wake.notify_one();
     Ok(HttpResponse::Accepted()
         .insert_header((header::LOCATION, format!("/api/print-jobs/{id}/file")))
         .json(created))
@@ -190,7 +202,7 @@ pub async fn list_batches(
         (status = 403, description = "Permission missing", body = ApiError),
         (status = 404, description = "No such job, or not one the caller may see", body = ApiError),
         (status = 202, description = "Still printing: the job, with `Location` to ask again", body = PrintJob),
-        (status = 409, description = "The batch failed", body = ApiError),
+        (status = 409, description = "The batch failed, or its file was dropped after the retention period", body = ApiError),
     ),
     security(("bearer" = [])),
 )]
@@ -225,6 +237,16 @@ pub async fn batch_file(
                 return Err(AppError::new(
                     ErrorCode::Conflict,
                     format!("the batch failed: {}", job.error.unwrap_or_default()),
+                ));
+            }
+            if job.status == PrintStatus::Expired {
+                return Err(AppError::new(
+                    ErrorCode::Conflict,
+                    format!(
+                        "the batch's file was dropped {} days after it was made; start the \
+                         batch again (its transcripts keep their serials if unchanged)",
+                        state.settings.jobs.retention_days
+                    ),
                 ));
             }
             // Still printing: come back (the same URL) in a moment.
