@@ -35,6 +35,25 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub app: AppSettings,
     pub mail: MailSettings,
+    pub jobs: JobSettings,
+}
+
+/// The background job queue (batch prints), shared by every API process through PostgreSQL.
+#[derive(Debug, Clone, Deserialize)]
+pub struct JobSettings {
+    /// Jobs this process runs at once (JOB_CONCURRENCY); unset: one fewer than its cores (at
+    /// least one). 0: this process runs none (it serves requests; other processes run them).
+    pub concurrency: Option<usize>,
+    /// A running job whose heartbeat is older than this is taken over by another process
+    /// (JOB_STALE_SECS).
+    pub stale_secs: u32,
+    /// Attempts before a job that keeps stopping is marked failed.
+    pub max_attempts: u32,
+    /// Batch prints one organisation may have waiting or running at once
+    /// (PRINT_JOBS_PER_ORGANIZATION).
+    pub per_organization: u32,
+    /// Days a finished batch's file is kept (PRINT_RETENTION_DAYS).
+    pub retention_days: u32,
 }
 
 /// The monthly report's e-mail (off unless `smtp_url` is set).
@@ -53,6 +72,11 @@ pub struct ServerSettings {
     pub web_dist: PathBuf,
     pub json_limit: usize,
     pub public_url: String,
+    /// Reverse proxies (addresses or CIDR blocks) whose `X-Forwarded-For` is believed
+    /// (TRUSTED_PROXIES, comma-separated); nobody else's.
+    pub trusted_proxies: Vec<String>,
+    /// How long a request's body may take to arrive once its headers have (BODY_TIMEOUT_MS).
+    pub body_timeout_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -60,6 +84,8 @@ pub struct DatabaseSettings {
     pub url: Secret,
     pub pool_size: usize,
     pub acquire_timeout_ms: u64,
+    /// PostgreSQL's `statement_timeout` on every pooled connection (STATEMENT_TIMEOUT_MS).
+    pub statement_timeout_ms: u64,
     pub run_migrations: bool,
 }
 
@@ -138,6 +164,18 @@ impl Settings {
                 "database.pool_size must be at least 1".into(),
             ));
         }
+        if let Err(error) =
+            crate::auth::proxies::TrustedProxies::parse(&settings.server.trusted_proxies)
+        {
+            return Err(ConfigError::Parse(format!(
+                "server.trusted_proxies: {error}"
+            )));
+        }
+        if settings.jobs.stale_secs == 0 || settings.jobs.max_attempts == 0 {
+            return Err(ConfigError::Parse(
+                "jobs.stale_secs and jobs.max_attempts must be at least 1".into(),
+            ));
+        }
         if settings.app.print_part_bytes < 1024 {
             return Err(ConfigError::Parse(
                 "app.print_part_bytes must be at least 1024".into(),
@@ -176,6 +214,32 @@ impl Settings {
         }
         if let Some(v) = env("DB_POOL_SIZE") {
             self.database.pool_size = parsed("DB_POOL_SIZE", v)?;
+        }
+        if let Some(v) = env("TRUSTED_PROXIES") {
+            self.server.trusted_proxies = v
+                .split(',')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(str::to_owned)
+                .collect();
+        }
+        if let Some(v) = env("BODY_TIMEOUT_MS") {
+            self.server.body_timeout_ms = parsed("BODY_TIMEOUT_MS", v)?;
+        }
+        if let Some(v) = env("STATEMENT_TIMEOUT_MS") {
+            self.database.statement_timeout_ms = parsed("STATEMENT_TIMEOUT_MS", v)?;
+        }
+        if let Some(v) = env("JOB_CONCURRENCY") {
+            self.jobs.concurrency = Some(parsed("JOB_CONCURRENCY", v)?);
+        }
+        if let Some(v) = env("JOB_STALE_SECS") {
+            self.jobs.stale_secs = parsed("JOB_STALE_SECS", v)?;
+        }
+        if let Some(v) = env("PRINT_JOBS_PER_ORGANIZATION") {
+            self.jobs.per_organization = parsed("PRINT_JOBS_PER_ORGANIZATION", v)?;
+        }
+        if let Some(v) = env("PRINT_RETENTION_DAYS") {
+            self.jobs.retention_days = parsed("PRINT_RETENTION_DAYS", v)?;
         }
         if let Some(v) = env("SMTP_URL") {
             self.mail.smtp_url = Some(v).filter(|v| !v.trim().is_empty());

@@ -6,6 +6,7 @@ pub mod activities;
 pub mod attendance;
 pub mod audit;
 pub mod auth;
+pub mod body_timeout;
 pub mod cache;
 pub mod cadres;
 pub mod calendar;
@@ -85,7 +86,14 @@ pub struct AppState {
     /// Turns of batch prints at the render slots: one fewer than the slots (when there are
     /// two or more), so that a student's or an organiser's single PDF never waits for a
     /// queue of batches.
-    pub batch_turns: tokio::sync::Semaphore,
+    /// This process's cap on batch prints running at once (its job worker claims one only with
+    /// a turn free).
+    pub batch_turns: Arc<tokio::sync::Semaphore>,
+    /// Turns of certificate zips (streamed to the request) at the render slots: one fewer than
+    /// the slots, so a single PDF never waits for a queue of zips.
+    pub zip_turns: tokio::sync::Semaphore,
+    /// Wakes this process's job worker (a batch was queued or one ended).
+    pub jobs_wake: tokio::sync::Notify,
     /// The dashboards read lately (kept 30 seconds).
     pub dashboards: insight::Dashboards,
     /// The SMTP relay for the monthly report's e-mail, when configured.
@@ -110,11 +118,14 @@ impl Application {
             settings.database.url.expose(),
             settings.database.pool_size,
             Duration::from_millis(settings.database.acquire_timeout_ms),
+            Duration::from_millis(settings.database.statement_timeout_ms),
         );
         let secret = settings.jwt_secret().ok_or_else(|| {
             std::io::Error::other("no JWT secret: call Settings::require_secret first")
         })?;
-        let auth = auth::Auth::new(secret.expose().as_bytes());
+        let proxies = auth::proxies::TrustedProxies::parse(&settings.server.trusted_proxies)
+            .map_err(std::io::Error::other)?;
+        let auth = auth::Auth::new(secret.expose().as_bytes(), proxies);
         let checkin = attendance::token::CheckinKeys::new(secret.expose().as_bytes());
         let mailer = match &settings.mail.smtp_url {
             Some(url) => Some(
@@ -145,10 +156,17 @@ impl Application {
             pdf_renders: tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             ),
-            batch_turns: tokio::sync::Semaphore::new(
+            batch_turns: Arc::new(tokio::sync::Semaphore::new(
+                settings.jobs.concurrency.unwrap_or_else(|| {
+                    std::thread::available_parallelism()
+                        .map_or(1, |n| n.get().saturating_sub(1).max(1))
+                }),
+            )),
+            zip_turns: tokio::sync::Semaphore::new(
                 std::thread::available_parallelism()
                     .map_or(1, |n| n.get().saturating_sub(1).max(1)),
             ),
+            jobs_wake: tokio::sync::Notify::new(),
             dashboards: insight::dashboards(),
             mailer,
             pdf: match pdf::PdfFonts::load() {
@@ -160,6 +178,7 @@ impl Application {
             },
         });
         points::resume_reevaluations(state.clone().into_inner());
+        transcripts::print_jobs::run::start(state.clone().into_inner());
         if settings.app.scheduled_jobs {
             reports::freeze::start(state.clone().into_inner());
             reminders::start(state.clone().into_inner());
@@ -181,6 +200,8 @@ impl Application {
                 .app_data(web::QueryConfig::default().error_handler(error::query_error))
                 .app_data(web::PathConfig::default().error_handler(error::path_error))
                 .wrap(from_fn(nul::middleware))
+                // Outside the NUL check, which reads JSON bodies: its reads are timed too.
+                .wrap(from_fn(body_timeout::middleware))
                 .wrap(Compress::default())
                 .wrap(from_fn(request_id::middleware))
                 // On every answer: no MIME sniffing, no framing by other sites, and no

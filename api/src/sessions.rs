@@ -66,8 +66,10 @@ fn too_many(wait: std::time::Duration) -> HttpResponse {
 ///
 /// With an account name (student number, staff number or organisation account) and password.
 /// Answers an access token (15 minutes; send it as `Authorization: Bearer …`), a refresh token
-/// (30 days, single use) and the account. Five failures for one account, or thirty from one
-/// client, within 15 minutes lock further tries for a while: 429 with `Retry-After`. When
+/// (30 days, single use) and the account. Five failures for one account from one client, or
+/// thirty from one client, within 15 minutes lock further tries for a while; failures of one
+/// account from many clients only space its tries out (up to a minute apart): 429 with
+/// `Retry-After`, on whichever API process is asked. When
 /// `user.must_change_password` is true, every other endpoint answers
 /// `password_change_required` until `POST /api/me/password`.
 #[utoipa::path(
@@ -97,30 +99,31 @@ pub async fn login(
         return Err(ApiError::invalid("password", "enter your password").into());
     }
     let client = client_ip(&req);
-    if let Err(wait) = state.auth.throttle.check(&username, &client) {
-        return Ok(too_many(wait));
-    }
     let mut conn = state.db.conn().await?;
+    let attempt = match db::login_attempts::try_one(&mut conn, &username, &client).await? {
+        Ok(attempt) => attempt,
+        Err(wait) => return Ok(too_many(wait)),
+    };
     let found = db::accounts::for_login(&mut conn, &username).await?;
     let (row, hash) = match found {
         Some((row, hash)) => (Some(row), Some(hash)),
         None => (None, None),
     };
     let matches = state.auth.hasher.verify(password, hash).await?;
+    // A wrong password leaves the try recorded: a failure.
     let Some(row) = row.filter(|_| matches) else {
-        state.auth.throttle.record_failure(&username, &client);
         return Err(AppError::new(
             ErrorCode::InvalidCredentials,
             "wrong account name or password",
         ));
     };
+    db::login_attempts::succeeded(&mut conn, attempt, &username, &client).await?;
     if !row.active || !row.org.active {
         return Err(AppError::new(
             ErrorCode::AccountDisabled,
             "this account has been deactivated",
         ));
     }
-    state.auth.throttle.record_success(&username);
     let account_id = row.id;
     let organization_id = row.org.id;
     // What the transaction needs of the request (which cannot cross threads).

@@ -4,6 +4,7 @@
 //! the permissions it holds.
 
 pub mod password;
+pub mod proxies;
 pub mod secret;
 pub mod throttle;
 pub mod token;
@@ -22,15 +23,16 @@ use crate::{AppState, db, error::AppError};
 pub struct Auth {
     pub keys: token::TokenKeys,
     pub hasher: password::PasswordHasher,
-    pub throttle: throttle::LoginThrottle,
+    /// Whose `X-Forwarded-For` names the client.
+    pub proxies: proxies::TrustedProxies,
 }
 
 impl Auth {
-    pub fn new(secret: &[u8]) -> Auth {
+    pub fn new(secret: &[u8], proxies: proxies::TrustedProxies) -> Auth {
         Auth {
             keys: token::TokenKeys::new(secret),
             hasher: password::PasswordHasher::new(),
-            throttle: throttle::LoginThrottle::default(),
+            proxies,
         }
     }
 }
@@ -302,9 +304,19 @@ impl FromRequest for SignedIn {
     }
 }
 
-/// The caller's address, for throttling and the session record.
+/// The caller's address, for throttling and the session record: the peer's, or behind a
+/// trusted proxy the one its `X-Forwarded-For` names (see [`proxies`]).
 pub fn client_ip(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map(|addr| addr.ip().to_string())
-        .unwrap_or_else(|| "unknown".to_owned())
+    let Some(peer) = req.peer_addr().map(|addr| addr.ip()) else {
+        return "unknown".to_owned();
+    };
+    let forwarded: Vec<&str> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|value| value.to_str().ok())
+        .collect();
+    match req.app_data::<web::Data<AppState>>() {
+        Some(state) => state.auth.proxies.client(peer, &forwarded).to_string(),
+        None => peer.to_string(),
+    }
 }

@@ -1,101 +1,129 @@
-//! Sign-in throttling against password guessing: at most 5 failures per account and 30 per
-//! client address in 15 minutes; past that, 429 `rate_limited` with `Retry-After`.
+//! Sign-in throttling against password guessing, shared by every API process through
+//! PostgreSQL (`db::login_attempts`). Each try is recorded before the password is checked (so
+//! parallel tries count at once) and removed when it succeeds. Within 15 minutes:
+//! - 5 failures for one account **from one client** lock that pair;
+//! - 30 failures from one client (any accounts) lock the client;
+//! - failures for one account from anywhere only **slow it down**: from the 5th on, the next try
+//!   must wait 1, 2, 4 … up to 60 seconds after the last failure. Nobody can lock a known
+//!   account (`admin`) out by failing on purpose; they get one guess a minute at most.
+//!
+//! Past a limit: 429 `rate_limited` with `Retry-After`.
 
-use std::{
-    collections::HashMap,
-    sync::Mutex,
-    time::{Duration, Instant},
-};
+use chrono::{DateTime, Utc};
+use std::time::Duration;
 
-const WINDOW: Duration = Duration::from_secs(15 * 60);
-const PER_ACCOUNT: usize = 5;
-const PER_CLIENT: usize = 30;
-/// Keys kept before old ones are swept (memory stays bounded under a spray of names).
-const SWEEP_AT: usize = 10_000;
+pub const WINDOW: Duration = Duration::from_secs(15 * 60);
+pub const PER_PAIR: i64 = 5;
+pub const PER_CLIENT: i64 = 30;
+/// Failures of one account (from any clients) after which tries are spaced out.
+pub const SLOW_AFTER: i64 = 5;
+/// The longest space between tries on one account.
+pub const SLOWEST: Duration = Duration::from_secs(60);
 
-#[derive(Default)]
-pub struct LoginThrottle {
-    failures: Mutex<HashMap<String, Vec<Instant>>>,
+/// What the attempts recorded in the window say, as read by `db::login_attempts::look`.
+#[derive(Debug, Clone, Copy)]
+pub struct Recent {
+    /// The [`PER_PAIR`]-th latest failure of this account from this client, if there are that many.
+    pub pair_nth: Option<DateTime<Utc>>,
+    /// The [`PER_CLIENT`]-th latest failure from this client.
+    pub client_nth: Option<DateTime<Utc>>,
+    /// Failures of this account from any client.
+    pub account_count: i64,
+    pub account_last: Option<DateTime<Utc>>,
+    pub now: DateTime<Utc>,
 }
 
-fn keys(username: &str, client: &str) -> [(String, usize); 2] {
-    [
-        (format!("account:{}", username.to_lowercase()), PER_ACCOUNT),
-        (format!("client:{client}"), PER_CLIENT),
-    ]
-}
-
-impl LoginThrottle {
-    /// `Err(wait)` when either the account or the client is locked out.
-    pub fn check(&self, username: &str, client: &str) -> Result<(), Duration> {
-        let now = Instant::now();
-        let failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        let mut wait = Duration::ZERO;
-        for (key, limit) in keys(username, client) {
-            if let Some(times) = failures.get(&key) {
-                let recent: Vec<&Instant> = times
-                    .iter()
-                    .filter(|t| now.duration_since(**t) < WINDOW)
-                    .collect();
-                if recent.len() >= limit {
-                    // Unlocks when the oldest failure that still counts leaves the window.
-                    let oldest = recent[recent.len() - limit];
-                    wait = wait.max(WINDOW.saturating_sub(now.duration_since(*oldest)));
-                }
-            }
+/// How long the caller must wait before trying, or `None` when they may try now.
+pub fn wait(recent: &Recent) -> Option<Duration> {
+    let window = chrono::Duration::from_std(WINDOW).expect("fits");
+    let left = |since: DateTime<Utc>, span: chrono::Duration| {
+        (since + span - recent.now)
+            .to_std()
+            .ok()
+            .filter(|d| !d.is_zero())
+    };
+    let locked = [recent.pair_nth, recent.client_nth]
+        .into_iter()
+        .flatten()
+        .filter_map(|nth| left(nth, window))
+        .max();
+    let slowed = match recent.account_last {
+        Some(last) if recent.account_count >= SLOW_AFTER => {
+            let steps = (recent.account_count - SLOW_AFTER).min(16) as u32;
+            let space = Duration::from_secs(1u64 << steps).min(SLOWEST);
+            left(last, chrono::Duration::from_std(space).expect("fits"))
         }
-        if wait.is_zero() {
-            Ok(())
-        } else {
-            Err(wait.max(Duration::from_secs(1)))
-        }
-    }
-
-    pub fn record_failure(&self, username: &str, client: &str) {
-        let now = Instant::now();
-        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        if failures.len() >= SWEEP_AT {
-            failures.retain(|_, times| times.iter().any(|t| now.duration_since(*t) < WINDOW));
-        }
-        for (key, _) in keys(username, client) {
-            let times = failures.entry(key).or_default();
-            times.retain(|t| now.duration_since(*t) < WINDOW);
-            times.push(now);
-        }
-    }
-
-    /// A successful sign-in clears the account's failures (not the client's).
-    pub fn record_success(&self, username: &str) {
-        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        failures.remove(&format!("account:{}", username.to_lowercase()));
-    }
+        _ => None,
+    };
+    locked
+        .into_iter()
+        .chain(slowed)
+        .max()
+        .map(|d| d.max(Duration::from_secs(1)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn locks_an_account_after_five_failures_and_only_that_account() {
-        let throttle = LoginThrottle::default();
-        for _ in 0..PER_ACCOUNT {
-            assert!(throttle.check("alice", "1.1.1.1").is_ok());
-            throttle.record_failure("alice", "1.1.1.1");
+    fn at(seconds_ago: i64, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        Some(now - chrono::Duration::seconds(seconds_ago))
+    }
+
+    fn quiet(now: DateTime<Utc>) -> Recent {
+        Recent {
+            pair_nth: None,
+            client_nth: None,
+            account_count: 0,
+            account_last: None,
+            now,
         }
-        let wait = throttle.check("ALICE", "2.2.2.2").unwrap_err();
-        assert!(wait > Duration::from_secs(14 * 60));
-        assert!(throttle.check("bob", "1.1.1.1").is_ok());
-        throttle.record_success("alice");
-        assert!(throttle.check("alice", "1.1.1.1").is_ok());
     }
 
     #[test]
-    fn locks_a_client_spraying_many_accounts() {
-        let throttle = LoginThrottle::default();
-        for i in 0..PER_CLIENT {
-            throttle.record_failure(&format!("user{i}"), "9.9.9.9");
-        }
-        assert!(throttle.check("fresh-name", "9.9.9.9").is_err());
-        assert!(throttle.check("fresh-name", "8.8.8.8").is_ok());
+    fn a_pair_past_five_is_locked_for_the_rest_of_the_window() {
+        let now = Utc::now();
+        let recent = Recent {
+            pair_nth: at(60, now),
+            account_count: 5,
+            account_last: at(10, now),
+            ..quiet(now)
+        };
+        let wait = wait(&recent).unwrap();
+        assert!(wait > Duration::from_secs(13 * 60) && wait <= Duration::from_secs(14 * 60));
+        // Once that failure leaves the window, only the account's spacing is left (passed).
+        let later = Recent {
+            pair_nth: at(16 * 60, now),
+            account_last: at(10, now),
+            ..recent
+        };
+        assert_eq!(super::wait(&later), None);
+    }
+
+    #[test]
+    fn an_account_attacked_from_everywhere_is_slowed_not_locked() {
+        let now = Utc::now();
+        let attacked = |count, last| Recent {
+            account_count: count,
+            account_last: at(last, now),
+            ..quiet(now)
+        };
+        assert_eq!(wait(&attacked(4, 0)), None);
+        assert_eq!(wait(&attacked(5, 0)), Some(Duration::from_secs(1)));
+        assert_eq!(wait(&attacked(7, 1)), Some(Duration::from_secs(3)));
+        // However many failures: at most a minute after the last one, then a try.
+        assert_eq!(wait(&attacked(500, 0)), Some(SLOWEST));
+        assert_eq!(wait(&attacked(500, 61)), None);
+    }
+
+    #[test]
+    fn a_spraying_client_is_locked() {
+        let now = Utc::now();
+        let recent = Recent {
+            client_nth: at(5, now),
+            ..quiet(now)
+        };
+        assert!(wait(&recent).unwrap() > Duration::from_secs(14 * 60));
+        assert_eq!(wait(&quiet(now)), None);
     }
 }

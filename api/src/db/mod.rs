@@ -2,7 +2,7 @@
 //! holding functions that take a connection and return domain types.
 
 mod error;
-pub use error::{Error, Result};
+pub use error::{Error, Result, is_transient};
 
 pub mod accounts;
 pub mod activities;
@@ -17,6 +17,7 @@ pub mod guidance;
 pub mod imports;
 pub mod insight;
 pub mod integrity;
+pub mod login_attempts;
 pub mod notifications;
 pub mod organizations;
 pub mod passes;
@@ -75,12 +76,33 @@ pub struct Database {
 
 impl Database {
     /// Builds the pool; connects lazily, so the server starts even while PostgreSQL is down and
-    /// recovers by itself when it comes back.
-    pub fn new(url: &str, size: usize, acquire_timeout: Duration) -> Database {
+    /// recovers by itself when it comes back. Every connection gets `statement_timeout`, so a
+    /// runaway statement or a lock wait cannot pin it (the request answers 503).
+    pub fn new(
+        url: &str,
+        size: usize,
+        acquire_timeout: Duration,
+        statement_timeout: Duration,
+    ) -> Database {
         // `Fast` recycling: a dropped server connection is noticed by `is_closed`, so the extra
         // `SELECT 1` round trip of `Verified` on every checkout buys nothing.
         let mut config = ManagerConfig::default();
         config.recycling_method = RecyclingMethod::Fast;
+        let timeout_ms = statement_timeout.as_millis();
+        config.custom_setup = Box::new(move |url| {
+            let url = url.to_owned();
+            Box::pin(async move {
+                use diesel_async::RunQueryDsl;
+                let mut conn = AsyncPgConnection::establish(&url).await?;
+                // A session setting (under PgBouncer's transaction mode, set it on the
+                // database or role instead: `ALTER ROLE … SET statement_timeout`).
+                diesel::sql_query(format!("SET statement_timeout = {timeout_ms}"))
+                    .execute(&mut conn)
+                    .await
+                    .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+                Ok(conn)
+            })
+        });
         let manager =
             AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(url, config);
         let pool = deadpool::Pool::builder(manager)
