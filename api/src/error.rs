@@ -81,10 +81,11 @@ impl From<crate::db::Error> for AppError {
                     ),
                 )
             }
-            Db::Query(
-                error @ (Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _)
-                | Error::BrokenTransactionManager),
-            ) => AppError::unavailable(error.to_string()),
+            // PostgreSQL shutting down or restarting, a cancelled statement, a lost
+            // connection: 503 with Retry-After, never 500.
+            Db::Query(error) if crate::db::is_transient(&error) => {
+                AppError::unavailable(error.to_string())
+            }
             Db::Query(other) => AppError::Internal(other.to_string()),
         }
     }
@@ -117,6 +118,23 @@ impl ResponseError for AppError {
     }
 }
 
+/// The answer to a body that did not arrive within `server.body_timeout_ms`.
+pub fn timed_out() -> AppError {
+    AppError::new(
+        ErrorCode::RequestTimeout,
+        "the request body did not arrive in time; send it again",
+    )
+}
+
+/// A failure reading a request's body, as an answer: 408 when it timed out.
+pub fn payload_error(error: actix_web::error::PayloadError) -> actix_web::Error {
+    if crate::body_timeout::is_timeout(&error) {
+        timed_out().into()
+    } else {
+        error.into()
+    }
+}
+
 /// The first name between backticks in a serde message (`missing field `title``).
 fn backticked(message: &str) -> Option<String> {
     let start = message.find('`')? + 1;
@@ -132,6 +150,9 @@ pub fn json_error(error: JsonPayloadError, _req: &HttpRequest) -> actix_web::Err
             ErrorCode::PayloadTooLarge,
             format!("the body is larger than {limit} bytes"),
         ),
+        JsonPayloadError::Payload(payload) if crate::body_timeout::is_timeout(payload) => {
+            timed_out().body()
+        }
         JsonPayloadError::ContentType => ApiError::new(
             ErrorCode::UnsupportedMediaType,
             "send the body as application/json",

@@ -53,6 +53,11 @@ pub const MAX_ROWS: usize = 20_000;
 /// arrive whole (422) — the `PayloadConfig`'s own answer would be plain text.
 pub fn uploaded(body: Result<web::Bytes, actix_web::Error>) -> Result<web::Bytes, AppError> {
     body.map_err(|error| {
+        if let Some(payload) = error.as_error::<actix_web::error::PayloadError>()
+            && crate::body_timeout::is_timeout(payload)
+        {
+            return crate::error::timed_out();
+        }
         if error.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE {
             AppError::new(
                 ErrorCode::PayloadTooLarge,

@@ -31,7 +31,7 @@ pub async fn middleware(
         let mut payload = req.take_payload();
         let mut body = web::BytesMut::new();
         while let Some(chunk) = payload.next().await {
-            let chunk = chunk?;
+            let chunk = chunk.map_err(crate::error::payload_error)?;
             if body.len() + chunk.len() > limit {
                 return Err(AppError::new(
                     ErrorCode::PayloadTooLarge,

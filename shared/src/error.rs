@@ -18,6 +18,8 @@ pub enum ErrorCode {
     UnsupportedMediaType,
     /// The body is larger than the endpoint accepts.
     PayloadTooLarge,
+    /// The request's body did not arrive in time (`server.body_timeout_ms`).
+    RequestTimeout,
     /// A query-string parameter is missing, malformed or out of range.
     InvalidQuery,
     /// A path parameter is malformed.
@@ -94,10 +96,11 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// All codes, in declaration order (documentation and exhaustive tests).
-    pub const ALL: [ErrorCode; 38] = [
+    pub const ALL: [ErrorCode; 39] = [
         ErrorCode::MalformedJson,
         ErrorCode::UnsupportedMediaType,
         ErrorCode::PayloadTooLarge,
+        ErrorCode::RequestTimeout,
         ErrorCode::InvalidQuery,
         ErrorCode::InvalidPath,
         ErrorCode::ValidationFailed,
@@ -144,6 +147,7 @@ impl ErrorCode {
             | ErrorCode::DeviceRequired => 400,
             ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::PayloadTooLarge => 413,
+            ErrorCode::RequestTimeout => 408,
             ErrorCode::ValidationFailed => 422,
             ErrorCode::RouteNotFound | ErrorCode::NotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
@@ -183,6 +187,7 @@ impl ErrorCode {
             ErrorCode::MalformedJson => "malformed_json",
             ErrorCode::UnsupportedMediaType => "unsupported_media_type",
             ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::RequestTimeout => "request_timeout",
             ErrorCode::InvalidQuery => "invalid_query",
             ErrorCode::InvalidPath => "invalid_path",
             ErrorCode::ValidationFailed => "validation_failed",

@@ -35,3 +35,67 @@ impl From<ApiError> for Error {
 
 /// What every query-layer function returns.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Whether `error` says the database went away or gave up, not that the request was wrong: the
+/// server is shutting down or restarting (SQLSTATE 57P01 `admin_shutdown`, 57P02
+/// `crash_shutdown`, 57P03 `cannot_connect_now`), the statement was cancelled (57014: the
+/// statement timeout, `pg_cancel_backend`), an idle timeout ended the session, or the connection
+/// is gone. The driver does not hand the SQLSTATE over, so PostgreSQL's messages (which are not
+/// translated in the wire protocol's `M` field only when `lc_messages` is English; the server
+/// default is) are matched by their fixed beginnings.
+pub fn is_transient(error: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match error {
+        Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _)
+        | Error::DatabaseError(DatabaseErrorKind::UnableToSendCommand, _)
+        | Error::BrokenTransactionManager => true,
+        Error::DatabaseError(_, info) => {
+            let message = info.message();
+            [
+                "terminating connection",
+                "the database system is",
+                "canceling statement due to",
+                "connection closed",
+            ]
+            .iter()
+            .any(|start| message.starts_with(start))
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use diesel::result::{DatabaseErrorKind, Error as Diesel};
+
+    fn db_error(kind: DatabaseErrorKind, message: &str) -> Diesel {
+        Diesel::DatabaseError(kind, Box::new(message.to_owned()))
+    }
+
+    #[test]
+    fn shutdowns_and_cancels_are_transient_and_constraint_errors_are_not() {
+        for message in [
+            "terminating connection due to administrator command",
+            "terminating connection because of crash of another server process",
+            "the database system is shutting down",
+            "the database system is starting up",
+            "canceling statement due to statement timeout",
+            "canceling statement due to user request",
+        ] {
+            assert!(
+                is_transient(&db_error(DatabaseErrorKind::Unknown, message)),
+                "{message}"
+            );
+        }
+        assert!(is_transient(&db_error(
+            DatabaseErrorKind::UnableToSendCommand,
+            "x"
+        )));
+        assert!(!is_transient(&db_error(
+            DatabaseErrorKind::CheckViolation,
+            "new row violates check constraint"
+        )));
+        assert!(!is_transient(&Diesel::NotFound));
+    }
+}

@@ -43,6 +43,7 @@ pub fn summary(i18n: I18n, code: ErrorCode) -> &'static str {
         ErrorCode::PasswordChangeRequired => i18n.t("请先修改密码", "Change your password first"),
         ErrorCode::InvalidFile => i18n.t("文件无法读取", "The file cannot be read"),
         ErrorCode::PayloadTooLarge => i18n.t("文件太大", "The file is too large"),
+        ErrorCode::RequestTimeout => i18n.t("上传超时，请检查网络后重试", "The upload timed out; check the network and retry"),
         ErrorCode::GradeLimitExceeded => i18n.t(
             "超出学校规定的等次比例",
             "More than the school's standard allows for this grade",
