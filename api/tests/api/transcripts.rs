@@ -485,6 +485,7 @@ async fn a_college_prints_a_class_in_the_background() {
 async fn print_jobs_waiting_for_their_turn_hold_no_database_connection() {
     let app = spawn_app_on(create_database().await, |settings| {
         settings.database.pool_size = 3;
+        settings.jobs.per_organization = 6;
     })
     .await;
     app.seed_demo().await;
