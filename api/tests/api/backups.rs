@@ -1,8 +1,8 @@
 //! Backups: the restore drill of the README's "Backups". A database with issued transcripts
 //! (three styles, one superseded, one revoked, a batch print) is dumped with the real
 //! `pg_dump -Fc`, restored with `pg_restore` into a fresh database, and a second server started
-//! on it: every transcript there verifies as issued, with its snapshot's hash, and renders again;
-//! the ledger, the audit trail and the batch's file came back whole.
+//! on it: every transcript there verifies as issued, with its snapshot's hash, and renders again
+//! to the same PDF; the ledger, the audit trail and the batch's file came back whole.
 
 use crate::{
     auth::{get_as, send_as, token},
