@@ -71,15 +71,19 @@ const PDFTOPPM: &str = "/usr/bin/pdftoppm";
 /// … on PDFs set in fonts-noto-cjk.
 const NOTO_CJK: &str = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc";
 
-/// Installs Chromium, the CJK fonts and poppler-utils with apt when root; otherwise fails with
-/// the command to run.
+/// The two-process test puts nginx in front of two API processes.
+const NGINX: &str = "/usr/sbin/nginx";
+
+/// Installs Chromium, the CJK fonts, poppler-utils and nginx with apt when root; otherwise fails
+/// with the command to run.
 pub fn ensure_chromium() -> Result {
     ensure_packages(
-        "Chromium, fonts and poppler-utils",
+        "Chromium, fonts, poppler-utils and nginx",
         &[
             (CHROMIUM, &["chromium", "chromium-driver"]),
             (NOTO_CJK, &["fonts-noto-cjk"]),
             (PDFTOPPM, &["poppler-utils"]),
+            (NGINX, &["nginx"]),
         ],
     )
 }

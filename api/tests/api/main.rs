@@ -10,6 +10,7 @@ mod backups;
 mod cadres;
 mod calendar;
 mod certificates;
+mod cluster;
 mod contract;
 mod guidance;
 mod health;
