@@ -3,8 +3,10 @@
 //! than the cache's time limit and no write of what it was read from has been made by this
 //! process since it was read (a counter the writes bump); so whoever changes something sees
 //! the change at once, and a change made through another server process shows within the
-//! limit. The counter is bumped as a write is sent, before its transaction commits: an answer
-//! read in between is kept no longer than the limit.
+//! limit at worst — in practice at once: each bump is also announced to the other processes
+//! through PostgreSQL (`NOTIFY`, see [`crate::cache_sync`]), which bump their own counter. The
+//! counter is bumped as a write is sent, before its transaction commits: an answer read in
+//! between is kept no longer than the limit.
 //!
 //! When an answer grows too old, the first caller to ask reads it again while the others are
 //! still served the old one (until it is twice the limit old): a popular answer is read again by
@@ -15,7 +17,7 @@ use std::{
     hash::Hash,
     sync::{
         Mutex,
-        atomic::{AtomicU64, Ordering},
+        atomic::{AtomicBool, AtomicU64, Ordering},
     },
     time::{Duration, Instant},
 };
@@ -23,33 +25,67 @@ use std::{
 /// Writes by this process to what transcripts are built from besides the ledger — the school
 /// profile, categories, terms and scoring rules: `transcripts::Context` is kept while this has
 /// not moved. Bumped by the handlers that make those writes.
-pub static REFERENCE_WRITES: Writes = Writes::new();
+pub static REFERENCE_WRITES: Writes = Writes::new("reference");
 
 /// Writes to activities and registrations by this process: a kept feed page
 /// (`activities::Feed`) is served only while this has not moved. Bumped by the handlers that
 /// make those writes (publishing, sign-ups, check-ins, results).
-pub static ACTIVITY_WRITES: Writes = Writes::new();
+pub static ACTIVITY_WRITES: Writes = Writes::new("activity");
 
 /// Writes to standings by this process: a kept leaderboard (`points::Boards`) is served only
 /// while this has not moved. Bumped by the handlers that write the ledger.
-pub static STANDINGS_WRITES: Writes = Writes::new();
+pub static STANDINGS_WRITES: Writes = Writes::new("standings");
 
-/// A count of the writes by this process to what some answers are read from; a write bumps it
-/// as it is sent.
-#[derive(Default)]
-pub struct Writes(AtomicU64);
+/// The counts that writes bump, by the name other processes know them by (the others are never
+/// bumped: their answers are kept for their time whatever is written).
+pub static SHARED: [&Writes; 3] = [&REFERENCE_WRITES, &ACTIVITY_WRITES, &STANDINGS_WRITES];
+
+/// Wakes [`crate::cache_sync`]'s announcer: some count has a bump to announce.
+pub static ANNOUNCE: tokio::sync::Notify = tokio::sync::Notify::const_new();
+
+/// A count of the writes to what some answers are read from; a write by this process bumps it
+/// as it is sent (and has it announced to the others), an announcement from another process
+/// bumps it on arrival.
+pub struct Writes {
+    name: &'static str,
+    count: AtomicU64,
+    /// Bumped here since the last announcement.
+    unannounced: AtomicBool,
+}
 
 impl Writes {
-    pub const fn new() -> Writes {
-        Writes(AtomicU64::new(0))
+    pub const fn new(name: &'static str) -> Writes {
+        Writes {
+            name,
+            count: AtomicU64::new(0),
+            unannounced: AtomicBool::new(false),
+        }
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.name
     }
 
     pub fn count(&self) -> u64 {
-        AtomicU64::load(&self.0, Ordering::Acquire)
+        AtomicU64::load(&self.count, Ordering::Acquire)
     }
 
+    /// A write by this process: kept answers go, here at once and in the other processes once
+    /// the announcement arrives.
     pub fn bump(&self) {
-        self.0.fetch_add(1, Ordering::AcqRel);
+        self.count.fetch_add(1, Ordering::AcqRel);
+        self.unannounced.store(true, Ordering::Release);
+        ANNOUNCE.notify_one();
+    }
+
+    /// A write another process announced.
+    pub fn bump_here(&self) {
+        self.count.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Whether a bump is waiting to be announced; clears it.
+    pub fn take_unannounced(&self) -> bool {
+        self.unannounced.swap(false, Ordering::AcqRel)
     }
 }
 
@@ -171,7 +207,7 @@ mod tests {
 
     #[test]
     fn an_answer_is_served_until_a_write_or_until_it_is_too_old() {
-        static WRITES: Writes = Writes::new();
+        static WRITES: Writes = Writes::new("test");
         let cache = Recent::new(Duration::from_millis(200), 10, &WRITES);
         cache.put("a", cache.writes(), 1);
         assert_eq!(cache.get(&"a"), Some(1));
@@ -201,7 +237,7 @@ mod tests {
 
     #[test]
     fn an_answer_read_before_a_write_is_not_served_after_it() {
-        static WRITES: Writes = Writes::new();
+        static WRITES: Writes = Writes::new("test");
         let cache = Recent::new(Duration::from_secs(60), 10, &WRITES);
         let before = cache.writes();
         WRITES.bump();
@@ -211,7 +247,7 @@ mod tests {
 
     #[test]
     fn it_holds_a_bounded_number_of_answers() {
-        static NO_WRITES: Writes = Writes::new();
+        static NO_WRITES: Writes = Writes::new("none");
         let cache = Recent::new(Duration::from_secs(60), 8, &NO_WRITES);
         for i in 0..20 {
             cache.put(i, 0, i);

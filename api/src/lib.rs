@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod body_timeout;
 pub mod cache;
+pub mod cache_sync;
 pub mod cadres;
 pub mod calendar;
 pub mod categories;
@@ -179,6 +180,7 @@ impl Application {
         });
         points::resume_reevaluations(state.clone().into_inner());
         transcripts::print_jobs::run::start(state.clone().into_inner());
+        cache_sync::start(state.clone().into_inner());
         if settings.app.scheduled_jobs {
             reports::freeze::start(state.clone().into_inner());
             reminders::start(state.clone().into_inner());

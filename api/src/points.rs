@@ -534,7 +534,7 @@ pub type ScopeCounts = crate::cache::Recent<Scope, i64>;
 /// minute old (two, while one caller counts again), so enrolment changes (imports, deactivated
 /// accounts) show within that. `STANDINGS_WRITES` would not fit: it moves with every
 /// recognition, which leaves the counts as they are.
-static ENROLMENT_WRITES: crate::cache::Writes = crate::cache::Writes::new();
+static ENROLMENT_WRITES: crate::cache::Writes = crate::cache::Writes::new("enrolment");
 
 /// The most scopes whose counts are kept: every college with every intake, and more.
 const MOST_SCOPES: usize = 512;

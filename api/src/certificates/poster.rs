@@ -27,7 +27,7 @@ use crate::{
 };
 
 /// Posters never go stale by a write: each is kept under its own content.
-static NEVER: Writes = Writes::new();
+static NEVER: Writes = Writes::new("posters");
 
 /// Posters drawn lately, by activity and content: a poster shared to a group of 500 is drawn
 /// once, and again only when what it shows changes (places left, a new time).

@@ -9,6 +9,7 @@ pub mod activities;
 pub mod attendance;
 pub mod attendance_requests;
 pub mod audit;
+pub mod cache_sync;
 pub mod cadres;
 pub mod calendar;
 pub mod categories;

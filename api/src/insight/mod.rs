@@ -37,7 +37,7 @@ use xlsx::{Cell, Sheet, Table};
 pub const DASHBOARD_KEEP: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Never bumped: a dashboard is kept for its time whatever is written meanwhile.
-pub static DASHBOARD_WRITES: cache::Writes = cache::Writes::new();
+pub static DASHBOARD_WRITES: cache::Writes = cache::Writes::new("dashboard");
 
 /// The dashboards kept, by (organisation, term).
 pub type Dashboards = cache::Recent<(i64, i64), Arc<Dashboard>>;

@@ -75,12 +75,12 @@ async fn ok(response: reqwest::Response) -> Value {
 }
 
 /// Signs `bearer` up for activity `id` with no answers; the registration.
-async fn sign_up(app: &TestApp, bearer: &str, id: i64) -> Value {
+pub async fn sign_up(app: &TestApp, bearer: &str, id: i64) -> Value {
     ok(act(app, bearer, id, "registrations", Some(json!({}))).await).await
 }
 
 /// A published college-level activity of 计算机学院团委 (no approval needed), with `changes`.
-async fn published(app: &TestApp, changes: Value) -> i64 {
+pub async fn published(app: &TestApp, changes: Value) -> i64 {
     let admin = token(app, "cs_admin").await;
     let cs = app.org_id("cs").await;
     let mut body = definition(cs, "college");

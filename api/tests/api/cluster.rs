@@ -163,7 +163,7 @@ async fn login(
 
 async fn seed(db_url: &str) {
     let status = Command::new(env!("CARGO_BIN_EXE_api"))
-        .arg("seed-demo")
+        .args(["seed-demo", "--history"])
         .env("DATABASE_URL", db_url)
         .env("DEMO_MODE", "1")
         .stdout(Stdio::null())
@@ -268,6 +268,72 @@ async fn two_processes_behind_nginx_share_sign_in_sessions_and_the_print_queue()
         .await
         .unwrap();
     assert_eq!(refused.status(), 401);
+
+    // The feed kept by B (for a second) goes at once when a student signs up through A: A
+    // announces the write, B drops what it kept (the processes share no memory).
+    let title = "人工智能前沿讲座：大模型与科研";
+    let student: Value = client
+        .post(format!("{}/api/auth/login", a.url))
+        .json(&json!({"username": "2023010101", "password": DEMO_PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let student = student["access_token"].as_str().unwrap().to_owned();
+    let feed = |base: String| {
+        let (client, student) = (client.clone(), student.clone());
+        async move {
+            let page: Value = client
+                .get(format!("{base}/api/activities"))
+                .query(&[("q", title)])
+                .bearer_auth(student)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let item = page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|item| item["title"] == title)
+                .unwrap_or_else(|| panic!("{page}"))
+                .clone();
+            (
+                item["id"].as_i64().unwrap(),
+                item["confirmed"].as_i64().unwrap(),
+            )
+        }
+    };
+    let (activity, before) = feed(b.url.clone()).await;
+    assert_eq!(feed(b.url.clone()).await.1, before, "kept");
+    let kept_at = std::time::Instant::now();
+    let signed_up = client
+        .post(format!("{}/api/activities/{activity}/registrations", a.url))
+        .bearer_auth(&student)
+        .json(&json!({"answers": {}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        signed_up.status(),
+        201,
+        "{}",
+        signed_up.text().await.unwrap()
+    );
+    loop {
+        if feed(b.url.clone()).await.1 == before + 1 {
+            break;
+        }
+        assert!(
+            kept_at.elapsed() < Duration::from_millis(900),
+            "B still serves the page it kept before A's sign-up"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 
     // A batch print, held mid-job by a lock on the transcripts table: kill the process that
     // claimed it; the other one takes it over and finishes it.
