@@ -77,6 +77,9 @@ pub struct ServerSettings {
     pub trusted_proxies: Vec<String>,
     /// How long a request's body may take to arrive once its headers have (BODY_TIMEOUT_MS).
     pub body_timeout_ms: u64,
+    /// A second listener on `host:metrics_port` serving only `GET /metrics` (METRICS_PORT; 0
+    /// picks a free port). None, the default: no metrics are kept or served.
+    pub metrics_port: Option<u16>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -223,6 +226,12 @@ impl Settings {
                 .map(str::to_owned)
                 .collect();
         }
+        if let Some(v) = env("METRICS_PORT") {
+            self.server.metrics_port = match v.trim() {
+                "" => None,
+                port => Some(parsed("METRICS_PORT", port.to_owned())?),
+            };
+        }
         if let Some(v) = env("BODY_TIMEOUT_MS") {
             self.server.body_timeout_ms = parsed("BODY_TIMEOUT_MS", v)?;
         }
@@ -358,6 +367,24 @@ mod tests {
             !printed.contains("hunter2") && !printed.contains(&secret),
             "{printed}"
         );
+    }
+
+    #[test]
+    fn metrics_are_off_unless_a_port_is_given() {
+        let secret = "s".repeat(40);
+        assert_eq!(
+            load(&[("JWT_SECRET", &secret)])
+                .unwrap()
+                .server
+                .metrics_port,
+            None
+        );
+        let on = load(&[("JWT_SECRET", &secret), ("METRICS_PORT", "9100")]).unwrap();
+        assert_eq!(on.server.metrics_port, Some(9100));
+        let empty = load(&[("JWT_SECRET", &secret), ("METRICS_PORT", "")]).unwrap();
+        assert_eq!(empty.server.metrics_port, None);
+        let error = load(&[("JWT_SECRET", &secret), ("METRICS_PORT", "x")]).unwrap_err();
+        assert!(error.to_string().contains("METRICS_PORT"), "{error}");
     }
 
     #[test]

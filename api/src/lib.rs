@@ -23,6 +23,7 @@ pub mod imports;
 pub mod insight;
 pub mod integrity;
 pub mod me;
+pub mod metrics;
 pub mod notifications;
 pub mod nul;
 pub mod openapi;
@@ -51,7 +52,7 @@ use actix_web::{
     dev::Server,
     guard,
     http::header,
-    middleware::{Compress, DefaultHeaders, from_fn},
+    middleware::{Compress, Condition, DefaultHeaders, from_fn},
     web,
 };
 use std::{
@@ -108,13 +109,20 @@ struct OpenApiJson(String);
 pub struct Application {
     server: Server,
     port: u16,
+    /// The listener serving `GET /metrics` alone, when `server.metrics_port` is set.
+    metrics: Option<(Server, u16)>,
 }
 
 impl Application {
-    /// Binds the listener (port 0 picks a free port) and builds the server.
+    /// Binds the listeners (port 0 picks a free port) and builds the server: the API and web
+    /// app on `server.port`, and `GET /metrics` alone on `server.metrics_port` when it is set.
     pub fn build(settings: Settings) -> std::io::Result<Application> {
         let listener = TcpListener::bind((settings.server.host, settings.server.port))?;
         let port = listener.local_addr()?.port();
+        let metrics_listener = match settings.server.metrics_port {
+            Some(port) => Some(TcpListener::bind((settings.server.host, port))?),
+            None => None,
+        };
         let db = Database::new(
             settings.database.url.expose(),
             settings.database.pool_size,
@@ -188,12 +196,37 @@ impl Application {
         let document = openapi::document();
         let known_routes = web::Data::new(KnownRoutes::from_document(&document));
         let document_json = web::Data::new(OpenApiJson(openapi::document_json()));
+        let registry = web::Data::new(metrics::Registry::new());
+        let metrics = match metrics_listener {
+            Some(listener) => {
+                let port = listener.local_addr()?.port();
+                let (state, registry) = (state.clone(), registry.clone());
+                let server = HttpServer::new(move || {
+                    App::new()
+                        .app_data(state.clone())
+                        .app_data(registry.clone())
+                        .route("/metrics", web::get().to(metrics::scrape))
+                        .default_service(web::to(metrics::not_found))
+                })
+                .listen(listener)?
+                .workers(1)
+                // Stopped by `run_until_stopped` once the API has drained, so it can be
+                // watched draining.
+                .disable_signals()
+                .shutdown_timeout(1)
+                .run();
+                Some((server, port))
+            }
+            None => None,
+        };
+        let record_requests = metrics.is_some();
 
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
                 .app_data(known_routes.clone())
                 .app_data(document_json.clone())
+                .app_data(registry.clone())
                 .app_data(
                     web::JsonConfig::default()
                         .limit(settings.server.json_limit)
@@ -214,6 +247,11 @@ impl Application {
                         .add((header::X_FRAME_OPTIONS, "DENY"))
                         .add((header::REFERRER_POLICY, "same-origin")),
                 )
+                // Outermost: the latency counted is all of the server's own.
+                .wrap(Condition::new(
+                    record_requests,
+                    from_fn(metrics::middleware),
+                ))
                 .service(
                     SwaggerUi::new("/docs/{_:.*}")
                         .config(utoipa_swagger_ui::Config::from("/api/openapi.json")),
@@ -226,6 +264,9 @@ impl Application {
                             .finish()
                     }),
                 )
+                // Metrics have a listener of their own (`server.metrics_port`), never this one: a
+                // scraper pointed here gets a plain 404, not the app shell.
+                .route("/metrics", web::route().to(web_app::no_route))
                 .configure(|cfg| routes::root(&mut ServiceConfig::new(cfg)))
                 .service(
                     web::scope("/api")
@@ -246,7 +287,11 @@ impl Application {
         .listen(listener)?
         .shutdown_timeout(10)
         .run();
-        Ok(Application { server, port })
+        Ok(Application {
+            server,
+            port,
+            metrics,
+        })
     }
 
     /// The port actually bound.
@@ -254,9 +299,25 @@ impl Application {
         self.port
     }
 
-    /// Serves until SIGINT/SIGTERM, then drains in-flight requests (graceful shutdown).
+    /// The port serving `GET /metrics`, when metrics are on.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(|(_, port)| *port)
+    }
+
+    /// Serves until SIGINT/SIGTERM, then drains in-flight requests (graceful shutdown); the
+    /// metrics listener answers until the API has drained, then stops too.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let Some((metrics, _)) = self.metrics else {
+            return self.server.await;
+        };
+        let metrics_handle = metrics.handle();
+        let api = async {
+            let served = self.server.await;
+            metrics_handle.stop(true).await;
+            served
+        };
+        let (served, metrics_served) = tokio::join!(api, metrics);
+        served.and(metrics_served)
     }
 }
 

@@ -124,6 +124,11 @@ async fn serve(mut settings: Settings) -> CliResult {
     tracing::info!(%url, demo = settings.app.demo, web_dist = %settings.server.web_dist.display(), "listening");
     // Scripts (the xtask, the e2e runner) read the address from this line.
     println!("listening on {url}");
+    if let Some(port) = app.metrics_port() {
+        let metrics = format!("http://{}:{port}/metrics", settings.server.host);
+        tracing::info!(%metrics, "metrics");
+        println!("metrics on {metrics}");
+    }
     app.run_until_stopped().await?;
     tracing::info!("stopped");
     Ok(())

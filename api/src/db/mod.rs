@@ -19,6 +19,7 @@ pub mod imports;
 pub mod insight;
 pub mod integrity;
 pub mod login_attempts;
+pub mod metrics;
 pub mod notifications;
 pub mod organizations;
 pub mod passes;
@@ -132,6 +133,30 @@ impl Database {
         let status = self.pool.status();
         (status.size as u32, status.available as u32)
     }
+
+    /// The pool right now, for `GET /metrics`.
+    pub fn pool_status(&self) -> PoolStatus {
+        let status = self.pool.status();
+        PoolStatus {
+            max: status.max_size,
+            in_use: status.size.saturating_sub(status.available),
+            idle: status.available,
+            waiting: status.waiting,
+        }
+    }
+}
+
+/// Connections of the pool by state, and the tasks waiting for one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStatus {
+    /// The most connections the pool opens.
+    pub max: usize,
+    /// Connections checked out (a request or a job holds them).
+    pub in_use: usize,
+    /// Connections open and free.
+    pub idle: usize,
+    /// Tasks waiting for a connection.
+    pub waiting: usize,
 }
 
 /// One round trip (`SELECT 1`): whether the connection works.

@@ -388,6 +388,27 @@ pub async fn waiting(conn: &mut AsyncPgConnection) -> Result<(i64, f64)> {
     Ok((row.count, row.oldest))
 }
 
+/// Jobs running (in any process) and how long the longest of them has run, in seconds.
+pub async fn running(conn: &mut AsyncPgConnection) -> Result<(i64, f64)> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = BigInt)]
+        count: i64,
+        #[diesel(sql_type = diesel::sql_types::Double)]
+        longest: f64,
+    }
+    // The partial index `print_jobs_unfinished` holds exactly the queued and running rows.
+    let row: Row = prepared::sql(
+        "SELECT count(*) AS count,
+                coalesce(extract(epoch FROM now() - min(coalesce(started_at, created_at))), 0)::float8
+                    AS longest
+         FROM print_jobs WHERE status = 'running'",
+    )
+    .get_result(conn)
+    .await?;
+    Ok((row.count, row.longest))
+}
+
 /// Drops the files of jobs finished before `before` (status `expired`, parts deleted); how many.
 pub async fn expire(conn: &mut AsyncPgConnection, before: DateTime<Utc>) -> Result<usize> {
     let ids: Vec<Uuid> = diesel::update(

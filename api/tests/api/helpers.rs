@@ -10,6 +10,8 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 
 pub struct TestApp {
     pub address: String,
+    /// `http://127.0.0.1:<port>` of the metrics listener, when `server.metrics_port` is set.
+    pub metrics_address: Option<String>,
     pub client: reqwest::Client,
     pub db_name: String,
     pub db_url: String,
@@ -136,6 +138,9 @@ pub async fn spawn_app_on(db_name: String, adjust: impl FnOnce(&mut Settings)) -
     adjust(&mut settings);
     let app = Application::build(settings).expect("build the server");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let metrics_address = app
+        .metrics_port()
+        .map(|port| format!("http://127.0.0.1:{port}"));
     tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -143,6 +148,7 @@ pub async fn spawn_app_on(db_name: String, adjust: impl FnOnce(&mut Settings)) -
         .unwrap();
     TestApp {
         address,
+        metrics_address,
         client,
         db_name,
         db_url,

@@ -19,6 +19,7 @@ mod imports;
 mod insight;
 mod integrity;
 mod matrix;
+mod metrics;
 mod openapi;
 mod passes;
 mod people;
