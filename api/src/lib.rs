@@ -68,6 +68,8 @@ use crate::{config::Settings, db::Database, web_app::KnownRoutes};
 /// What every handler can reach.
 pub struct AppState {
     pub db: Database,
+    /// Writes QR check-ins that arrive together in one statement.
+    pub scans: attendance::coalesce::Coalescer,
     pub auth: auth::Auth,
     pub checkin: attendance::token::CheckinKeys,
     pub settings: Arc<Settings>,
@@ -145,6 +147,7 @@ impl Application {
         };
         let settings = Arc::new(settings);
         let state = web::Data::new(AppState {
+            scans: attendance::coalesce::Coalescer::start(db.clone()),
             db,
             auth,
             checkin,

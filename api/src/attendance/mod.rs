@@ -2,6 +2,7 @@
 //! anomalies, manual entry and make-up within 5 working days; back-fill beyond that lives in
 //! [`requests`].
 
+pub mod coalesce;
 pub mod pass;
 pub mod requests;
 pub mod token;
@@ -560,22 +561,21 @@ pub async fn check_in(
         student_id: student,
         activity_id: code.activity_id,
         at,
-        device_id: Some(&device_hash),
-        client_ip: &ip,
-        user_agent: user_agent.as_deref(),
+        device_id: Some(device_hash.clone()),
+        client_ip: ip.clone(),
+        user_agent,
         code_lag_ms: lag.clamp(0, i64::from(i32::MAX)) as i32,
         code_from: DateTime::from_timestamp(code.from, 0).unwrap_or(now),
         latitude: request.latitude,
         longitude: request.longitude,
     };
-    let mut conn = state.db.conn().await?;
-    let found = db::attendance::scan_in(&mut conn, &scan).await?;
+    // Written with the scans that arrive with it, in one statement (see `coalesce`).
+    let found = state.scans.scan_in(scan).await?;
     auth::admit(found.session_ended.map(|ended| auth::SessionState {
         ended,
         active: found.active.unwrap_or(false),
         must_change_password: found.must_change_password.unwrap_or(false),
     }))?;
-    drop(conn);
     if found.kind.as_deref() != Some(AccountKind::Student.as_str()) {
         return Err(refuse(
             "not_a_student",

@@ -159,15 +159,16 @@ pub async fn check_in(conn: &mut AsyncPgConnection, new: &NewAttendance<'_>) -> 
     Ok(inserted == 1)
 }
 
-/// A student's scan of a check-in code, as [`scan_in`] records it.
-pub struct Scan<'a> {
+/// A student's scan of a check-in code, as [`scan_many`] records it.
+#[derive(Debug, Clone)]
+pub struct Scan {
     pub session_id: uuid::Uuid,
     pub student_id: i64,
     pub activity_id: i64,
     pub at: DateTime<Utc>,
-    pub device_id: Option<&'a str>,
-    pub client_ip: &'a str,
-    pub user_agent: Option<&'a str>,
+    pub device_id: Option<String>,
+    pub client_ip: String,
+    pub user_agent: Option<String>,
     pub code_lag_ms: i32,
     /// When the presented code appeared.
     pub code_from: DateTime<Utc>,
@@ -175,9 +176,12 @@ pub struct Scan<'a> {
     pub longitude: Option<f64>,
 }
 
-/// What [`scan_in`] found, and whether it recorded the check-in.
-#[derive(Debug, QueryableByName)]
+/// What [`scan_many`] found for one scan, and whether it recorded the check-in.
+#[derive(Debug, Clone, QueryableByName)]
 pub struct ScanOutcome {
+    /// The scan's place in the batch.
+    #[diesel(sql_type = BigInt)]
+    pub n: i64,
     /// The token's session, `None` when it does not exist.
     #[diesel(sql_type = Nullable<Bool>)]
     pub session_ended: Option<bool>,
@@ -205,78 +209,113 @@ pub struct ScanOutcome {
     pub inserted: bool,
 }
 
-/// A QR check-in in one statement — one round trip at the moment a lecture hall scans: the
+/// QR check-ins, any number in one statement and one commit — what a lecture hall's scans cost
+/// when they arrive together (`crate::attendance::coalesce` gathers them): for each scan, the
 /// session and account behind the token, the activity and its window, the shared-phone check,
 /// the registration, and the insert, which happens only when all of them allow it (a second
-/// scan inserts nothing). The caller turns what it found into the answer.
+/// scan inserts nothing). Answers one outcome per scan, in order; the caller turns each into its
+/// answer.
+///
+/// The scans must not share a (activity, student) or an (activity, phone) pair: a row's checks
+/// do not see the rows the same statement inserts (the gatherer puts such scans in separate
+/// batches).
 ///
 /// The window repeats [`CheckinRow::window`] and the distance `shared::attendance::distance_m`
 /// (haversine, 6,371 km); the attendance API tests hold them to the same results.
-pub async fn scan_in(conn: &mut AsyncPgConnection, scan: &Scan<'_>) -> Result<ScanOutcome> {
-    use diesel::sql_types::{Double, Integer, Timestamptz, Uuid};
-    Ok(prepared::sql(SCAN_SQL)
-        .bind::<Uuid, _>(scan.session_id)
-        .bind::<BigInt, _>(scan.student_id)
-        .bind::<BigInt, _>(scan.activity_id)
-        .bind::<Timestamptz, _>(scan.at)
-        .bind::<Nullable<Text>, _>(scan.device_id)
-        .bind::<Text, _>(scan.client_ip)
-        .bind::<Nullable<Text>, _>(scan.user_agent)
-        .bind::<Integer, _>(scan.code_lag_ms)
-        .bind::<Nullable<Double>, _>(scan.latitude)
-        .bind::<Nullable<Double>, _>(scan.longitude)
-        .bind::<Timestamptz, _>(scan.code_from)
-        .get_result(conn)
-        .await?)
+pub async fn scan_many(conn: &mut AsyncPgConnection, scans: &[Scan]) -> Result<Vec<ScanOutcome>> {
+    use diesel::sql_types::{Array, Double, Integer, Timestamptz, Uuid};
+    let sessions: Vec<uuid::Uuid> = scans.iter().map(|s| s.session_id).collect();
+    let students: Vec<i64> = scans.iter().map(|s| s.student_id).collect();
+    let activities: Vec<i64> = scans.iter().map(|s| s.activity_id).collect();
+    let ats: Vec<DateTime<Utc>> = scans.iter().map(|s| s.at).collect();
+    let devices: Vec<Option<&str>> = scans.iter().map(|s| s.device_id.as_deref()).collect();
+    let ips: Vec<&str> = scans.iter().map(|s| s.client_ip.as_str()).collect();
+    let agents: Vec<Option<&str>> = scans.iter().map(|s| s.user_agent.as_deref()).collect();
+    let lags: Vec<i32> = scans.iter().map(|s| s.code_lag_ms).collect();
+    let lats: Vec<Option<f64>> = scans.iter().map(|s| s.latitude).collect();
+    let longs: Vec<Option<f64>> = scans.iter().map(|s| s.longitude).collect();
+    let froms: Vec<DateTime<Utc>> = scans.iter().map(|s| s.code_from).collect();
+    let mut outcomes: Vec<ScanOutcome> = prepared::sql(SCAN_SQL)
+        .bind::<Array<Uuid>, _>(sessions)
+        .bind::<Array<BigInt>, _>(students)
+        .bind::<Array<BigInt>, _>(activities)
+        .bind::<Array<Timestamptz>, _>(ats)
+        .bind::<Array<Nullable<Text>>, _>(devices)
+        .bind::<Array<Text>, _>(ips)
+        .bind::<Array<Nullable<Text>>, _>(agents)
+        .bind::<Array<Integer>, _>(lags)
+        .bind::<Array<Nullable<Double>>, _>(lats)
+        .bind::<Array<Nullable<Double>>, _>(longs)
+        .bind::<Array<Timestamptz>, _>(froms)
+        .load(conn)
+        .await?;
+    outcomes.sort_by_key(|o| o.n);
+    Ok(outcomes)
 }
 
-/// [`scan_in`]'s statement, kept prepared ([`prepared`]): otherwise PostgreSQL would parse and
-/// plan the CTE again for every scan.
-const SCAN_SQL: &str = "WITH who AS (
-             SELECT s.ended_at IS NOT NULL AS session_ended, a.active AND o.active AS active,
-                    a.must_change_password, a.kind
-             FROM sessions s
-             JOIN accounts a ON a.id = s.account_id
-             JOIN organizations o ON o.id = a.organization_id
-             WHERE s.id = $1 AND s.account_id = $2
-         ), act AS (
-             SELECT id, title, checkin_latitude, checkin_longitude, projected_code,
-                    status = 'published'
-                    AND $4 >= coalesce(checkin_opens_at, starts_at - interval '30 minutes')
-                    AND $4 < coalesce(checkin_closes_at, ends_at) AS open
-             FROM activities WHERE id = $3
-         ), facts AS (
-             SELECT EXISTS (SELECT 1 FROM attendance
-                            WHERE activity_id = $3 AND device_id = $5 AND student_id <> $2)
-                        AS device_used,
-                    EXISTS (SELECT 1 FROM registrations
-                            WHERE activity_id = $3 AND student_id = $2 AND status = 'confirmed')
-                        AS registered
+/// [`scan_many`]'s statement, kept prepared ([`prepared`]): otherwise PostgreSQL would parse and
+/// plan the CTE again for every batch.
+const SCAN_SQL: &str = "WITH input AS (
+             SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::timestamptz[],
+                                  $5::text[], $6::text[], $7::text[], $8::int[], $9::float8[],
+                                  $10::float8[], $11::timestamptz[])
+                 WITH ORDINALITY AS i(session_id, student_id, activity_id, at, device_id,
+                                      client_ip, user_agent, code_lag_ms, latitude, longitude,
+                                      code_from, n)
+         ), checked AS MATERIALIZED (
+             SELECT i.*, who.session_ended, who.active, who.must_change_password, who.kind,
+                    act.title, act.open, act.projected_code AS projected,
+                    act.checkin_latitude, act.checkin_longitude,
+                    EXISTS (SELECT 1 FROM attendance t
+                            WHERE t.activity_id = i.activity_id AND t.device_id = i.device_id
+                              AND t.student_id <> i.student_id) AS device_used,
+                    EXISTS (SELECT 1 FROM registrations r
+                            WHERE r.activity_id = i.activity_id AND r.student_id = i.student_id
+                              AND r.status = 'confirmed') AS registered
+             FROM input i
+             LEFT JOIN LATERAL (
+                 SELECT s.ended_at IS NOT NULL AS session_ended, a.active AND o.active AS active,
+                        a.must_change_password, a.kind
+                 FROM sessions s
+                 JOIN accounts a ON a.id = s.account_id
+                 JOIN organizations o ON o.id = a.organization_id
+                 WHERE s.id = i.session_id AND s.account_id = i.student_id
+             ) who ON true
+             LEFT JOIN LATERAL (
+                 SELECT title, checkin_latitude, checkin_longitude, projected_code,
+                        status = 'published'
+                        AND i.at >= coalesce(checkin_opens_at, starts_at - interval '30 minutes')
+                        AND i.at < coalesce(checkin_closes_at, ends_at) AS open
+                 FROM activities WHERE id = i.activity_id
+             ) act ON true
          ), added AS (
              INSERT INTO attendance (activity_id, student_id, checked_in_at, method, device_id,
                                      client_ip, user_agent, code_lag_ms, distance_m, registered,
                                      code_from)
-             SELECT act.id, $2, $4, 'qr', $5, $6, $7, $8,
-                    CASE WHEN $9::float8 IS NOT NULL AND $10::float8 IS NOT NULL
-                              AND act.checkin_latitude IS NOT NULL
-                              AND act.checkin_longitude IS NOT NULL
+             SELECT c.activity_id, c.student_id, c.at, 'qr', c.device_id, c.client_ip,
+                    c.user_agent, c.code_lag_ms,
+                    CASE WHEN c.latitude IS NOT NULL AND c.longitude IS NOT NULL
+                              AND c.checkin_latitude IS NOT NULL
+                              AND c.checkin_longitude IS NOT NULL
                     THEN 2 * 6371000 * asin(least(1, sqrt(
-                             sin(radians(act.checkin_latitude - $9) / 2) ^ 2
-                             + cos(radians($9)) * cos(radians(act.checkin_latitude))
-                               * sin(radians(act.checkin_longitude - $10) / 2) ^ 2)))
+                             sin(radians(c.checkin_latitude - c.latitude) / 2) ^ 2
+                             + cos(radians(c.latitude)) * cos(radians(c.checkin_latitude))
+                               * sin(radians(c.checkin_longitude - c.longitude) / 2) ^ 2)))
                     END,
-                    facts.registered, $11
-             FROM who, act, facts
-             WHERE NOT who.session_ended AND who.active AND NOT who.must_change_password
-               AND who.kind = 'student' AND act.open AND act.projected_code
-               AND NOT facts.device_used
+                    c.registered, c.code_from
+             FROM checked c
+             WHERE NOT c.session_ended AND c.active AND NOT c.must_change_password
+               AND c.kind = 'student' AND c.open AND c.projected
+               AND NOT c.device_used
              ON CONFLICT DO NOTHING
-             RETURNING 1
+             RETURNING activity_id, student_id
          )
-         SELECT who.session_ended, who.active, who.must_change_password, who.kind,
-                act.title, act.open, act.projected_code AS projected, facts.device_used, facts.registered,
-                EXISTS (SELECT 1 FROM added) AS inserted
-         FROM facts LEFT JOIN who ON true LEFT JOIN act ON true";
+         SELECT c.n, c.session_ended, c.active, c.must_change_password, c.kind, c.title, c.open,
+                c.projected, c.device_used, c.registered,
+                EXISTS (SELECT 1 FROM added d
+                        WHERE d.activity_id = c.activity_id AND d.student_id = c.student_id)
+                    AS inserted
+         FROM checked c";
 
 /// Records the check-out of a checked-in student: answers `None` if not checked in, or
 /// `Some(false)` if already checked out.

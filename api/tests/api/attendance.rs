@@ -1855,3 +1855,217 @@ async fn the_school_sets_the_recognition_deadline_of_other_categories() {
     let body = assert_error(late, 422, "validation_failed").await;
     assert!(body["message"].as_str().unwrap().contains("late"), "{body}");
 }
+
+/// Scans that arrive together are written together (`api::attendance::coalesce`), and each still
+/// gets its own answer: a hall of forty at once, one of them twice, and one phone passed on.
+#[tokio::test]
+async fn a_hall_scanning_at_once_gets_an_answer_each_and_one_row_per_student() {
+    use diesel_async::RunQueryDsl;
+    let app = demo_app().await;
+    let id = running(&app).await;
+    let code = now_code(id, CodeKind::In, Utc::now().timestamp());
+    #[derive(diesel::QueryableByName)]
+    struct Name {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        username: String,
+    }
+    let names: Vec<Name> = diesel::sql_query(
+        "SELECT username FROM accounts WHERE kind = 'student' AND active ORDER BY username LIMIT 40",
+    )
+    .load(&mut app.db().await)
+    .await
+    .unwrap();
+    assert_eq!(names.len(), 40);
+    let mut tokens = Vec::new();
+    for name in &names {
+        tokens.push(token(&app, &name.username).await);
+    }
+    let phone = |i: usize| format!("hall-phone-{i:02}");
+    // Everyone on their own phone; the last student borrows the second one's; the first scans
+    // twice.
+    let mut scans: Vec<(usize, String)> = (0..40)
+        .map(|i| (i, phone(if i == 39 { 1 } else { i })))
+        .collect();
+    scans.push((0, phone(0)));
+    let responses = futures_util::future::join_all(
+        scans
+            .iter()
+            .map(|(i, device)| scan(&app, &tokens[*i], &code, Some(device))),
+    )
+    .await;
+    let mut outcomes = Vec::new();
+    for ((i, _), response) in scans.iter().zip(responses) {
+        let status = response.status().as_u16();
+        let body: Value = response.json().await.unwrap();
+        outcomes.push((*i, status, body));
+    }
+    let of = |student: usize| -> Vec<(u16, String)> {
+        outcomes
+            .iter()
+            .filter(|(i, _, _)| *i == student)
+            .map(|(_, status, body)| (*status, body["code"].as_str().unwrap_or("ok").to_owned()))
+            .collect()
+    };
+    let mut first = of(0);
+    first.sort();
+    assert_eq!(
+        first,
+        vec![(200, "ok".into()), (409, "already_checked_in".into())]
+    );
+    let mut shared = [of(1), of(39)].concat();
+    shared.sort();
+    assert_eq!(
+        shared,
+        vec![(200, "ok".into()), (409, "device_already_used".into())],
+        "one phone, one student"
+    );
+    for i in 2..39 {
+        assert_eq!(of(i), vec![(200, "ok".to_owned())], "student {i}");
+    }
+    for (i, status, body) in &outcomes {
+        if *status == 200 {
+            assert!(
+                body["activity_title"].as_str().is_some(),
+                "student {i}: {body}"
+            );
+        }
+    }
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        rows: i64,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        students: i64,
+    }
+    let stored: Count = diesel::sql_query(format!(
+        "SELECT count(*) AS rows, count(DISTINCT student_id) AS students FROM attendance WHERE activity_id = {id}"
+    ))
+    .get_result(&mut app.db().await)
+    .await
+    .unwrap();
+    assert_eq!(
+        (stored.rows, stored.students),
+        (39, 39),
+        "a row for each 200, no more"
+    );
+}
+
+/// PostgreSQL drops the server's connections in the middle of a hall's scans: every scan is
+/// answered (checked in, or 503 to retry — never 500), and no scan is told it checked in without
+/// its row.
+#[tokio::test]
+async fn scans_cut_off_by_terminated_connections_never_answer_200_without_the_row() {
+    use diesel_async::RunQueryDsl;
+    let app = demo_app().await;
+    let id = running(&app).await;
+    let code = now_code(id, CodeKind::In, Utc::now().timestamp());
+    #[derive(diesel::QueryableByName)]
+    struct Student {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        username: String,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        id: i64,
+    }
+    let students: Vec<Student> = diesel::sql_query(
+        "SELECT username, id FROM accounts WHERE kind = 'student' AND active ORDER BY username LIMIT 30",
+    )
+    .load(&mut app.db().await)
+    .await
+    .unwrap();
+    let mut tokens = Vec::new();
+    for student in &students {
+        tokens.push(token(&app, &student.username).await);
+    }
+    // The scans wait on a lock while their connections are terminated, three times over.
+    let mut holder = app.db().await;
+    diesel::sql_query("BEGIN")
+        .execute(&mut holder)
+        .await
+        .unwrap();
+    diesel::sql_query("LOCK TABLE attendance IN EXCLUSIVE MODE")
+        .execute(&mut holder)
+        .await
+        .unwrap();
+    let killer = async {
+        let mut admin = app.db().await;
+        for _ in 0..3 {
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            diesel::sql_query(format!(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                 WHERE datname = '{}' AND wait_event_type = 'Lock'",
+                app.db_name
+            ))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+        }
+        diesel::sql_query("ROLLBACK")
+            .execute(&mut holder)
+            .await
+            .unwrap();
+    };
+    let phones: Vec<String> = (0..tokens.len())
+        .map(|i| format!("cut-phone-{i}"))
+        .collect();
+    let scans = futures_util::future::join_all(
+        tokens
+            .iter()
+            .zip(&phones)
+            .map(|(bearer, phone)| scan(&app, bearer, &code, Some(phone))),
+    );
+    let (responses, ()) = tokio::join!(scans, killer);
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        student_id: i64,
+    }
+    let rows: Vec<Row> = diesel::sql_query(format!(
+        "SELECT student_id FROM attendance WHERE activity_id = {id}"
+    ))
+    .load(&mut app.db().await)
+    .await
+    .unwrap();
+    let stored: std::collections::HashSet<i64> = rows.iter().map(|r| r.student_id).collect();
+    let mut answered = std::collections::BTreeMap::new();
+    for (student, response) in students.iter().zip(responses) {
+        let status = response.status().as_u16();
+        *answered.entry(status).or_insert(0) += 1;
+        match status {
+            200 => assert!(
+                stored.contains(&student.id),
+                "{} told 200 without a row",
+                student.username
+            ),
+            503 => assert!(response.headers().contains_key("retry-after")),
+            other => panic!(
+                "{}: {other} {}",
+                student.username,
+                response.text().await.unwrap()
+            ),
+        }
+    }
+    eprintln!("answers by status: {answered:?}");
+    assert!(
+        answered.get(&503).copied().unwrap_or(0) > 0,
+        "the faults hit: {answered:?}"
+    );
+    // Sent again as told (Retry-After), every scan checks in, once.
+    for ((bearer, phone), student) in tokens.iter().zip(&phones).zip(&students) {
+        let again = scan(&app, bearer, &code, Some(phone)).await;
+        let status = again.status().as_u16();
+        let first_stored = stored.contains(&student.id);
+        assert_eq!(
+            status,
+            if first_stored { 409 } else { 200 },
+            "{}",
+            student.username
+        );
+    }
+    let rows: Vec<Row> = diesel::sql_query(format!(
+        "SELECT student_id FROM attendance WHERE activity_id = {id}"
+    ))
+    .load(&mut app.db().await)
+    .await
+    .unwrap();
+    assert_eq!(rows.len(), students.len());
+}
