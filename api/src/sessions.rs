@@ -100,7 +100,7 @@ pub async fn login(
     }
     let client = client_ip(&req);
     let mut conn = state.db.conn().await?;
-    let attempt = match db::login_attempts::try_one(&mut conn, &username, &client).await? {
+    let attempt = match crate::auth::throttle::try_one(&mut conn, &username, &client).await? {
         Ok(attempt) => attempt,
         Err(wait) => return Ok(too_many(wait)),
     };

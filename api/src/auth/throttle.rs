@@ -1,5 +1,5 @@
 //! Sign-in throttling against password guessing, shared by every API process through
-//! PostgreSQL (`db::login_attempts`). Each try is recorded before the password is checked (so
+//! PostgreSQL (`db::login_attempts`; see [`try_one`]). Each try is recorded before the password is checked (so
 //! parallel tries count at once) and removed when it succeeds. Within 15 minutes:
 //! - 5 failures for one account **from one client** lock that pair;
 //! - 30 failures from one client (any accounts) lock the client;
@@ -9,8 +9,10 @@
 //!
 //! Past a limit: 429 `rate_limited` with `Retry-After`.
 
-use chrono::{DateTime, Utc};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
 use std::time::Duration;
+
+use crate::db::{self, login_attempts::Recent};
 
 pub const WINDOW: Duration = Duration::from_secs(15 * 60);
 pub const PER_PAIR: i64 = 5;
@@ -20,23 +22,29 @@ pub const SLOW_AFTER: i64 = 5;
 /// The longest space between tries on one account.
 pub const SLOWEST: Duration = Duration::from_secs(60);
 
-/// What the attempts recorded in the window say, as read by `db::login_attempts::look`.
-#[derive(Debug, Clone, Copy)]
-pub struct Recent {
-    /// The [`PER_PAIR`]-th latest failure of this account from this client, if there are that many.
-    pub pair_nth: Option<DateTime<Utc>>,
-    /// The [`PER_CLIENT`]-th latest failure from this client.
-    pub client_nth: Option<DateTime<Utc>>,
-    /// Failures of this account from any client.
-    pub account_count: i64,
-    pub account_last: Option<DateTime<Utc>>,
-    pub now: DateTime<Utc>,
+/// A try by `username` from `client`: `Ok(id)` of the try now recorded (a failure unless
+/// `db::login_attempts::succeeded` removes it), or `Err(wait)` when the caller must wait
+/// (nothing recorded). Looked at and recorded under the account name's lock, in one transaction.
+pub async fn try_one(
+    conn: &mut AsyncPgConnection,
+    username: &str,
+    client: &str,
+) -> db::Result<Result<i64, Duration>> {
+    conn.transaction::<_, db::Error, _>(async |conn| {
+        db::login_attempts::lock(conn, username).await?;
+        let recent = db::login_attempts::look(conn, username, client, PER_PAIR, PER_CLIENT).await?;
+        if let Some(wait) = wait(&recent) {
+            return Ok(Err(wait));
+        }
+        Ok(Ok(db::login_attempts::record(conn, username, client).await?))
+    })
+    .await
 }
 
 /// How long the caller must wait before trying, or `None` when they may try now.
 pub fn wait(recent: &Recent) -> Option<Duration> {
     let window = chrono::Duration::from_std(WINDOW).expect("fits");
-    let left = |since: DateTime<Utc>, span: chrono::Duration| {
+    let left = |since: chrono::DateTime<chrono::Utc>, span: chrono::Duration| {
         (since + span - recent.now)
             .to_std()
             .ok()
@@ -65,6 +73,7 @@ pub fn wait(recent: &Recent) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::{DateTime, Utc};
 
     fn at(seconds_ago: i64, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         Some(now - chrono::Duration::seconds(seconds_ago))

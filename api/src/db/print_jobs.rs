@@ -368,8 +368,7 @@ pub async fn unfinished_of(conn: &mut AsyncPgConnection, organization_id: i64) -
         .await?)
 }
 
-/// Jobs waiting (queued, or running with a heartbeat older than `stale` seconds) and the age of
-/// the oldest in seconds.
+/// Jobs queued and the age of the oldest in seconds (0 when none).
 pub async fn waiting(conn: &mut AsyncPgConnection) -> Result<(i64, f64)> {
     #[derive(QueryableByName)]
     struct Row {
