@@ -60,10 +60,27 @@ async fn start_api(db_url: &str, concurrency: usize) -> Process {
 
 /// nginx in front of `upstreams`, round robin; killed when dropped.
 struct Nginx {
-    /// Held for `kill_on_drop`.
-    _child: Child,
+    child: Child,
     url: String,
     _dir: TempDir,
+}
+
+impl Drop for Nginx {
+    /// SIGTERM to the master, which stops its workers (`kill_on_drop`'s SIGKILL would leave them
+    /// running).
+    fn drop(&mut self) {
+        if let Some(pid) = self.child.id() {
+            let _ = std::process::Command::new("kill")
+                .args(["-TERM", &pid.to_string()])
+                .status();
+            for _ in 0..100 {
+                if let Ok(Some(_)) = self.child.try_wait() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+    }
 }
 
 struct TempDir(PathBuf);
@@ -136,7 +153,7 @@ http {{
     for _ in 0..100 {
         if client.get(format!("{url}/healthz")).send().await.is_ok() {
             return Nginx {
-                _child: child,
+                child,
                 url,
                 _dir: TempDir(dir),
             };
