@@ -25,7 +25,13 @@ const RETRY: Duration = Duration::from_secs(1);
 /// Starts the announcer and the listener of this process.
 pub fn start(state: Arc<AppState>) {
     let origin = Uuid::new_v4().simple().to_string()[..12].to_owned();
-    let url = state.settings.database.url.expose().to_owned();
+    let database = &state.settings.database;
+    let url = database
+        .listen_url
+        .as_ref()
+        .unwrap_or(&database.url)
+        .expose()
+        .to_owned();
     tokio::spawn(listen(url, origin.clone()));
     tokio::spawn(announce(state, origin));
 }

@@ -87,8 +87,13 @@ pub struct DatabaseSettings {
     pub url: Secret,
     pub pool_size: usize,
     pub acquire_timeout_ms: u64,
-    /// PostgreSQL's `statement_timeout` on every pooled connection (STATEMENT_TIMEOUT_MS).
+    /// PostgreSQL's `statement_timeout` on every pooled connection (STATEMENT_TIMEOUT_MS); 0:
+    /// not set by the server (behind PgBouncer's transaction pooling, set it on the role).
     pub statement_timeout_ms: u64,
+    /// Where the cache announcements are listened for (DATABASE_LISTEN_URL): PostgreSQL itself,
+    /// when `url` goes through a transaction-pooling PgBouncer (LISTEN needs a session of its
+    /// own); unset: `url`.
+    pub listen_url: Option<Secret>,
     pub run_migrations: bool,
 }
 
@@ -234,6 +239,9 @@ impl Settings {
         }
         if let Some(v) = env("BODY_TIMEOUT_MS") {
             self.server.body_timeout_ms = parsed("BODY_TIMEOUT_MS", v)?;
+        }
+        if let Some(v) = env("DATABASE_LISTEN_URL").filter(|v| !v.trim().is_empty()) {
+            self.database.listen_url = Some(Secret::new(v));
         }
         if let Some(v) = env("STATEMENT_TIMEOUT_MS") {
             self.database.statement_timeout_ms = parsed("STATEMENT_TIMEOUT_MS", v)?;

@@ -91,20 +91,22 @@ impl Database {
         let mut config = ManagerConfig::default();
         config.recycling_method = RecyclingMethod::Fast;
         let timeout_ms = statement_timeout.as_millis();
-        config.custom_setup = Box::new(move |url| {
-            let url = url.to_owned();
-            Box::pin(async move {
-                use diesel_async::RunQueryDsl;
-                let mut conn = AsyncPgConnection::establish(&url).await?;
-                // A session setting (under PgBouncer's transaction mode, set it on the
-                // database or role instead: `ALTER ROLE … SET statement_timeout`).
-                diesel::sql_query(format!("SET statement_timeout = {timeout_ms}"))
-                    .execute(&mut conn)
-                    .await
-                    .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
-                Ok(conn)
-            })
-        });
+        if timeout_ms > 0 {
+            config.custom_setup = Box::new(move |url| {
+                let url = url.to_owned();
+                Box::pin(async move {
+                    use diesel_async::RunQueryDsl;
+                    let mut conn = AsyncPgConnection::establish(&url).await?;
+                    // A session setting: behind PgBouncer's transaction pooling set it on the
+                    // role instead (`ALTER ROLE … SET statement_timeout`) and this to 0.
+                    diesel::sql_query(format!("SET statement_timeout = {timeout_ms}"))
+                        .execute(&mut conn)
+                        .await
+                        .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+                    Ok(conn)
+                })
+            });
+        }
         let manager =
             AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(url, config);
         let pool = deadpool::Pool::builder(manager)
