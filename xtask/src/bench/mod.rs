@@ -15,6 +15,7 @@
 
 mod data;
 pub mod load;
+mod nginx;
 mod paths;
 mod raw;
 mod report;
@@ -237,6 +238,10 @@ pub struct Ctx {
     /// `127.0.0.1:PORT` of the API.
     pub address: String,
     pub api_pid: u32,
+    /// The release API binary and the signing secret it runs with (a second process, for the
+    /// two-process row, needs the same).
+    pub api_bin: PathBuf,
+    pub secret: String,
     pub db_url: String,
     pub psql: PathBuf,
     pgbench: std::result::Result<Pgbench, String>,
@@ -510,7 +515,8 @@ fn measure(
     let work = results.join(format!(".work-{stamp}"));
     std::fs::create_dir_all(&work).map_err(|e| format!("cannot create {}: {e}", work.display()))?;
     let log = results.join(format!("{stamp}-{}-api.log", config.mode.name()));
-    let server = ApiServer::start(&api, &db_url, &log)?;
+    let secret = random_secret()?;
+    let server = ApiServer::start(&api, &db_url, &log, &secret)?;
     step(format!(
         "API on {} (pid {}, log in {})",
         server.address,
@@ -528,6 +534,8 @@ fn measure(
         config: config.clone(),
         address: server.address.clone(),
         api_pid: server.child.id(),
+        api_bin: api.clone(),
+        secret,
         db_url,
         psql: psql.to_owned(),
         pgbench,
@@ -636,19 +644,21 @@ fn heading(config: &Config, stamp: &str, psql: &Path, url: &str) -> Result<Strin
 }
 
 /// The release API serving the bench database; stopped (SIGTERM, then killed) when dropped.
-struct ApiServer {
+pub struct ApiServer {
     child: Child,
-    address: String,
+    pub address: String,
 }
 
 impl ApiServer {
-    fn start(api: &Path, database_url: &str, log: &Path) -> Result<ApiServer> {
+    /// Starts `api serve` on a free port, signing with `secret`, trusting a proxy on loopback.
+    pub fn start(api: &Path, database_url: &str, log: &Path, secret: &str) -> Result<ApiServer> {
         let log_file = std::fs::File::create(log)
             .map_err(|e| format!("cannot create {}: {e}", log.display()))?;
         let mut child = Command::new(api)
             .args(["serve", "--host", "127.0.0.1", "--port", "0"])
             .env("DATABASE_URL", database_url)
-            .env("JWT_SECRET", random_secret()?)
+            .env("JWT_SECRET", secret)
+            .env("TRUSTED_PROXIES", "127.0.0.1")
             .env("WEB_DIST", util::web_dist())
             // As in production: one JSON line per request.
             .env("LOG_FORMAT", "json")
