@@ -1,12 +1,14 @@
 //! Check-ins that arrive together are written together: a whole hall scanning at once costs a
-//! few statements and commits, not one per student. Each scan is handed to a gatherer; while up
-//! to [`RUNNING`] batches are being written, the scans that arrive wait, and the next batch takes
+//! few statements and commits, not one per student. Each scan is handed to a gatherer; while a
+//! batch is being written, the scans that arrive wait, and the next batch takes
 //! all of them (up to [`MOST`]) in one statement (`db::attendance::scan_many`). A scan that
 //! arrives alone is written at once, so nothing waits for company. Every scan still gets its own
-//! outcome (checked in, already checked in, not registered …).
+//! outcome (checked in, already checked in, not registered …). A scan that finds no turn within
+//! the pool's acquire timeout (the database has stopped answering) is answered 503 unwritten.
 
 use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
 use crate::{
@@ -17,8 +19,11 @@ use crate::{
     error::AppError,
 };
 
-/// Batches being written at once. Two: one is written while the next gathers.
-const RUNNING: usize = 2;
+/// Batches being written at once. One: each batch's checks see the rows of the batch before it,
+/// so two students on one phone cannot both pass in neighbouring batches (within one statement
+/// the gatherer keeps them apart). Across processes that check can still race, as two single
+/// statements always could.
+const RUNNING: usize = 1;
 /// Most scans in one statement.
 const MOST: usize = 500;
 /// Scans waiting for the gatherer before senders wait too.
@@ -80,48 +85,79 @@ fn keys(scan: &Scan) -> [(i64, String); 2] {
     ]
 }
 
+/// A scan waiting for its batch: when it arrived, and where its answer goes.
+type Job = (Scan, Answer, Instant);
+
+/// Takes from `waiting` the scans of the next batch: in order, up to [`MOST`], none sharing a
+/// pair with another; the rest stay, in order.
+fn next_batch(waiting: &mut VecDeque<Job>) -> Vec<Job> {
+    let mut taken: HashSet<(i64, String)> = HashSet::new();
+    let mut batch = Vec::new();
+    let mut rest = VecDeque::new();
+    for job in waiting.drain(..) {
+        let pairs = keys(&job.0);
+        if batch.len() >= MOST || pairs.iter().any(|pair| taken.contains(pair)) {
+            rest.push_back(job);
+        } else {
+            taken.extend(pairs);
+            batch.push(job);
+        }
+    }
+    *waiting = rest;
+    batch
+}
+
 async fn gather(db: Database, mut receiver: mpsc::Receiver<(Scan, Answer)>) {
     let running = Arc::new(Semaphore::new(RUNNING));
-    // Scans put off because they share a pair with one in the batch being made.
-    let mut put_off: VecDeque<(Scan, Answer)> = VecDeque::new();
+    // A scan waits for a turn at most as long as a request waits for a connection: when the
+    // database stops answering, the batches being written hold their connections, and the
+    // scans behind them are told to retry (nothing of theirs written) instead of piling up.
+    let limit = db.acquire_timeout();
+    let mut waiting: VecDeque<Job> = VecDeque::new();
+    let mut open = true;
     loop {
-        let Ok(turn) = running.clone().acquire_owned().await else {
-            return;
-        };
-        let first = match put_off.pop_front() {
-            Some(job) => job,
-            None => match receiver.recv().await {
-                Some(job) => job,
+        while waiting.front().is_some_and(|job| job.2.elapsed() >= limit) {
+            if let Some((_, answer, _)) = waiting.pop_front() {
+                let _ = answer.send(Err(Failure::Unavailable(
+                    "no turn to write the check-in in time".into(),
+                )));
+            }
+        }
+        if waiting.is_empty() {
+            if !open {
+                return;
+            }
+            match receiver.recv().await {
+                Some((scan, answer)) => waiting.push_back((scan, answer, Instant::now())),
                 None => return,
+            }
+        }
+        tokio::select! {
+            biased;
+            turn = running.clone().acquire_owned() => {
+                let Ok(turn) = turn else {
+                    return;
+                };
+                while let Ok((scan, answer)) = receiver.try_recv() {
+                    waiting.push_back((scan, answer, Instant::now()));
+                }
+                let batch: Vec<(Scan, Answer)> = next_batch(&mut waiting)
+                    .into_iter()
+                    .map(|(scan, answer, _)| (scan, answer))
+                    .collect();
+                let db = db.clone();
+                tokio::spawn(async move {
+                    write(&db, batch).await;
+                    drop(turn);
+                });
+            }
+            job = receiver.recv(), if open => match job {
+                Some((scan, answer)) => waiting.push_back((scan, answer, Instant::now())),
+                None => open = false,
             },
-        };
-        let mut taken: HashSet<(i64, String)> = keys(&first.0).into_iter().collect();
-        let mut batch = vec![first];
-        let mut later = VecDeque::new();
-        let mut offer = |job: (Scan, Answer), batch: &mut Vec<(Scan, Answer)>| {
-            let pairs = keys(&job.0);
-            if batch.len() >= MOST || pairs.iter().any(|pair| taken.contains(pair)) {
-                later.push_back(job);
-            } else {
-                taken.extend(pairs);
-                batch.push(job);
-            }
-        };
-        for job in put_off.drain(..) {
-            offer(job, &mut batch);
+            // Look at the waiting scans' age again.
+            _ = tokio::time::sleep(Duration::from_millis(50)) => {}
         }
-        while batch.len() < MOST {
-            match receiver.try_recv() {
-                Ok(job) => offer(job, &mut batch),
-                Err(_) => break,
-            }
-        }
-        put_off = later;
-        let db = db.clone();
-        tokio::spawn(async move {
-            write(&db, batch).await;
-            drop(turn);
-        });
     }
 }
 

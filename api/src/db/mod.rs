@@ -130,6 +130,11 @@ impl Database {
         }
     }
 
+    /// How long a request waits for a connection.
+    pub fn acquire_timeout(&self) -> Duration {
+        self.acquire_timeout
+    }
+
     /// Connections open in the pool, and how many of them are idle.
     pub fn occupancy(&self) -> (u32, u32) {
         let status = self.pool.status();

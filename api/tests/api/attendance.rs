@@ -2069,3 +2069,130 @@ async fn scans_cut_off_by_terminated_connections_never_answer_200_without_the_ro
     .unwrap();
     assert_eq!(rows.len(), students.len());
 }
+
+/// PostgreSQL stops answering in the middle of a hall's scans (its backends paused with
+/// SIGSTOP, as a hung server or a stalled disk would): the server keeps answering — the scans
+/// that cannot get a connection are told 503 with Retry-After within the pool's acquire timeout —
+/// and when PostgreSQL resumes, the scans that were waiting on it finish; no 200 without its row.
+#[tokio::test]
+async fn scans_while_postgresql_is_paused_answer_503_and_finish_when_it_resumes() {
+    use diesel_async::RunQueryDsl;
+    let app = demo_app().await;
+    let id = running(&app).await;
+    let code = now_code(id, CodeKind::In, Utc::now().timestamp());
+    #[derive(diesel::QueryableByName)]
+    struct Student {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        username: String,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        id: i64,
+    }
+    let students: Vec<Student> = diesel::sql_query(
+        "SELECT username, id FROM accounts WHERE kind = 'student' AND active ORDER BY username LIMIT 12",
+    )
+    .load(&mut app.db().await)
+    .await
+    .unwrap();
+    let mut tokens = Vec::new();
+    for student in &students {
+        tokens.push(token(&app, &student.username).await);
+    }
+    // Both pooled connections open, then every backend of this database paused.
+    let _ =
+        futures_util::future::join_all((0..4).map(|_| get_as(&app, &tokens[0], "/api/me"))).await;
+    #[derive(diesel::QueryableByName)]
+    struct Pid {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        pid: i32,
+    }
+    let mut admin = app.db().await;
+    let backends: Vec<Pid> = diesel::sql_query(format!(
+        "SELECT pid FROM pg_stat_activity WHERE datname = '{}' AND backend_type = 'client backend'
+           AND pid <> pg_backend_pid()",
+        app.db_name
+    ))
+    .load(&mut admin)
+    .await
+    .unwrap();
+    assert!(!backends.is_empty());
+    let signal = |name: &str| {
+        for backend in &backends {
+            let status = std::process::Command::new("kill")
+                .args([name, &backend.pid.to_string()])
+                .status()
+                .unwrap();
+            assert!(
+                status.success(),
+                "kill {name} {} (run as root or postgres)",
+                backend.pid
+            );
+        }
+    };
+    signal("-STOP");
+    let started = std::time::Instant::now();
+    let phones: Vec<String> = (0..tokens.len())
+        .map(|i| format!("paused-phone-{i}"))
+        .collect();
+    let burst: Vec<_> = tokens
+        .iter()
+        .zip(&phones)
+        .map(|(bearer, phone)| {
+            let request = app
+                .client
+                .post(app.url("/api/checkin"))
+                .bearer_auth(bearer)
+                .json(&json!({"token": code, "device_id": phone}));
+            tokio::spawn(async move {
+                let response = request.send().await.unwrap();
+                let status = response.status().as_u16();
+                let retry = response.headers().contains_key("retry-after");
+                (status, retry, std::time::Instant::now())
+            })
+        })
+        .collect();
+    tokio::time::sleep(std::time::Duration::from_secs(4)).await;
+    signal("-CONT");
+    let mut answers = Vec::new();
+    for handle in burst {
+        answers.push(handle.await.unwrap());
+    }
+    // While paused the server kept answering: the scans that found no turn were told 503 with
+    // Retry-After within the pool's acquire timeout (1.5 s here); only those being written
+    // waited for PostgreSQL.
+    let while_paused: Vec<_> = answers
+        .iter()
+        .filter(|(_, _, at)| at.duration_since(started) < std::time::Duration::from_secs(4))
+        .collect();
+    assert!(
+        !while_paused.is_empty(),
+        "nothing was answered while PostgreSQL was paused"
+    );
+    assert!(
+        while_paused
+            .iter()
+            .all(|(status, retry, _)| *status == 503 && *retry),
+        "{answers:?}"
+    );
+    let rows: Vec<Pid> = diesel::sql_query(format!(
+        "SELECT student_id::int AS pid FROM attendance WHERE activity_id = {id}"
+    ))
+    .load(&mut admin)
+    .await
+    .unwrap();
+    let stored: std::collections::HashSet<i64> = rows.iter().map(|r| i64::from(r.pid)).collect();
+    for (student, (status, retry, _)) in students.iter().zip(&answers) {
+        match status {
+            200 => assert!(
+                stored.contains(&student.id),
+                "{}: 200 without its row",
+                student.username
+            ),
+            503 => assert!(
+                *retry && !stored.contains(&student.id),
+                "{}",
+                student.username
+            ),
+            other => panic!("{}: {other}", student.username),
+        }
+    }
+}
