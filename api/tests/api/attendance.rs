@@ -1864,22 +1864,11 @@ async fn a_hall_scanning_at_once_gets_an_answer_each_and_one_row_per_student() {
     let app = demo_app().await;
     let id = running(&app).await;
     let code = now_code(id, CodeKind::In, Utc::now().timestamp());
-    #[derive(diesel::QueryableByName)]
-    struct Name {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        username: String,
-    }
-    let names: Vec<Name> = diesel::sql_query(
-        "SELECT username FROM accounts WHERE kind = 'student' AND active ORDER BY username LIMIT 40",
-    )
-    .load(&mut app.db().await)
-    .await
-    .unwrap();
-    assert_eq!(names.len(), 40);
-    let mut tokens = Vec::new();
-    for name in &names {
-        tokens.push(token(&app, &name.username).await);
-    }
+    let tokens: Vec<String> = signed_in_students(&app, 40)
+        .await
+        .into_iter()
+        .map(|(_, _, bearer)| bearer)
+        .collect();
     let phone = |i: usize| format!("hall-phone-{i:02}");
     // Everyone on their own phone; the last student borrows the second one's; the first scans
     // twice.
@@ -1959,23 +1948,11 @@ async fn scans_cut_off_by_terminated_connections_never_answer_200_without_the_ro
     let app = demo_app().await;
     let id = running(&app).await;
     let code = now_code(id, CodeKind::In, Utc::now().timestamp());
-    #[derive(diesel::QueryableByName)]
-    struct Student {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        username: String,
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        id: i64,
-    }
-    let students: Vec<Student> = diesel::sql_query(
-        "SELECT username, id FROM accounts WHERE kind = 'student' AND active ORDER BY username LIMIT 30",
-    )
-    .load(&mut app.db().await)
-    .await
-    .unwrap();
-    let mut tokens = Vec::new();
-    for student in &students {
-        tokens.push(token(&app, &student.username).await);
-    }
+    let students = signed_in_students(&app, 30).await;
+    let tokens: Vec<String> = students
+        .iter()
+        .map(|(_, _, bearer)| bearer.clone())
+        .collect();
     // The scans wait on a lock while their connections are terminated, three times over.
     let mut holder = app.db().await;
     diesel::sql_query("BEGIN")
@@ -2032,16 +2009,12 @@ async fn scans_cut_off_by_terminated_connections_never_answer_200_without_the_ro
         *answered.entry(status).or_insert(0) += 1;
         match status {
             200 => assert!(
-                stored.contains(&student.id),
+                stored.contains(&student.1),
                 "{} told 200 without a row",
-                student.username
+                student.0
             ),
             503 => assert!(response.headers().contains_key("retry-after")),
-            other => panic!(
-                "{}: {other} {}",
-                student.username,
-                response.text().await.unwrap()
-            ),
+            other => panic!("{}: {other} {}", student.0, response.text().await.unwrap()),
         }
     }
     eprintln!("answers by status: {answered:?}");
@@ -2053,12 +2026,12 @@ async fn scans_cut_off_by_terminated_connections_never_answer_200_without_the_ro
     for ((bearer, phone), student) in tokens.iter().zip(&phones).zip(&students) {
         let again = scan(&app, bearer, &code, Some(phone)).await;
         let status = again.status().as_u16();
-        let first_stored = stored.contains(&student.id);
+        let first_stored = stored.contains(&student.1);
         assert_eq!(
             status,
             if first_stored { 409 } else { 200 },
             "{}",
-            student.username
+            student.0
         );
     }
     let rows: Vec<Row> = diesel::sql_query(format!(
@@ -2080,23 +2053,11 @@ async fn scans_while_postgresql_is_paused_answer_503_and_finish_when_it_resumes(
     let app = demo_app().await;
     let id = running(&app).await;
     let code = now_code(id, CodeKind::In, Utc::now().timestamp());
-    #[derive(diesel::QueryableByName)]
-    struct Student {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        username: String,
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        id: i64,
-    }
-    let students: Vec<Student> = diesel::sql_query(
-        "SELECT username, id FROM accounts WHERE kind = 'student' AND active ORDER BY username LIMIT 12",
-    )
-    .load(&mut app.db().await)
-    .await
-    .unwrap();
-    let mut tokens = Vec::new();
-    for student in &students {
-        tokens.push(token(&app, &student.username).await);
-    }
+    let students = signed_in_students(&app, 12).await;
+    let tokens: Vec<String> = students
+        .iter()
+        .map(|(_, _, bearer)| bearer.clone())
+        .collect();
     // Both pooled connections open, then every backend of this database paused.
     let _ =
         futures_util::future::join_all((0..4).map(|_| get_as(&app, &tokens[0], "/api/me"))).await;
@@ -2183,16 +2144,38 @@ async fn scans_while_postgresql_is_paused_answer_503_and_finish_when_it_resumes(
     for (student, (status, retry, _)) in students.iter().zip(&answers) {
         match status {
             200 => assert!(
-                stored.contains(&student.id),
+                stored.contains(&student.1),
                 "{}: 200 without its row",
-                student.username
+                student.0
             ),
-            503 => assert!(
-                *retry && !stored.contains(&student.id),
-                "{}",
-                student.username
-            ),
-            other => panic!("{}: {other}", student.username),
+            503 => assert!(*retry && !stored.contains(&student.1), "{}", student.0),
+            other => panic!("{}: {other}", student.0),
         }
     }
+}
+
+/// The first `n` active students (by account name) of the demo, each signed in: (username,
+/// account id, token).
+async fn signed_in_students(app: &TestApp, n: usize) -> Vec<(String, i64, String)> {
+    use diesel_async::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Student {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        username: String,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        id: i64,
+    }
+    let students: Vec<Student> = diesel::sql_query(format!(
+        "SELECT username, id FROM accounts WHERE kind = 'student' AND active ORDER BY username LIMIT {n}"
+    ))
+    .load(&mut app.db().await)
+    .await
+    .unwrap();
+    assert_eq!(students.len(), n);
+    let mut signed_in = Vec::new();
+    for student in students {
+        let bearer = token(app, &student.username).await;
+        signed_in.push((student.username, student.id, bearer));
+    }
+    signed_in
 }
