@@ -170,10 +170,19 @@ test('one page load asks for the unread count once', { timeout: 60_000 }, async 
   const page = await newPage(browser, PHONE);
   try {
     await signIn(page, '2023010101');
+    // Signing in lands on 首页, which counts for itself: let that finish, and count only
+    // what the page loaded below asks (a late request of the page before is not its own).
+    await page.waitForLoadState('networkidle');
     let count = 0;
+    let loading = false;
     page.on('request', (request) => {
+      if (request.isNavigationRequest() && request.frame() === page.mainFrame()) {
+        loading = true;
+        count = 0;
+        return;
+      }
       const url = new URL(request.url());
-      if (url.pathname === '/api/notifications' && url.searchParams.get('unread') === 'true') count += 1;
+      if (loading && url.pathname === '/api/notifications' && url.searchParams.get('unread') === 'true') count += 1;
     });
     await page.goto(`${baseUrl}/activities`);
     await page.locator(tid('nav-account')).waitFor({ timeout: 15_000 });
